@@ -1,0 +1,69 @@
+# vts: every set-up step lives here. On a fresh clone `make demo` and `make test` each
+# install what they need (.venv from pyproject.toml, JVM jars from jvm/pom.xml).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export VTS_HOME ?= $(CURDIR)/vts-data
+JARS := $(VTS_HOME)/jars
+MVN := mvn -q -B -f jvm/pom.xml
+# sam and cfn-lint need a region even offline; no credentials are read.
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help install jars demo test test-unit test-integration test-e2e check-template lint format bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/.installed  ## create .venv and install vts with every extra
+
+$(JARS)/kafka/.fetched: jvm/pom.xml
+	@echo "fetching Kafka broker jars (Maven Central, cached in ~/.m2) -> $(JARS)/kafka"
+	@rm -rf $(JARS)/kafka && $(MVN) -P kafka dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/kafka
+	@touch $@
+
+$(JARS)/spark/.fetched: jvm/pom.xml
+	@echo "fetching the Spark Kafka connector jars -> $(JARS)/spark"
+	@rm -rf $(JARS)/spark && $(MVN) -P spark dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/spark
+	@touch $@
+
+jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched  ## fetch the pinned JVM jars into $(VTS_HOME)/jars
+
+demo: install jars  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
+	$(BIN)/vts demo
+
+check-template: install  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov, sam build
+	$(BIN)/sam validate --lint --template template.yaml
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/checkov --quiet --compact --framework cloudformation --file template.yaml
+	$(BIN)/sam build --template template.yaml --build-dir .aws-sam/build --cached --cache-dir .aws-sam/cache
+
+test: install jars check-template  ## install everything, start the services the tests need, run the whole suite
+	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider
+	$(BIN)/pytest -m e2e -p no:cacheprovider
+
+test-unit: install  ## fast tests only (no services)
+	$(BIN)/pytest -m 'not integration and not e2e'
+
+lint: install  ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install jars  ## benchmarks: JSON on stdout, summary for BENCHMARKS.md
+	$(BIN)/python -m bench
+
+clean:  ## remove local runtime state (keeps .venv and the jar cache)
+	-$(BIN)/vts local down 2>/dev/null
+	rm -rf $(VTS_HOME)/kafka $(VTS_HOME)/lake $(VTS_HOME)/checkpoints $(VTS_HOME)/metastore $(VTS_HOME)/logs .aws-sam
