@@ -53,7 +53,8 @@ class LocalPaths:
 
     @property
     def jars(self) -> Path:
-        return Path(env("JARS_DIR") or self.home / "jars")
+        """The JVM jar cache; shared by every home (``VTS_JARS_DIR`` moves it)."""
+        return Path(env("JARS_DIR") or vts_home() / "jars")
 
     @property
     def kafka(self) -> Path:

@@ -97,7 +97,10 @@ def is_v0(msg: Mapping[str, Any]) -> bool:
 
 
 def normalise(topic: str, msg: Any, *, v0_timezone: str = "UTC") -> dict[str, Any]:
-    """A current-version record from a version-0 or current message (not yet validated)."""
+    """A current-version record from a version-0 or current message (not yet validated).
+
+    A version-0 message yields every contract field, null where version 0 has no source.
+    """
     event_type(topic)
     if not isinstance(msg, dict):
         raise ContractViolation(f"wrong_type: message is a JSON {type(msg).__name__}, not object")
@@ -114,7 +117,9 @@ def normalise(topic: str, msg: Any, *, v0_timezone: str = "UTC") -> dict[str, An
             "unknown_format: no schema_version and not the tutorial format (id, timestamp)"
         )
     tz = ZoneInfo(v0_timezone)
-    return {rule.target: _apply(rule, msg, tz) for rule in V0_RULES[topic]}
+    record: dict[str, Any] = dict.fromkeys(event_type(topic).field_names)
+    record.update({rule.target: _apply(rule, msg, tz) for rule in V0_RULES[topic]})
+    return record
 
 
 def parse_message(
