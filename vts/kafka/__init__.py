@@ -1,0 +1,1 @@
+"""Talking to Kafka/MSK: authentication (``vts.kafka.auth``) and administration (``admin``)."""
