@@ -1,0 +1,15 @@
+"""The fleet simulator: a vectorised (numpy) model of vehicles, cameras, weather stations and
+incidents in a synthetic city, and the Kafka producer that publishes its events.
+
+- ``generate(scenario, seed, window_start, window_seconds, shard, shard_count, vehicles)``:
+  the events of one time window of one fleet shard, a pure function of its arguments
+- ``EventBatch``: one topic's events as numpy columns, with fast JSON-lines encoding
+- ``scenario.road_table(name)``: the road segments and their speed limits
+- ``producer.Producer`` / ``DeliveryReport``: idempotent, keyed, batched Kafka publishing
+"""
+
+from simulator.batch import EventBatch
+from simulator.generate import generate
+from simulator.scenario import road_table, write_road_table
+
+__all__ = ["EventBatch", "generate", "road_table", "write_road_table"]

@@ -1,0 +1,326 @@
+"""Scenarios: a deterministic synthetic road network, its places, cameras and weather stations.
+
+A scenario depends on its name only (never on the seed): roads, speed limits, cameras and
+stations are the same in every run, so analytics can join on them. ``road_table`` gives the
+roads as rows (``write_road_table`` as CSV or Parquet) for a ``roads`` reference table:
+speeding is a vehicle's speed against the limit of the road it is on.
+
+The network is a jittered grid of intersections around a centre point. Every grid line is
+one named road made of segments between neighbouring intersections; its class sets the
+speed limit (ring 80, arterial 60, collector 50, residential 30/40 km/h, a few 20 km/h
+school zones). ``road_id`` names one segment.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator import geo
+from simulator.exceptions import UnknownScenarioError
+from simulator.hashing import salt, uniform
+from simulator.text import ids
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+ROAD_CLASSES = ("ring", "arterial", "collector", "residential", "school_zone")
+PLACE_KINDS = (
+    "Depot", "Station", "Market", "Hospital", "School", "Park", "Mall", "Office Park",
+    "Stadium", "Library", "Harbour", "University",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """The parameters of a scenario (the network is derived from them deterministically)."""
+
+    name: str
+    description: str
+    centre_lat: float
+    centre_lon: float
+    rows: int
+    cols: int
+    spacing_m: float
+    jitter_m: float
+    cameras: int
+    stations: int
+    elevation_m: float
+    mean_temp_c: float
+    epoch: datetime = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+SCENARIOS: dict[str, ScenarioSpec] = {
+    "city": ScenarioSpec(
+        "city", "a 7 km square city grid around central London", 51.5072, -0.1276,
+        rows=16, cols=16, spacing_m=450.0, jitter_m=60.0, cameras=48, stations=6,
+        elevation_m=25.0, mean_temp_c=11.5,
+    ),
+    "town": ScenarioSpec(
+        "town", "a small 2 km town grid around central Birmingham", 52.4797, -1.9027,
+        rows=6, cols=6, spacing_m=350.0, jitter_m=40.0, cameras=8, stations=2,
+        elevation_m=140.0, mean_temp_c=10.0,
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A built scenario: nodes (intersections), edges (road segments), places and sensors."""
+
+    spec: ScenarioSpec
+    node_lat: F64
+    node_lon: F64
+    edge_from: I64
+    edge_to: I64
+    edge_length_m: F64
+    edge_limit_kmh: F64
+    edge_class: I64
+    edge_name: tuple[str, ...]
+    edge_id: npt.NDArray[np.bytes_]
+    place_node: I64
+    place_name: tuple[str, ...]
+    camera_edge: I64
+    camera_fraction: F64
+    camera_lat: F64
+    camera_lon: F64
+    camera_id: npt.NDArray[np.bytes_]
+    station_node: I64
+    station_lat: F64
+    station_lon: F64
+    station_id: npt.NDArray[np.bytes_]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def rows(self) -> int:
+        return self.spec.rows
+
+    @property
+    def cols(self) -> int:
+        return self.spec.cols
+
+    @property
+    def horizontal_edges(self) -> int:
+        """Edges ``0 .. rows*(cols-1)-1`` run east-west; the rest north-south."""
+        return self.spec.rows * (self.spec.cols - 1)
+
+    def edge_between(self, a: I64, b: I64) -> I64:
+        """The edge joining neighbouring nodes ``a`` and ``b`` (either order)."""
+        cols = self.spec.cols
+        ra, ca, rb, cb = a // cols, a % cols, b // cols, b % cols
+        horizontal = ra == rb
+        h_idx = ra * (cols - 1) + np.minimum(ca, cb)
+        v_idx = self.horizontal_edges + np.minimum(ra, rb) * cols + ca
+        return np.where(horizontal, h_idx, v_idx).astype(np.int64)
+
+    def elevation_m(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> F64:
+        """Smooth synthetic terrain height above sea level."""
+        y = (np.asarray(lat) - self.spec.centre_lat) * geo.M_PER_DEG
+        x = (np.asarray(lon) - self.spec.centre_lon) * geo.M_PER_DEG * 0.62
+        hills = 12.0 * np.sin(x / 1900.0 + 0.7) * np.cos(y / 2300.0 - 0.4)
+        return np.asarray(self.spec.elevation_m + hills + 4.0 * np.sin((x + y) / 700.0))
+
+
+def scenario_names() -> tuple[str, ...]:
+    return tuple(SCENARIOS)
+
+
+@functools.lru_cache(maxsize=8)
+def load(name: str) -> Scenario:
+    """Build (once per process) the scenario called ``name``."""
+    try:
+        spec = SCENARIOS[name]
+    except KeyError:
+        raise UnknownScenarioError(name, tuple(SCENARIOS)) from None
+    return _build(spec)
+
+
+def _line_class(index: int, count: int, line_salt: int) -> tuple[int, float]:
+    if index in (0, count - 1):
+        return 0, 80.0
+    if index % 4 == 0:
+        return 1, 60.0
+    if index % 2 == 0:
+        return 2, 50.0
+    return 3, 30.0 if uniform(line_salt, index) < 0.5 else 40.0
+
+
+def _build(spec: ScenarioSpec) -> Scenario:
+    rows, cols = spec.rows, spec.cols
+    node = np.arange(rows * cols)
+    r, c = node // cols, node % cols
+    north = (r - (rows - 1) / 2) * spec.spacing_m
+    east = (c - (cols - 1) / 2) * spec.spacing_m
+    north = north + (uniform(salt(spec.name, "node-north"), node) - 0.5) * 2 * spec.jitter_m
+    east = east + (uniform(salt(spec.name, "node-east"), node) - 0.5) * 2 * spec.jitter_m
+    node_lat, node_lon = geo.offset(
+        np.full(node.size, spec.centre_lat), np.full(node.size, spec.centre_lon), north, east
+    )
+
+    froms: list[int] = []
+    tos: list[int] = []
+    classes: list[int] = []
+    limits: list[float] = []
+    names: list[str] = []
+    for rr in range(rows):  # east-west roads: one per grid row
+        cls, limit = _line_class(rr, rows, salt(spec.name, "row-class"))
+        name = "Ring Road" if cls == 0 else f"Avenue {rr}"
+        for cc in range(cols - 1):
+            froms.append(rr * cols + cc)
+            tos.append(rr * cols + cc + 1)
+            classes.append(cls)
+            limits.append(limit)
+            names.append(name)
+    for rr in range(rows - 1):  # north-south roads: one per grid column
+        for cc in range(cols):
+            cls, limit = _line_class(cc, cols, salt(spec.name, "col-class"))
+            froms.append(rr * cols + cc)
+            tos.append((rr + 1) * cols + cc)
+            classes.append(cls)
+            limits.append(limit)
+            names.append("Ring Road" if cls == 0 else f"Street {cc}")
+    edge_from = np.array(froms, dtype=np.int64)
+    edge_to = np.array(tos, dtype=np.int64)
+    edge_class = np.array(classes, dtype=np.int64)
+    edge_limit = np.array(limits, dtype=np.float64)
+    edges = np.arange(edge_from.size)
+    school = (edge_class == 3) & (uniform(salt(spec.name, "school"), edges) < 0.08)
+    edge_class[school] = 4
+    edge_limit[school] = 20.0
+    edge_len = geo.haversine_m(
+        node_lat[edge_from], node_lon[edge_from], node_lat[edge_to], node_lon[edge_to]
+    )
+
+    n_places = max(4, rows * cols // 3)
+    place_node = np.argsort(uniform(salt(spec.name, "places"), node), kind="stable")[:n_places]
+    place_node = np.sort(place_node)
+    place_name = tuple(
+        f"{PLACE_KINDS[i % len(PLACE_KINDS)]} {i // len(PLACE_KINDS) + 1}" for i in range(n_places)
+    )
+
+    # cameras: distinct segments, main roads more likely (weighted sampling without replacement)
+    weight = np.array([4.0, 3.0, 2.0, 1.0, 2.0])[edge_class]
+    key = uniform(salt(spec.name, "camera-edge"), edges) ** (1.0 / weight)
+    camera_edge = np.sort(np.argsort(-key, kind="stable")[: spec.cameras])
+    cam = np.arange(camera_edge.size)
+    camera_fraction = 0.3 + 0.4 * uniform(salt(spec.name, "camera-fraction"), cam)
+    a, b = edge_from[camera_edge], edge_to[camera_edge]
+    camera_lat = node_lat[a] + camera_fraction * (node_lat[b] - node_lat[a])
+    camera_lon = node_lon[a] + camera_fraction * (node_lon[b] - node_lon[a])
+
+    station_node = np.sort(
+        np.argsort(uniform(salt(spec.name, "stations"), node), kind="stable")[: spec.stations]
+    )
+    return Scenario(
+        spec=spec,
+        node_lat=node_lat,
+        node_lon=node_lon,
+        edge_from=edge_from,
+        edge_to=edge_to,
+        edge_length_m=edge_len,
+        edge_limit_kmh=edge_limit,
+        edge_class=edge_class,
+        edge_name=tuple(names),
+        edge_id=ids("R-", edges, 4),
+        place_node=place_node,
+        place_name=place_name,
+        camera_edge=camera_edge,
+        camera_fraction=camera_fraction,
+        camera_lat=camera_lat,
+        camera_lon=camera_lon,
+        camera_id=ids("CAM-", cam, 4),
+        station_node=station_node,
+        station_lat=node_lat[station_node],
+        station_lon=node_lon[station_node],
+        station_id=ids("WX-", np.arange(station_node.size), 3),
+    )
+
+
+ROAD_COLUMNS = (
+    "road_id", "road_name", "road_class", "speed_limit_kmh", "length_m",
+    "start_lat", "start_lon", "end_lat", "end_lon",
+    "min_lat", "min_lon", "max_lat", "max_lon",
+)  # fmt: skip
+
+
+def road_table(scenario: str | Scenario) -> list[dict[str, Any]]:
+    """The scenario's road segments as rows (for a ``roads`` reference table).
+
+    Each row: ``road_id`` (e.g. ``"R-0042"``), ``road_name``, ``road_class`` (one of
+    ``ROAD_CLASSES``), ``speed_limit_kmh``, ``length_m``, the segment's end points
+    ``start_lat/start_lon/end_lat/end_lon`` and its bounding box ``min_lat .. max_lon``.
+    A vehicle is on the segment nearest to its (map-matched ``vehicle_data``) position.
+    """
+    sc = load(scenario) if isinstance(scenario, str) else scenario
+    la, lo = sc.node_lat, sc.node_lon
+    f, t = sc.edge_from, sc.edge_to
+    rows = []
+    for i in range(f.size):
+        a, b = int(f[i]), int(t[i])
+        rows.append(
+            {
+                "road_id": sc.edge_id[i].decode(),
+                "road_name": sc.edge_name[i],
+                "road_class": ROAD_CLASSES[int(sc.edge_class[i])],
+                "speed_limit_kmh": float(sc.edge_limit_kmh[i]),
+                "length_m": round(float(sc.edge_length_m[i]), 2),
+                "start_lat": round(float(la[a]), 6),
+                "start_lon": round(float(lo[a]), 6),
+                "end_lat": round(float(la[b]), 6),
+                "end_lon": round(float(lo[b]), 6),
+                "min_lat": round(float(min(la[a], la[b])), 6),
+                "min_lon": round(float(min(lo[a], lo[b])), 6),
+                "max_lat": round(float(max(la[a], la[b])), 6),
+                "max_lon": round(float(max(lo[a], lo[b])), 6),
+            }
+        )
+    return rows
+
+
+def write_road_table(scenario: str | Scenario, path: str | Path) -> Path:
+    """Write ``road_table`` to ``path``: ``.csv``, or ``.parquet`` (needs pyarrow)."""
+    target = Path(path)
+    rows = road_table(scenario)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix == ".parquet":
+        _write_parquet(rows, target)
+    elif target.suffix == ".csv":
+        _write_csv(rows, target)
+    else:
+        from vts.exceptions import ConfigError
+
+        raise ConfigError(
+            f"cannot write a road table as {target.suffix or 'a file without a suffix'}",
+            hint="name the file *.csv or *.parquet",
+        )
+    return target
+
+
+def _write_csv(rows: Iterable[dict[str, Any]], target: Path) -> None:
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=ROAD_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _write_parquet(rows: list[dict[str, Any]], target: Path) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        from vts.exceptions import NotInstalledError
+
+        raise NotInstalledError("pyarrow", extra="spark") from None
+    table = pa.Table.from_pylist(rows)
+    pq.write_table(table.select(list(ROAD_COLUMNS)), target)

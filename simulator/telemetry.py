@@ -1,0 +1,116 @@
+"""Per-tick vehicle events: ``vehicle_data`` (map-matched telemetry) and ``gps_data`` (raw fix).
+
+``vehicle_data`` reports the true position on the road. ``speed_kmh`` is the mean speed
+over the tick that ends at ``ts`` (distance driven / tick), so speed x tick equals the
+odometer's increase exactly; ``heading_deg`` is the bearing of the road segment the vehicle
+is on (at a stop, the one it arrived on).
+
+``gps_data`` is what a consumer GPS receiver reports at the same instant: the position off
+by an error of a few metres that scales with HDOP and drifts smoothly (a slowly varying
+term plus a white one, as multipath and atmospheric errors do), altitude with a larger
+vertical error, Doppler speed and course with small noise, satellites in view falling as
+HDOP rises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator import geo
+from simulator.batch import EventBatch
+from simulator.fleet import Fleet, state
+from simulator.hashing import normal_pair, salt, uuid_bytes
+from simulator.text import iso_ms
+
+I64 = npt.NDArray[np.int64]
+
+# horizontal 1-sigma error per unit of HDOP (user equivalent range error), metres
+UERE_M = 1.8
+ANTENNA_HEIGHT_M = 1.5
+
+
+def vehicle_events(
+    fleet: Fleet, ticks_ms: I64, tick_ms: int, epoch_unix_ms: int
+) -> tuple[EventBatch, EventBatch]:
+    """``vehicle_data`` and ``gps_data`` for every fleet vehicle at each tick (tick-major).
+
+    ``ticks_ms``: the ticks' times in ms since the scenario epoch; ``tick_ms``: tick length.
+    """
+    nv, nt = len(fleet), int(ticks_ms.size)
+    if nv == 0 or nt == 0:
+        return EventBatch.empty("vehicle_data"), EventBatch.empty("gps_data")
+    sc = fleet.scenario
+    times = np.concatenate([[ticks_ms[0] - tick_ms], ticks_ms]).astype(np.int64)
+    vehicles = np.arange(nv)
+    st = state(fleet, vehicles[None, :], times[:, None] * 1000)
+    distance = st.distance_m
+    speed_ms = (np.diff(distance, axis=0) / (tick_ms / 1000.0)).ravel()
+    lat, lon = st.lat[1:].ravel(), st.lon[1:].ravel()
+    heading = st.heading[1:].ravel()
+    dist_km = distance[1:].ravel() / 1000.0
+
+    v = np.tile(vehicles, nt)
+    t_ms = np.repeat(ticks_ms, nv)
+    ts = np.repeat(iso_ms(ticks_ms + epoch_unix_ms), nv)
+    index = fleet.index[v]
+    fuel = 100.0 - np.mod(dist_km + fleet.fuel_offset_km[v], fleet.refuel_span_km[v]) * (
+        100.0 / fleet.range_km[v]
+    )
+    schema = np.ones(v.size, dtype=np.int64)
+    vehicle = EventBatch.build(
+        "vehicle_data",
+        {
+            "event_id": uuid_bytes(salt(sc.name, fleet.seed, "event", "vehicle_data"), index, t_ms),
+            "ts": ts,
+            "schema_version": schema,
+            "vehicle_id": fleet.vehicle_id[v],
+            "latitude": lat,
+            "longitude": lon,
+            "speed_kmh": speed_ms * 3.6,
+            "heading_deg": np.round(heading, 2) % 360.0,
+            "odometer_km": fleet.odometer_base_km[v] + dist_km,
+            "fuel_level_pct": fuel,
+            "make": fleet.make[v],
+            "model": fleet.model[v],
+            "year": fleet.year[v],
+            "fuel_type": fleet.fuel_type[v],
+            "vehicle_type": fleet.vehicle_type[v],
+        },
+    )
+
+    # GPS: smooth error terms sin(omega t + phase) per vehicle, plus white noise
+    t_s = ticks_ms / 1000.0
+    waves = np.sin(
+        fleet.gps_omega[None, :, :] * t_s[:, None, None] + fleet.gps_phase[None, :, :]
+    ).reshape(nt * nv, 9)
+    hdop = 0.7 + 0.45 * (2.0 + waves[:, 0] + waves[:, 1])
+    satellites = np.clip(np.rint(17.0 - 4.5 * hdop + 1.2 * waves[:, 2]), 4, 16)
+    sigma = UERE_M * hdop
+    g = salt(sc.name, fleet.seed, "gps-white")
+    z_north, z_east = normal_pair(g, index, t_ms)
+    z_up, z_speed = normal_pair(g ^ 1, index, t_ms)
+    z_course, _ = normal_pair(g ^ 2, index, t_ms)
+    err_north = sigma * (0.8 * (waves[:, 3] + waves[:, 4]) + 0.6 * z_north)
+    err_east = sigma * (0.8 * (waves[:, 5] + waves[:, 6]) + 0.6 * z_east)
+    err_up = 1.6 * sigma * (0.8 * (waves[:, 7] + waves[:, 8]) + 0.6 * z_up)
+    gps_lat, gps_lon = geo.offset(lat, lon, err_north, err_east)
+    moving = speed_ms > 0.05
+    gps = EventBatch.build(
+        "gps_data",
+        {
+            "event_id": uuid_bytes(salt(sc.name, fleet.seed, "event", "gps_data"), index, t_ms),
+            "ts": ts,
+            "schema_version": schema,
+            "vehicle_id": fleet.vehicle_id[v],
+            "latitude": gps_lat,
+            "longitude": gps_lon,
+            "altitude_m": sc.elevation_m(lat, lon) + ANTENNA_HEIGHT_M + err_up,
+            "speed_kmh": np.where(moving, np.maximum(speed_ms * 3.6 + 0.35 * z_speed, 0.0), 0.0),
+            "heading_deg": np.where(moving, (heading + 1.2 * z_course) % 360.0, heading),
+            "hdop": hdop,
+            "satellites": satellites,
+            "vehicle_type": fleet.vehicle_type[v],
+        },
+    )
+    return vehicle, gps

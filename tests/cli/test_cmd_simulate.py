@@ -1,0 +1,99 @@
+"""``vts simulate``: to a JSON-lines file (no services), and to the real local broker."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from simulator import generate
+from tests.fixtures.kafka import KafkaBroker
+from tests.simulator.kafka_helpers import consume
+from vts.cli.main import main
+from vts.contract.topics import TOPIC_NAMES
+
+START = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+ARGS = ["--vehicles", "5", "--duration", "90s", "--start", "2024-03-01T10:00:00Z", "--seed", "3"]
+
+
+def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    text = capsys.readouterr().out
+    assert "vts simulate --broker 127.0.0.1:9092 --vehicles 100 --duration 10m" in text
+    assert '{"topic": "vehicle_data", "key": "VEH-000042", "value":' in text
+
+
+def test_simulate_to_a_file_writes_the_library_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "events.jsonl"
+    assert (
+        main(["--format", "json", "simulate", *ARGS, "--window", "60", "--out", str(target)]) == 0
+    )
+    summary = json.loads(capsys.readouterr().out)
+    expected = generate("city", 3, START, 90, vehicles=5)
+    assert summary["windows"] == 2 and summary["events"] == sum(len(b) for b in expected.values())
+    assert {r["topic"]: r["generated"] for r in summary["topics"]} == {
+        t: len(b) for t, b in expected.items()
+    }
+    docs = [json.loads(line) for line in target.read_text().splitlines()]
+    for t in TOPIC_NAMES:
+        mine = [d for d in docs if d["topic"] == t]
+        assert [d["value"] for d in mine] == expected[t].to_records(), t
+        assert [d["key"] for d in mine] == expected[t].keys.astype(str).tolist(), t
+
+
+def test_text_output_has_a_table_and_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", *ARGS, "--out", str(tmp_path / "e.jsonl")]) == 0
+    text = capsys.readouterr().out
+    assert "vehicle_data" in text and "summary" in text and "events_per_s" in text
+
+
+def test_bad_arguments_fail_with_a_hint(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["simulate", "--duration", "soon", "--out", str(tmp_path / "x.jsonl")]) == 1
+    assert "duration" in capsys.readouterr().err
+    assert (
+        main(["simulate", "--start", "2024-03-01T10:00:00", "--out", str(tmp_path / "x.jsonl")])
+        == 1
+    )
+    assert "time zone" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_simulate_then_replay_to_the_broker(
+    kafka_broker: KafkaBroker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prefix = f"cli{uuid.uuid4().hex[:10]}-"
+    broker = ["--broker", kafka_broker.bootstrap, "--topic-prefix", prefix, "--create-topics"]
+    assert main(["--format", "json", "simulate", *ARGS, *broker]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    expected = generate("city", 3, START, 90, vehicles=5)
+    total = sum(len(b) for b in expected.values())
+    assert summary["delivered"] == total and summary["failed"] == 0
+    received = consume(kafka_broker.bootstrap, prefix, total)
+    for t, batch in expected.items():
+        assert sorted(v for _, v in received.get(t, [])) == sorted(batch.to_json_lines()), t
+
+    # the --out file replays to the same messages
+    target = tmp_path / "events.jsonl"
+    assert main(["simulate", *ARGS, "--out", str(target)]) == 0
+    capsys.readouterr()
+    replay_prefix = f"rp{uuid.uuid4().hex[:10]}-"
+    replay = [
+        "--broker",
+        kafka_broker.bootstrap,
+        "--topic-prefix",
+        replay_prefix,
+        "--create-topics",
+    ]
+    assert main(["--format", "json", "simulate", "--replay", str(target), *replay]) == 0
+    assert json.loads(capsys.readouterr().out)["total_delivered"] == total
+    replayed = consume(kafka_broker.bootstrap, replay_prefix, total)
+    for t in expected:
+        assert sorted(replayed.get(t, [])) == sorted(received.get(t, [])), t

@@ -1,0 +1,56 @@
+"""Reading topics back from the test broker, and preparing uuid-prefixed topics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError
+
+from vts.contract.topics import TOPIC_NAMES
+from vts.kafka import admin
+
+
+def fresh_prefix(bootstrap: str, partitions: int = 3) -> str:
+    """A uuid topic prefix with the five topics created under it."""
+    prefix = f"t{uuid.uuid4().hex[:12]}-"
+    admin.create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=partitions)
+    return prefix
+
+
+def consume(
+    bootstrap: str, prefix: str, expected: int, *, timeout: float = 90.0, **auth: Any
+) -> dict[str, list[tuple[bytes, bytes]]]:
+    """``{topic: [(key, value), ...]}`` from the prefixed topics, once ``expected`` messages
+    arrived (or the timeout ran out), in partition order."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"g-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            **auth,
+        }
+    )
+    consumer.subscribe([prefix + t for t in TOPIC_NAMES])
+    found: defaultdict[str, list[tuple[bytes, bytes]]] = defaultdict(list)
+    total = 0
+    deadline = time.monotonic() + timeout
+    try:
+        while total < expected and time.monotonic() < deadline:
+            for msg in consumer.consume(num_messages=10_000, timeout=1.0):
+                err = msg.error()
+                if err is not None:
+                    assert err.code() == KafkaError._PARTITION_EOF, err
+                    continue
+                found[msg.topic().removeprefix(prefix)].append((msg.key(), msg.value()))
+                total += 1
+        # nothing more than expected arrives
+        for msg in consumer.consume(num_messages=10_000, timeout=1.0):
+            if msg.error() is None:
+                found[msg.topic().removeprefix(prefix)].append((msg.key(), msg.value()))
+    finally:
+        consumer.close()
+    return dict(found)

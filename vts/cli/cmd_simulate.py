@@ -1,0 +1,205 @@
+"""``vts simulate``: run the fleet simulator into Kafka (or a JSON-lines file) and report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from vts.cli.console import Output, Progress, add_output_options
+from vts.exceptions import ConfigError
+from vts.settings import env
+
+EPILOG = """examples:
+  vts simulate --broker 127.0.0.1:9092 --vehicles 100 --duration 10m
+  vts simulate --vehicles 1000 --duration 1h --seed 7   broker from $VTS_KAFKA_BOOTSTRAP
+                                                         or the `vts local up` one
+  vts simulate --vehicles 50 --duration 5m --realtime  one window a second, on the clock
+  vts simulate --vehicles 10 --duration 2m --out events.jsonl   write instead of producing
+  vts simulate --replay events.jsonl --broker 127.0.0.1:9092    produce a file from --out
+
+Events are a pure function of (scenario, seed, time window, shard): the same arguments
+produce the same events and event_ids. Without --start, the simulated span ends now (or
+starts now with --realtime).
+
+--out format: one JSON object per line, replayable with --replay:
+  {"topic": "vehicle_data", "key": "VEH-000042", "value": {"event_id": "...", "ts": "...", ...}}
+"""
+
+AUTH_MODES = ("plaintext", "scram", "iam", "ssl")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="simulate a vehicle fleet into Kafka (or a file) and report deliveries",
+        description="Simulate vehicles, cameras, weather stations and incidents in a synthetic "
+        "city, producing the five event streams to Kafka.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--broker",
+        metavar="HOST:PORT",
+        help="bootstrap servers (default: $VTS_KAFKA_BOOTSTRAP, else the `vts local up` broker)",
+    )
+    p.add_argument("--vehicles", type=int, default=100, help="vehicles in the fleet (default 100)")
+    p.add_argument("--duration", default="1m", help="simulated time: 90s, 10m, 2h (default 1m)")
+    p.add_argument("--realtime", action="store_true", help="pace windows to the wall clock")
+    p.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+    p.add_argument("--scenario", default="city", help="scenario name (default city)")
+    p.add_argument(
+        "--start", metavar="ISO", help="start of the simulated span, e.g. 2024-03-01T10:00:00Z"
+    )
+    p.add_argument(
+        "--window", type=float, metavar="SECONDS", help="seconds per window (default: auto)"
+    )
+    p.add_argument(
+        "--tick",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="seconds between fixes (default 1)",
+    )
+    p.add_argument("--shard", type=int, default=0, help="fleet shard to simulate (default 0)")
+    p.add_argument(
+        "--shards", type=int, default=1, help="shards the fleet is split into (default 1)"
+    )
+    p.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        help="Kafka authentication (default: $VTS_KAFKA_AUTH or plaintext)",
+    )
+    p.add_argument(
+        "--topic-prefix",
+        default=None,
+        help="prefix of the topic names (default: $VTS_TOPIC_PREFIX)",
+    )
+    p.add_argument(
+        "--create-topics",
+        action="store_true",
+        help="create the five (prefixed) topics if they are missing (3 partitions)",
+    )
+    target = p.add_mutually_exclusive_group()
+    target.add_argument(
+        "--out", type=Path, metavar="FILE.jsonl", help="write JSON lines instead of producing"
+    )
+    target.add_argument(
+        "--replay", type=Path, metavar="FILE.jsonl", help="produce a file written by --out"
+    )
+    add_output_options(p)
+    p.set_defaults(func=_simulate)
+
+
+def _bootstrap(args: argparse.Namespace) -> str:
+    if args.broker:
+        return str(args.broker)
+    from_env = env("KAFKA_BOOTSTRAP")
+    if from_env:
+        return from_env
+    from vts.local.kafka_broker import LocalKafka
+
+    status = LocalKafka().status(probe_timeout=2.0)
+    if status.bootstrap:
+        return status.bootstrap
+    raise ConfigError(
+        "no Kafka broker given",
+        hint="pass --broker HOST:PORT, set VTS_KAFKA_BOOTSTRAP, or start one with `vts local up`",
+    )
+
+
+def _producer(args: argparse.Namespace) -> Any:
+    from simulator.producer import Producer
+    from vts.kafka.auth import get_auth
+
+    prefix = (args.topic_prefix if args.topic_prefix is not None else env("TOPIC_PREFIX")) or ""
+    auth = get_auth(args.auth or env("KAFKA_AUTH", "plaintext") or "plaintext")
+    bootstrap = _bootstrap(args)
+    if args.create_topics:
+        from vts.contract.topics import TOPIC_NAMES
+        from vts.kafka.admin import create_topics
+
+        create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], auth=auth)
+    return Producer.connect(bootstrap, auth, topic_prefix=prefix)
+
+
+def _simulate(args: argparse.Namespace, out: Output) -> int:
+    from simulator.run import FileSink, KafkaSink, RunPlan, default_start, default_window_seconds
+    from simulator.run import run as run_plan
+    from simulator.window import iso, parse_duration, parse_time
+
+    if args.replay is not None:
+        return _replay(args, out)
+    if args.vehicles < 1:
+        raise ConfigError(f"--vehicles {args.vehicles}", hint="simulate at least 1 vehicle")
+    duration = parse_duration(args.duration)
+    start = parse_time(args.start) if args.start else default_start(duration, args.realtime)
+    plan = RunPlan(
+        scenario=args.scenario,
+        seed=args.seed,
+        vehicles=args.vehicles,
+        start=start,
+        duration_s=duration,
+        window_s=args.window or default_window_seconds(args.vehicles, args.realtime, args.tick),
+        shard=args.shard,
+        shard_count=args.shards,
+        tick_s=args.tick,
+        realtime=args.realtime,
+    )
+    sink = FileSink(args.out) if args.out else KafkaSink(_producer(args))
+    progress = Progress(duration, "simulating")
+    summary = run_plan(
+        plan,
+        sink,
+        on_window=lambda w, s: progress.update(
+            (w.end - plan.start).total_seconds(),
+            f"{s.total:,} events, {s.total / max(s.elapsed_s, 1e-9):,.0f}/s",
+        ),
+    )
+    progress.close()
+    record: dict[str, Any] = {
+        "scenario": plan.scenario,
+        "seed": plan.seed,
+        "vehicles": plan.vehicles,
+        "shard": f"{plan.shard}/{plan.shard_count}",
+        "start": iso(plan.start),
+        "simulated_seconds": duration,
+        "windows": summary.windows,
+        "events": summary.total,
+        "elapsed_s": round(summary.elapsed_s, 3),
+        "events_per_s": round(summary.total / max(summary.elapsed_s, 1e-9), 1),
+    }
+    if isinstance(sink, FileSink):
+        record.update(out=str(args.out), bytes=sink.bytes)
+    elif summary.report is not None:
+        record.update(
+            broker=sink.producer.bootstrap,
+            delivered=summary.report.total_delivered,
+            failed=summary.report.total_failed,
+            bytes=summary.report.bytes,
+        )
+    _render(out, summary.rows(), ["topic", "generated", "delivered", "failed"], record)
+    return 0 if summary.report is None or summary.report.ok else 1
+
+
+def _render(
+    out: Output, rows: list[dict[str, Any]], columns: list[str], record: dict[str, Any]
+) -> None:
+    """A per-topic table and a summary; one JSON object (summary + ``topics``) for JSON."""
+    if out.fmt == "json":
+        out.record({**record, "topics": rows})
+        return
+    out.table(rows, columns)
+    if out.fmt == "text":
+        out.record(record, title="summary")
+
+
+def _replay(args: argparse.Namespace, out: Output) -> int:
+    from simulator.replay import replay
+
+    producer = _producer(args)
+    queued = replay(args.replay, producer)
+    report = producer.flush()
+    summary = {"file": str(args.replay), "queued": queued, **report.as_dict()}
+    _render(out, report.rows(), ["topic", "delivered", "failed"], summary)
+    return 0 if report.ok else 1
