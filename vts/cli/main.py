@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "vts.cli.cmd_job",
     "vts.cli.cmd_crawl",
     "vts.cli.cmd_query",
+    "vts.cli.cmd_cost",
 )
 
 EPILOG = """examples:

@@ -1,0 +1,136 @@
+"""Publishing the Glue job's script and the zipped vts package, against moto's S3 (a mock)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+import vts
+from tests.aws.lambda_support import REGION, aws_env  # noqa: F401
+from vts.aws.cfn_response import CustomResourceRequest
+from vts.aws.custom_resource import Deadline
+from vts.aws.glue_assets import GlueAssetsResource, build_package_zip, publish_glue_assets
+
+BUCKET = "vts-test-lake"
+PACKAGE = Path(vts.__file__).parent
+
+
+@pytest.fixture
+def s3(aws_env: None) -> Iterator[Any]:  # noqa: F811
+    with mock_aws():
+        client = boto3.client("s3", region_name=REGION)
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Path:
+    path = tmp_path / "scripts" / "vts_streaming_job.py"
+    path.parent.mkdir()
+    path.write_text("print('the streaming job')\n")
+    return path
+
+
+def keys(s3: Any) -> list[str]:
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+
+
+def test_the_zip_is_deterministic_and_holds_only_sources(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "__pycache__").mkdir(parents=True)
+    (package / "__init__.py").write_text("X = 1\n")
+    (package / "mod.py").write_text("Y = 2\n")
+    (package / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
+    first = build_package_zip(package)
+    (package / "mod.py").touch()  # a new mtime must not change the bytes
+    assert build_package_zip(package) == first
+    (tmp_path / "pkg.zip").write_bytes(first)
+    assert zipfile.ZipFile(tmp_path / "pkg.zip").namelist() == ["pkg/__init__.py", "pkg/mod.py"]
+
+
+def test_the_vts_zip_is_importable_the_way_glue_adds_extra_py_files(tmp_path: Path) -> None:
+    archive = tmp_path / "vts.zip"
+    archive.write_bytes(build_package_zip(PACKAGE))
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import vts.aws.glue_assets, vts.exceptions; print(vts.aws.glue_assets.__file__)"
+    )
+    # -I: no site-packages and no working directory, so only the zip can provide vts.
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(archive)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().startswith(str(archive))
+
+
+def test_publish_writes_script_and_zip_under_a_content_digest_moto(s3: Any, script: Path) -> None:
+    assets = publish_glue_assets(s3, BUCKET, "glue/", script, PACKAGE)
+    assert keys(s3) == [
+        f"glue/{assets.digest}/vts.zip",
+        f"glue/{assets.digest}/vts_streaming_job.py",
+    ]
+    assert assets.script_location == f"s3://{BUCKET}/glue/{assets.digest}/vts_streaming_job.py"
+    assert assets.extra_py_files == f"s3://{BUCKET}/glue/{assets.digest}/vts.zip"
+    body = s3.get_object(Bucket=BUCKET, Key=assets.script_key)["Body"].read()
+    assert body == script.read_bytes()
+
+    again = publish_glue_assets(s3, BUCKET, "glue/", script, PACKAGE)
+    assert again.digest == assets.digest  # unchanged code: same keys, no job update
+    script.write_text("print('changed')\n")
+    changed = publish_glue_assets(s3, BUCKET, "glue/", script, PACKAGE)
+    assert changed.digest != assets.digest
+
+
+def request(kind: str, **extra: Any) -> CustomResourceRequest:
+    return CustomResourceRequest(
+        request_type=kind,  # type: ignore[arg-type]
+        response_url="http://127.0.0.1/unused",
+        stack_id="stack",
+        request_id="req",
+        logical_resource_id="GlueAssets",
+        resource_type="Custom::GlueAssets",
+        properties={"Bucket": BUCKET, "Prefix": "glue/", "ScriptName": "vts_streaming_job.py"},
+        **extra,
+    )
+
+
+def test_resource_create_then_delete_of_the_old_digest_moto(s3: Any, script: Path) -> None:
+    resource = GlueAssetsResource(s3, PACKAGE, script.parent)
+    created = resource.create(request("Create"), Deadline.after(30))
+    assert created.physical_resource_id == f"s3://{BUCKET}/glue/{created.data['Digest']}/"
+    assert created.data["ScriptLocation"].endswith("/vts_streaming_job.py")
+
+    script.write_text("print('v2')\n")
+    updated = resource.update(
+        request("Update", physical_resource_id=created.physical_resource_id),
+        Deadline.after(30),
+    )
+    assert updated.physical_resource_id != created.physical_resource_id
+    assert len(keys(s3)) == 4
+
+    # CloudFormation's clean-up after a successful update deletes the old id only.
+    resource.delete(
+        request("Delete", physical_resource_id=created.physical_resource_id), Deadline.after(30)
+    )
+    assert keys(s3) == [
+        f"glue/{updated.data['Digest']}/vts.zip",
+        f"glue/{updated.data['Digest']}/vts_streaming_job.py",
+    ]
+
+
+def test_a_missing_script_fails_with_a_hint_moto(s3: Any, tmp_path: Path) -> None:
+    resource = GlueAssetsResource(s3, PACKAGE, tmp_path)
+    with pytest.raises(vts.exceptions.ConfigError) as caught:
+        resource.create(request("Create"), Deadline.after(30))
+    assert "sam build" in str(caught.value)
+    assert keys(s3) == []

@@ -1,0 +1,88 @@
+"""The cost model against figures computed by hand from the price table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from vts.cost.model import HOURS_PER_MONTH, PRESETS, Workload, estimate, render_markdown
+from vts.cost.prices import US_EAST_1 as P
+from vts.exceptions import ConfigError
+
+REPO_DOCS = Path(__file__).resolve().parents[2] / "docs" / "cost"
+
+
+def line(est: object, component: str) -> float:
+    (match,) = [x for x in est.lines if x.component == component]  # type: ignore[attr-defined]
+    return float(match.hourly)
+
+
+def test_the_demo_lines_match_a_hand_calculation() -> None:
+    est = estimate(PRESETS["demo"])
+    # 100 vehicles x 2 events/s x 60 s = 12,000 events per invocation, 60 invocations/h.
+    seconds = 1.0 + 12_000 / 100_000
+    assert line(est, "Lambda simulator") == pytest.approx(
+        60 * seconds * 1.0 * P.lambda_gb_second + 60 * 0.20 / 1e6
+    )
+    assert line(est, "MSK Serverless cluster-hours") == 0.75
+    assert line(est, "MSK Serverless partitions") == pytest.approx(5 * 6 * 0.0015)
+    gb_in = 100 * 2.0 * 3600 * 312 / 4 / 1e9
+    assert line(est, "MSK Serverless data in/out") == pytest.approx(gb_in * (0.10 + 0.05))
+    assert line(est, "Glue streaming job") == pytest.approx(2 * 0.25 * 0.44)
+    assert line(est, "Glue crawler") == pytest.approx(4 * (10 / 60) * 2 * 0.44 / 24)
+    assert line(est, "Redshift Serverless queries") == pytest.approx(
+        20 * 60 / 3600 * 8 * 0.375 / 24
+    )
+
+
+def test_totals_leave_out_the_alternatives_and_scale_to_a_month() -> None:
+    est = estimate(PRESETS["demo"])
+    included = sum(x.hourly for x in est.lines if x.in_total)
+    excluded = [x.component for x in est.lines if not x.in_total]
+    assert est.hourly == pytest.approx(included)
+    assert est.monthly == pytest.approx(included * HOURS_PER_MONTH)
+    assert excluded == [
+        "(alternative) Spectrum on a provisioned cluster",
+        "(if your VPC has none) NAT gateway",
+    ]
+    assert est.per_million_events == pytest.approx(est.hourly / 0.72)  # 720,000 events/h
+    with_nat = estimate(replace(PRESETS["demo"], nat_gateway=True))
+    assert with_nat.hourly > est.hourly + P.nat_gateway_hour - 1e-9
+
+
+def test_msk_serverless_cluster_hours_dominate_a_demo_and_provisioned_is_cheaper() -> None:
+    demo = estimate(PRESETS["demo"])
+    assert line(demo, "MSK Serverless cluster-hours") > demo.hourly / 2
+    assert estimate(PRESETS["demo-cheapest"]).hourly < demo.hourly / 2
+
+
+def test_a_short_crawl_is_billed_the_ten_minute_minimum() -> None:
+    short = estimate(replace(PRESETS["demo"], crawl_minutes=1))
+    assert line(short, "Glue crawler") == line(estimate(PRESETS["demo"]), "Glue crawler")
+    longer = estimate(replace(PRESETS["demo"], crawl_minutes=20))
+    assert line(longer, "Glue crawler") == pytest.approx(2 * line(short, "Glue crawler"))
+
+
+def test_the_fleet_costs_less_per_event_than_the_demo() -> None:
+    assert estimate(PRESETS["fleet-10k"]).per_million_events < (
+        estimate(PRESETS["demo"]).per_million_events / 10
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", [{"vehicles": 0}, {"glue_worker_type": "G.3X"}, {"kafka": "confluent-cloud"}]
+)
+def test_impossible_workloads_are_config_errors(bad: dict[str, object]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Workload("x", **{"vehicles": 10, **bad})  # type: ignore[arg-type]
+    assert caught.value.hint
+
+
+def test_the_docs_table_is_the_scripts_output() -> None:
+    expected = render_markdown(estimate(w) for w in PRESETS.values())
+    assert (REPO_DOCS / "estimates.md").read_text() == expected, (
+        "regenerate: vts cost --all --markdown > docs/cost/estimates.md"
+    )
+    assert P.recorded in expected and P.region in expected

@@ -1,0 +1,201 @@
+"""Publish the Glue job's script and the zipped ``vts`` package to the data bucket on deploy.
+
+``sam build`` puts ``vts/``, ``simulator/`` and ``glue_scripts/`` in the code layer; the
+``Custom::GlueAssets`` resource's function carries that layer, so on every deploy it holds
+exactly the code that was built. It zips the ``vts`` package (deterministically: sorted
+entries, fixed timestamps, no ``__pycache__``), and uploads the zip and the job script under
+``<prefix><digest>/`` where ``digest`` is a hash of both. The Glue job's ``ScriptLocation``
+and ``--extra-py-files`` come from this resource's attributes, so:
+
+* there is no manual upload step, and the Glue role reads only from the stack's own bucket;
+* changed code gives a new digest, new keys and an updated job definition; unchanged code
+  gives the same keys, so an unrelated deploy does not touch the job;
+* CloudFormation deletes the previous digest's objects after a successful update (the
+  physical id is the digest's prefix), and keeps them if the update rolls back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vts.aws.cfn_response import CustomResourceRequest
+from vts.aws.custom_resource import CustomResource, Deadline, Outcome, is_failed_create
+from vts.aws.exceptions import InvalidPropertyError
+from vts.exceptions import ConfigError
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_ZIP_NAME = "vts.zip"
+_ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+_SKIP_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
+_SKIP_SUFFIXES = (".pyc", ".pyo")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)*$")
+# Where the code layer puts the Glue scripts inside the Lambda (layers unpack under /opt).
+DEFAULT_SCRIPTS_DIR = "/opt/glue_scripts"
+
+
+def _package_files(package_dir: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(package_dir):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if not name.endswith(_SKIP_SUFFIXES):
+                yield Path(root) / name
+
+
+def build_package_zip(package_dir: Path) -> bytes:
+    """Zip a Python package so that ``import <package>`` works with the zip on ``sys.path``.
+
+    The same files always give the same bytes (sorted entries, fixed timestamps and modes).
+    """
+    if not (package_dir / "__init__.py").is_file():
+        raise ConfigError(
+            f"{package_dir} is not a Python package (no __init__.py)",
+            hint="point the Glue assets at the vts package directory",
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in _package_files(package_dir):
+            arcname = f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}"
+            info = zipfile.ZipInfo(arcname, date_time=_ZIP_TIMESTAMP)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class GlueAssets:
+    """The published objects: where the job's script and extra Python files are."""
+
+    bucket: str
+    prefix: str
+    digest: str
+    script_name: str
+
+    @property
+    def folder(self) -> str:
+        return f"{self.prefix}{self.digest}/"
+
+    @property
+    def script_key(self) -> str:
+        return self.folder + self.script_name
+
+    @property
+    def package_key(self) -> str:
+        return self.folder + PACKAGE_ZIP_NAME
+
+    @property
+    def script_location(self) -> str:
+        return f"s3://{self.bucket}/{self.script_key}"
+
+    @property
+    def extra_py_files(self) -> str:
+        return f"s3://{self.bucket}/{self.package_key}"
+
+    @property
+    def physical_id(self) -> str:
+        return f"s3://{self.bucket}/{self.folder}"
+
+
+def publish_glue_assets(
+    s3: Any, bucket: str, prefix: str, script: Path, package_dir: Path
+) -> GlueAssets:
+    """Upload the script and the package zip under a content-addressed folder."""
+    if not script.is_file():
+        raise ConfigError(
+            f"the Glue job script {script} does not exist",
+            hint="check that the code layer was built with glue_scripts/ (sam build)",
+        )
+    script_bytes = script.read_bytes()
+    package_zip = build_package_zip(package_dir)
+    digest = hashlib.sha256(script_bytes + b"\0" + package_zip).hexdigest()[:16]
+    assets = GlueAssets(bucket=bucket, prefix=prefix, digest=digest, script_name=script.name)
+    s3.put_object(Bucket=bucket, Key=assets.script_key, Body=script_bytes)
+    s3.put_object(Bucket=bucket, Key=assets.package_key, Body=package_zip)
+    logger.info(
+        "published %s (%d bytes) and %s (%d bytes)",
+        assets.script_location,
+        len(script_bytes),
+        assets.extra_py_files,
+        len(package_zip),
+    )
+    return assets
+
+
+def delete_folder(s3: Any, physical_id: str) -> int:
+    """Delete the objects a previous publish wrote (``s3://bucket/prefix/digest/``)."""
+    match = re.match(r"^s3://([^/]+)/(.+/)$", physical_id)
+    if not match:
+        logger.info("physical id %s is not a published folder; nothing to delete", physical_id)
+        return 0
+    bucket, folder = match.groups()
+    deleted = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            deleted += len(keys)
+    logger.info("deleted %d objects under %s", deleted, physical_id)
+    return deleted
+
+
+class GlueAssetsResource(CustomResource):
+    """``Custom::GlueAssets``: properties ``Bucket``, ``Prefix`` and ``ScriptName``.
+
+    Attributes: ``ScriptLocation`` and ``ExtraPyFiles`` (s3:// URIs) and ``Digest``.
+    """
+
+    def __init__(self, s3: Any, package_dir: Path, scripts_dir: Path) -> None:
+        self._s3 = s3
+        self._package_dir = package_dir
+        self._scripts_dir = scripts_dir
+
+    def _publish(self, request: CustomResourceRequest) -> Outcome:
+        props = request.properties
+        bucket = props.get("Bucket")
+        if not isinstance(bucket, str) or not _BUCKET.match(bucket):
+            raise InvalidPropertyError("Bucket", bucket, "an S3 bucket name")
+        prefix = props.get("Prefix", "glue/")
+        if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+            raise InvalidPropertyError("Prefix", prefix, "a key prefix ending in '/'")
+        script_name = props.get("ScriptName")
+        if not isinstance(script_name, str) or not re.match(r"^[\w.-]+\.py$", script_name):
+            raise InvalidPropertyError("ScriptName", script_name, "a .py file in glue_scripts/")
+        assets = publish_glue_assets(
+            self._s3, bucket, prefix, self._scripts_dir / script_name, self._package_dir
+        )
+        return Outcome(
+            physical_resource_id=assets.physical_id,
+            data={
+                "ScriptLocation": assets.script_location,
+                "ExtraPyFiles": assets.extra_py_files,
+                "Digest": assets.digest,
+            },
+            reason=f"published Glue assets {assets.digest}",
+        )
+
+    def create(self, request: CustomResourceRequest, deadline: Deadline) -> Outcome:
+        return self._publish(request)
+
+    def update(self, request: CustomResourceRequest, deadline: Deadline) -> Outcome:
+        return self._publish(request)
+
+    def delete(self, request: CustomResourceRequest, deadline: Deadline) -> Outcome:
+        physical = request.physical_resource_id or ""
+        if is_failed_create(physical):
+            return Outcome(physical, reason="nothing was published")
+        try:
+            deleted = delete_folder(self._s3, physical)
+        except self._s3.exceptions.NoSuchBucket:
+            deleted = 0  # the bucket went first (e.g. emptied and deleted by hand)
+        return Outcome(physical, reason=f"deleted {deleted} objects")

@@ -1,0 +1,333 @@
+"""The stack's running cost for a workload: per hour, per month and per million events.
+
+The model is deliberately small and every assumption is a named field of ``Workload``:
+the event rate and size were measured on the simulator (city scenario: 2.0 events per
+vehicle-second, 312 bytes of JSON each); the others (compression, Lambda throughput,
+crawl length, query pattern) are stated guesses to replace with measurements. Lines marked
+``in_total=False`` are alternatives shown for comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from vts.cost.prices import US_EAST_1, Prices
+from vts.exceptions import ConfigError
+
+HOURS_PER_MONTH = 730.0
+TOPICS = 5
+LAKE_TABLES = 6  # five topics and the quarantine
+DPU_PER_WORKER = {"G.025X": 0.25, "G.1X": 1.0, "G.2X": 2.0}
+ALARMS = 6
+
+Kafka = Literal["msk-serverless", "msk-t3-small", "msk-m5-large", "existing"]
+KAFKA_CHOICES: tuple[str, ...] = ("msk-serverless", "msk-t3-small", "msk-m5-large", "existing")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What runs, how much, and the assumptions behind the numbers."""
+
+    name: str
+    vehicles: int
+    shards: int = 1
+    window_seconds: int = 60
+    simulator_memory_mb: int = 1024
+    kafka: Kafka = "msk-serverless"
+    brokers: int = 2
+    partitions_per_topic: int = 6
+    kafka_retention_hours: float = 24.0
+    glue_worker_type: str = "G.025X"
+    glue_workers: int = 2
+    trigger_seconds: int = 60
+    crawls_per_day: float = 4.0
+    crawl_dpus: float = 2.0
+    crawl_minutes: float = 10.0
+    queries_per_day: float = 20.0
+    query_seconds: float = 10.0
+    redshift_rpus: int = 8
+    nat_gateway: bool = False
+    # measured on the simulator (city scenario)
+    events_per_vehicle_second: float = 2.0
+    event_json_bytes: float = 312.0
+    # assumptions to replace with measurements
+    kafka_compression_ratio: float = 4.0
+    parquet_bytes_per_event: float = 60.0
+    lambda_events_per_second: float = 100_000.0
+    lambda_overhead_seconds: float = 1.0
+    log_gb_per_month: float = 1.0
+    checkpoint_puts_per_batch: int = 3
+
+    def __post_init__(self) -> None:
+        if self.vehicles < 1 or self.shards < 1 or self.window_seconds < 1:
+            raise ConfigError(
+                f"workload {self.name}: vehicles, shards and window must be positive",
+                hint="pass --vehicles, --shards and --window-seconds of at least 1",
+            )
+        if self.kafka not in KAFKA_CHOICES:
+            raise ConfigError(
+                f"unknown Kafka choice {self.kafka!r}",
+                hint=f"use one of {', '.join(KAFKA_CHOICES)}",
+            )
+        if self.glue_worker_type not in DPU_PER_WORKER:
+            raise ConfigError(
+                f"unknown Glue worker type {self.glue_worker_type!r}",
+                hint=f"use one of {', '.join(DPU_PER_WORKER)}",
+            )
+
+    @property
+    def events_per_hour(self) -> float:
+        return self.vehicles * self.events_per_vehicle_second * 3600.0
+
+    @property
+    def kafka_gb_per_hour(self) -> float:
+        return self.events_per_hour * self.event_json_bytes / self.kafka_compression_ratio / 1e9
+
+    @property
+    def lake_gb_per_hour(self) -> float:
+        return self.events_per_hour * self.parquet_bytes_per_event / 1e9
+
+
+@dataclass(frozen=True)
+class CostLine:
+    component: str
+    hourly: float
+    basis: str
+    in_total: bool = True
+
+    @property
+    def monthly(self) -> float:
+        return self.hourly * HOURS_PER_MONTH
+
+
+@dataclass(frozen=True)
+class Estimate:
+    workload: Workload
+    prices: Prices
+    lines: tuple[CostLine, ...] = field(default_factory=tuple)
+
+    @property
+    def hourly(self) -> float:
+        return sum(line.hourly for line in self.lines if line.in_total)
+
+    @property
+    def monthly(self) -> float:
+        return self.hourly * HOURS_PER_MONTH
+
+    @property
+    def per_million_events(self) -> float:
+        return self.hourly / (self.workload.events_per_hour / 1e6)
+
+
+def _simulator(w: Workload, p: Prices) -> CostLine:
+    invocations = w.shards * 3600.0 / w.window_seconds
+    events = w.vehicles / w.shards * w.window_seconds * w.events_per_vehicle_second
+    seconds = w.lambda_overhead_seconds + events / w.lambda_events_per_second
+    gb_seconds = invocations * seconds * w.simulator_memory_mb / 1024.0
+    cost = gb_seconds * p.lambda_gb_second + invocations * p.lambda_per_million_requests / 1e6
+    return CostLine(
+        "Lambda simulator",
+        cost,
+        f"{invocations:,.0f} invocations/h x {seconds:.1f} s x {w.simulator_memory_mb} MB",
+    )
+
+
+def _kafka(w: Workload, p: Prices) -> list[CostLine]:
+    gb = w.kafka_gb_per_hour
+    stored_gb = gb * w.kafka_retention_hours
+    if w.kafka == "existing":
+        return [CostLine("Kafka (existing cluster)", 0.0, "not part of this stack")]
+    if w.kafka == "msk-serverless":
+        partitions = TOPICS * w.partitions_per_topic
+        return [
+            CostLine(
+                "MSK Serverless cluster-hours",
+                p.msk_serverless_cluster_hour,
+                "fixed, whether or not data flows",
+            ),
+            CostLine(
+                "MSK Serverless partitions",
+                partitions * p.msk_serverless_partition_hour,
+                f"{partitions} partitions",
+            ),
+            CostLine(
+                "MSK Serverless data in/out",
+                gb * (p.msk_serverless_in_gb + p.msk_serverless_out_gb),
+                f"{gb:.3f} GB/h in, read once by Glue",
+            ),
+            CostLine(
+                "MSK storage",
+                stored_gb * p.msk_storage_gb_month / HOURS_PER_MONTH,
+                f"{stored_gb:.1f} GB retained ({w.kafka_retention_hours:.0f} h)",
+            ),
+        ]
+    broker_hour = (
+        p.msk_t3_small_broker_hour if w.kafka == "msk-t3-small" else p.msk_m5_large_broker_hour
+    )
+    replicated_gb = max(stored_gb * min(w.brokers, 3), 1.0 * w.brokers)
+    return [
+        CostLine(
+            f"MSK provisioned {w.brokers} x kafka.{w.kafka.removeprefix('msk-').replace('-', '.')}",
+            w.brokers * broker_hour,
+            "create it yourself; deploy with KafkaSource=existing",
+        ),
+        CostLine(
+            "MSK storage",
+            replicated_gb * p.msk_storage_gb_month / HOURS_PER_MONTH,
+            f"{replicated_gb:.1f} GB of broker storage",
+        ),
+    ]
+
+
+def _glue(w: Workload, p: Prices) -> list[CostLine]:
+    dpus = w.glue_workers * DPU_PER_WORKER[w.glue_worker_type]
+    crawl_hours = max(w.crawl_minutes, p.crawler_minimum_minutes) / 60.0
+    return [
+        CostLine(
+            "Glue streaming job",
+            dpus * p.glue_dpu_hour,
+            f"{w.glue_workers} x {w.glue_worker_type} = {dpus:g} DPU, around the clock",
+        ),
+        CostLine(
+            "Glue crawler",
+            w.crawls_per_day * crawl_hours * w.crawl_dpus * p.glue_dpu_hour / 24.0,
+            f"{w.crawls_per_day:g} crawls/day, billed >= {p.crawler_minimum_minutes:g} min each",
+        ),
+    ]
+
+
+def _s3(w: Workload, p: Prices) -> CostLine:
+    batches = 3600.0 / w.trigger_seconds
+    puts = batches * (LAKE_TABLES + w.checkpoint_puts_per_batch)
+    month_gb = w.lake_gb_per_hour * HOURS_PER_MONTH
+    cost = puts * p.s3_per_thousand_puts / 1000 + month_gb * p.s3_gb_month / HOURS_PER_MONTH
+    return CostLine(
+        "S3 lake (requests + one month of data)",
+        cost,
+        f"{puts:,.0f} PUTs/h; {month_gb:.1f} GB Parquet/month, storage grows monthly",
+    )
+
+
+def _redshift(w: Workload, p: Prices) -> list[CostLine]:
+    billed = max(w.query_seconds, p.redshift_serverless_minimum_seconds)
+    rpu_hours_per_day = w.queries_per_day * billed / 3600.0 * w.redshift_rpus
+    scanned_tb_per_day = w.queries_per_day * w.lake_gb_per_hour * 24.0 / 1000.0
+    return [
+        CostLine(
+            "Redshift Serverless queries",
+            rpu_hours_per_day * p.redshift_serverless_rpu_hour / 24.0,
+            f"{w.queries_per_day:g} queries/day x {billed:.0f} s billed x {w.redshift_rpus} RPU",
+        ),
+        CostLine(
+            "(alternative) Spectrum on a provisioned cluster",
+            scanned_tb_per_day * p.spectrum_per_tb_scanned / 24.0,
+            f"{scanned_tb_per_day * 1000:.2f} GB scanned/day (each query reads a day); "
+            "cluster not included",
+            in_total=False,
+        ),
+    ]
+
+
+def _fixed(w: Workload, p: Prices) -> list[CostLine]:
+    secrets = 1 if w.kafka == "msk-serverless" else 2  # Redshift admin (+ SCRAM if existing)
+    monthly = (
+        p.kms_key_month
+        + secrets * p.secret_month
+        + ALARMS * p.cloudwatch_alarm_month
+        + w.log_gb_per_month * p.cloudwatch_logs_ingest_gb
+    )
+    lines = [
+        CostLine(
+            "KMS key, secrets, alarms, logs",
+            monthly / HOURS_PER_MONTH,
+            f"1 key, {secrets} secret(s), {ALARMS} alarms, {w.log_gb_per_month:g} GB logs/month",
+        )
+    ]
+    # Kafka traffic stays in the VPC; the lake's writes to S3 cross the gateway unless the
+    # VPC has an S3 gateway endpoint (free).
+    nat = p.nat_gateway_hour + w.lake_gb_per_hour * p.nat_gateway_gb
+    lines.append(
+        CostLine(
+            "NAT gateway" if w.nat_gateway else "(if your VPC has none) NAT gateway",
+            nat,
+            "one gateway carrying the lake's S3 writes; VPC endpoints are the alternative",
+            in_total=w.nat_gateway,
+        )
+    )
+    return lines
+
+
+def estimate(workload: Workload, prices: Prices = US_EAST_1) -> Estimate:
+    lines: list[CostLine] = [_simulator(workload, prices)]
+    lines += _kafka(workload, prices)
+    lines += _glue(workload, prices)
+    lines.append(_s3(workload, prices))
+    lines += _redshift(workload, prices)
+    lines += _fixed(workload, prices)
+    return Estimate(workload, prices, tuple(lines))
+
+
+PRESETS: dict[str, Workload] = {
+    # The template's defaults: one command, nothing to create beforehand.
+    "demo": Workload("demo", vehicles=100),
+    # The cheapest sensible demo: a small provisioned cluster instead of MSK Serverless's
+    # cluster-hour, one crawl a day (the job registers partitions itself).
+    "demo-cheapest": Workload(
+        "demo-cheapest", vehicles=100, kafka="msk-t3-small", brokers=2, crawls_per_day=1
+    ),
+    # 10,000 vehicles: 20,000 events/s. Provisioned brokers beat Serverless's per-GB price.
+    "fleet-10k": Workload(
+        "fleet-10k",
+        vehicles=10_000,
+        shards=4,
+        simulator_memory_mb=2048,
+        kafka="msk-m5-large",
+        brokers=3,
+        partitions_per_topic=12,
+        glue_worker_type="G.1X",
+        glue_workers=3,
+        queries_per_day=200,
+        log_gb_per_month=5,
+    ),
+}
+
+
+def with_overrides(base: Workload, **changes: object) -> Workload:
+    """``base`` with the given fields replaced (None values are ignored)."""
+    return replace(base, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+def render_markdown(estimates: Iterable[Estimate]) -> str:
+    """The estimates as the Markdown of docs/cost/estimates.md."""
+    estimates = list(estimates)
+    prices = estimates[0].prices
+    out = [
+        "# Cost estimates",
+        "",
+        "Generated by `vts cost --markdown` (vts/cost); do not edit by hand.",
+        f"Prices: {prices.region}, {prices.recorded}; on-demand list prices, no free tier.",
+        "Lines in parentheses are not in the total.",
+        "",
+    ]
+    for est in estimates:
+        w = est.workload
+        out += [
+            f"## {w.name}: {w.vehicles:,} vehicles, {w.events_per_hour / 3600:,.0f} events/s",
+            "",
+            "| component | per hour | per month | basis |",
+            "|---|---:|---:|---|",
+        ]
+        for line in est.lines:
+            out.append(
+                f"| {line.component} | ${line.hourly:,.4f} | ${line.monthly:,.2f} | {line.basis} |"
+            )
+        out += [
+            f"| **total** | **${est.hourly:,.3f}** | **${est.monthly:,.2f}** | |",
+            "",
+            f"Per million events: ${est.per_million_events:,.4f}.",
+            "",
+        ]
+    out += ["Price sources:", ""] + [f"- {url}" for url in prices.sources] + [""]
+    return "\n".join(out)
