@@ -74,7 +74,8 @@ def build_session(settings: SparkSettings) -> SparkSession:
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.parquet.compression.codec", "snappy")
     )
-    java_options = ["-Dlog4j2.level=WARN"]
+    log_config = Path(__file__).with_name("log4j2.properties")
+    java_options = [f"-Dlog4j2.configurationFile={log_config.as_uri()}"]
     if settings.jars:
         builder = builder.config("spark.jars", ",".join(str(j) for j in settings.jars))
     if settings.warehouse is not None:
@@ -91,6 +92,7 @@ def build_session(settings: SparkSettings) -> SparkSession:
     for key, value in settings.extra:
         builder = builder.config(key, value)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local runs stay on loopback
     logger.info("starting Spark %s (jars: %d)", settings.master, len(settings.jars))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
