@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from vts.cli.brokers import resolve_bootstrap
 from vts.cli.console import Output, Progress, add_output_options
 from vts.exceptions import ConfigError
 from vts.settings import env
@@ -92,20 +93,7 @@ def register(sub: Any) -> None:
 
 
 def _bootstrap(args: argparse.Namespace) -> str:
-    if args.broker:
-        return str(args.broker)
-    from_env = env("KAFKA_BOOTSTRAP")
-    if from_env:
-        return from_env
-    from vts.local.kafka_broker import LocalKafka
-
-    status = LocalKafka().status(probe_timeout=2.0)
-    if status.bootstrap:
-        return status.bootstrap
-    raise ConfigError(
-        "no Kafka broker given",
-        hint="pass --broker HOST:PORT, set VTS_KAFKA_BOOTSTRAP, or start one with `vts local up`",
-    )
+    return resolve_bootstrap(args.broker)
 
 
 def _producer(args: argparse.Namespace) -> Any:

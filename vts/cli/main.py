@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "vts.cli.cmd_crawl",
     "vts.cli.cmd_query",
     "vts.cli.cmd_cost",
+    "vts.cli.cmd_demo",
 )
 
 EPILOG = """examples:
@@ -67,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # chatty at INFO
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -1,0 +1,133 @@
+"""The Glue entry script: on Glue it resolves its arguments with ``getResolvedOptions``
+and takes its session from ``GlueContext``; locally it parses the same arguments itself.
+
+``awsglue`` exists only on Glue, so these tests install a stand-in module that records
+the calls (no AWS service is involved)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vts.stream.args import JobArgs
+from vts.stream.job import JobResult
+
+SCRIPT = Path(__file__).resolve().parents[2] / "glue_scripts" / "vts_streaming_job.py"
+ARGV = [
+    "vts_streaming_job.py",
+    "--JOB_NAME", "vts-stream",
+    "--bootstrap_servers", "b-1.msk:9098",
+    "--output_path", "s3://bucket/data",
+    "--quarantine_path", "s3://bucket/quarantine",
+    "--checkpoint_path", "s3://bucket/checkpoints/job",
+    "--kafka_auth", "iam",
+    "--trigger_seconds", "30",
+    "--job-bookmark-option", "job-bookmark-disable",
+]  # fmt: skip
+RESULT = JobResult(batches=1, rows={}, quarantined=0, files=0, seconds=0.1, stopped="test")
+
+
+def _load_script() -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location("vts_streaming_job_under_test", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> tuple[types.ModuleType, list[dict[str, Any]]]:
+    """The script with ``run`` replaced by a recorder."""
+    script = _load_script()
+    calls: list[dict[str, Any]] = []
+
+    def fake_run(args: JobArgs, **kwargs: Any) -> JobResult:
+        calls.append({"args": args, **kwargs})
+        return RESULT
+
+    monkeypatch.setattr(script, "run", fake_run)
+    return script, calls
+
+
+def _fake_awsglue(monkeypatch: pytest.MonkeyPatch, events: list[tuple[str, Any]]) -> None:
+    def get_resolved_options(argv: list[str], names: list[str]) -> dict[str, str]:
+        events.append(("getResolvedOptions", names))
+        pairs = dict(zip(argv[1::2], argv[2::2], strict=False))
+        return {n: pairs[f"--{n}"] for n in names}
+
+    class GlueContext:
+        def __init__(self, sc: Any) -> None:
+            self.spark_session = "the Glue session"
+            events.append(("GlueContext", sc))
+
+    class Job:
+        def __init__(self, context: GlueContext) -> None:
+            self.context = context
+
+        def init(self, name: str, options: dict[str, str]) -> None:
+            events.append(("Job.init", name))
+
+        def commit(self) -> None:
+            events.append(("Job.commit", None))
+
+    class SparkContext:
+        @staticmethod
+        def getOrCreate() -> str:
+            return "the SparkContext"
+
+    modules = {
+        "awsglue": types.ModuleType("awsglue"),
+        "awsglue.utils": types.SimpleNamespace(getResolvedOptions=get_resolved_options),
+        "awsglue.context": types.SimpleNamespace(GlueContext=GlueContext),
+        "awsglue.job": types.SimpleNamespace(Job=Job),
+    }
+    for name, module in modules.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr("pyspark.context.SparkContext", SparkContext)
+
+
+def test_on_glue_it_uses_resolved_options_glue_context_and_the_glue_catalog(
+    runs: tuple[types.ModuleType, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, calls = runs
+    events: list[tuple[str, Any]] = []
+    _fake_awsglue(monkeypatch, events)
+
+    assert script.main(ARGV) == 0
+
+    names = dict(events)["getResolvedOptions"]
+    assert set(names) == {
+        "JOB_NAME",
+        "bootstrap_servers",
+        "output_path",
+        "quarantine_path",
+        "checkpoint_path",
+        "kafka_auth",
+        "trigger_seconds",
+    }
+    assert [e[0] for e in events] == ["getResolvedOptions", "GlueContext", "Job.init", "Job.commit"]
+    (call,) = calls
+    args: JobArgs = call["args"]
+    assert call["spark"] == "the Glue session"
+    assert (args.job_name, args.kafka_auth, args.trigger_seconds) == ("vts-stream", "iam", 30)
+    assert args.catalog == "glue" and args.output_path == "s3://bucket/data"
+
+
+def test_locally_the_same_arguments_run_under_pyspark(
+    runs: tuple[types.ModuleType, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, calls = runs
+    monkeypatch.setitem(sys.modules, "awsglue", None)  # not on Glue
+
+    assert script.main([*ARGV, "--available_now", "true"]) == 0
+
+    (call,) = calls
+    args: JobArgs = call["args"]
+    assert "spark" not in call or call["spark"] is None  # a local session is built
+    assert (args.kafka_auth, args.trigger_seconds, args.available_now) == ("iam", 30, True)
+    assert args.catalog == "spark"

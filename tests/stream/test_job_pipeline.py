@@ -1,0 +1,235 @@
+"""The streaming job against a real Kafka broker and real PySpark (``integration``).
+
+One scenario, run in steps so each Spark run serves several assertions:
+
+1. a first run reads valid events, tutorial (v0) messages, every kind of malformed
+   message and producer duplicates: each valid event lands exactly once in its table and
+   partition, v0 messages are normalised, malformed ones are quarantined with their
+   reason and raw bytes, duplicates are dropped, and the job keeps going;
+2. a second run resumes from the checkpoint: new events land, nothing is lost or doubled;
+3. the job script is killed with SIGKILL in the middle of a batch and restarted: a plain
+   pyarrow reader of the folders (not Spark's metadata) sees no duplicate or orphan file.
+
+Files are read with pyarrow, as the Glue crawler and Redshift Spectrum read them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow.dataset as ds
+import pytest
+from confluent_kafka import Producer
+
+from simulator import generate
+from tests.contract.tutorial_samples import SAMPLES
+from vts.contract.topics import TOPIC_NAMES
+from vts.kafka.admin import create_topics
+from vts.settings import LocalPaths
+from vts.stream.args import JobArgs
+from vts.stream.job import run
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _produce(bootstrap: str, messages: Iterable[tuple[str, bytes | None, bytes]]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "message.max.bytes": 2_000_000})
+    for topic, key, value in messages:
+        producer.produce(topic, value=value, key=key)
+        producer.poll(0)
+    assert producer.flush(30) == 0
+
+
+def _simulated(prefix: str, start: datetime, seconds: int) -> dict[str, list[tuple[bytes, bytes]]]:
+    batches = generate("city", 7, start, seconds, vehicles=6, tick_seconds=5)
+    return {
+        topic: list(zip(batch.keys.tolist(), batch.to_json_lines(), strict=True))
+        for topic, batch in batches.items()
+    }
+
+
+def _lake_ids(lake: Path, table: str) -> list[str]:
+    files = sorted((lake / table).rglob("*.parquet"))
+    if not files:
+        return []
+    return ds.dataset([str(f) for f in files]).to_table(columns=["event_id"]).column(0).to_pylist()
+
+
+def _quarantine(lake: Path) -> list[dict[str, Any]]:
+    files = sorted((lake / "quarantine").rglob("*.parquet"))
+    if not files:
+        return []
+    return ds.dataset([str(f) for f in files]).to_table().to_pylist()
+
+
+def _args(bootstrap: str, prefix: str, home: Path, **kw: Any) -> JobArgs:
+    return JobArgs(
+        bootstrap_servers=bootstrap,
+        output_path=str(home / "lake"),
+        quarantine_path=str(home / "lake" / "quarantine"),
+        checkpoint_path=str(home / "checkpoint"),
+        topic_prefix=prefix,
+        available_now=True,
+        catalog="none",
+        **kw,
+    )
+
+
+def _bad_messages() -> dict[bytes, str]:
+    """Malformed ``vehicle_data`` values -> the reason code each must get."""
+    good = dict(SAMPLES["vehicle_data"][1])
+    good["schema_version"] = 1
+
+    def variant(**changes: Any) -> bytes:
+        record = {**good, "event_id": str(uuid.uuid4()), **changes}
+        return json.dumps({k: v for k, v in record.items() if v != "DROP"}).encode()
+
+    return {
+        b"{not json at all": "invalid_json",
+        b'{"a": "\xff\xfe"}': "invalid_utf8",
+        b'{"pad": "' + b"x" * 200_000 + b'"}': "oversized",
+        variant(speed_kmh="fast"): "wrong_type",
+        variant(vehicle_id="DROP"): "missing_field",
+        variant(latitude=123.0): "out_of_range",
+        variant(ts="1970-01-01T00:00:00+00:00"): "bad_timestamp",
+        variant(ts="2999-01-01T00:00:00+00:00"): "bad_timestamp",
+        b"[1, 2, 3]": "wrong_type",
+    }
+
+
+@pytest.fixture(scope="module")
+def scenario(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    create_topics(kafka_broker.bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=2)
+    return {"prefix": prefix, "home": tmp_path_factory.mktemp("job"), "expected": {}}
+
+
+def test_first_run_lands_everything_exactly_once(
+    spark: Any, kafka_broker: Any, scenario: dict[str, Any]
+) -> None:
+    prefix, home = scenario["prefix"], scenario["home"]
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+    sim = _simulated(prefix, start, 120)
+    v0 = {topic: json.dumps(msg).encode() for topic, (msg, _) in SAMPLES.items()}
+    bad = _bad_messages()
+    messages = [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows]
+    messages += [(prefix + t, None, v) for t, v in v0.items()]
+    messages += [(prefix + "vehicle_data", None, v) for v in bad]
+    duplicates = [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows[:10]]
+    _produce(kafka_broker.bootstrap, messages + duplicates)
+
+    result = run(_args(kafka_broker.bootstrap, prefix, home), spark=spark)
+
+    lake = home / "lake"
+    expected = scenario["expected"]
+    for topic in TOPIC_NAMES:
+        ids = [json.loads(v)["event_id"] for _, v in sim[topic]] + [SAMPLES[topic][1]["event_id"]]
+        expected[topic] = set(ids)
+        landed = _lake_ids(lake, topic)
+        assert len(landed) == len(set(landed)), f"duplicates in {topic}"
+        assert set(landed) == expected[topic], topic
+    assert result.quarantined == len(bad)
+
+    quarantined = {bytes(row["raw_value"]): row for row in _quarantine(lake)}
+    assert set(quarantined) == set(bad)
+    for raw, code in bad.items():
+        row = quarantined[raw]
+        assert row["reason"].startswith(code), (row["reason"], code)
+        assert row["topic"] == prefix + "vehicle_data"
+        assert row["kafka_offset"] is not None
+
+    # v0 rows are normalised (tutorial vehicle: compass word -> heading, position split)
+    table = ds.dataset(str(lake / "vehicle_data"), partitioning="hive").to_table().to_pylist()
+    v0_row = next(r for r in table if r["schema_version"] == 0)
+    assert v0_row["heading_deg"] == 45.0 and v0_row["latitude"] == 51.5174
+    # partitions follow event time (UTC)
+    for row in table[:50]:
+        assert row["dt"] == row["ts"].strftime("%Y-%m-%d") or str(row["dt"]) == str(
+            row["ts"].date()
+        )
+
+
+def test_restart_from_checkpoint_loses_and_duplicates_nothing(
+    spark: Any, kafka_broker: Any, scenario: dict[str, Any]
+) -> None:
+    prefix, home = scenario["prefix"], scenario["home"]
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=18)
+    sim = _simulated(prefix, start, 60)
+    _produce(
+        kafka_broker.bootstrap, [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows]
+    )
+
+    run(_args(kafka_broker.bootstrap, prefix, home), spark=spark)
+
+    for topic in TOPIC_NAMES:
+        scenario["expected"][topic] |= {json.loads(v)["event_id"] for _, v in sim[topic]}
+        landed = _lake_ids(home / "lake", topic)
+        assert len(landed) == len(set(landed)), f"duplicates in {topic}"
+        assert set(landed) == scenario["expected"][topic], topic
+
+
+def _batch_in_flight(checkpoint: Path) -> bool:
+    offsets = {p.name for p in (checkpoint / "offsets").glob("[0-9]*")}
+    commits = {p.name for p in (checkpoint / "commits").glob("[0-9]*")}
+    return bool(offsets - commits)
+
+
+def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
+    spark: Any, kafka_broker: Any, tmp_path: Path
+) -> None:
+    prefix = f"k{uuid.uuid4().hex[:8]}-"
+    create_topics(kafka_broker.bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=2)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    sim = _simulated(prefix, start, 600)
+    _produce(
+        kafka_broker.bootstrap, [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows]
+    )
+    args = _args(kafka_broker.bootstrap, prefix, tmp_path)
+    argv = [
+        sys.executable, str(REPO / "glue_scripts" / "vts_streaming_job.py"),
+        "--bootstrap_servers", args.bootstrap_servers, "--output_path", args.output_path,
+        "--quarantine_path", args.quarantine_path, "--checkpoint_path", args.checkpoint_path,
+        "--topic_prefix", prefix, "--catalog", "none", "--available_now", "true",
+        "--max_offsets_per_trigger", "400",
+    ]  # fmt: skip
+    jars = str(LocalPaths.from_env().jars)  # the shared jar cache, whatever the home
+    env = {**os.environ, "VTS_HOME": str(tmp_path / "home"), "VTS_JARS_DIR": jars}
+    log = tmp_path / "job.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        killed_mid_batch = _kill_mid_batch(proc, tmp_path / "checkpoint")
+    assert killed_mid_batch, log.read_text(errors="replace")[-3000:]
+
+    run(_args(kafka_broker.bootstrap, prefix, tmp_path), spark=spark)
+
+    for topic in TOPIC_NAMES:
+        landed = _lake_ids(tmp_path / "lake", topic)
+        assert len(landed) == len(set(landed)), f"duplicates in {topic} after kill -9"
+        assert set(landed) == {json.loads(v)["event_id"] for _, v in sim[topic]}, topic
+
+
+def _kill_mid_batch(proc: subprocess.Popen[bytes], checkpoint: Path) -> bool:
+    """SIGKILL the job once a batch after the first is planned but not committed."""
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (checkpoint / "commits" / "0").exists() and _batch_in_flight(checkpoint):
+                os.kill(proc.pid, signal.SIGKILL)
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=60)

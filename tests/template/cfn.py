@@ -1,0 +1,225 @@
+"""The SAM template, translated offline and resolved for one set of parameter values.
+
+``translate()`` runs aws-sam-translator (the library behind ``sam deploy``'s transform) on
+template.yaml with a fake account and region. ``Stack`` then evaluates what CloudFormation
+would: parameter defaults and overrides, Conditions (resources whose condition is false are
+dropped), and the intrinsic functions the template uses. Attributes that only exist after a
+deploy resolve to placeholders such as ``{DataBucket.Arn}`` or ``{Ref:StreamingJob}``, so a
+test can see *what* a value refers to; a few (the MSK cluster ARN) get realistic fakes so
+that string functions over them can run.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "template.yaml"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+STACK = "vts-test"
+PSEUDO = {
+    "AWS::AccountId": ACCOUNT,
+    "AWS::Region": REGION,
+    "AWS::Partition": "aws",
+    "AWS::StackName": STACK,
+    "AWS::URLSuffix": "amazonaws.com",
+}
+# Parameters without defaults: what `sam deploy --guided` would ask for.
+REQUIRED = {"SubnetIds": "subnet-0aaa,subnet-0bbb,subnet-0ccc", "SecurityGroupIds": "sg-0123"}
+FAKE_ATTRIBUTES = {
+    "MskCluster.Arn": f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/{STACK}-kafka/0b1c2d3e-s1",
+}
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
+
+
+ARTIFACT_BUCKET = "vts-test-artifacts"
+
+
+def sam_template() -> dict[str, Any]:
+    """template.yaml as parsed by the SAM CLI (short-form tags become intrinsics)."""
+    from samcli.yamlhelper import yaml_parse
+
+    return dict(yaml_parse(TEMPLATE.read_text()))
+
+
+def local_code_paths() -> dict[str, str]:
+    """Logical id -> the local CodeUri/ContentUri folder `sam build` packages."""
+    paths = {}
+    for logical, body in sam_template()["Resources"].items():
+        props = body.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
+                paths[logical] = props[key]
+    return paths
+
+
+@functools.cache
+def _translated() -> str:
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    sam = sam_template()
+    # What `sam package` does before the transform runs: local folders become S3 objects.
+    for logical, path in local_code_paths().items():
+        props = sam["Resources"][logical]["Properties"]
+        key = "CodeUri" if "CodeUri" in props else "ContentUri"
+        props[key] = f"s3://{ARTIFACT_BUCKET}/{path.strip('/')}.zip"
+    # A fake region and account; the translator makes no AWS call.
+    session = boto3.session.Session(
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - a placeholder, never used
+    )
+    translator = Translator(None, Parser(), boto_session=session)
+    cfn = translator.translate(sam, parameter_values={}, get_managed_policy_map=dict)
+    return json.dumps(cfn)
+
+
+def translate() -> dict[str, Any]:
+    """template.yaml as CloudFormation (a fresh copy each call)."""
+    return json.loads(_translated())
+
+
+@dataclass
+class Stack:
+    """The translated template resolved for ``overrides`` on top of the parameter defaults."""
+
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    template: dict[str, Any] = field(default_factory=translate)
+    # False: only parameters and conditions (for checking Rules on inputs CloudFormation
+    # would reject before creating anything).
+    with_resources: bool = True
+
+    def __post_init__(self) -> None:
+        params = self.template.get("Parameters", {})
+        unknown = set(self.overrides) - set(params)
+        assert not unknown, f"unknown parameters {unknown}"
+        given = {**REQUIRED, **self.overrides}
+        self.params: dict[str, Any] = {
+            name: given.get(name, spec.get("Default")) for name, spec in params.items()
+        }
+        for name, spec in params.items():
+            if spec["Type"].startswith("List<") and isinstance(self.params[name], str):
+                self.params[name] = self.params[name].split(",")
+        self._conditions: dict[str, bool] = {}
+        if not self.with_resources:
+            self.resources: dict[str, Any] = {}
+            self.outputs: dict[str, Any] = {}
+            return
+        self.resources = {
+            logical: self.resolve(body)
+            for logical, body in self.template["Resources"].items()
+            if self.condition(body.get("Condition"))
+        }
+        self.outputs = {
+            name: self.resolve(body["Value"])
+            for name, body in self.template.get("Outputs", {}).items()
+            if self.condition(body.get("Condition"))
+        }
+
+    # ── conditions ──
+    def condition(self, name: str | None) -> bool:
+        if name is None:
+            return True
+        if name not in self._conditions:
+            self._conditions[name] = bool(self.resolve(self.template["Conditions"][name]))
+        return self._conditions[name]
+
+    # ── intrinsic functions ──
+    def resolve(self, node: Any) -> Any:  # noqa: C901 - one branch per intrinsic
+        if isinstance(node, list):
+            items = [self.resolve(item) for item in node]
+            return [item for item in items if item is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            ((key, arg),) = node.items()
+            if key == "Ref":
+                return self._ref(arg)
+            if key == "Fn::GetAtt":
+                logical, attr = arg if isinstance(arg, list) else arg.split(".", 1)
+                return FAKE_ATTRIBUTES.get(f"{logical}.{attr}", f"{{{logical}.{attr}}}")
+            if key == "Fn::If":
+                name, yes, no = arg
+                return self.resolve(yes if self.condition(name) else no)
+            if key == "Fn::Equals":
+                left, right = (self.resolve(v) for v in arg)
+                return str(left) == str(right)
+            if key == "Fn::Not":
+                return not self.resolve(arg[0])
+            if key == "Fn::And":
+                return all(self.resolve(v) for v in arg)
+            if key == "Fn::Or":
+                return any(self.resolve(v) for v in arg)
+            if key == "Condition":
+                return self.condition(arg)
+            if key == "Fn::Sub":
+                return self._sub(arg)
+            if key == "Fn::Join":
+                sep, items = arg
+                return sep.join(str(v) for v in self.resolve(items))
+            if key == "Fn::Split":
+                sep, value = arg
+                return str(self.resolve(value)).split(sep)
+            if key == "Fn::Select":
+                index, items = arg
+                return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::FindInMap":
+                table, first, second = (self.resolve(v) for v in arg)
+                return self.template["Mappings"][table][str(first)][second]
+        resolved = {key: self.resolve(value) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value is not NO_VALUE}
+
+    def _ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in self.params:
+            return self.params[name]
+        assert name in self.template["Resources"], f"Ref to unknown {name}"
+        return f"{{Ref:{name}}}"
+
+    def _sub(self, arg: Any) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else arg
+        values = {k: self.resolve(v) for k, v in variables.items()}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in values:
+                return str(values[name])
+            if "." in name and name.split(".")[0] in self.template["Resources"]:
+                return str(self.resolve({"Fn::GetAtt": name}))
+            value = self._ref(name)
+            return ",".join(value) if isinstance(value, list) else str(value)
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+    # ── helpers for tests ──
+    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.resources.items() if v["Type"] == kind}
+
+    def props(self, logical: str) -> dict[str, Any]:
+        return copy.deepcopy(self.resources[logical]["Properties"])
+
+    def function_env(self, logical: str) -> dict[str, str]:
+        props = self.props(logical)
+        return {k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()}

@@ -1,0 +1,172 @@
+"""Least privilege, checked on the translated template for every parameter scenario.
+
+Every statement of every role and policy: no wildcard action, and a concrete resource (an
+ARN in this account and region, or a reference to a resource of the stack). ``"*"`` is
+accepted only for the actions AWS gives no resource type, listed below with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.template.cfn import ACCOUNT, REGION, Stack
+from tests.template.scenarios import SCENARIOS
+
+# Actions whose only possible resource is "*" (no resource-level permissions in IAM).
+STAR_ONLY_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "redshift-data:DescribeStatement",
+    "redshift-data:CancelStatement",
+    "cloudwatch:PutMetricData",
+    "glue:GetSecurityConfiguration",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeNetworkInterfaces",
+}
+# "*" actions that still get a condition narrowing them.
+MUST_BE_CONDITIONED = {
+    "cloudwatch:PutMetricData",
+    "redshift-data:DescribeStatement",
+    "redshift-data:CancelStatement",
+}
+# The only AWS-managed policy: Lambda's VPC networking (ENI actions have no resource type).
+ALLOWED_MANAGED = {"arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"}
+# Which ARN service each action's service prefix may name.
+SERVICE_OF_ARN = {
+    "kafka-cluster": "kafka",
+    "redshift-data": "redshift-serverless",
+    "redshift-serverless": "redshift-serverless",
+}
+ARN = re.compile(r"^arn:aws:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$")
+PLACEHOLDER = re.compile(
+    r"^\{[A-Za-z0-9]+\.(?:[A-Za-z]+\.)*[A-Za-z]*Arn\}(/.+)?$|^\{Ref:[A-Za-z0-9]+\}$"
+)
+
+
+def policy_statements(stack: Stack) -> Iterator[tuple[str, dict[str, Any]]]:
+    for logical, resource in stack.resources.items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in props.get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    yield f"{logical}/{policy['PolicyName']}", statement
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            for statement in props["PolicyDocument"]["Statement"]:
+                yield logical, statement
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+def stack(request: pytest.FixtureRequest) -> Stack:
+    return Stack(SCENARIOS[request.param])
+
+
+def test_no_statement_uses_a_wildcard_action_or_not_action(stack: Stack) -> None:
+    for where, statement in policy_statements(stack):
+        assert "NotAction" not in statement and "NotResource" not in statement, where
+        assert statement["Effect"] == "Allow", where
+        for action in as_list(statement["Action"]):
+            service, _, name = action.partition(":")
+            assert action != "*" and name not in ("*", ""), f"{where}: {action}"
+            assert re.match(r"^[a-z0-9-]+$", service), f"{where}: {action}"
+
+
+def test_every_statement_names_concrete_resources(stack: Stack) -> None:
+    checked = 0
+    for where, statement in policy_statements(stack):
+        actions = as_list(statement["Action"])
+        for resource in as_list(statement["Resource"]):
+            checked += 1
+            if resource == "*":
+                assert set(actions) <= STAR_ONLY_ACTIONS, f"{where}: {actions} on *"
+                if set(actions) & MUST_BE_CONDITIONED:
+                    assert statement.get("Condition"), f"{where}: unconditioned *"
+                continue
+            if PLACEHOLDER.match(resource):
+                continue  # a resource of this stack (Ref or GetAtt ...Arn)
+            match = ARN.match(resource)
+            assert match, f"{where}: {resource!r} is neither an ARN nor a stack resource"
+            service, region, account, rest = match.groups()
+            assert account == ACCOUNT, f"{where}: {resource}"
+            assert region in (REGION, ""), f"{where}: {resource}"
+            assert not rest.startswith("*"), f"{where}: {resource}"
+            services = {SERVICE_OF_ARN.get(a.split(":")[0], a.split(":")[0]) for a in actions}
+            assert service in services, f"{where}: {actions} on a {service} ARN"
+    assert checked > 50
+
+
+def test_roles_use_no_managed_policy_but_lambda_vpc_access(stack: Stack) -> None:
+    for logical, role in stack.of_type("AWS::IAM::Role").items():
+        managed = set(role["Properties"].get("ManagedPolicyArns", []))
+        assert managed <= ALLOWED_MANAGED, logical
+        if managed:  # only functions that run in the VPC need it
+            functions = [
+                f
+                for f in stack.of_type("AWS::Lambda::Function").values()
+                if f["Properties"]["Role"] == f"{{{logical}.Arn}}"
+            ]
+            assert functions and all("VpcConfig" in f["Properties"] for f in functions), logical
+
+
+def test_one_role_per_component_and_service_trust(stack: Stack) -> None:
+    roles = stack.of_type("AWS::IAM::Role")
+    trusted = {
+        logical: {
+            p
+            for s in r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+            for p in as_list(s["Principal"]["Service"])
+        }
+        for logical, r in roles.items()
+    }
+    assert trusted["SimulatorRole"] == {"lambda.amazonaws.com"}
+    assert trusted["GlueJobRole"] == {"glue.amazonaws.com"}
+    assert trusted["CrawlerRole"] == {"glue.amazonaws.com"}
+    assert trusted["SpectrumRole"] == {
+        "redshift.amazonaws.com",
+        "redshift-serverless.amazonaws.com",
+    }
+    assert trusted["SimulatorSchedulerRole"] == {"scheduler.amazonaws.com"}
+    assert trusted["CrawlerSchedulerRole"] == {"scheduler.amazonaws.com"}
+    # Every function has its own role.
+    function_roles = [
+        f["Properties"]["Role"] for f in stack.of_type("AWS::Lambda::Function").values()
+    ]
+    assert len(function_roles) == len(set(function_roles))
+    # EventBridge Scheduler supports confused-deputy keys: its roles require them.
+    for logical in ("SimulatorSchedulerRole", "CrawlerSchedulerRole"):
+        (statement,) = roles[logical]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
+        assert "schedule-group/" in statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+
+
+def test_the_msk_iam_producer_may_write_idempotently_to_the_five_topics_only() -> None:
+    stack = Stack()
+    statements = stack.props("SimulatorMskIamPolicy")["PolicyDocument"]["Statement"]
+    connect, write = statements
+    assert "kafka-cluster:WriteDataIdempotently" in connect["Action"]
+    assert connect["Resource"].startswith(f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/")
+    topics = [r.rsplit("/", 1)[1] for r in write["Resource"]]
+    assert topics == ["vehicle_data", "gps_data", "traffic_data", "weather_data", "emergency_data"]
+    assert all(":topic/vts-test-kafka/" in r for r in write["Resource"])
+
+
+def test_scram_reads_only_its_secret_through_secrets_manager() -> None:
+    stack = Stack(SCENARIOS["existing-scram-existing-redshift-secret"])
+    for logical in ("SimulatorScramPolicy", "GlueJobScramPolicy"):
+        read, decrypt = stack.props(logical)["PolicyDocument"]["Statement"]
+        assert read["Resource"].split(":secret:")[1].startswith("AmazonMSK_")
+        assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
+            f"secretsmanager.{REGION}.amazonaws.com"
+        )
+    assert "SimulatorMskIamPolicy" not in stack.resources

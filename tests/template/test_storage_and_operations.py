@@ -1,0 +1,123 @@
+"""The bucket, encryption, logs and alarms of the translated template."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.template.cfn import Stack
+from tests.template.scenarios import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def stack() -> Stack:
+    return Stack()
+
+
+def test_the_bucket_denies_every_request_without_tls(stack: Stack) -> None:
+    policy = stack.props("DataBucketPolicy")
+    assert policy["Bucket"] == "{Ref:DataBucket}"
+    (statement,) = [
+        s
+        for s in policy["PolicyDocument"]["Statement"]
+        if s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+    ]
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == "*"
+    assert statement["Action"] == "s3:*"
+    assert sorted(statement["Resource"]) == ["{DataBucket.Arn}", "{DataBucket.Arn}/*"]
+
+
+def test_the_bucket_is_private_encrypted_and_kept(stack: Stack) -> None:
+    bucket = stack.resources["DataBucket"]
+    props = bucket["Properties"]
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": "{DataKey.Arn}",
+    }
+    assert rule["BucketKeyEnabled"] is True
+    assert stack.props("DataKey")["EnableKeyRotation"] is True
+
+
+def test_lifecycle_expires_quarantine_and_never_live_checkpoints(stack: Stack) -> None:
+    rules = {r["Id"]: r for r in stack.props("DataBucket")["LifecycleConfiguration"]["Rules"]}
+    quarantine = rules["quarantine-expires"]
+    assert quarantine["Prefix"] == "quarantine/"
+    assert quarantine["ExpirationInDays"] == stack.params["QuarantineRetentionDays"]
+    checkpoints = rules["checkpoints-housekeeping"]
+    assert checkpoints["Prefix"] == "checkpoints/"
+    assert "ExpirationInDays" not in checkpoints  # would corrupt a running query's state
+    assert checkpoints["NoncurrentVersionExpiration"]["NoncurrentDays"] >= 1
+    assert not any(
+        "ExpirationInDays" in r and r.get("Prefix", "").startswith("data") for r in rules.values()
+    )
+
+
+def test_every_function_logs_to_its_own_group_with_retention_and_kms(stack: Stack) -> None:
+    groups = stack.of_type("AWS::Logs::LogGroup")
+    for logical, function in stack.of_type("AWS::Lambda::Function").items():
+        target = function["Properties"]["LoggingConfig"]["LogGroup"]
+        group = target.removeprefix("{Ref:").removesuffix("}")
+        assert group in groups, logical
+        props = groups[group]["Properties"]
+        assert props["RetentionInDays"] == stack.params["LogRetentionDays"]
+        assert props["KmsKeyId"] == "{DataKey.Arn}"
+    job_group = stack.props("StreamingJob")["DefaultArguments"]["--continuous-log-logGroup"]
+    assert job_group == "{Ref:GlueJobLogGroup}"
+    assert "RetentionInDays" in stack.props("GlueJobLogGroup")
+
+
+def test_glue_encrypts_its_output_logs_and_bookmarks(stack: Stack) -> None:
+    config = stack.props("GlueSecurityConfiguration")["EncryptionConfiguration"]
+    assert config["S3Encryptions"][0]["S3EncryptionMode"] == "SSE-KMS"
+    assert config["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
+    assert config["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
+    assert stack.props("Crawler")["CrawlerSecurityConfiguration"] == (
+        "{Ref:GlueSecurityConfiguration}"
+    )
+
+
+def test_alarms_watch_the_simulator_the_job_the_crawler_and_the_lag(stack: Stack) -> None:
+    alarms = {k: v["Properties"] for k, v in stack.of_type("AWS::CloudWatch::Alarm").items()}
+    for props in alarms.values():
+        assert props["AlarmActions"] == ["{Ref:AlertsTopic}"]
+    errors = alarms["SimulatorErrorsAlarm"]
+    assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": "{Ref:SimulatorFunction}"}]
+
+    rule = stack.props("GlueJobFailedRule")["EventPattern"]
+    assert rule["detail"]["jobName"] == ["{Ref:StreamingJob}"]
+    assert set(rule["detail"]["state"]) >= {"FAILED", "TIMEOUT"}
+    failed = alarms["GlueJobFailedAlarm"]
+    assert failed["Dimensions"] == [{"Name": "RuleName", "Value": "{Ref:GlueJobFailedRule}"}]
+
+    crawler_rule = stack.props("CrawlerFailedRule")["EventPattern"]
+    assert crawler_rule["detail"]["crawlerName"] == ["{Ref:Crawler}"]
+
+    lag = alarms["ConsumerLagAlarm"]
+    assert lag["MetricName"] == "glue.driver.streaming.maxConsumerLagInMs"
+    assert {"Name": "JobName", "Value": "{Ref:StreamingJob}"} in lag["Dimensions"]
+    assert int(lag["Threshold"]) == int(stack.params["ConsumerLagAlarmSeconds"]) * 1000
+
+
+def test_the_queue_policy_admits_only_the_two_failure_rules(stack: Stack) -> None:
+    (statement,) = stack.props("OpsEventsQueuePolicy")["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == [
+        "{CrawlerFailedRule.Arn}",
+        "{GlueJobFailedRule.Arn}",
+    ]
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_no_resource_is_left_dangling_by_a_false_condition(scenario: str) -> None:
+    stack = Stack(SCENARIOS[scenario])
+    names = set(stack.resources)
+    text = repr(stack.resources) + repr(stack.outputs)
+    for logical in stack.template["Resources"]:
+        if logical not in names:
+            assert f"{{Ref:{logical}}}" not in text, f"{scenario}: Ref to absent {logical}"
+            assert f"{{{logical}." not in text, f"{scenario}: GetAtt of absent {logical}"

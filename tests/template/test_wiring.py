@@ -1,0 +1,337 @@
+"""template.yaml, translated by aws-sam-translator and resolved offline: is it wired right?
+
+Each test resolves the stack for one or more parameter sets (tests/template/scenarios.py)
+and checks one promise of the template against the code that consumes it: the simulator's
+settings and invocation parser, the Glue job's argument names, the custom resources'
+property names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from simulator.invocation import parse_invocation
+from simulator.settings import SimulatorSettings
+from tests.template.cfn import REGION, REPO, Stack, local_code_paths
+from tests.template.scenarios import SCENARIOS, SCRAM_SECRET
+from vts.aws.glue_assets import GlueAssetsResource  # noqa: F401 - the properties it reads
+from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
+
+SIMULATOR_ENV = {
+    "VTS_KAFKA_BOOTSTRAP",
+    "VTS_KAFKA_AUTH",
+    "VTS_SCENARIO",
+    "VTS_SEED",
+    "VTS_FLEET_VEHICLES",
+    "VTS_FLEET_SHARDS",
+    "VTS_WINDOW_SECONDS",
+    "VTS_TOPIC_PREFIX",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+}
+JOB_ARGUMENTS = {
+    "--bootstrap_servers",
+    "--topics",
+    "--kafka_auth",
+    "--output_path",
+    "--quarantine_path",
+    "--checkpoint_path",
+    "--trigger_seconds",
+    "--starting_offsets",
+    "--catalog_database",
+    "--v0_timezone",
+    "--register_partitions",
+}
+GLUE_ARGUMENTS = {
+    "--job-language",
+    "--enable-glue-datacatalog",
+    "--enable-metrics",
+    "--enable-continuous-cloudwatch-log",
+    "--continuous-log-logGroup",
+    "--extra-py-files",
+    "--TempDir",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+def stack(request: pytest.FixtureRequest) -> Stack:
+    return Stack(SCENARIOS[request.param])
+
+
+# ── the crawler and its schedule ──
+
+
+def test_the_crawler_schedule_starts_this_crawler_with_retries_and_a_dlq(stack: Stack) -> None:
+    schedule = stack.props("CrawlerSchedule")
+    target = schedule["Target"]
+    assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:glue:startCrawler"
+    assert json.loads(target["Input"]) == {"Name": "{Ref:Crawler}"}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert target["DeadLetterConfig"]["Arn"] == "{CrawlerScheduleDeadLetterQueue.Arn}"
+    assert target["RoleArn"] == "{CrawlerSchedulerRole.Arn}"
+    role = stack.props("CrawlerSchedulerRole")
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    start = next(s for s in statements if s["Action"] == "glue:StartCrawler")
+    crawler_name = stack.props("Crawler")["Name"]
+    assert start["Resource"] == f"arn:aws:glue:{REGION}:123456789012:crawler/{{Ref:Crawler}}"
+    assert crawler_name == "vts-test-lake"
+    assert schedule["State"] == (
+        "ENABLED" if stack.params["PipelineEnabled"] == "true" else "DISABLED"
+    )
+
+
+def test_the_crawler_makes_one_table_per_folder_with_the_recrawl_policy(stack: Stack) -> None:
+    crawler = stack.props("Crawler")
+    paths = [t["Path"] for t in crawler["Targets"]["S3Targets"]]
+    assert paths == [f"s3://{{Ref:DataBucket}}/data/{t}/" for t in TOPIC_NAMES] + [
+        f"s3://{{Ref:DataBucket}}/{QUARANTINE_TABLE}/"
+    ]
+    recrawl = stack.params["CrawlerRecrawlBehavior"]
+    assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": recrawl}
+    expected_update = "LOG" if recrawl == "CRAWL_NEW_FOLDERS_ONLY" else "UPDATE_IN_DATABASE"
+    assert crawler["SchemaChangePolicy"] == {
+        "UpdateBehavior": expected_update,
+        "DeleteBehavior": "LOG",
+    }
+    assert crawler["DatabaseName"] == "{Ref:GlueDatabase}"
+    config = json.loads(crawler["Configuration"])
+    assert config["Grouping"]["TableGroupingPolicy"] == "CombineCompatibleSchemas"
+
+
+# ── the Glue streaming job ──
+
+
+def test_the_job_runs_the_published_script_with_the_kafka_connection(stack: Stack) -> None:
+    job = stack.props("StreamingJob")
+    assert job["GlueVersion"] == "5.1"
+    assert job["Command"]["Name"] == "gluestreaming"
+    assert job["Command"]["ScriptLocation"] == "{GlueAssets.ScriptLocation}"
+    assert job["DefaultArguments"]["--extra-py-files"] == "{GlueAssets.ExtraPyFiles}"
+    assert job["Connections"] == {"Connections": ["{Ref:KafkaConnection}"]}
+    assert job["SecurityConfiguration"] == "{Ref:GlueSecurityConfiguration}"
+    assert re.match(r"^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):\d{1,2}$", job["MaintenanceWindow"])
+    assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
+
+    assets = stack.props("GlueAssets")
+    script = REPO / "glue_scripts" / assets["ScriptName"]
+    assert script.is_file(), f"the template publishes {script}, which does not exist"
+    assert assets["Bucket"] == "{Ref:DataBucket}"
+    # The code layer's Makefile is what puts glue_scripts/ (and vts/) into the Lambda.
+    makefile = (REPO / "layers" / "code" / "Makefile").read_text()
+    assert "glue_scripts/*.py" in makefile and "vts simulator" in makefile
+
+
+def test_the_job_arguments_are_the_ones_the_job_reads(stack: Stack) -> None:
+    args = stack.props("StreamingJob")["DefaultArguments"]
+    scram = stack.params["ExistingKafkaAuth"] == "scram" and stack.condition("KafkaScram")
+    expected = JOB_ARGUMENTS | GLUE_ARGUMENTS | ({"--kafka_secret_arn"} if scram else set())
+    assert set(args) == expected
+    bucket = "s3://{Ref:DataBucket}"
+    assert args["--output_path"] == f"{bucket}/data"
+    assert args["--quarantine_path"] == f"{bucket}/quarantine"
+    assert args["--checkpoint_path"].startswith(f"{bucket}/checkpoints/")
+    assert args["--topics"].split(",") == [stack.params["TopicPrefix"] + t for t in TOPIC_NAMES]
+    assert args["--catalog_database"] == "{Ref:GlueDatabase}"
+    if scram:
+        assert args["--kafka_secret_arn"] == SCRAM_SECRET
+    # Every argument the template passes is read by the job script or the shared package.
+    sources = (REPO / "glue_scripts").glob("*.py")
+    text = "\n".join(p.read_text() for p in sources) + "\n".join(
+        p.read_text() for p in (REPO / "vts").rglob("*.py") if "aws" not in p.parts
+    )
+    for name in JOB_ARGUMENTS | ({"--kafka_secret_arn"} if scram else set()):
+        assert name[2:] in text, f"{name} is passed to the job but read nowhere"
+
+
+def test_the_job_the_connection_and_the_simulator_agree_on_kafka(stack: Stack) -> None:
+    job_args = stack.props("StreamingJob")["DefaultArguments"]
+    connection = stack.props("KafkaConnection")["ConnectionInput"]
+    env = stack.function_env("SimulatorFunction")
+    bootstrap = env["VTS_KAFKA_BOOTSTRAP"]
+    assert job_args["--bootstrap_servers"] == bootstrap
+    assert connection["ConnectionProperties"]["KAFKA_BOOTSTRAP_SERVERS"] == bootstrap
+    auth = env["VTS_KAFKA_AUTH"]
+    assert job_args["--kafka_auth"] == auth
+    mechanism = connection["ConnectionProperties"].get("KAFKA_SASL_MECHANISM")
+    assert mechanism == {"iam": "AWS_MSK_IAM", "scram": "SCRAM-SHA-512", "plaintext": None}[auth]
+    assert connection["ConnectionProperties"]["KAFKA_SSL_ENABLED"] == (
+        "false" if auth == "plaintext" else "true"
+    )
+    if stack.condition("CreateMsk"):
+        assert bootstrap == "{MskTopics.BootstrapServers}"
+        assert stack.props("MskTopics")["Topics"] == list(TOPIC_NAMES)
+
+
+# ── the simulator ──
+
+
+def deployed_env(stack: Stack) -> dict[str, str]:
+    """The simulator's environment as Lambda would set it (attributes made concrete)."""
+    env = stack.function_env("SimulatorFunction")
+    if env["VTS_KAFKA_BOOTSTRAP"].startswith("{"):
+        env["VTS_KAFKA_BOOTSTRAP"] = "boot-1.kafka-serverless.us-east-1.amazonaws.com:9098"
+    return env
+
+
+def test_the_simulator_environment_is_what_its_settings_read(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = deployed_env(stack)
+    scram = stack.condition("KafkaScram")
+    assert set(env) == SIMULATOR_ENV | ({"VTS_KAFKA_SECRET_ARN"} if scram else set())
+    for name in list(SIMULATOR_ENV) + ["VTS_KAFKA_SECRET_ARN"]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    settings = SimulatorSettings.from_env()
+
+    assert settings.bootstrap == env["VTS_KAFKA_BOOTSTRAP"]
+    assert settings.auth_mode == env["VTS_KAFKA_AUTH"]
+    assert settings.secret_arn == (SCRAM_SECRET if scram else None)
+    assert settings.scenario == stack.params["Scenario"]
+    assert settings.seed == int(stack.params["SimulationSeed"])
+    assert settings.fleet_vehicles == int(stack.params["FleetVehicles"])
+    assert settings.fleet_shards == int(stack.params["FleetShards"])
+    assert settings.window_seconds == int(stack.params["SimulationWindowSeconds"])
+    assert settings.topic_prefix == stack.params["TopicPrefix"]
+    assert env["POWERTOOLS_SERVICE_NAME"] == "vts-simulator"
+
+
+@pytest.mark.parametrize("shards", range(1, 9))
+@pytest.mark.parametrize("window", [60, 300, 900, 3600])
+def test_one_schedule_per_shard_reaches_the_handler_with_its_window(
+    shards: int, window: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = Stack({"FleetShards": str(shards), "SimulationWindowSeconds": str(window)})
+    for name, value in deployed_env(stack).items():
+        monkeypatch.setenv(name, value)
+    settings = SimulatorSettings.from_env()
+    schedules = stack.of_type("AWS::Scheduler::Schedule")
+    simulator = {k: v["Properties"] for k, v in schedules.items() if k.startswith("Simulator")}
+    assert len(simulator) == shards
+
+    seen = []
+    for props in simulator.values():
+        assert props["Target"]["Arn"] == "{SimulatorFunction.Arn}"
+        expression = props["ScheduleExpression"]
+        every = {"minute": 60, "minutes": 60, "hour": 3600}
+        count, unit = re.match(r"^rate\((\d+) (\w+)\)$", expression).groups()  # type: ignore[union-attr]
+        assert int(count) * every[unit] == window, "the schedule must tile time with windows"
+        # EventBridge Scheduler substitutes the context attribute at invocation time.
+        payload = props["Target"]["Input"].replace(
+            "<aws.scheduler.scheduled-time>", "2024-03-01T10:05:00Z"
+        )
+        invocation = parse_invocation(json.loads(payload), settings)
+        assert invocation.window.seconds == window
+        seen.append(invocation.shard)
+    assert sorted(seen) == list(range(shards))
+
+
+def test_the_simulator_fails_to_a_queue_and_runs_in_the_vpc(stack: Stack) -> None:
+    function = stack.props("SimulatorFunction")
+    assert function["VpcConfig"]["SubnetIds"] == stack.params["SubnetIds"]
+    assert function["VpcConfig"]["SecurityGroupIds"] == stack.params["SecurityGroupIds"]
+    invoke_config = stack.props("SimulatorFunctionEventInvokeConfig")
+    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == (
+        "{SimulatorFailureQueue.Arn}"
+    )
+    reserved = int(stack.params["SimulatorReservedConcurrency"])
+    assert function.get("ReservedConcurrentExecutions") == (reserved or None)
+    assert function["Handler"] == "app.lambda_handler"
+    assert function["Runtime"] == "python3.11"
+    assert function["Architectures"] == ["x86_64"]
+
+
+# ── code, events and environment of every function ──
+
+
+def test_every_function_has_code_a_handler_and_sample_events() -> None:
+    stack = Stack()
+    paths = local_code_paths()
+    functions = {
+        k: v for k, v in stack.template["Resources"].items() if v["Type"] == "AWS::Lambda::Function"
+    }
+    assert len(functions) == 5
+    events = sorted(p.name for p in (REPO / "events").glob("*.json"))
+    for logical in functions:
+        folder = Path(paths[logical].rstrip("/"))
+        assert (REPO / folder / "app.py").is_file()
+        prefix = folder.name.removesuffix("_producer")
+        assert any(e.startswith(prefix) for e in events), f"no events/{prefix}*.json"
+        env = stack.function_env(logical)
+        assert env["POWERTOOLS_SERVICE_NAME"].startswith("vts-")
+
+
+def test_custom_resource_functions_read_only_the_variables_they_are_given() -> None:
+    stack = Stack()
+    for logical, folder in local_code_paths().items():
+        if not folder.startswith("functions/") or "simulator" in folder:
+            continue
+        source = (REPO / folder / "app.py").read_text()
+        read = set(re.findall(r"environ(?:\.get)?\(\s*\"(VTS_\w+)\"", source))
+        given = {k for k in stack.function_env(logical) if k.startswith("VTS_")}
+        assert read == given, logical
+
+
+def test_layers_hold_the_dependencies_and_the_code_for_python311_x86() -> None:
+    stack = Stack()
+    layers = stack.of_type("AWS::Lambda::LayerVersion")
+    assert len(layers) == 2
+    for layer in layers.values():
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
+        assert layer["Properties"]["CompatibleArchitectures"] == ["x86_64"]
+    requirements = (REPO / "layers" / "dependencies" / "requirements.txt").read_text()
+    for package in ("numpy", "confluent-kafka", "aws-lambda-powertools", "aws-msk-iam-sasl-signer"):
+        assert re.search(rf"^{package}", requirements, re.M), package
+
+
+def test_the_external_schema_names_the_catalog_database_and_spectrum_role(stack: Stack) -> None:
+    if not stack.condition("HasRedshift"):
+        assert "RedshiftExternalSchema" not in stack.resources
+        return
+    props = stack.props("RedshiftExternalSchema")
+    assert props["CatalogDatabase"] == "{Ref:GlueDatabase}"
+    assert props["IamRoleArn"] == "{SpectrumRole.Arn}"
+    assert props["CatalogRegion"] == REGION
+    assert props["SchemaName"] == stack.params["RedshiftSchemaName"]
+    if stack.condition("CreateRedshift"):
+        namespace = stack.props("RedshiftNamespace")
+        assert "{SpectrumRole.Arn}" in namespace["IamRoles"]
+        assert props["SecretArn"] == "{Ref:RedshiftAdminSecret}"
+
+
+def test_the_switch_follows_pipeline_enabled(stack: Stack) -> None:
+    on = stack.params["PipelineEnabled"] == "true"
+    switch = stack.props("StreamingSwitch")
+    assert switch["Enabled"] == ("true" if on else "false")
+    assert switch["JobName"] == "{Ref:StreamingJob}"
+    assert switch["CodeVersion"] == "{GlueAssets.Digest}"
+    for name, schedule in stack.of_type("AWS::Scheduler::Schedule").items():
+        assert schedule["Properties"]["State"] == ("ENABLED" if on else "DISABLED"), name
+
+
+def test_rules_accept_every_scenario_and_reject_a_missing_bootstrap() -> None:
+    def broken(overrides: dict[str, str]) -> list[str]:
+        stack = Stack(overrides, with_resources=False)
+        failures = []
+        for name, rule in stack.template.get("Rules", {}).items():
+            if "RuleCondition" in rule and not stack.resolve(rule["RuleCondition"]):
+                continue
+            if not all(stack.resolve(a["Assert"]) for a in rule["Assertions"]):
+                failures.append(name)
+        return failures
+
+    for name, overrides in SCENARIOS.items():
+        assert broken(overrides) == [], name
+    assert broken({"KafkaSource": "existing", "ExistingKafkaAuth": "plaintext"}) == [
+        "ExistingKafkaNeedsBootstrap"
+    ]
+    assert broken(
+        {"KafkaSource": "existing", "ExistingKafkaBootstrap": "b:9098", "ExistingKafkaAuth": "iam"}
+    ) == ["ExistingMskIamNeedsClusterArn"]

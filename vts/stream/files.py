@@ -1,0 +1,183 @@
+"""The few file operations the sink's commit needs, over two backends.
+
+``HadoopFiles`` goes through Spark's Hadoop ``FileSystem`` (local ``file:``, ``s3a://``,
+and Glue's ``s3://``), so the job moves files on whatever filesystem Spark wrote them
+to. ``LocalFiles`` is the same contract on ``os`` calls, for tests of the commit
+protocol without a JVM.
+
+The contract the commit protocol relies on:
+
+- ``rename(src, dst)`` makes ``dst`` appear complete or not at all, replacing an
+  existing ``dst`` (POSIX ``rename``; on S3 a copy whose new object appears atomically);
+- ``write_text`` is atomic (a temporary file, then ``rename``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+class FileStore(ABC):
+    """Files addressed by path strings (local paths or URIs)."""
+
+    @abstractmethod
+    def exists(self, path: str) -> bool: ...
+
+    @abstractmethod
+    def list_files(self, root: str) -> list[str]:
+        """Every file under ``root`` (recursively), or ``[]`` when it does not exist."""
+
+    @abstractmethod
+    def list_dirs(self, root: str) -> list[str]:
+        """The folders directly under ``root``, or ``[]`` when it does not exist."""
+
+    @abstractmethod
+    def delete(self, path: str, *, recursive: bool = False) -> None:
+        """Remove a file (or a folder with ``recursive``); a missing path is fine."""
+
+    @abstractmethod
+    def rename(self, src: str, dst: str) -> None:
+        """Move ``src`` to ``dst``, replacing ``dst``; creates ``dst``'s folder."""
+
+    @abstractmethod
+    def read_text(self, path: str) -> str | None:
+        """The file's text, or ``None`` when it does not exist."""
+
+    @abstractmethod
+    def write_text(self, path: str, text: str) -> None:
+        """Write atomically: readers see the old content or the new, never a part."""
+
+
+class LocalFiles(FileStore):
+    """``FileStore`` on the local filesystem (plain paths)."""
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def list_files(self, root: str) -> list[str]:
+        if not os.path.isdir(root):
+            return []
+        return sorted(str(p) for p in Path(root).rglob("*") if p.is_file())
+
+    def list_dirs(self, root: str) -> list[str]:
+        if not os.path.isdir(root):
+            return []
+        return sorted(str(p) for p in Path(root).iterdir() if p.is_dir())
+
+    def delete(self, path: str, *, recursive: bool = False) -> None:
+        import shutil
+
+        if os.path.isdir(path):
+            if not recursive:
+                raise IsADirectoryError(path)
+            shutil.rmtree(path)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+
+    def rename(self, src: str, dst: str) -> None:
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        os.replace(src, dst)
+
+    def read_text(self, path: str) -> str | None:
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def write_text(self, path: str, text: str) -> None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp-{uuid.uuid4().hex}"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+
+class HadoopFiles(FileStore):
+    """``FileStore`` through the JVM's Hadoop ``FileSystem`` of a SparkSession.
+
+    On the local filesystem it uses the raw (checksum-less) filesystem, so moved files
+    leave their ``.crc`` companions behind in the staging folder instead of the lake.
+    """
+
+    def __init__(self, spark: SparkSession) -> None:
+        self._jvm: Any = spark.sparkContext._jvm
+        self._conf: Any = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def _fs(self, path: str) -> tuple[Any, Any]:
+        jpath = self._jvm.org.apache.hadoop.fs.Path(path)
+        fs = jpath.getFileSystem(self._conf)
+        checksummed = self._jvm.java.lang.Class.forName("org.apache.hadoop.fs.ChecksumFileSystem")
+        if checksummed.isInstance(fs):
+            fs = fs.getRawFileSystem()
+        return fs, jpath
+
+    def exists(self, path: str) -> bool:
+        fs, jpath = self._fs(path)
+        return bool(fs.exists(jpath))
+
+    def list_files(self, root: str) -> list[str]:
+        fs, jpath = self._fs(root)
+        if not fs.exists(jpath):
+            return []
+        found = []
+        entries = fs.listFiles(jpath, True)
+        while entries.hasNext():
+            found.append(str(entries.next().getPath().toString()))
+        return sorted(found)
+
+    def list_dirs(self, root: str) -> list[str]:
+        fs, jpath = self._fs(root)
+        if not fs.exists(jpath):
+            return []
+        return sorted(str(s.getPath().toString()) for s in fs.listStatus(jpath) if s.isDirectory())
+
+    def delete(self, path: str, *, recursive: bool = False) -> None:
+        fs, jpath = self._fs(path)
+        if fs.exists(jpath):
+            fs.delete(jpath, recursive)
+
+    def rename(self, src: str, dst: str) -> None:
+        fs, jsrc = self._fs(src)
+        _, jdst = self._fs(dst)
+        fs.mkdirs(jdst.getParent())
+        if fs.rename(jsrc, jdst):
+            return
+        # HDFS-like filesystems refuse to rename onto an existing file: replace it.
+        if fs.exists(jdst) and fs.exists(jsrc):
+            fs.delete(jdst, False)
+            if fs.rename(jsrc, jdst):
+                return
+        raise OSError(f"could not rename {src} to {dst}")
+
+    def read_text(self, path: str) -> str | None:
+        fs, jpath = self._fs(path)
+        if not fs.exists(jpath):
+            return None
+        stream = fs.open(jpath)
+        try:
+            return str(self._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))
+        finally:
+            stream.close()
+
+    def write_text(self, path: str, text: str) -> None:
+        fs, jpath = self._fs(path)
+        fs.mkdirs(jpath.getParent())
+        tmp = f"{path}.tmp-{uuid.uuid4().hex}"
+        _, jtmp = self._fs(tmp)
+        stream = fs.create(jtmp, True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+        self.rename(tmp, path)

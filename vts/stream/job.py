@@ -1,0 +1,202 @@
+"""The streaming job: Kafka -> parse, normalise, validate, deduplicate -> the lake.
+
+``run(args)`` is the whole job, on AWS Glue (``spark`` from ``GlueContext``) and locally
+(a ``local[2]`` session from ``vts.spark.session``): the same query, another session.
+
+Restarting is normal operation (Glue restarts streaming jobs on its own schedule): the
+query resumes from ``args.checkpoint_path``, replays the micro-batch that was in flight
+and the sink overwrites that batch's own files, so nothing is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from vts.stream.args import JobArgs
+from vts.stream.exceptions import JobFailedError
+from vts.stream.sink import BatchReport, LakeSink
+from vts.stream.source import read_kafka
+from vts.stream.transforms import TransformConfig, deduplicate, events
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+    from pyspark.sql.streaming import StreamingQuery
+
+    from vts.catalog.base import Catalog
+
+logger = logging.getLogger(__name__)
+
+# Session settings the job depends on (set before the query starts).
+SESSION_CONF = {
+    # dt/hr are derived from UTC wall-clock time
+    "spark.sql.session.timeZone": "UTC",
+    # Parquet timestamps as TIMESTAMP_MICROS (UTC-adjusted), readable by every reader
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # one bad field must not null its neighbours (json_tokens relies on it)
+    "spark.sql.json.enablePartialResults": "true",
+    # the dedup state lives in RocksDB, not on the JVM heap
+    "spark.sql.streaming.stateStore.providerClass": (
+        "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
+    ),
+    # no _SUCCESS markers in staging folders
+    "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+}
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a run did (a streaming run reports this when it is stopped)."""
+
+    batches: int
+    rows: dict[str, int]
+    quarantined: int
+    files: int
+    seconds: float
+    stopped: str
+
+    @property
+    def events(self) -> int:
+        return sum(self.rows.values())
+
+
+def configure_session(spark: SparkSession, args: JobArgs) -> None:
+    """Apply the settings the job relies on to ``spark``."""
+    for key, value in SESSION_CONF.items():
+        spark.conf.set(key, value)
+    if args.shuffle_partitions is not None:
+        spark.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
+
+
+def make_catalog(spark: SparkSession, args: JobArgs) -> Catalog | None:
+    """The catalog partitions are registered in (``None`` when registration is off)."""
+    if not args.register_partitions or args.catalog == "none":
+        return None
+    from vts.catalog.base import get_catalog
+
+    if args.catalog == "glue":
+        return get_catalog("glue", region_name=args.region)
+    return get_catalog("spark", spark=spark)
+
+
+def start(
+    spark: SparkSession,
+    args: JobArgs,
+    *,
+    catalog: Catalog | None = None,
+    on_batch: Callable[[BatchReport], None] | None = None,
+) -> tuple[StreamingQuery, LakeSink]:
+    """Start the streaming query; returns it and its sink (whose ``totals`` grow)."""
+    configure_session(spark, args)
+    config = TransformConfig(
+        tables=args.topics, topic_prefix=args.topic_prefix, v0_timezone=args.v0_timezone
+    )
+    rows = deduplicate(events(read_kafka(spark, args), config), args.watermark)
+    sink = LakeSink(
+        spark,
+        args.layout,
+        catalog=catalog,
+        database=args.catalog_database,
+        on_batch=on_batch,
+    )
+    writer = (
+        rows.writeStream.queryName(args.job_name.replace("-", "_"))
+        .option("checkpointLocation", args.checkpoint_path)
+        .foreachBatch(sink)
+    )
+    if args.available_now:
+        writer = writer.trigger(availableNow=True)
+    else:
+        writer = writer.trigger(processingTime=f"{args.trigger_seconds} seconds")
+    query = writer.start()
+    logger.info(
+        "started %s (query %s): %s -> %s",
+        args.job_name,
+        query.id,
+        ",".join(args.topic_names),
+        args.output_path,
+    )
+    return query, sink
+
+
+def run(
+    args: JobArgs,
+    *,
+    spark: SparkSession | None = None,
+    catalog: Catalog | None | str = "auto",
+    on_batch: Callable[[BatchReport], None] | None = None,
+    max_batches: int | None = None,
+    timeout: float | None = None,
+) -> JobResult:
+    """Run the job until it is caught up (``available_now``), stopped, or limited.
+
+    ``max_batches``/``timeout`` stop a streaming run gracefully after that many batches
+    or seconds (a later run resumes from the checkpoint). ``catalog="auto"`` builds the
+    one ``args`` names.
+    """
+    if spark is None:
+        from vts.spark.session import SparkSettings, build_session
+
+        spark = build_session(SparkSettings.local())
+    chosen = make_catalog(spark, args) if catalog == "auto" else catalog
+    if isinstance(chosen, str):
+        raise TypeError(f"catalog must be a Catalog, None or 'auto', not {chosen!r}")
+    started = time.monotonic()
+    query, sink = start(spark, args, catalog=chosen, on_batch=on_batch)
+    stopped = _await(
+        query,
+        sink,
+        max_batches=max_batches,
+        timeout=timeout,
+        started=started,
+        checkpoint=args.checkpoint_path,
+    )
+    totals = sink.totals
+    return JobResult(
+        batches=totals.batches,
+        rows=dict(totals.rows),
+        quarantined=totals.quarantined,
+        files=totals.files,
+        seconds=time.monotonic() - started,
+        stopped=stopped,
+    )
+
+
+def _await(
+    query: StreamingQuery,
+    sink: LakeSink,
+    *,
+    max_batches: int | None,
+    timeout: float | None,
+    started: float,
+    checkpoint: str,
+) -> str:
+    """Wait for the query to end (or stop it at a limit); raise if it failed."""
+    from pyspark.errors import StreamingQueryException
+
+    reason = "caught up"
+    try:
+        while query.isActive:
+            query.awaitTermination(1)
+            if max_batches is not None and sink.totals.batches >= max_batches:
+                reason = f"{max_batches} batches"
+                query.stop()
+            elif timeout is not None and time.monotonic() - started > timeout:
+                reason = f"{timeout:g}s limit"
+                query.stop()
+        query.awaitTermination()
+    except KeyboardInterrupt:
+        logger.warning("interrupted: stopping the query (it resumes from the checkpoint)")
+        query.stop()
+        raise
+    except StreamingQueryException as exc:
+        raise JobFailedError(_first_line(exc), checkpoint=checkpoint) from exc
+    return reason
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "desc", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

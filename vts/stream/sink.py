@@ -1,0 +1,289 @@
+"""The ``foreachBatch`` writer: each micro-batch lands once, under deterministic names.
+
+Spark's file sink hides files of failed batches only from Spark readers (through its
+``_spark_metadata`` log); the Glue crawler, Redshift Spectrum and pyarrow read the folders
+and would see them. So ``LakeSink`` writes every micro-batch itself:
+
+1. persist the batch; count rows per (table, dt, hr);
+2. write each table with Spark into ``_staging/<query>/b<batch>/`` (hidden from readers),
+   one file per table partition (``repartition(dt, hr)``);
+3. publish the staged files under ``b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet`` with
+   ``commit.commit_batch`` (a manifest, then atomic renames), drop the staging folder;
+4. register new partitions in the catalog (best effort: the crawler catches up).
+
+Why a reader never sees a partial, orphan or duplicate file, even after ``kill -9``:
+partial files only ever exist in staging; a published file appears by an atomic rename;
+a batch is replayed by Spark with the same id, the same input offsets and the same
+batch timestamp (both in the checkpoint's offset log), so it produces the same names
+and replaces its own files; and the manifest lets a replay remove any name an earlier
+attempt published that it does not produce. The full argument is in
+docs/exactly-once.md.
+
+Files per partition-hour stay bounded: one file per table partition per micro-batch, so
+at most ``3600 / trigger_seconds`` for an hour that receives data in every batch.
+
+Crash tests may stop the sink at a step: ``VTS_SINK_HOLD=<step>@<batch>`` (steps:
+``staged``, ``manifest``, ``stale``, ``renamed:<k>``, ``published``) makes it create the
+file ``VTS_SINK_HOLD_MARKER`` and sleep there until killed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vts.catalog.base import Catalog, Partition
+from vts.contract.topics import QUARANTINE_TABLE
+from vts.stream.commit import StagedFile, commit_batch
+from vts.stream.files import FileStore, HadoopFiles
+from vts.stream.layout import LakeLayout, batch_of, partition_values
+from vts.stream.transforms import DEST, PARTITION_COLUMNS, table_columns
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+logger = logging.getLogger(__name__)
+
+HOLD_ENV = "VTS_SINK_HOLD"
+HOLD_MARKER_ENV = "VTS_SINK_HOLD_MARKER"
+KEEP_MANIFESTS = 10
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What one micro-batch wrote."""
+
+    batch_id: int
+    rows: dict[str, int]
+    quarantined: int
+    files: int
+    partitions: int
+    registered: int
+    seconds: float
+    replayed: bool = False
+
+    @property
+    def events(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def records(self) -> int:
+        return self.events + self.quarantined
+
+
+@dataclass
+class SinkTotals:
+    """Running totals over the batches a sink has written."""
+
+    batches: int = 0
+    rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    quarantined: int = 0
+    files: int = 0
+
+    def add(self, report: BatchReport) -> None:
+        self.batches += 1
+        for table, n in report.rows.items():
+            self.rows[table] += n
+        self.quarantined += report.quarantined
+        self.files += report.files
+
+
+def collect(frame: DataFrame) -> list[Any]:
+    """``frame.collect()`` without PySpark's socket ``ResourceWarning`` (an error in tests)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        rows: list[Any] = frame.collect()
+    return rows
+
+
+def _hold_from_env() -> Callable[[int, str], None]:
+    spec = os.environ.get(HOLD_ENV)
+    marker = os.environ.get(HOLD_MARKER_ENV)
+    if not spec or not marker:
+        return lambda _batch, _step: None
+    step, _, batch = spec.rpartition("@")
+
+    def hold(batch_id: int, at: str) -> None:
+        if at == step and str(batch_id) == batch:
+            logger.warning("holding batch %d at %s (%s) until killed", batch_id, at, HOLD_ENV)
+            Path(marker).write_text(f"{batch_id} {at}\n")
+            while True:  # pragma: no cover - ends with the process
+                time.sleep(1)
+
+    return hold
+
+
+class LakeSink:
+    """``foreachBatch`` target: ``query.writeStream.foreachBatch(LakeSink(...))``."""
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        layout: LakeLayout,
+        *,
+        store: FileStore | None = None,
+        catalog: Catalog | None = None,
+        database: str = "vts",
+        on_batch: Callable[[BatchReport], None] | None = None,
+    ) -> None:
+        self.spark = spark
+        self.layout = layout
+        self.store = store or HadoopFiles(spark)
+        self.catalog = catalog
+        self.database = database
+        self.on_batch = on_batch
+        self.totals = SinkTotals()
+        self._tag: str | None = None
+        self._registered: set[tuple[str, str, str]] = set()
+        self._hold = _hold_from_env()
+
+    @property
+    def query_tag(self) -> str:
+        """8 hex digits of the streaming query id (kept in the checkpoint's metadata)."""
+        if self._tag is None:
+            text = self.store.read_text(self.layout.query_metadata)
+            if text is None:
+                raise FileNotFoundError(f"no query metadata at {self.layout.query_metadata}")
+            self._tag = json.loads(text)["id"].replace("-", "")[:8]
+        return self._tag
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        started = time.monotonic()
+        frame = batch.persist()
+        try:
+            report = self._write(frame, batch_id, started)
+        finally:
+            frame.unpersist()
+        self.totals.add(report)
+        logger.info(
+            "batch %d: %d events, %d quarantined, %d files in %.1fs",
+            batch_id,
+            report.events,
+            report.quarantined,
+            report.files,
+            report.seconds,
+        )
+        if self.on_batch is not None:
+            self.on_batch(report)
+
+    def _write(self, frame: DataFrame, batch_id: int, started: float) -> BatchReport:
+        from pyspark.sql import functions as F
+
+        counts = collect(frame.groupBy(DEST, *PARTITION_COLUMNS).count())
+        logger.debug("batch %d: computed in %.1fs", batch_id, time.monotonic() - started)
+        if not counts:  # e.g. the no-data batch that advances the watermark
+            return BatchReport(batch_id, {}, 0, 0, 0, 0, time.monotonic() - started)
+        tag = self.query_tag
+        rows: dict[str, int] = defaultdict(int)
+        for row in counts:
+            rows[row[DEST]] += int(row["count"])
+        tables = sorted(rows)
+        for table in tables:
+            self.store.delete(self.layout.staging_dir(table, tag, batch_id), recursive=True)
+        for table in tables:
+            (
+                frame.where(F.col(DEST) == table)
+                .select(*table_columns(table), *PARTITION_COLUMNS)
+                .repartition(*PARTITION_COLUMNS)
+                .write.mode("append")
+                .partitionBy(*PARTITION_COLUMNS)
+                .parquet(self.layout.staging_dir(table, tag, batch_id))
+            )
+        logger.debug("batch %d: staged in %.1fs", batch_id, time.monotonic() - started)
+        staged = [s for table in tables for s in self._staged(table, tag, batch_id)]
+        self._hold(batch_id, "staged")
+        result = commit_batch(
+            self.store,
+            self.layout.manifest_path(batch_id),
+            batch_id,
+            staged,
+            hook=lambda step: self._hold(batch_id, step),
+        )
+        self._hold(batch_id, "published")
+        self._clean_up(tables, tag, batch_id)
+        partitions = {(r[DEST], r["dt"], r["hr"]) for r in counts}
+        registered = self._register(partitions)
+        quarantined = rows.pop(QUARANTINE_TABLE, 0)
+        return BatchReport(
+            batch_id=batch_id,
+            rows=dict(rows),
+            quarantined=quarantined,
+            files=result.files,
+            partitions=len(partitions),
+            registered=registered,
+            seconds=time.monotonic() - started,
+            replayed=result.replaced_attempt,
+        )
+
+    def _staged(self, table: str, tag: str, batch_id: int) -> list[StagedFile]:
+        """Spark's files in the staging folder, each with its deterministic final name."""
+        root = self.layout.staging_dir(table, tag, batch_id)
+        by_partition: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for path in self.store.list_files(root):
+            name = path.rsplit("/", 1)[-1]
+            if not name.endswith(".parquet") or name.startswith(("_", ".")):
+                continue
+            values = partition_values(path[len(root) :] if path.startswith(root) else path)
+            by_partition[(values["dt"], values["hr"])].append(path)
+        staged = []
+        for (dt, hr), paths in sorted(by_partition.items()):
+            for n, path in enumerate(sorted(paths)):
+                final = self.layout.final_path(batch_id, tag, table, dt, hr, n)
+                staged.append(StagedFile(staged=path, final=final))
+        return staged
+
+    def _clean_up(self, tables: list[str], tag: str, batch_id: int) -> None:
+        """Drop this query's staging folders up to this batch, and old manifests."""
+        roots = {self.layout.staging_batches(t, tag) for t in tables}
+        for root in roots:
+            for folder in self.store.list_dirs(root):
+                done = batch_of(folder)
+                if done is not None and done <= batch_id:
+                    self.store.delete(folder, recursive=True)
+        for path in self.store.list_files(self.layout.manifest_dir):
+            done = batch_of(path)
+            if done is not None and done < batch_id - KEEP_MANIFESTS:
+                self.store.delete(path)
+
+    def _register(self, partitions: set[tuple[str, str, str]]) -> int:
+        """Add the batch's new partitions to the catalog where the table exists."""
+        if self.catalog is None:
+            return 0
+        new: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for table, dt, hr in sorted(partitions - self._registered):
+            new[table].append((dt, hr))
+        added = 0
+        for table, values in new.items():
+            specs = [
+                Partition(
+                    values=(("dt", dt), ("hr", hr)),
+                    location=self.layout.partition_dir(table, dt, hr),
+                )
+                for dt, hr in values
+            ]
+            try:
+                if not self.catalog.table_exists(self.database, table):
+                    logger.debug(
+                        "no table %s.%s yet; the crawler will add it", self.database, table
+                    )
+                    continue
+                added += self.catalog.add_partitions(self.database, table, specs)
+            except Exception as exc:  # best effort: the crawler catches up
+                logger.warning(
+                    "could not register %d partitions of %s.%s (the crawler will): %s",
+                    len(specs),
+                    self.database,
+                    table,
+                    exc,
+                )
+                continue
+            self._registered.update((table, dt, hr) for dt, hr in values)
+        return added
