@@ -11,26 +11,27 @@ MVN := mvn -q -B -f jvm/pom.xml
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install jars demo test test-unit test-integration test-e2e check-template lint format bench clean
+.PHONY: help install jars demo test test-unit check-template lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip setuptools wheel
-	$(BIN)/pip install -q -e '.[dev]'
+	@echo "installing vts and its dev extras into $(VENV)" >&2
+	@$(BIN)/pip install -q --upgrade pip setuptools wheel >&2
+	@$(BIN)/pip install -q -e '.[dev]' >&2
 	@touch $@
 
 install: $(BIN)/.installed  ## create .venv and install vts with every extra
 
 $(JARS)/kafka/.fetched: jvm/pom.xml
-	@echo "fetching Kafka broker jars (Maven Central, cached in ~/.m2) -> $(JARS)/kafka"
+	@echo "fetching Kafka broker jars (Maven Central, cached in ~/.m2) -> $(JARS)/kafka" >&2
 	@rm -rf $(JARS)/kafka && $(MVN) -P kafka dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/kafka
 	@touch $@
 
 $(JARS)/spark/.fetched: jvm/pom.xml
-	@echo "fetching the Spark Kafka connector jars -> $(JARS)/spark"
+	@echo "fetching the Spark Kafka connector jars -> $(JARS)/spark" >&2
 	@rm -rf $(JARS)/spark && $(MVN) -P spark dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/spark
 	@touch $@
 
@@ -63,8 +64,8 @@ format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install jars  ## benchmarks: JSON on stdout, summary for BENCHMARKS.md
-	$(BIN)/python -m bench
+bench: install jars  ## benchmarks: one JSON document on stdout (progress on stderr)
+	@$(BIN)/python -m bench
 
 clean:  ## remove local runtime state (keeps .venv and the jar cache)
 	-$(BIN)/vts local down 2>/dev/null
