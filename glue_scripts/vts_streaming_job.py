@@ -22,6 +22,7 @@ from vts.stream.args import JobArgs, glue_option_names, parse_argv
 from vts.stream.job import run
 
 logger = logging.getLogger("vts_streaming_job")
+GLUE_STATE_PARTITIONS = 16
 
 
 def running_on_glue() -> bool:
@@ -49,7 +50,11 @@ def main(argv: Sequence[str]) -> int:
         glue = GlueContext(SparkContext.getOrCreate())
         job = Job(glue)
         job.init(options["JOB_NAME"], options)
-        args = JobArgs.from_options(options, catalog="glue")
+        # Glue's default of 200 shuffle partitions would mean 200 dedup state stores per
+        # micro-batch; --shuffle_partitions overrides (fixed by the first run's checkpoint).
+        args = JobArgs.from_options(
+            options, catalog="glue", shuffle_partitions=GLUE_STATE_PARTITIONS
+        )
         result = run(args, spark=glue.spark_session)
         job.commit()
     else:

@@ -116,6 +116,7 @@ def test_on_glue_it_uses_resolved_options_glue_context_and_the_glue_catalog(
     assert call["spark"] == "the Glue session"
     assert (args.job_name, args.kafka_auth, args.trigger_seconds) == ("vts-stream", "iam", 30)
     assert args.catalog == "glue" and args.output_path == "s3://bucket/data"
+    assert args.shuffle_partitions == script.GLUE_STATE_PARTITIONS
 
 
 def test_locally_the_same_arguments_run_under_pyspark(

@@ -7,8 +7,9 @@ One scenario, run in steps so each Spark run serves several assertions:
    partition, v0 messages are normalised, malformed ones are quarantined with their
    reason and raw bytes, duplicates are dropped, and the job keeps going;
 2. a second run resumes from the checkpoint: new events land, nothing is lost or doubled;
-3. the job script is killed with SIGKILL in the middle of a batch and restarted: a plain
-   pyarrow reader of the folders (not Spark's metadata) sees no duplicate or orphan file.
+3. the Glue job script (a subprocess) is held in the middle of publishing a batch and
+   killed with SIGKILL, then restarted: a plain pyarrow reader of the folders (not Spark's
+   metadata) sees no partial, duplicate or orphan file, then or after the restart.
 
 Files are read with pyarrow, as the Glue crawler and Redshift Spectrum read them.
 """
@@ -17,17 +18,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Producer
 
@@ -38,6 +42,7 @@ from vts.kafka.admin import create_topics
 from vts.settings import LocalPaths
 from vts.stream.args import JobArgs
 from vts.stream.job import run
+from vts.stream.sink import HOLD_ENV, HOLD_MARKER_ENV
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -153,11 +158,12 @@ def test_first_run_lands_everything_exactly_once(
     table = ds.dataset(str(lake / "vehicle_data"), partitioning="hive").to_table().to_pylist()
     v0_row = next(r for r in table if r["schema_version"] == 0)
     assert v0_row["heading_deg"] == 45.0 and v0_row["latitude"] == 51.5174
-    # partitions follow event time (UTC)
-    for row in table[:50]:
-        assert row["dt"] == row["ts"].strftime("%Y-%m-%d") or str(row["dt"]) == str(
-            row["ts"].date()
-        )
+    # every row sits in the partition of its event time, in UTC
+    for topic in TOPIC_NAMES:
+        rows = ds.dataset(str(lake / topic), partitioning="hive").to_table().to_pylist()
+        for row in rows:
+            ts = row["ts"].astimezone(UTC)
+            assert (str(row["dt"]), int(row["hr"])) == (ts.strftime("%Y-%m-%d"), ts.hour), row
 
 
 def test_restart_from_checkpoint_loses_and_duplicates_nothing(
@@ -179,12 +185,6 @@ def test_restart_from_checkpoint_loses_and_duplicates_nothing(
         assert set(landed) == scenario["expected"][topic], topic
 
 
-def _batch_in_flight(checkpoint: Path) -> bool:
-    offsets = {p.name for p in (checkpoint / "offsets").glob("[0-9]*")}
-    commits = {p.name for p in (checkpoint / "commits").glob("[0-9]*")}
-    return bool(offsets - commits)
-
-
 def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
     spark: Any, kafka_broker: Any, tmp_path: Path
 ) -> None:
@@ -204,27 +204,64 @@ def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
         "--max_offsets_per_trigger", "400",
     ]  # fmt: skip
     jars = str(LocalPaths.from_env().jars)  # the shared jar cache, whatever the home
-    env = {**os.environ, "VTS_HOME": str(tmp_path / "home"), "VTS_JARS_DIR": jars}
+    marker = tmp_path / "held"
+    env = {
+        **os.environ,
+        "VTS_HOME": str(tmp_path / "home"),
+        "VTS_JARS_DIR": jars,
+        # the sink stops in batch 1 after publishing its first file, and waits to be killed
+        HOLD_ENV: "renamed:1@1",
+        HOLD_MARKER_ENV: str(marker),
+    }
     log = tmp_path / "job.log"
     with log.open("wb") as err:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        killed_mid_batch = _kill_mid_batch(proc, tmp_path / "checkpoint")
-    assert killed_mid_batch, log.read_text(errors="replace")[-3000:]
+        held = _kill_when(proc, marker)
+    assert held, log.read_text(errors="replace")[-3000:]
+    lake = tmp_path / "lake"
+
+    # killed mid-publish: some of batch 1 is visible, nothing partial, nothing twice
+    visible = _visible_files(lake)
+    assert any("/b0000000001-" in f"/{p.name}" for p in visible)
+    for path in visible:
+        pq.read_metadata(path)  # a complete Parquet file
+    for topic in TOPIC_NAMES:
+        landed = _lake_ids(lake, topic)
+        assert len(landed) == len(set(landed)), f"duplicates in {topic} after kill -9"
 
     run(_args(kafka_broker.bootstrap, prefix, tmp_path), spark=spark)
 
     for topic in TOPIC_NAMES:
-        landed = _lake_ids(tmp_path / "lake", topic)
-        assert len(landed) == len(set(landed)), f"duplicates in {topic} after kill -9"
+        landed = _lake_ids(lake, topic)
+        assert len(landed) == len(set(landed)), f"duplicates in {topic} after the restart"
         assert set(landed) == {json.loads(v)["event_id"] for _, v in sim[topic]}, topic
+    # no orphans: every visible file has its deterministic name, one per table partition
+    # and batch, and the staging of the killed attempt is gone
+    names = [p.name for p in _visible_files(lake)]
+    assert all(NAME.match(n) for n in names), names
+    per_batch = Counter(NAME.match(n).group("key") for n in names)  # type: ignore[union-attr]
+    assert set(per_batch.values()) == {1}
+    assert not list((lake / "_staging").rglob("*.parquet"))
 
 
-def _kill_mid_batch(proc: subprocess.Popen[bytes], checkpoint: Path) -> bool:
-    """SIGKILL the job once a batch after the first is planned but not committed."""
+NAME = re.compile(r"^b(?P<key>\d{10}-[0-9a-f]{8}-\w+-\d{4}-\d{2}-\d{2}-\d{2})-000\.parquet$")
+
+
+def _visible_files(lake: Path) -> list[Path]:
+    """The Parquet files a Hive-style reader lists (no ``_``/``.``-prefixed path parts)."""
+    return [
+        p
+        for p in lake.rglob("*.parquet")
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(lake).parts)
+    ]
+
+
+def _kill_when(proc: subprocess.Popen[bytes], marker: Path) -> bool:
+    """SIGKILL the job once it holds at the marker (it is mid-publish of a batch)."""
     deadline = time.monotonic() + 300
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            if (checkpoint / "commits" / "0").exists() and _batch_in_flight(checkpoint):
+            if marker.exists():
                 os.kill(proc.pid, signal.SIGKILL)
                 return True
             time.sleep(0.05)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vts.cli.brokers import resolve_bootstrap
 from vts.cli.console import Output, add_output_options
 from vts.settings import LocalPaths
+
+if TYPE_CHECKING:
+    from vts.stream.args import JobArgs
+    from vts.stream.sink import BatchReport
 
 EPILOG = """examples:
   vts job run --available-now           read what Kafka holds, write the lake, stop
@@ -45,8 +48,14 @@ def register(sub: Any) -> None:
     p.add_argument("--trigger-seconds", type=int, default=60, help="micro-batch interval")
     p.add_argument("--starting-offsets", choices=("earliest", "latest"), default="earliest")
     p.add_argument("--auth", choices=("plaintext", "scram", "iam"), default="plaintext")
+    p.add_argument("--topics", help="comma list of tables to read (default all five)")
     p.add_argument("--topic-prefix", default="", help="topic name = prefix + table")
+    p.add_argument("--max-offsets-per-trigger", type=int, help="cap on records per batch")
+    p.add_argument("--watermark", default="10 minutes", help="how long duplicates are remembered")
     p.add_argument("--database", default="vts", help="catalog database for new partitions")
+    p.add_argument(
+        "--no-register", action="store_true", help="do not register partitions in the catalog"
+    )
     p.add_argument("--v0-timezone", default="UTC", help="zone of tutorial (v0) timestamps")
     p.add_argument("--max-batches", type=int, help="stop after this many micro-batches")
     p.add_argument("--timeout", type=float, help="stop after this many seconds")
@@ -54,37 +63,49 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_run)
 
 
-def _run(args: argparse.Namespace, out: Output) -> int:
+def job_args(args: argparse.Namespace, paths: LocalPaths) -> JobArgs:
+    """The ``JobArgs`` the flags describe (the same record the Glue script builds)."""
+    from vts.contract.topics import TOPIC_NAMES
     from vts.stream.args import JobArgs
-    from vts.stream.job import run
-    from vts.stream.sink import BatchReport
 
-    paths = LocalPaths.from_env()
     lake = args.lake or str(paths.lake)
-    job_args = JobArgs(
+    topics = tuple(t.strip() for t in args.topics.split(",")) if args.topics else TOPIC_NAMES
+    return JobArgs(
         bootstrap_servers=resolve_bootstrap(args.broker),
         output_path=lake,
         quarantine_path=args.quarantine or f"{lake.rstrip('/')}/quarantine",
         checkpoint_path=args.checkpoint or str(Path(paths.checkpoints) / "job"),
+        topics=topics,
         available_now=args.available_now,
         trigger_seconds=args.trigger_seconds,
         starting_offsets=args.starting_offsets,
         kafka_auth=args.auth,
         topic_prefix=args.topic_prefix,
+        max_offsets_per_trigger=args.max_offsets_per_trigger,
+        watermark=args.watermark,
         catalog_database=args.database,
+        register_partitions=not args.no_register,
         v0_timezone=args.v0_timezone,
+        job_name="vts-job-local",
     )
 
+
+def _run(args: argparse.Namespace, out: Output) -> int:
+    from vts.stream.job import run
+
+    job = job_args(args, LocalPaths.from_env())
+    out.message(f"job: {','.join(job.topic_names)} at {job.bootstrap_servers} -> {job.output_path}")
+
     def on_batch(batch: BatchReport) -> None:
-        print(
-            f"batch {batch.batch_id}: {batch.events:,} rows, {batch.quarantined} quarantined, "
-            f"{batch.files} files, {batch.registered} partitions registered "
-            f"({batch.seconds:.1f}s)",
-            file=sys.stderr,
-            flush=True,
+        if not batch.records:  # the no-data batches that only advance the watermark
+            return
+        out.message(
+            f"batch {batch.batch_id}: {batch.events:,} events, {batch.quarantined:,} "
+            f"quarantined, {batch.files} files, {batch.registered} partitions registered "
+            f"({batch.seconds:.1f}s)"
         )
 
-    result = run(job_args, on_batch=on_batch, max_batches=args.max_batches, timeout=args.timeout)
+    result = run(job, on_batch=on_batch, max_batches=args.max_batches, timeout=args.timeout)
     out.record(
         {
             "batches": result.batches,
@@ -94,6 +115,8 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             "files": result.files,
             "seconds": round(result.seconds, 1),
             "stopped": result.stopped,
+            "lake": job.output_path,
+            "checkpoint": job.checkpoint_path,
         },
         title="job finished",
     )

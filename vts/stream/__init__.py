@@ -2,7 +2,8 @@
 
 - ``args``: ``JobArgs`` (Glue job arguments or local flags)
 - ``source``: the Kafka source       - ``transforms``: ``DataFrame -> DataFrame`` steps
-- ``json_tokens``, ``v0``, ``checks``, ``timestamps``: the contract's rules in Spark
+- ``json_tokens``, ``messages``, ``v0``, ``checks``, ``timestamps``: the contract's rules
+  in Spark (the same verdicts as ``vts.contract.validate``)
 - ``sink``: the ``foreachBatch`` writer; ``commit``, ``files``, ``layout``: its publishing
 - ``job``: ``run(args)`` assembles it all (glue_scripts/vts_streaming_job.py, ``vts job run``)
 
