@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vts.cli.console import Output, add_output_options
+from vts.cli.console import Output, add_command, add_output_options
 from vts.contract import EVENT_TYPES
 from vts.contract.jsonschema import export
 
@@ -27,31 +27,16 @@ def register(sub: Any) -> None:
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
-    p = verbs.add_parser(
-        "list",
-        help="list the event types",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(verbs, "list", "list the event types", EPILOG)
     add_output_options(p)
     p.set_defaults(func=_list)
 
-    p = verbs.add_parser(
-        "show",
-        help="show one event type's fields",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(verbs, "show", "show one event type's fields", EPILOG)
     p.add_argument("event_type", choices=sorted(EVENT_TYPES))
     add_output_options(p)
     p.set_defaults(func=_show)
 
-    p = verbs.add_parser(
-        "export",
-        help="write JSON Schema documents to DIR",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(verbs, "export", "write JSON Schema documents to DIR", EPILOG)
     p.add_argument("directory", type=Path, help="folder to write into (created if missing)")
     add_output_options(p)
     p.set_defaults(func=_export)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vts.cli.brokers import resolve_bootstrap
-from vts.cli.console import Output, add_output_options
+from vts.cli.console import Output, add_command, add_output_options
 from vts.settings import LocalPaths
 
 if TYPE_CHECKING:
@@ -34,12 +34,7 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    p = verbs.add_parser(
-        "run",
-        help="run the streaming job on local PySpark",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p = add_command(verbs, "run", "run the streaming job on local PySpark", EPILOG)
     p.add_argument("--broker", metavar="HOST:PORT", help="bootstrap servers")
     p.add_argument("--lake", help="output path (default $VTS_HOME/lake)")
     p.add_argument("--quarantine", help="quarantine path (default <lake>/quarantine)")

@@ -22,6 +22,17 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def add_command(sub: Any, name: str, help_text: str, epilog: str, **kw: Any) -> Any:
+    """A sub-command whose ``--help`` ends with the module's examples (kept as written)."""
+    return sub.add_parser(
+        name,
+        help=help_text,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **kw,
+    )
+
+
 def add_output_options(parser: argparse.ArgumentParser) -> None:
     """Let a sub-command take ``--format`` too (``vts local status --format json``)."""
     parser.add_argument(
