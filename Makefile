@@ -11,7 +11,7 @@ MVN := mvn -q -B -f jvm/pom.xml
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install jars demo test test-unit check-template lint format bench clean
+.PHONY: help install jars rehearsal-glue demo test test-unit check-template lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -35,7 +35,27 @@ $(JARS)/spark/.fetched: jvm/pom.xml
 	@rm -rf $(JARS)/spark && $(MVN) -P spark dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/spark
 	@touch $@
 
-jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched  ## fetch the pinned JVM jars into $(VTS_HOME)/jars
+$(JARS)/s3a/.fetched: jvm/pom.xml
+	@echo "fetching hadoop-aws and the AWS SDK bundle (s3a://) -> $(JARS)/s3a" >&2
+	@rm -rf $(JARS)/s3a && $(MVN) -P s3a dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/s3a
+	@touch $@
+
+$(JARS)/glue/.fetched: jvm/pom.xml
+	@echo "fetching the Glue job's --extra-jars (MSK IAM login module) -> $(JARS)/glue" >&2
+	@rm -rf $(JARS)/glue && $(MVN) -P glue dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/glue
+	@touch $@
+
+jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched $(JARS)/s3a/.fetched $(JARS)/glue/.fetched  ## fetch the pinned JVM jars into $(VTS_HOME)/jars
+
+# The Glue 5.1 rehearsal's virtualenv: exactly Glue 5.1's Python library set (no vts, no extras).
+GLUE_VENV := $(VTS_HOME)/rehearsal/glue-5.1
+$(GLUE_VENV)/.installed: rehearsal/glue-5.1-requirements.txt
+	@echo "building the Glue 5.1 library set -> $(GLUE_VENV)" >&2
+	@rm -rf $(GLUE_VENV) && $(PYTHON) -m venv --without-pip $(GLUE_VENV)
+	@$(BIN)/pip --python $(GLUE_VENV)/bin/python install -q --no-deps -r rehearsal/glue-5.1-requirements.txt >&2
+	@touch $@
+
+rehearsal-glue: install $(GLUE_VENV)/.installed  ## the Glue 5.1 rehearsal's virtualenv (cached under $(VTS_HOME))
 
 demo: install jars  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
 	$(BIN)/vts demo
@@ -48,7 +68,7 @@ check-template: install  ## offline checks of template.yaml: sam validate --lint
 	@# stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
 
-test: install jars check-template  ## install everything, start the services the tests need, run the whole suite
+test: install jars check-template rehearsal-glue  ## install everything, start the services the tests need, run the whole suite
 	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider
 	$(BIN)/pytest -m e2e -p no:cacheprovider
 
