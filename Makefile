@@ -11,7 +11,7 @@ MVN := mvn -q -B -f jvm/pom.xml
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install jars rehearsal-glue demo test test-unit check-template lint format bench clean
+.PHONY: help install jars rehearsal-glue rehearsal-lambda demo test test-unit check-template lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -57,6 +57,17 @@ $(GLUE_VENV)/.installed: rehearsal/glue-5.1-requirements.txt
 
 rehearsal-glue: install $(GLUE_VENV)/.installed  ## the Glue 5.1 rehearsal's virtualenv (cached under $(VTS_HOME))
 
+# The Lambda rehearsal's virtualenv: python3.11 with only the runtime's boto3/botocore (the
+# functions and their layers come from `sam build`'s output at test time).
+LAMBDA_VENV := $(VTS_HOME)/rehearsal/lambda-python3.11
+$(LAMBDA_VENV)/.installed: rehearsal/lambda-python3.11-requirements.txt
+	@echo "building the Lambda python3.11 runtime's SDK set -> $(LAMBDA_VENV)" >&2
+	@rm -rf $(LAMBDA_VENV) && $(PYTHON) -m venv --without-pip $(LAMBDA_VENV)
+	@$(BIN)/pip --python $(LAMBDA_VENV)/bin/python install -q --no-deps -r rehearsal/lambda-python3.11-requirements.txt >&2
+	@touch $@
+
+rehearsal-lambda: install $(LAMBDA_VENV)/.installed  ## the Lambda rehearsal's python3.11 virtualenv (cached under $(VTS_HOME))
+
 demo: install jars  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
 	$(BIN)/vts demo
 
@@ -68,7 +79,7 @@ check-template: install  ## offline checks of template.yaml: sam validate --lint
 	@# stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
 
-test: install jars check-template rehearsal-glue  ## install everything, start the services the tests need, run the whole suite
+test: install jars check-template rehearsal-glue rehearsal-lambda  ## install everything, start the services the tests need, run the whole suite
 	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider
 	$(BIN)/pytest -m e2e -p no:cacheprovider
 
