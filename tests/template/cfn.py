@@ -220,6 +220,14 @@ class Stack:
     def props(self, logical: str) -> dict[str, Any]:
         return copy.deepcopy(self.resources[logical]["Properties"])
 
+    def glue_job_argv(self, logical: str, script: str = "script.py") -> list[str]:
+        """The job's ``sys.argv`` as Glue builds it from ``DefaultArguments``: the script,
+        then ``--name value`` pairs (Glue adds its own ``--JOB_NAME``/``--JOB_ID``/...)."""
+        argv = [script]
+        for name, value in self.props(logical).get("DefaultArguments", {}).items():
+            argv += [name, str(value)]
+        return argv
+
     def function_env(self, logical: str) -> dict[str, str]:
         props = self.props(logical)
         return {k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()}

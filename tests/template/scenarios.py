@@ -38,6 +38,7 @@ SCENARIOS: dict[str, dict[str, str]] = {
         "FleetShards": "8",
         "FleetVehicles": "10000",
         "SimulationWindowSeconds": "300",
+        "TopicPrefix": "fleet1.",
     },
     "plaintext-no-redshift-paused": {
         "KafkaSource": "existing",

@@ -20,6 +20,7 @@ from tests.template.cfn import REGION, REPO, Stack, local_code_paths
 from tests.template.scenarios import SCENARIOS, SCRAM_SECRET
 from vts.aws.glue_assets import GlueAssetsResource  # noqa: F401 - the properties it reads
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
+from vts.stream.args import JobArgs, parse_argv
 
 SIMULATOR_ENV = {
     "VTS_KAFKA_BOOTSTRAP",
@@ -129,23 +130,32 @@ def test_the_job_runs_the_published_script_with_the_kafka_connection(stack: Stac
 def test_the_job_arguments_are_the_ones_the_job_reads(stack: Stack) -> None:
     args = stack.props("StreamingJob")["DefaultArguments"]
     scram = stack.params["ExistingKafkaAuth"] == "scram" and stack.condition("KafkaScram")
-    expected = JOB_ARGUMENTS | GLUE_ARGUMENTS | ({"--kafka_secret_arn"} if scram else set())
+    prefix = stack.params["TopicPrefix"]
+    expected = (
+        JOB_ARGUMENTS
+        | GLUE_ARGUMENTS
+        | ({"--kafka_secret_arn"} if scram else set())
+        | ({"--topic_prefix"} if prefix else set())
+    )
     assert set(args) == expected
     bucket = "s3://{Ref:DataBucket}"
     assert args["--output_path"] == f"{bucket}/data"
     assert args["--quarantine_path"] == f"{bucket}/quarantine"
     assert args["--checkpoint_path"].startswith(f"{bucket}/checkpoints/")
-    assert args["--topics"].split(",") == [stack.params["TopicPrefix"] + t for t in TOPIC_NAMES]
     assert args["--catalog_database"] == "{Ref:GlueDatabase}"
     if scram:
         assert args["--kafka_secret_arn"] == SCRAM_SECRET
-    # Every argument the template passes is read by the job script or the shared package.
-    sources = (REPO / "glue_scripts").glob("*.py")
-    text = "\n".join(p.read_text() for p in sources) + "\n".join(
-        p.read_text() for p in (REPO / "vts").rglob("*.py") if "aws" not in p.parts
-    )
-    for name in JOB_ARGUMENTS | ({"--kafka_secret_arn"} if scram else set()):
-        assert name[2:] in text, f"{name} is passed to the job but read nowhere"
+
+
+def test_the_job_reads_the_topics_the_simulator_writes(stack: Stack) -> None:
+    """The job's arguments, parsed as the job parses them, name the simulator's topics
+    (the Glue rehearsal repeats this with Glue's own getResolvedOptions)."""
+    argv = stack.glue_job_argv("StreamingJob")
+    job = JobArgs.from_options(parse_argv(argv[1:]))
+    simulator_prefix = deployed_env(stack)["VTS_TOPIC_PREFIX"]
+    assert simulator_prefix == stack.params["TopicPrefix"]
+    assert job.topic_names == tuple(simulator_prefix + t for t in TOPIC_NAMES)
+
 
 
 def test_the_job_the_connection_and_the_simulator_agree_on_kafka(stack: Stack) -> None:

@@ -63,12 +63,22 @@ def test_no_region_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
         get_auth("iam")
 
 
-def test_missing_signer_names_the_lambda_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_python_client_without_the_signer_names_the_lambda_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "aws_msk_iam_sasl_signer", None)  # import now fails
+    auth = get_auth("iam", region="eu-west-1")
     with pytest.raises(NotInstalledError) as info:
-        get_auth("iam", region="eu-west-1")
+        auth.producer_config()
     assert "aws-msk-iam-sasl-signer-python" in str(info.value)
     assert "vts[lambda]" in str(info.value)
+
+
+def test_spark_needs_no_python_signer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Glue job (no signer on Glue 5.1) configures Spark's source with IAM."""
+    monkeypatch.setitem(sys.modules, "aws_msk_iam_sasl_signer", None)  # as on Glue 5.1
+    options = get_auth("iam", region="eu-west-1").spark_options()
+    assert options["kafka.sasl.mechanism"] == "AWS_MSK_IAM"
 
 
 def test_describe_and_hint_name_the_region() -> None:

@@ -1,8 +1,10 @@
 """MSK IAM: SASL/OAUTHBEARER with a token signed from the AWS credentials chain.
 
 confluent-kafka calls ``oauth_cb`` whenever it needs a token; the token comes from
-``aws-msk-iam-sasl-signer-python`` (the ``lambda`` extra), imported lazily. Spark's Kafka
-source uses the Java ``aws-msk-iam-auth`` login module instead (AWS Glue ships it).
+``aws-msk-iam-sasl-signer-python`` (the ``lambda`` extra), imported only when a Python
+client is configured (``producer_config``). Spark's Kafka source needs none of it: its side
+is the Java ``aws-msk-iam-auth`` login module, named in ``spark_options`` and shipped with
+the Glue job's ``--extra-jars``. So the Glue job, whose Python has no signer, can use IAM.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ class MskIamAuth(KafkaAuth):
     def from_settings(cls, *, region: str | None = None, **unused: Any) -> MskIamAuth:
         if unused:
             raise TypeError(f"iam authentication got unknown settings {sorted(unused)}")
-        _signer()  # fail now, not on the first connection, if the extra is missing
         region = (
             region
             or env("KAFKA_REGION")
@@ -63,6 +64,7 @@ class MskIamAuth(KafkaAuth):
         return token, expiry_ms / 1000.0
 
     def producer_config(self) -> dict[str, ConfigValue]:
+        _signer()  # fail now, not on the first connection, if the extra is missing
         return {
             "security.protocol": "SASL_SSL",
             "sasl.mechanisms": "OAUTHBEARER",
