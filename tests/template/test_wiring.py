@@ -157,7 +157,6 @@ def test_the_job_reads_the_topics_the_simulator_writes(stack: Stack) -> None:
     assert job.topic_names == tuple(simulator_prefix + t for t in TOPIC_NAMES)
 
 
-
 def test_the_job_the_connection_and_the_simulator_agree_on_kafka(stack: Stack) -> None:
     job_args = stack.props("StreamingJob")["DefaultArguments"]
     connection = stack.props("KafkaConnection")["ConnectionInput"]
