@@ -1,8 +1,10 @@
-"""The Glue entry script: on Glue it resolves its arguments with ``getResolvedOptions``
-and takes its session from ``GlueContext``; locally it parses the same arguments itself.
+"""The Glue entry script: it resolves its arguments with ``getResolvedOptions`` wherever
+``awsglue`` is installed, takes its session from ``GlueContext`` only on Glue, and parses
+the same arguments itself where ``awsglue`` is absent.
 
-``awsglue`` exists only on Glue, so these tests install a stand-in module that records
-the calls (no AWS service is involved)."""
+These tests install a stand-in ``awsglue`` that records the calls (no AWS service is
+involved); the Glue rehearsal (tests/rehearsal/glue) runs the script with the real
+``awsglue`` package and Glue 5.1's library set."""
 
 from __future__ import annotations
 
@@ -97,6 +99,7 @@ def test_on_glue_it_uses_resolved_options_glue_context_and_the_glue_catalog(
     script, calls = runs
     events: list[tuple[str, Any]] = []
     _fake_awsglue(monkeypatch, events)
+    monkeypatch.setattr(script, "running_on_glue", lambda: True)
 
     assert script.main(ARGV) == 0
 
@@ -132,3 +135,19 @@ def test_locally_the_same_arguments_run_under_pyspark(
     assert "spark" not in call or call["spark"] is None  # a local session is built
     assert (args.kafka_auth, args.trigger_seconds, args.available_now) == ("iam", 30, True)
     assert args.catalog == "spark"
+
+
+def test_with_awsglue_installed_but_no_glue_jvm_it_runs_locally_with_glues_parser(
+    runs: tuple[types.ModuleType, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, calls = runs
+    events: list[tuple[str, Any]] = []
+    _fake_awsglue(monkeypatch, events)  # importable, as in the Glue rehearsal
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)  # not started by Glue's JVM
+
+    assert script.running_on_glue() is False
+    assert script.main(ARGV) == 0
+
+    assert [e[0] for e in events] == ["getResolvedOptions"]  # no GlueContext, no Job
+    (call,) = calls
+    assert call.get("spark") is None and call["args"].kafka_auth == "iam"

@@ -26,6 +26,8 @@ run`` maps its flags onto the same record. Names (the SAM template passes these)
 ``--shuffle_partitions``                 Spark shuffle/state partitions (fixed at first run)
 ``--catalog``                  spark     spark (Hive metastore), glue, or none
 ``--region``                             AWS region (Glue catalog, SCRAM secret, IAM)
+``--metrics``                  log       per-batch metrics: log, or cloudwatch
+``--metrics_namespace``                  CloudWatch namespace (vts/streaming; dimension JobName)
 =============================  ========  ===================================================
 """
 
@@ -65,9 +67,12 @@ GLUE_OPTIONAL = (
     "shuffle_partitions",
     "catalog",
     "region",
+    "metrics",
+    "metrics_namespace",
 )
 AUTH_MODES = ("plaintext", "scram", "iam")
 CATALOGS = ("spark", "glue", "none")
+METRICS = ("log", "cloudwatch")
 _INTERVAL = re.compile(r"^\s*\d+\s+(second|minute|hour|day)s?\s*$", re.IGNORECASE)
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
@@ -97,6 +102,8 @@ class JobArgs:
     v0_timezone: str = "UTC"
     fail_on_data_loss: bool = True
     shuffle_partitions: int | None = None
+    metrics: str = "log"
+    metrics_namespace: str = "vts/streaming"
     job_name: str = "vts-streaming-job"
 
     def __post_init__(self) -> None:
@@ -113,6 +120,7 @@ class JobArgs:
         _choice("kafka_auth", self.kafka_auth, AUTH_MODES)
         _choice("starting_offsets", self.starting_offsets, ("earliest", "latest"))
         _choice("catalog", self.catalog, CATALOGS)
+        _choice("metrics", self.metrics, METRICS)
         if self.trigger_seconds < 1:
             raise JobArgsError("trigger_seconds", "must be at least 1", hint="e.g. 60")
         for name in ("max_offsets_per_trigger", "shuffle_partitions"):

@@ -10,6 +10,7 @@ and the sink overwrites that batch's own files, so nothing is lost or duplicated
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -18,13 +19,14 @@ from typing import TYPE_CHECKING
 
 from vts.stream.args import JobArgs
 from vts.stream.exceptions import JobFailedError
+from vts.stream.metrics import BatchMetricsCollector, make_publisher
 from vts.stream.sink import BatchReport, LakeSink
 from vts.stream.source import read_kafka
 from vts.stream.transforms import TransformConfig, deduplicate, events
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-    from pyspark.sql.streaming import StreamingQuery
+    from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
 
     from vts.catalog.base import Catalog
 
@@ -96,15 +98,26 @@ def start(
     # cost to set up the rules' large generated code, which dominates small batches.
     source = read_kafka(spark, args).coalesce(max(1, spark.sparkContext.defaultParallelism))
     rows = deduplicate(events(source, config), args.watermark)
+    collector = BatchMetricsCollector(
+        make_publisher(args.metrics, namespace=args.metrics_namespace, job_name=args.job_name)
+    )
+
+    def on_report(report: BatchReport) -> None:
+        collector.on_batch(report)
+        if on_batch is not None:
+            on_batch(report)
+
     sink = LakeSink(
         spark,
         args.layout,
         catalog=catalog,
         database=args.catalog_database,
-        on_batch=on_batch,
+        on_batch=on_report,
     )
+    query_name = args.job_name.replace("-", "_")
+    sink.listener = _listen(spark, query_name, collector)
     writer = (
-        rows.writeStream.queryName(args.job_name.replace("-", "_"))
+        rows.writeStream.queryName(query_name)
         .option("checkpointLocation", args.checkpoint_path)
         .foreachBatch(sink)
     )
@@ -121,6 +134,36 @@ def start(
         args.output_path,
     )
     return query, sink
+
+
+def _listen(
+    spark: SparkSession, query_name: str, collector: BatchMetricsCollector
+) -> StreamingQueryListener:
+    """Publish each finished micro-batch of ``query_name`` through ``collector``."""
+    from pyspark.sql.streaming import StreamingQueryListener
+
+    class _ProgressListener(StreamingQueryListener):
+        def onQueryStarted(self, event: object) -> None:
+            pass
+
+        def onQueryProgress(self, event: object) -> None:
+            progress = event.progress  # type: ignore[attr-defined]
+            if progress.name != query_name:
+                return
+            try:
+                collector.on_progress(json.loads(progress.json))
+            except Exception:  # noqa: BLE001 - a metrics fault must not stop the job
+                logger.exception("could not publish the metrics of batch %s", progress.batchId)
+
+        def onQueryIdle(self, event: object) -> None:
+            pass
+
+        def onQueryTerminated(self, event: object) -> None:
+            pass
+
+    listener = _ProgressListener()
+    spark.streams.addListener(listener)
+    return listener
 
 
 def run(
@@ -147,14 +190,18 @@ def run(
         raise TypeError(f"catalog must be a Catalog, None or 'auto', not {chosen!r}")
     started = time.monotonic()
     query, sink = start(spark, args, catalog=chosen, on_batch=on_batch)
-    stopped = _await(
-        query,
-        sink,
-        max_batches=max_batches,
-        timeout=timeout,
-        started=started,
-        checkpoint=args.checkpoint_path,
-    )
+    try:
+        stopped = _await(
+            query,
+            sink,
+            max_batches=max_batches,
+            timeout=timeout,
+            started=started,
+            checkpoint=args.checkpoint_path,
+        )
+    finally:
+        if sink.listener is not None:
+            spark.streams.removeListener(sink.listener)
     totals = sink.totals
     return JobResult(
         batches=totals.batches,

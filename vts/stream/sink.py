@@ -148,6 +148,8 @@ class LakeSink:
         self.database = database
         self.on_batch = on_batch
         self.totals = SinkTotals()
+        # The job's progress listener (publishes this sink's batches), removed at the end.
+        self.listener: Any = None
         self._tag: str | None = None
         self._registered: set[tuple[str, str, str]] = set()
         self._hold = _hold_from_env()
