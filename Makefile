@@ -71,7 +71,7 @@ rehearsal-lambda: install $(LAMBDA_VENV)/.installed  ## the Lambda rehearsal's p
 demo: install jars  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
 	$(BIN)/vts demo
 
-check-template: install  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov, sam build
+check-template: install jars  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov, sam build
 	$(BIN)/sam validate --lint --template template.yaml
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml

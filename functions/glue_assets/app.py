@@ -1,8 +1,10 @@
-"""Lambda handler of ``Custom::GlueAssets``: publish the Glue job script and the vts zip.
+"""Lambda handler of ``Custom::GlueAssets``: publish what the Glue job needs.
 
-Thin: the code layer built by ``sam build`` holds ``vts`` (under /opt/python) and the Glue
-scripts (under /opt/glue_scripts, or ``VTS_GLUE_SCRIPTS_DIR``); ``vts.aws.glue_assets``
-zips and uploads them, and the runner reports to CloudFormation.
+Thin: the code layer built by ``sam build`` holds ``vts`` (under /opt/python), the Glue
+scripts (/opt/glue_scripts), the job's jars and wheels (/opt/glue_assets) and the
+scenarios' reference tables (/opt/reference); each folder can be moved with
+``VTS_GLUE_SCRIPTS_DIR``, ``VTS_GLUE_ASSETS_DIR`` and ``VTS_REFERENCE_DIR``.
+``vts.aws.glue_assets`` zips and uploads them, and the runner reports to CloudFormation.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from botocore.config import Config
 
 import vts
 from vts.aws.custom_resource import run_custom_resource
-from vts.aws.glue_assets import DEFAULT_SCRIPTS_DIR, GlueAssetsResource
+from vts.aws.glue_assets import (
+    DEFAULT_ASSETS_DIR,
+    DEFAULT_REFERENCE_DIR,
+    DEFAULT_SCRIPTS_DIR,
+    GlueAssetsResource,
+)
 
 logger = Logger()
 copy_config_to_registered_loggers(source_logger=logger, include={"vts"})
@@ -38,5 +45,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         _client(),
         package_dir=Path(vts.__file__).parent,
         scripts_dir=Path(os.environ.get("VTS_GLUE_SCRIPTS_DIR") or DEFAULT_SCRIPTS_DIR),
+        assets_dir=Path(os.environ.get("VTS_GLUE_ASSETS_DIR") or DEFAULT_ASSETS_DIR),
+        reference_dir=Path(os.environ.get("VTS_REFERENCE_DIR") or DEFAULT_REFERENCE_DIR),
     )
     return run_custom_resource(event, context, resource)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import zipfile
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pyarrow.parquet as pq
 import pytest
 from moto import mock_aws
 
@@ -134,3 +136,66 @@ def test_a_missing_script_fails_with_a_hint_moto(s3: Any, tmp_path: Path) -> Non
         resource.create(request("Create"), Deadline.after(30))
     assert "sam build" in str(caught.value)
     assert keys(s3) == []
+
+
+def _layer_assets(tmp_path: Path) -> tuple[Path, Path]:
+    """A code layer's glue_assets/ (one jar, one wheel) and reference/ (the city's roads)."""
+    from simulator.scenario import write_road_table
+
+    assets = tmp_path / "glue_assets"
+    (assets / "jars").mkdir(parents=True)
+    (assets / "python").mkdir()
+    (assets / "jars" / "aws-msk-iam-auth-2.3.2-all.jar").write_bytes(b"PK jar")
+    (assets / "python" / "pkg-1.0-cp311-manylinux2014_x86_64.whl").write_bytes(b"PK whl")
+    reference = tmp_path / "reference"
+    write_road_table("city", reference / "city" / "roads.parquet")
+    return assets, reference
+
+
+def test_jars_and_wheels_are_published_for_the_job_arguments_moto(
+    s3: Any, script: Path, tmp_path: Path
+) -> None:
+    assets_dir, _ = _layer_assets(tmp_path)
+    assets = publish_glue_assets(s3, BUCKET, "glue/", script, PACKAGE, assets_dir)
+    folder = f"s3://{BUCKET}/glue/{assets.digest}/"
+    assert assets.extra_jars == folder + "jars/aws-msk-iam-auth-2.3.2-all.jar"
+    assert assets.additional_python_modules == (
+        folder + "python/pkg-1.0-cp311-manylinux2014_x86_64.whl"
+    )
+    jar = s3.get_object(Bucket=BUCKET, Key=f"glue/{assets.digest}/jars/{assets.jar_names[0]}")
+    assert jar["Body"].read() == b"PK jar"
+    # A changed jar is changed code: a new digest, so the job definition changes too.
+    (assets_dir / "jars" / "aws-msk-iam-auth-2.3.2-all.jar").write_bytes(b"PK jar v2")
+    assert publish_glue_assets(s3, BUCKET, "glue/", script, PACKAGE, assets_dir).digest != (
+        assets.digest
+    )
+
+
+def test_the_scenarios_roads_land_in_the_lake_and_survive_a_later_delete_moto(
+    s3: Any, script: Path, tmp_path: Path
+) -> None:
+    assets_dir, reference = _layer_assets(tmp_path)
+    resource = GlueAssetsResource(s3, PACKAGE, script.parent, assets_dir, reference)
+    create = request("Create")
+    create.properties["Scenario"] = "city"
+    created = resource.create(create, Deadline.after(30))
+
+    assert created.data["ReferenceTables"] == "data/roads/roads.parquet"
+    body = s3.get_object(Bucket=BUCKET, Key="data/roads/roads.parquet")["Body"].read()
+    roads = pq.read_table(io.BytesIO(body))
+    assert roads.num_rows > 100 and "speed_limit_kmh" in roads.column_names
+    resource.delete(
+        request("Delete", physical_resource_id=created.physical_resource_id), Deadline.after(30)
+    )
+    assert keys(s3) == ["data/roads/roads.parquet"]  # lake data stays with the bucket
+
+
+def test_an_unknown_scenario_fails_naming_the_built_ones_moto(
+    s3: Any, script: Path, tmp_path: Path
+) -> None:
+    assets_dir, reference = _layer_assets(tmp_path)
+    resource = GlueAssetsResource(s3, PACKAGE, script.parent, assets_dir, reference)
+    create = request("Create")
+    create.properties["Scenario"] = "atlantis"
+    with pytest.raises(vts.exceptions.ConfigError, match="built: \\['city'\\]"):
+        resource.create(create, Deadline.after(30))

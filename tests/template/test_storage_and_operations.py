@@ -97,10 +97,20 @@ def test_alarms_watch_the_simulator_the_job_the_crawler_and_the_lag(stack: Stack
     crawler_rule = stack.props("CrawlerFailedRule")["EventPattern"]
     assert crawler_rule["detail"]["crawlerName"] == ["{Ref:Crawler}"]
 
+    # The lag alarm watches the metric the job itself publishes (vts.stream.metrics),
+    # under the name Glue gives the job run (JOB_NAME = the job's name).
     lag = alarms["ConsumerLagAlarm"]
-    assert lag["MetricName"] == "glue.driver.streaming.maxConsumerLagInMs"
-    assert {"Name": "JobName", "Value": "{Ref:StreamingJob}"} in lag["Dimensions"]
-    assert int(lag["Threshold"]) == int(stack.params["ConsumerLagAlarmSeconds"]) * 1000
+    job_args = stack.props("StreamingJob")["DefaultArguments"]
+    assert (lag["Namespace"], job_args["--metrics"]) == (
+        job_args["--metrics_namespace"],
+        "cloudwatch",
+    )
+    assert lag["MetricName"] in {name for name, _, _ in _published_metric_names()}
+    assert lag["MetricName"] == "MaxOffsetsBehindLatest"
+    assert lag["Dimensions"] == [{"Name": "JobName", "Value": "{Ref:StreamingJob}"}]
+    assert int(lag["Threshold"]) == int(stack.params["ConsumerLagAlarmOffsets"])
+    running = stack.params["PipelineEnabled"] == "true"
+    assert lag["TreatMissingData"] == ("breaching" if running else "notBreaching")
 
 
 def test_the_queue_policy_admits_only_the_two_failure_rules(stack: Stack) -> None:
@@ -121,3 +131,10 @@ def test_no_resource_is_left_dangling_by_a_false_condition(scenario: str) -> Non
         if logical not in names:
             assert f"{{Ref:{logical}}}" not in text, f"{scenario}: Ref to absent {logical}"
             assert f"{{{logical}." not in text, f"{scenario}: GetAtt of absent {logical}"
+
+
+def _published_metric_names() -> list[tuple[str, float, str]]:
+    from vts.stream.metrics import BatchMetrics
+
+    sample = BatchMetrics(0, 1, 1, 0, 1, 0.5, {"min": 0.0, "avg": 1.0, "max": 2.0})
+    return sample.datums()

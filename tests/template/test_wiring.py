@@ -18,7 +18,7 @@ from simulator.invocation import parse_invocation
 from simulator.settings import SimulatorSettings
 from tests.template.cfn import REGION, REPO, Stack, local_code_paths
 from tests.template.scenarios import SCENARIOS, SCRAM_SECRET
-from vts.aws.glue_assets import GlueAssetsResource  # noqa: F401 - the properties it reads
+from vts.aws.glue_assets import REFERENCE_TABLES
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
 from vts.stream.args import JobArgs, parse_argv
 
@@ -35,6 +35,8 @@ SIMULATOR_ENV = {
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
 }
+# Folders under data/: the job's five tables and the reference tables the deploy writes.
+LAKE_TABLES = (*TOPIC_NAMES, *REFERENCE_TABLES)
 JOB_ARGUMENTS = {
     "--bootstrap_servers",
     "--topics",
@@ -47,6 +49,9 @@ JOB_ARGUMENTS = {
     "--catalog_database",
     "--v0_timezone",
     "--register_partitions",
+    "--catalog",
+    "--metrics",
+    "--metrics_namespace",
 }
 GLUE_ARGUMENTS = {
     "--job-language",
@@ -55,6 +60,7 @@ GLUE_ARGUMENTS = {
     "--enable-continuous-cloudwatch-log",
     "--continuous-log-logGroup",
     "--extra-py-files",
+    "--extra-jars",
     "--TempDir",
 }
 
@@ -89,7 +95,7 @@ def test_the_crawler_schedule_starts_this_crawler_with_retries_and_a_dlq(stack: 
 def test_the_crawler_makes_one_table_per_folder_with_the_recrawl_policy(stack: Stack) -> None:
     crawler = stack.props("Crawler")
     paths = [t["Path"] for t in crawler["Targets"]["S3Targets"]]
-    assert paths == [f"s3://{{Ref:DataBucket}}/data/{t}/" for t in TOPIC_NAMES] + [
+    assert paths == [f"s3://{{Ref:DataBucket}}/data/{t}/" for t in LAKE_TABLES] + [
         f"s3://{{Ref:DataBucket}}/{QUARANTINE_TABLE}/"
     ]
     recrawl = stack.params["CrawlerRecrawlBehavior"]
@@ -102,6 +108,44 @@ def test_the_crawler_makes_one_table_per_folder_with_the_recrawl_policy(stack: S
     assert crawler["DatabaseName"] == "{Ref:GlueDatabase}"
     config = json.loads(crawler["Configuration"])
     assert config["Grouping"]["TableGroupingPolicy"] == "CombineCompatibleSchemas"
+
+
+def _glue_tables(policy_resources: list[str]) -> set[str]:
+    return {r.rsplit("/", 1)[1] for r in policy_resources if ":table/" in r}
+
+
+def test_every_table_a_query_reads_is_written_crawled_and_readable(stack: Stack) -> None:
+    """What sql/analytics joins on Redshift must exist there: something writes the folder,
+    the crawler catalogs it, and the crawler and Spectrum roles may use its table."""
+    queried = {
+        name
+        for path in (REPO / "sql" / "analytics").glob("*.sql")
+        for name in re.findall(r"\$\{schema\}\.(\w+)", path.read_text())
+    }
+    written = set(TOPIC_NAMES) | {QUARANTINE_TABLE}
+    assets = stack.props("GlueAssets")
+    if "Scenario" in assets:  # Custom::GlueAssets writes the scenario's reference tables
+        written |= {key.split("/")[1] for _, key in REFERENCE_TABLES.values()}
+    crawled = {
+        t["Path"].rstrip("/").rsplit("/", 1)[1]
+        for t in stack.props("Crawler")["Targets"]["S3Targets"]
+    }
+    crawler_may = set()
+    for statement in stack.props("CrawlerRole")["Policies"][0]["PolicyDocument"]["Statement"]:
+        if "glue:CreateTable" in statement["Action"]:
+            crawler_may |= _glue_tables(statement["Resource"])
+    spectrum_may = set()
+    if stack.condition("HasRedshift"):
+        for policy in stack.props("SpectrumRole")["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if "glue:GetTable" in statement["Action"]:
+                    spectrum_may |= _glue_tables(statement["Resource"])
+    for table in sorted(queried):
+        assert table in written, f"sql/analytics reads {table}, which nothing writes on AWS"
+        assert table in crawled, f"sql/analytics reads {table}, which the crawler never visits"
+        assert table in crawler_may, f"the crawler may not create the {table} table"
+        if stack.condition("HasRedshift"):
+            assert table in spectrum_may, f"Spectrum may not read the {table} table"
 
 
 # ── the Glue streaming job ──

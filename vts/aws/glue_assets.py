@@ -1,11 +1,23 @@
-"""Publish the Glue job's script and the zipped ``vts`` package to the data bucket on deploy.
+"""Publish what the Glue job needs to the data bucket on deploy.
 
-``sam build`` puts ``vts/``, ``simulator/`` and ``glue_scripts/`` in the code layer; the
-``Custom::GlueAssets`` resource's function carries that layer, so on every deploy it holds
-exactly the code that was built. It zips the ``vts`` package (deterministically: sorted
-entries, fixed timestamps, no ``__pycache__``), and uploads the zip and the job script under
-``<prefix><digest>/`` where ``digest`` is a hash of both. The Glue job's ``ScriptLocation``
-and ``--extra-py-files`` come from this resource's attributes, so:
+``sam build`` puts ``vts/``, ``simulator/``, ``glue_scripts/`` and ``glue_assets/`` in the
+code layer (layers/code/Makefile); the ``Custom::GlueAssets`` resource's function carries
+that layer, so on every deploy it holds exactly what was built. It zips the ``vts`` package
+(deterministically: sorted entries, fixed timestamps, no ``__pycache__``) and uploads, under
+``<prefix><digest>/`` where ``digest`` is a hash of all of it:
+
+* the job script and ``vts.zip`` (the job's ``ScriptLocation`` and ``--extra-py-files``);
+* ``jars/*.jar`` from the layer's ``glue_assets/jars/`` (the job's ``--extra-jars``: the
+  MSK IAM login module, shipped rather than trusted to be on Glue's classpath);
+* ``python/*.whl`` from the layer's ``glue_assets/python/`` (the job's
+  ``--additional-python-modules``: packages Glue 5.1 does not preinstall).
+
+It also writes the scenario's reference tables into the lake under deterministic names
+(``data/roads/roads.parquet``), from the Parquet files the build wrote with the same code
+as a local run (``simulator.scenario.write_road_table``), so the crawler catalogs them and
+Spectrum can join them; a redeploy replaces them.
+
+The job's arguments come from this resource's attributes, so:
 
 * there is no manual upload step, and the Glue role reads only from the stack's own bucket;
 * changed code gives a new digest, new keys and an updated job definition; unchanged code
@@ -35,13 +47,17 @@ from vts.exceptions import ConfigError
 logger = logging.getLogger(__name__)
 
 PACKAGE_ZIP_NAME = "vts.zip"
+# Reference tables: name -> the file the build writes per scenario and the lake key.
+REFERENCE_TABLES = {"roads": ("roads.parquet", "data/roads/roads.parquet")}
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 _SKIP_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)*$")
-# Where the code layer puts the Glue scripts inside the Lambda (layers unpack under /opt).
+# Where the code layer puts things inside the Lambda (layers unpack under /opt).
 DEFAULT_SCRIPTS_DIR = "/opt/glue_scripts"
+DEFAULT_ASSETS_DIR = "/opt/glue_assets"  # jars/ and python/ (wheels)
+DEFAULT_REFERENCE_DIR = "/opt/reference"  # <scenario>/roads.parquet
 
 
 def _package_files(package_dir: Path) -> Iterator[Path]:
@@ -81,6 +97,8 @@ class GlueAssets:
     prefix: str
     digest: str
     script_name: str
+    jar_names: tuple[str, ...] = ()
+    wheel_names: tuple[str, ...] = ()
 
     @property
     def folder(self) -> str:
@@ -103,14 +121,33 @@ class GlueAssets:
         return f"s3://{self.bucket}/{self.package_key}"
 
     @property
+    def extra_jars(self) -> str:
+        return ",".join(f"s3://{self.bucket}/{self.folder}jars/{n}" for n in self.jar_names)
+
+    @property
+    def additional_python_modules(self) -> str:
+        return ",".join(f"s3://{self.bucket}/{self.folder}python/{n}" for n in self.wheel_names)
+
+    @property
     def physical_id(self) -> str:
         return f"s3://{self.bucket}/{self.folder}"
 
 
+def _files(folder: Path | None, suffix: str) -> list[Path]:
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(suffix))
+
+
 def publish_glue_assets(
-    s3: Any, bucket: str, prefix: str, script: Path, package_dir: Path
+    s3: Any,
+    bucket: str,
+    prefix: str,
+    script: Path,
+    package_dir: Path,
+    assets_dir: Path | None = None,
 ) -> GlueAssets:
-    """Upload the script and the package zip under a content-addressed folder."""
+    """Upload the script, the package zip, jars and wheels under a content-addressed folder."""
     if not script.is_file():
         raise ConfigError(
             f"the Glue job script {script} does not exist",
@@ -118,18 +155,54 @@ def publish_glue_assets(
         )
     script_bytes = script.read_bytes()
     package_zip = build_package_zip(package_dir)
-    digest = hashlib.sha256(script_bytes + b"\0" + package_zip).hexdigest()[:16]
-    assets = GlueAssets(bucket=bucket, prefix=prefix, digest=digest, script_name=script.name)
+    jars = _files(assets_dir / "jars" if assets_dir else None, ".jar")
+    wheels = _files(assets_dir / "python" if assets_dir else None, ".whl")
+    digest_input = hashlib.sha256(script_bytes + b"\0" + package_zip)
+    for path in (*jars, *wheels):
+        digest_input.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    assets = GlueAssets(
+        bucket=bucket,
+        prefix=prefix,
+        digest=digest_input.hexdigest()[:16],
+        script_name=script.name,
+        jar_names=tuple(p.name for p in jars),
+        wheel_names=tuple(p.name for p in wheels),
+    )
     s3.put_object(Bucket=bucket, Key=assets.script_key, Body=script_bytes)
     s3.put_object(Bucket=bucket, Key=assets.package_key, Body=package_zip)
+    for folder, paths in (("jars", jars), ("python", wheels)):
+        for path in paths:
+            s3.put_object(
+                Bucket=bucket, Key=f"{assets.folder}{folder}/{path.name}", Body=path.read_bytes()
+            )
     logger.info(
-        "published %s (%d bytes) and %s (%d bytes)",
+        "published %s (%d bytes), %s (%d bytes), %d jars and %d wheels",
         assets.script_location,
         len(script_bytes),
         assets.extra_py_files,
         len(package_zip),
+        len(jars),
+        len(wheels),
     )
     return assets
+
+
+def publish_reference_tables(s3: Any, bucket: str, reference_dir: Path, scenario: str) -> list[str]:
+    """Copy the scenario's reference tables (built by ``sam build``) into the lake."""
+    folder = reference_dir / scenario
+    if not folder.is_dir():
+        built = sorted(p.name for p in reference_dir.iterdir()) if reference_dir.is_dir() else []
+        raise ConfigError(
+            f"no reference tables were built for scenario {scenario!r} (built: {built or 'none'})",
+            hint="pass a Scenario the simulator knows, and build with `make check-template`",
+        )
+    keys = []
+    for name, (file_name, key) in REFERENCE_TABLES.items():
+        body = (folder / file_name).read_bytes()
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        logger.info("wrote the %s table of %s to s3://%s/%s", name, scenario, bucket, key)
+        keys.append(key)
+    return keys
 
 
 def delete_folder(s3: Any, physical_id: str) -> int:
@@ -150,15 +223,31 @@ def delete_folder(s3: Any, physical_id: str) -> int:
 
 
 class GlueAssetsResource(CustomResource):
-    """``Custom::GlueAssets``: properties ``Bucket``, ``Prefix`` and ``ScriptName``.
+    """``Custom::GlueAssets``: properties ``Bucket``, ``Prefix``, ``ScriptName`` and
+    (optional) ``Scenario``, whose reference tables are written into the lake.
 
-    Attributes: ``ScriptLocation`` and ``ExtraPyFiles`` (s3:// URIs) and ``Digest``.
+    Attributes: ``ScriptLocation``, ``ExtraPyFiles``, ``ExtraJars`` and
+    ``AdditionalPythonModules`` (s3:// URIs, comma-separated), ``Digest``, and
+    ``ReferenceTables`` (the lake keys written).
+
+    Deleting removes the published folder; the reference tables are lake data and stay
+    with the bucket (a new publish has already replaced them when an update deletes the
+    previous folder).
     """
 
-    def __init__(self, s3: Any, package_dir: Path, scripts_dir: Path) -> None:
+    def __init__(
+        self,
+        s3: Any,
+        package_dir: Path,
+        scripts_dir: Path,
+        assets_dir: Path | None = None,
+        reference_dir: Path | None = None,
+    ) -> None:
         self._s3 = s3
         self._package_dir = package_dir
         self._scripts_dir = scripts_dir
+        self._assets_dir = assets_dir
+        self._reference_dir = reference_dir
 
     def _publish(self, request: CustomResourceRequest) -> Outcome:
         props = request.properties
@@ -171,15 +260,32 @@ class GlueAssetsResource(CustomResource):
         script_name = props.get("ScriptName")
         if not isinstance(script_name, str) or not re.match(r"^[\w.-]+\.py$", script_name):
             raise InvalidPropertyError("ScriptName", script_name, "a .py file in glue_scripts/")
+        scenario = props.get("Scenario")
+        if scenario is not None and (
+            not isinstance(scenario, str) or not re.match(r"^[a-z0-9_-]+$", scenario)
+        ):
+            raise InvalidPropertyError("Scenario", scenario, "a simulator scenario name")
         assets = publish_glue_assets(
-            self._s3, bucket, prefix, self._scripts_dir / script_name, self._package_dir
+            self._s3,
+            bucket,
+            prefix,
+            self._scripts_dir / script_name,
+            self._package_dir,
+            self._assets_dir,
         )
+        tables: list[str] = []
+        if scenario is not None:
+            reference = self._reference_dir or Path(DEFAULT_REFERENCE_DIR)
+            tables = publish_reference_tables(self._s3, bucket, reference, scenario)
         return Outcome(
             physical_resource_id=assets.physical_id,
             data={
                 "ScriptLocation": assets.script_location,
                 "ExtraPyFiles": assets.extra_py_files,
+                "ExtraJars": assets.extra_jars,
+                "AdditionalPythonModules": assets.additional_python_modules,
                 "Digest": assets.digest,
+                "ReferenceTables": ",".join(tables),
             },
             reason=f"published Glue assets {assets.digest}",
         )
