@@ -167,3 +167,19 @@ def test_throttling_is_transient() -> None:
             "arn:aws:secretsmanager:eu-west-1:1:secret:x",
             client=_DenyingClient("ThrottlingException"),
         )
+
+
+@pytest.mark.parametrize(
+    ("librdkafka", "warned"),
+    [("2.4.0", True), ("2.6.0", True), ("2.6.1", False), ("2.16.1", False)],
+)
+def test_the_hint_names_the_kafka_4_scram_limit_of_old_librdkafka(
+    monkeypatch: pytest.MonkeyPatch, librdkafka: str, warned: bool
+) -> None:
+    """librdkafka < 2.6.1 cannot SCRAM-login to Kafka 4.x brokers; the hint says so then."""
+    import confluent_kafka
+
+    monkeypatch.setattr(confluent_kafka, "libversion", lambda: (librdkafka, 0))
+    hint = ScramAuth("u", PASSWORD, security_protocol="SASL_PLAINTEXT").failure_hint()
+    assert "check the password" in hint
+    assert (f"librdkafka ({librdkafka}) cannot log in to Kafka 4.x" in hint) is warned

@@ -21,6 +21,12 @@ from vts.settings import env
 logger = logging.getLogger(__name__)
 
 MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256")
+# librdkafka before 2.6.1 puts the client nonce twice into the SCRAM client-final message;
+# Kafka 4.x brokers compare the nonce strictly (RFC 5802) and refuse every such login, with
+# the same "invalid credentials" error as a wrong password (confluentinc/librdkafka#4895).
+# The Lambda layer's confluent-kafka 2.4.0 (the newest with manylinux2014 wheels, i.e. the
+# newest Amazon Linux 2 can load) carries librdkafka 2.4.0.
+SCRAM_NONCE_FIXED_IN = (2, 6, 1)
 PROTOCOLS = ("SASL_SSL", "SASL_PLAINTEXT")
 _NOT_FOUND = {"ResourceNotFoundException"}
 _DENIED = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException"}
@@ -127,11 +133,30 @@ class ScramAuth(KafkaAuth):
             "environment": "VTS_KAFKA_USERNAME / VTS_KAFKA_PASSWORD",
             "arguments": "the username and password passed in",
         }.get(self.source, self.source)
-        return (
+        hint = (
             f"check the password of user {self.username!r} (from {where}), that the user exists "
             f"on the cluster with {self.mechanism}, and that the bootstrap address is the "
             "SASL/SCRAM listener (MSK: port 9096)"
         )
+        version = librdkafka_version()
+        if version is not None and version < SCRAM_NONCE_FIXED_IN:
+            hint += (
+                f"; if the cluster runs Kafka 4.x, no password works: this librdkafka "
+                f"({'.'.join(map(str, version))}) cannot log in to Kafka 4.x brokers with "
+                "SCRAM (fixed in librdkafka 2.6.1, which the Lambda python3.11 layer cannot "
+                "load), so use MSK IAM auth or a cluster on Kafka 3.x"
+            )
+        return hint
+
+
+def librdkafka_version() -> tuple[int, ...] | None:
+    """The loaded librdkafka's version, or None without confluent-kafka (Glue uses Java's)."""
+    try:
+        from confluent_kafka import libversion
+    except ImportError:
+        return None
+    text = libversion()[0].split("-")[0]
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
 
 
 def _region_of(arn: str) -> str | None:

@@ -1,0 +1,46 @@
+"""Fixtures of the Lambda rehearsal: the `sam build` output and the python3.11 runtime venv.
+
+Nothing is built here: ``make check-template`` (sam build) and ``make rehearsal-lambda``
+(the venv) do that before ``make test`` runs the suite; a missing piece fails the test
+with the target to run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.rehearsal.lambda_.harness import (
+    BUILT_TEMPLATE,
+    VENV_NAME,
+    BuiltStack,
+    LambdaRuntime,
+)
+from vts.settings import LocalPaths
+
+
+@pytest.fixture(scope="session")
+def built_stack() -> BuiltStack:
+    if not BUILT_TEMPLATE.exists():
+        pytest.fail(
+            f"{BUILT_TEMPLATE} is missing: run `make check-template` (it runs sam build)",
+            pytrace=False,
+        )
+    return BuiltStack.load()
+
+
+@pytest.fixture(scope="session")
+def lambda_venv() -> Path:
+    venv = LocalPaths.from_env().home / "rehearsal" / VENV_NAME
+    if not (venv / ".installed").exists():
+        pytest.fail(
+            f"the Lambda rehearsal venv {venv} is missing: run `make rehearsal-lambda`",
+            pytrace=False,
+        )
+    return venv
+
+
+@pytest.fixture(scope="session")
+def lambda_runtime(lambda_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> LambdaRuntime:
+    return LambdaRuntime(lambda_venv, tmp_path_factory.mktemp("lambda-rehearsal"))
