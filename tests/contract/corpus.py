@@ -3,6 +3,7 @@ contract itself so every field of every event type is covered."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -17,7 +18,9 @@ def sample_value(f: Field, i: int = 0) -> Any:
     if f.type == "timestamp":
         return f"2024-03-01T10:{i % 60:02d}:30.123000+00:00"
     if f.uuid:
-        return str(uuid.UUID(int=(hash((f.name, i)) & ((1 << 122) - 1)) | (4 << 76)))
+        # from a digest, not hash(): the same UUIDs in every process (PYTHONHASHSEED)
+        digest = hashlib.sha256(f"{f.name}/{i}".encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
     if f.enum:
         return f.enum[i % len(f.enum)]
     if f.type == "string":

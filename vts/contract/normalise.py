@@ -38,6 +38,10 @@ def decode(raw: bytes) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ContractViolation(f"invalid_json: {exc.msg} at character {exc.pos}") from None
+    except RecursionError:
+        raise ContractViolation("invalid_json: nested too deeply to read") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ContractViolation(f"invalid_json: {str(exc)[:120]}") from None
 
 
 def _position(value: Any) -> tuple[Any, Any]:
@@ -58,11 +62,11 @@ def _naive_ts(value: Any, tz: ZoneInfo) -> Any:
         return value  # the validator reports the wrong type
     try:
         ts = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=tz)
+        return ts.astimezone(UTC).isoformat()
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved across UTC
         raise ContractViolation(f"bad_timestamp: ts={value[:64]!r} is not ISO 8601") from None
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=tz)
-    return ts.astimezone(UTC).isoformat()
 
 
 def _compass(value: Any) -> Any:

@@ -1,4 +1,7 @@
-"""The Python validator, generated from the contract: the same rules the Spark job applies.
+"""The validator, generated from the contract: the one implementation of its rules.
+
+The streaming job runs it too (``vts.contract.fast`` puts a compiled decoder in front of
+it and falls back to it for every message the decoder does not accept).
 
 ``violations(et, record)`` returns every broken rule of a current-version record (the
 JSON-shaped dict a producer sends, ``ts`` as an ISO 8601 string with a zone offset);
@@ -14,6 +17,7 @@ too_long            a string over its maximum length
 bad_uuid            not a canonical UUID
 bad_timestamp       unparseable, without a zone, before 2000, or > 1 day ahead
 pair_mismatch       one of latitude/longitude without the other
+invalid_utf8        a string holding a lone surrogate escape (``"\\ud800"``)
 ==================  ========================================================
 """
 
@@ -43,12 +47,23 @@ def parse_ts(value: str) -> datetime:
     return ts
 
 
+def _is_unicode(text: str) -> bool:
+    """False for a string with a lone surrogate (JSON's ``"\\ud800"``): it has no UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _field_violation(f: Field, value: Any, now: datetime) -> str | None:
     if value is None:
         return f"missing_field: {f.name}" if f.required else None
     if f.type == "string":
         if not isinstance(value, str):
             return f"wrong_type: {f.name} must be a string, got {type(value).__name__}"
+        if not value.isascii() and not _is_unicode(value):
+            return f"invalid_utf8: {f.name} holds a lone surrogate escape (not UTF-8)"
         if f.max_length is not None and len(value) > f.max_length:
             return f"too_long: {f.name} has {len(value)} characters, limit {f.max_length}"
         if f.enum is not None and value not in f.enum:

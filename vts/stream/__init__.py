@@ -2,8 +2,8 @@
 
 - ``args``: ``JobArgs`` (Glue job arguments or local flags)
 - ``source``: the Kafka source       - ``transforms``: ``DataFrame -> DataFrame`` steps
-- ``json_tokens``, ``messages``, ``v0``, ``checks``, ``timestamps``: the contract's rules
-  in Spark (the same verdicts as ``vts.contract.validate``)
+- ``validation``: the Python workers' side of ``mapInArrow``, where the contract's own
+  code (``vts.contract.fast``) judges every record
 - ``sink``: the ``foreachBatch`` writer; ``commit``, ``files``, ``layout``: its publishing
 - ``job``: ``run(args)`` assembles it all (glue_scripts/vts_streaming_job.py, ``vts job run``)
 

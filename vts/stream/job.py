@@ -36,8 +36,6 @@ logger = logging.getLogger(__name__)
 SESSION_CONF = {
     # dt/hr are derived from UTC wall-clock time
     "spark.sql.session.timeZone": "UTC",
-    # one bad field must not null its neighbours (json_tokens relies on it)
-    "spark.sql.json.enablePartialResults": "true",
     # the dedup state lives in RocksDB, not on the JVM heap
     "spark.sql.streaming.stateStore.providerClass": (
         "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
@@ -94,8 +92,8 @@ def start(
     config = TransformConfig(
         tables=args.topics, topic_prefix=args.topic_prefix, v0_timezone=args.v0_timezone
     )
-    # One task per core for the rules, not one per topic partition: each task pays a fixed
-    # cost to set up the rules' large generated code, which dominates small batches.
+    # One validation task per core, not one per topic partition: each task pays a fixed
+    # cost (a Python worker, the validators), which dominates small batches.
     source = read_kafka(spark, args).coalesce(max(1, spark.sparkContext.defaultParallelism))
     rows = deduplicate(events(source, config), args.watermark)
     collector = BatchMetricsCollector(

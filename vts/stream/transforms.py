@@ -6,67 +6,45 @@ either a valid event of one table (typed contract columns, ``_dest`` = the table
 ``hr`` from its event time in UTC) or a quarantine row (``_dest`` = ``quarantine``, the
 reason, raw bytes and Kafka coordinates, ``dt``/``hr`` from ingest time):
 
-1. ``decode``: size limit, UTF-8, one JSON value, an object — the checks of
-   ``vts.contract.normalise.decode`` and the start of ``normalise`` — and the parse
-   columns of ``json_tokens`` for the message's topic.
-2. ``parse``: version, event time, then ``messages.topic_rules`` of the row's topic: the
-   first reason (same code and field as the Python validator) or the typed columns.
-3. ``route``: destination, partition columns, dedup key.
+1. ``validate``: the records go to Python workers in Arrow batches
+   (``DataFrame.mapInArrow``), where the contract's own code decodes, normalises and
+   validates them (``vts.stream.validation``, ``vts.contract.fast``);
+2. ``route``: destination, partition columns, dedup key.
 ``deduplicate`` (streaming only) then drops repeated ``event_id``s within the watermark.
 
-The processing clock (``now``) is the micro-batch's timestamp, which Spark keeps in its
-offset log, so a replayed batch routes and names its files exactly as the first attempt.
+The processing clock (``now``) is the micro-batch's timestamp (``current_timestamp()`` in
+a stream), which Spark keeps in its offset log, so a replayed batch routes and names its
+files exactly as the first attempt; it reaches the workers as a column.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from vts.contract.events import EVENT_TYPES, event_type
-from vts.contract.fields import Field
-from vts.contract.normalise import MAX_MESSAGE_BYTES
+from vts.contract.events import event_type, union_fields
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
-from vts.stream.json_tokens import (
-    OTHER_OK_COLUMN,
-    SUSPICIOUS,
-    TYPE_COLUMN,
-    KeySpace,
-    first_char,
-    full_probe_columns,
-    has_key,
-    is_single_object,
-    keys_column,
-    number_column,
-    shape_columns,
-    suspicious,
-    wrap_column,
-)
-from vts.stream.messages import (
-    IS_V0,
-    IS_V1,
+from vts.stream.validation import (
+    INGEST_TS,
     NOW,
-    TS,
-    key_space,
-    topic_rules,
-    views_column,
-    views_struct,
+    REASON,
+    TABLE,
+    VALUE,
+    BatchValidator,
+    output_schema,
 )
-from vts.stream.timestamps import parse_iso
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
+    from pyspark.sql.types import StructType
 
 logger = logging.getLogger(__name__)
 
 DEST = "_dest"
-REASON = "_reason"
 DEDUP_KEY = "_dedup_key"
-INGEST_TS = "_ingest_ts"
-TABLE = "_table"
-PARSE_METRICS = "vts_parse"
 PARTITION_COLUMNS = ("dt", "hr")
 # The quarantine dataset's columns (besides dt/hr), in file order.
 QUARANTINE_COLUMNS = (
@@ -80,16 +58,21 @@ QUARANTINE_COLUMNS = (
     "raw_text",
     "quarantined_at",
 )
-_ENVELOPE = (
-    "topic",
-    "kafka_partition",
-    "kafka_offset",
-    "kafka_timestamp",
-    "kafka_key",
-    "raw_value",
-    "raw_text",
-    TABLE,
-)
+__all__ = [
+    "DEDUP_KEY",
+    "DEST",
+    "INGEST_TS",
+    "PARTITION_COLUMNS",
+    "QUARANTINE_COLUMNS",
+    "REASON",
+    "TABLE",
+    "TransformConfig",
+    "deduplicate",
+    "events",
+    "route",
+    "table_columns",
+    "validate",
+]
 
 
 @dataclass(frozen=True)
@@ -112,105 +95,6 @@ class TransformConfig:
     def topic(self, table: str) -> str:
         return self.topic_prefix + table
 
-    @property
-    def spaces(self) -> list[KeySpace]:
-        return [key_space(t) for t in self.tables]
-
-
-def union_fields() -> dict[str, Field]:
-    """Every contract column across the five tables (a name has one type everywhere)."""
-    fields: dict[str, Field] = {}
-    for et in EVENT_TYPES.values():
-        for f in et.fields:
-            known = fields.setdefault(f.name, f)
-            if known.type != f.type:  # pragma: no cover - guarded by a test
-                raise ValueError(f"{f.name} is {known.type} in one table, {f.type} in another")
-    return fields
-
-
-def _with(df: DataFrame, columns: dict[str, Column]) -> DataFrame:
-    """Add named columns in one projection; later stages read them by name, so Spark
-    computes each once instead of inlining it into every rule that uses it."""
-    return df.select("*", *[expr.alias(name) for name, expr in columns.items()])
-
-
-def _per_table(config: TransformConfig, build: dict[str, Column]) -> Column:
-    """``CASE _table WHEN t THEN build[t] ... END``: only the row's topic is evaluated."""
-    from pyspark.sql import functions as F
-
-    case = F.when(F.lit(False), F.lit(None))
-    for table in config.tables:
-        case = case.when(F.col(TABLE) == table, build[table])
-    return case
-
-
-def decode(kafka_df: DataFrame, config: TransformConfig) -> DataFrame:
-    """Kafka records -> envelope columns, ``_decode_reason`` and the parse columns."""
-    from pyspark.sql import functions as F
-
-    prefix = len(config.topic_prefix)
-    envelope = kafka_df.select(
-        F.col("topic"),
-        F.col("partition").alias("kafka_partition"),
-        F.col("offset").alias("kafka_offset"),
-        F.col("timestamp").alias("kafka_timestamp"),
-        F.decode(F.col("key"), "UTF-8").alias("kafka_key"),
-        F.col("value").alias("raw_value"),
-        F.decode(F.col("value"), "UTF-8").alias("raw_text"),
-        F.when(
-            F.col("topic").isin(*[config.topic(t) for t in config.tables]),
-            F.substring("topic", prefix + 1, 10_000),
-        ).alias(TABLE),
-    )
-    value, text = F.col("raw_value"), F.col("raw_text")
-    size = F.length(value)
-    pre_reason = (
-        F.when(F.col(TABLE).isNull(), F.concat(F.lit("unknown_topic: "), F.col("topic")))
-        .when(value.isNull(), F.lit("invalid_json: the Kafka record has no value"))
-        .when(
-            size > MAX_MESSAGE_BYTES,
-            F.format_string(f"oversized: %d bytes, limit {MAX_MESSAGE_BYTES}", size),
-        )
-        .when(F.encode(text, "UTF-8") != value, F.lit("invalid_utf8: not UTF-8"))
-    )
-    staged = _with(envelope, {"_pre_reason": pre_reason})
-    readable = F.col("_pre_reason").isNull()
-    staged = _with(staged, shape_columns(text, readable))
-    spaces = config.spaces
-    is_object = readable & (first_char(text) == "{")
-    wraps: dict[str, Column] = {}
-    for space in spaces:
-        wraps.update(wrap_column(text, is_object & (F.col(TABLE) == space.name), space))
-    staged = _with(staged, wraps)
-    json_ok = F.when(
-        F.col(TYPE_COLUMN) == "dict",
-        _per_table(config, {s.name: is_single_object(s) for s in spaces}),
-    ).otherwise(F.coalesce(F.col(OTHER_OK_COLUMN), F.lit(False)))
-    reason = F.coalesce(
-        F.col("_pre_reason"),
-        F.when(
-            ~F.coalesce(json_ok, F.lit(False)), F.lit("invalid_json: not a single JSON value")
-        ).when(
-            F.col(TYPE_COLUMN) != "dict",
-            F.concat(
-                F.lit("wrong_type: message is a JSON "), F.col(TYPE_COLUMN), F.lit(", not object")
-            ),
-        ),
-    )
-    staged = _with(staged, {"_decode_reason": reason})
-    parsed = F.col("_decode_reason").isNull()
-    columns = keys_column(text, parsed)
-    for space in spaces:
-        columns.update(number_column(text, parsed & (F.col(TABLE) == space.name), space))
-    staged = _with(staged, columns)
-    doubt = _per_table(config, {s.name: suspicious(s) for s in spaces})
-    staged = _with(staged, {SUSPICIOUS: parsed & F.coalesce(doubt, F.lit(False))})
-    probes: dict[str, Column] = {}
-    for space in spaces:
-        on = F.col(SUSPICIOUS) & (F.col(TABLE) == space.name)
-        probes.update(full_probe_columns(text, on, space))
-    return _with(staged, probes)
-
 
 def _now(config: TransformConfig) -> Column:
     from pyspark.sql import functions as F
@@ -220,57 +104,32 @@ def _now(config: TransformConfig) -> Column:
     return F.lit(config.now).cast("timestamp")
 
 
-def parse(decoded: DataFrame, config: TransformConfig) -> DataFrame:
-    """Add ``_reason`` (null when valid) and every contract column, typed."""
+def validated_schema() -> StructType:
+    """The Spark schema of ``validate``'s rows (from the workers' Arrow schema)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(output_schema())
+
+
+def validate(kafka_df: DataFrame, config: TransformConfig) -> DataFrame:
+    """Kafka records -> envelope, ``_table``, ``_reason`` (null when valid), the clock and
+    every contract column typed, judged by the contract's code on the Python workers."""
     from pyspark.sql import functions as F
 
-    spaces = {s.name: s for s in config.spaces}
-    is_v1 = has_key("schema_version")
-    is_v0 = ~is_v1 & has_key("id") & has_key("timestamp")
-    versions = _with(decoded, {IS_V1: is_v1, IS_V0: is_v0, NOW: _now(config)})
-    # The event time, parsed once: "ts" with a zone (v1) or "timestamp" in v0_timezone (v0).
-    ts_text = _per_table(
-        config,
-        {
-            t: F.when(F.col(IS_V1), s.probe("txt", "ts")).otherwise(s.probe("txt", "timestamp"))
-            for t, s in spaces.items()
-        },
+    records = kafka_df.select(
+        F.col("topic"),
+        F.col("partition").alias("kafka_partition"),
+        F.col("offset").alias("kafka_offset"),
+        F.col("timestamp").alias("kafka_timestamp"),
+        F.decode(F.col("key"), "UTF-8").alias("kafka_key"),
+        F.col("value").alias(VALUE),
+        _now(config).alias(NOW),
     )
-    v1_ts, _ = parse_iso(ts_text, naive_zone=None)
-    v0_ts, _ = parse_iso(ts_text, naive_zone=config.v0_timezone)
-    with_ts = _with(
-        versions,
-        {TS: F.when(F.col(IS_V1), v1_ts).when(F.col(IS_V0), v0_ts).cast("timestamp")},
-    )
-    with_views = _with(
-        with_ts,
-        {views_column(t): F.when(F.col(TABLE) == t, views_struct(t)) for t in config.tables},
-    )
-    rules = {t: topic_rules(t) for t in config.tables}
-    per_topic = _per_table(config, {t: r.reason for t, r in rules.items()})
-    reason = F.coalesce(F.col("_decode_reason"), per_topic.cast("string"))
-    typed: list[Column] = []
-    for name, f in union_fields().items():
-        column = F.when(F.lit(False), F.lit(None))
-        for table, r in rules.items():
-            if name in r.values:
-                column = column.when(F.col(TABLE) == table, r.values[name])
-        typed.append(column.cast(_SPARK_TYPES[f.type]).alias(name))
-    parsed = with_views.select(
-        *_ENVELOPE, reason.alias(REASON), F.col(NOW).alias(INGEST_TS), *typed
-    )
-    # An optimizer barrier: a filter on the result (where _reason IS NULL) must not be
-    # pushed down through the stages above, where it would be rewritten in terms of each
-    # stage's expressions and grow exponentially. Spark does not push filters through
-    # observed metrics, which also count each batch's records.
-    return parsed.observe(
-        PARSE_METRICS,
-        F.count(F.lit(1)).alias("records"),
-        F.count(F.col(REASON)).alias("invalid"),
-    )
-
-
-_SPARK_TYPES = {"string": "string", "double": "double", "int": "int", "timestamp": "timestamp"}
+    judge = BatchValidator(config.tables, config.topic_prefix, config.v0_timezone)
+    with warnings.catch_warnings():
+        # PySpark 3.5 checks the pandas version with distutils' deprecated LooseVersion
+        warnings.filterwarnings("ignore", "distutils Version classes", DeprecationWarning)
+        return records.mapInArrow(judge, validated_schema())
 
 
 def route(parsed: DataFrame) -> DataFrame:
@@ -315,8 +174,8 @@ def route(parsed: DataFrame) -> DataFrame:
 
 
 def events(kafka_df: DataFrame, config: TransformConfig) -> DataFrame:
-    """Kafka records -> routed rows (``decode`` -> ``parse`` -> ``route``)."""
-    return route(parse(decode(kafka_df, config), config))
+    """Kafka records -> routed rows (``validate`` -> ``route``)."""
+    return route(validate(kafka_df, config))
 
 
 def deduplicate(routed: DataFrame, watermark: str) -> DataFrame:

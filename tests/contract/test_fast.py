@@ -1,0 +1,114 @@
+"""The fast validator gives exactly the contract's verdicts, reasons and values, and no
+message makes it raise."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.contract.corpus import valid_record
+from tests.contract.edge_messages import messages
+from tests.contract.tutorial_samples import SAMPLES
+from vts.contract.events import EVENT_TYPES
+from vts.contract.exceptions import ContractViolation
+from vts.contract.fast import NO_VALUE, MessageValidator
+from vts.contract.normalise import parse_message
+from vts.contract.validate import parse_ts
+
+NOW = datetime(2024, 6, 1, 12, 30, tzinfo=UTC)
+
+
+def _exact(topic: str, raw: bytes | None) -> tuple[str | None, dict[str, Any] | None]:
+    if raw is None:
+        return NO_VALUE, None
+    try:
+        return None, parse_message(topic, raw, now=NOW)
+    except ContractViolation as exc:
+        return exc.reason, None
+
+
+def _want(f_type: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if f_type == "timestamp":
+        return parse_ts(value)
+    return {"int": int, "double": float}.get(f_type, str)(value)
+
+
+def test_every_edge_message_gets_parse_messages_verdict_reason_and_values() -> None:
+    by_topic: dict[str, list[bytes | None]] = defaultdict(list)
+    for topic, raw in messages():
+        by_topic[topic].append(raw)
+    valid = 0
+    for topic, raws in by_topic.items():
+        verdicts = MessageValidator(topic).validate(raws, NOW)
+        columns = {name: array.to_pylist() for name, array in verdicts.columns.items()}
+        for i, raw in enumerate(raws):
+            reason, record = _exact(topic, raw)
+            assert verdicts.reasons[i] == reason, (topic, raw and raw[:120])
+            for f in EVENT_TYPES[topic].fields:
+                got = columns[f.name][i]
+                want = _want(f.type, record.get(f.name)) if record else None
+                assert got == want, (topic, f.name, raw and raw[:120])
+            valid += record is not None
+    assert valid >= 40  # the corpus exercises the valid side too
+
+
+def test_the_fast_path_accepts_the_simulators_messages_without_the_exact_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from simulator import generate
+
+    start = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    validators = {topic: MessageValidator(topic) for topic in EVENT_TYPES}
+    for validator in validators.values():
+        monkeypatch.setattr(validator, "exact", _refuse)
+    for topic, batch in generate("city", 5, start, 30, vehicles=20, tick_seconds=5).items():
+        verdicts = validators[topic].validate(batch.to_json_lines(), NOW)
+        assert verdicts.invalid == 0 and len(verdicts.reasons) == len(batch)
+
+
+def _refuse(raw: bytes | None, now: datetime) -> Any:
+    raise AssertionError(f"the exact path ran for {raw!r}")
+
+
+def test_a_broken_message_among_good_ones_changes_only_its_own_row() -> None:
+    et = EVENT_TYPES["emergency_data"]
+    good = [json.dumps(valid_record(et, i)).encode() for i in range(4)]
+    bad = json.dumps({**valid_record(et, 9), "incident_id": "9449a17e0a7b8d99"}).encode()
+    verdicts = MessageValidator("emergency_data").validate([good[0], bad, *good[1:]], NOW)
+    assert [r is None for r in verdicts.reasons] == [True, False, True, True, True]
+    assert verdicts.reasons[1] == "bad_uuid: incident_id='9449a17e0a7b8d99'"
+    ids = verdicts.columns["incident_id"].to_pylist()
+    assert ids[1] is None and ids[0] == valid_record(et, 0)["incident_id"]
+
+
+def test_tutorial_messages_take_the_exact_path_and_come_out_normalised() -> None:
+    for topic, (v0, v1) in SAMPLES.items():
+        verdicts = MessageValidator(topic).validate([json.dumps(v0).encode()], NOW)
+        assert verdicts.reasons == [None]
+        row = {name: array[0].as_py() for name, array in verdicts.columns.items()}
+        assert row["event_id"] == v1["event_id"] and row["schema_version"] == 0
+        assert row["ts"] == parse_ts(v1["ts"])
+
+
+def test_an_unforeseen_error_is_a_reason_not_an_exception(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import vts.contract.fast as fast
+
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(fast, "parse_message", explode)
+    verdicts = MessageValidator("vehicle_data").validate([b"[1]"], NOW)
+    assert verdicts.reasons == ["invalid_json: the message could not be read (RuntimeError)"]
+
+
+def test_an_empty_list_gives_empty_columns() -> None:
+    verdicts = MessageValidator("gps_data").validate([], NOW)
+    assert verdicts.reasons == [] and all(len(a) == 0 for a in verdicts.columns.values())

@@ -1,0 +1,167 @@
+"""The contract's validator over many messages at once, fast where messages are good.
+
+``MessageValidator(topic).validate(raws, now)`` judges a list of raw Kafka values of one
+topic and returns, per message, its reason (``None`` when valid) and, per contract field,
+an Arrow array of typed values (null in invalid rows). The streaming job runs it on its
+Python workers (``vts.stream.validation``); ``python -m bench validator`` measures it.
+
+Two paths, one set of rules:
+
+- the *fast path*: one call of a compiled msgspec decoder (``vts.contract.structs``) parses
+  the message and checks types, bounds, lengths, enums and unknown fields in C; then the
+  event time is read with ``datetime.fromisoformat`` and held to the contract's bounds,
+  the position pairs are checked, and the UUID pattern is matched over the whole column
+  at once (Arrow's RE2, anchored, on strings of exactly the canonical length);
+- the *exact path*, for every message the fast path does not accept:
+  ``vts.contract.normalise.parse_message`` (``json``, the tutorial normaliser, the
+  validator), which gives the verdict and the precise reason.
+
+So a message is valid exactly when ``parse_message`` says so, with its values, and an
+invalid one gets the reason ``parse_message`` gives. Whatever a message does to the exact
+path (nesting deep enough to make ``json`` recurse too far, a number of thousands of
+digits, invalid UTF-8, a value that is not an object, or anything unforeseen), the result
+is a reason, never an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vts.contract.events import EventType, event_type
+from vts.contract.exceptions import ContractViolation
+from vts.contract.fields import TS_MAX_AHEAD, TS_MIN, UUID_PATTERN, Field, FieldType
+from vts.contract.normalise import MAX_MESSAGE_BYTES, parse_message
+from vts.contract.structs import decoder, event_struct
+from vts.contract.validate import parse_ts
+
+logger = logging.getLogger(__name__)
+
+NO_VALUE = "invalid_json: the Kafka record has no value"
+ARROW_TYPES: dict[FieldType, pa.DataType] = {
+    "string": pa.string(),
+    "double": pa.float64(),
+    "int": pa.int32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError)
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """The result for ``n`` messages: ``reasons[i]`` and ``columns[field][i]``."""
+
+    reasons: list[str | None]
+    columns: dict[str, pa.Array]
+
+    @property
+    def invalid(self) -> int:
+        return sum(r is not None for r in self.reasons)
+
+
+def _typed(f: Field) -> Callable[[Any], Any]:
+    """The value of a valid record's field in its table type (ts: an aware datetime)."""
+    if f.type == "timestamp":
+        return parse_ts
+    if f.type == "int":
+        return int
+    if f.type == "double":
+        return float
+    return str
+
+
+class MessageValidator:
+    """Judges raw messages of one topic (an event type), fast path first."""
+
+    def __init__(self, topic: str, *, v0_timezone: str = "UTC") -> None:
+        self.event_type: EventType = event_type(topic)
+        self.v0_timezone = v0_timezone
+        self._decode = decoder(self.event_type).decode
+        fields = {f.name: f for f in self.event_type.fields}
+        names: tuple[str, ...] = event_struct(self.event_type).__struct_fields__
+        self._names = names  # the order of msgspec's tuples
+        self._ts = names.index("ts")
+        self._pairs = [(names.index(a), names.index(b)) for a, b in self.event_type.pairs]
+        self._uuids = [names.index(f.name) for f in self.event_type.fields if f.uuid]
+        self._casts = [(name, _typed(fields[name])) for name in names]
+        self._types = [ARROW_TYPES[fields[name].type] for name in names]
+        self._empty: tuple[Any, ...] = (None,) * len(names)
+
+    def exact(self, raw: bytes | None, now: datetime) -> tuple[str | None, tuple[Any, ...]]:
+        """The exact path for one message: ``(reason, row)``; the row is typed when valid."""
+        if raw is None:
+            return NO_VALUE, self._empty
+        try:
+            record = parse_message(self.event_type.name, raw, v0_timezone=self.v0_timezone, now=now)
+            return None, tuple(
+                None if (value := record.get(name)) is None else cast(value)
+                for name, cast in self._casts
+            )
+        except ContractViolation as exc:
+            return exc.reason, self._empty
+        except Exception as exc:  # never fail the task for one message
+            logger.warning("a %s message could not be read: %r", self.event_type.name, exc)
+            reason = f"invalid_json: the message could not be read ({type(exc).__name__})"
+            return reason, self._empty
+
+    def validate(self, raws: Sequence[bytes | None], now: datetime) -> Verdicts:
+        """Judge ``raws`` with the processing clock ``now`` (an aware datetime)."""
+        decode, astuple, fromiso = self._decode, msgspec.structs.astuple, datetime.fromisoformat
+        ts_at, pairs, latest = self._ts, self._pairs, now + TS_MAX_AHEAD
+        reasons: list[str | None] = []
+        rows: list[tuple[Any, ...]] = []
+        times: list[datetime | None] = []  # the ts column (rows hold the text)
+        for raw in raws:
+            try:
+                if raw is None or len(raw) > MAX_MESSAGE_BYTES:
+                    raise ValueError
+                row = astuple(decode(raw))
+                ts = fromiso(row[ts_at])
+                if ts.tzinfo is None or not (TS_MIN <= ts <= latest):
+                    raise ValueError
+                for a, b in pairs:
+                    if (row[a] is None) != (row[b] is None):
+                        raise ValueError
+            except _DECODE_ERRORS:
+                reason, row = self.exact(raw, now)
+                reasons.append(reason)
+                rows.append(row)
+                times.append(row[ts_at])
+                continue
+            reasons.append(None)
+            rows.append(row)
+            times.append(ts)
+        if not rows:
+            empty = {n: pa.array([], t) for n, t in zip(self._names, self._types, strict=True)}
+            return Verdicts(reasons, empty)
+        values = [list(column) for column in zip(*rows, strict=True)]
+        values[ts_at] = times
+        self._check_uuids(raws, values, reasons, now)
+        arrays = [pa.array(v, t) for v, t in zip(values, self._types, strict=True)]
+        return Verdicts(reasons, dict(zip(self._names, arrays, strict=True)))
+
+    def _check_uuids(
+        self,
+        raws: Sequence[bytes | None],
+        values: list[list[Any]],
+        reasons: list[str | None],
+        now: datetime,
+    ) -> None:
+        """Send fast-path rows whose UUID is not canonical to the exact path (in place)."""
+        for at in self._uuids:
+            ok = pc.match_substring_regex(pa.array(values[at], pa.string()), UUID_PATTERN)
+            if pc.all(ok).as_py() is not False:  # nulls: rows already invalid
+                continue
+            for i, good in enumerate(ok.to_pylist()):
+                if good is False and reasons[i] is None:
+                    reason, row = self.exact(raws[i], now)
+                    reasons[i] = reason
+                    for column, value in zip(values, row, strict=True):
+                        column[i] = value
