@@ -1,0 +1,220 @@
+"""The built custom-resource functions, run as Lambda python3.11 runs them, with every
+sample event in events/.
+
+AWS is mocked: every AWS API call goes to moto's server on 127.0.0.1 (S3, Glue, Redshift
+Data, MSK), through the boto3 the function really imports (the layer's), with fake
+credentials; CloudFormation's pre-signed ResponseURL is a local HTTP server that records
+the PUT. Sample events get local values (a uuid bucket and job, the response URL) and
+nothing else. Each function runs in one process per test: a warm container serving its
+events in order.
+
+What moto cannot play: ``kafka:GetBootstrapBrokers`` (moto answers 500 "not implemented"),
+so the MSK topics function is rehearsed up to that call (it must report FAILED to
+CloudFormation, not hang) and its MSK IAM client is rehearsed offline (token signed by the
+layer's signer, admin client built by the layer's librdkafka); ``glue:BatchStopJobRun``
+(moto lacks it), so stopping a *running* job is covered only by the stubbed in-process test
+(tests/functions/test_glue_job_switch.py); here the job's runs finish at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+import zipfile
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
+from tests.fixtures.aws import MotoServer
+from tests.functions.test_redshift_schema import BackgroundRedshift
+from tests.rehearsal.lambda_.harness import (
+    BuiltStack,
+    Function,
+    LambdaRuntime,
+    write_event,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def localised(
+    function: Function, directory: Path, response_url: str, **properties: str
+) -> list[Path]:
+    """The function's sample events with the response URL and ``properties`` replaced."""
+    paths = []
+    for sample in function.event_files:
+        event: dict[str, Any] = json.loads(sample.read_text())
+        event["ResponseURL"] = response_url
+        for key in ("ResourceProperties", "OldResourceProperties"):
+            if key in event:
+                event[key] |= {k: v for k, v in properties.items() if k in event[key]}
+        paths.append(write_event(directory, sample.name, event))
+    return paths
+
+
+def bodies(responses: CfnResponses) -> list[dict[str, Any]]:
+    return [r["body"] for r in responses.received]
+
+
+def test_glue_assets_publishes_and_deletes_on_moto_s3(
+    built_stack: BuiltStack,
+    lambda_runtime: LambdaRuntime,
+    moto_server: MotoServer,
+    s3_bucket: str,
+    cfn_responses: CfnResponses,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    function = built_stack.by_source("glue_assets")
+    create, delete = localised(function, tmp_path, cfn_responses.url, Bucket=s3_bucket)
+    assert (create.name, delete.name) == ("glue_assets_create.json", "glue_assets_delete.json")
+    s3 = moto_server.client("s3")
+    # the delete event names an earlier deploy's folder: s3://<bucket>/glue/<digest>/
+    old_folder = json.loads(delete.read_text())["PhysicalResourceId"].split("/", 3)[3]
+    s3.put_object(Bucket=s3_bucket, Key=old_folder + "vts.zip", Body=b"an older deploy")
+    delete_event = json.loads(delete.read_text())
+    delete_event["PhysicalResourceId"] = f"s3://{s3_bucket}/{old_folder}"
+    delete = write_event(tmp_path, delete.name, delete_event)
+
+    run = lambda_runtime.invoke(
+        function, [create, delete], function.environment({}) | moto_server.env
+    )
+
+    assert all(o["ok"] for o in run.outcomes), run.outcomes
+    created, deleted = bodies(cfn_responses)
+    assert (created["Status"], deleted["Status"]) == ("SUCCESS", "SUCCESS"), created["Reason"]
+    data = created["Data"]
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=s3_bucket)["Contents"]}
+    assert not any(k.startswith(old_folder) for k in keys)  # the delete event's folder went
+    digest = data["Digest"]
+    assert data["ScriptLocation"] == f"s3://{s3_bucket}/glue/{digest}/vts_streaming_job.py"
+    for location in [data["ScriptLocation"], data["ExtraPyFiles"], *data["ExtraJars"].split(",")]:
+        assert location.removeprefix(f"s3://{s3_bucket}/") in keys, location
+    # the zip is the code layer's vts, as Glue's --extra-py-files will import it
+    archive = s3.get_object(Bucket=s3_bucket, Key=f"glue/{digest}/vts.zip")["Body"].read()
+    names = zipfile.ZipFile(BytesIO(archive)).namelist()
+    assert "vts/__init__.py" in names and "vts/stream/job.py" in names
+    assert not any("__pycache__" in n for n in names)
+
+
+def test_glue_job_switch_starts_and_switches_off_on_moto_glue(
+    built_stack: BuiltStack,
+    lambda_runtime: LambdaRuntime,
+    moto_server: MotoServer,
+    cfn_responses: CfnResponses,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    function = built_stack.by_source("glue_job_switch")
+    job = f"vts-rehearsal-{uuid.uuid4().hex[:8]}"
+    glue = moto_server.client("glue")
+    glue.create_job(
+        Name=job,
+        Role="arn:aws:iam::123456789012:role/glue",
+        Command={"Name": "gluestreaming", "ScriptLocation": "s3://b/glue/x/job.py"},
+    )
+    create, disable = localised(function, tmp_path, cfn_responses.url, JobName=job)
+    assert (create.name, disable.name) == (
+        "glue_job_switch_create.json",
+        "glue_job_switch_disable.json",
+    )
+
+    run = lambda_runtime.invoke(
+        function, [create, disable], function.environment({}) | moto_server.env
+    )
+
+    assert all(o["ok"] for o in run.outcomes), run.outcomes
+    started, stopped = bodies(cfn_responses)
+    assert started["Status"] == "SUCCESS" and started["PhysicalResourceId"] == f"{job}/switch"
+    runs = glue.get_job_runs(JobName=job)["JobRuns"]
+    assert [r["Id"] for r in runs] == [started["Data"]["RunId"]]
+    assert stopped["Status"] == "SUCCESS" and stopped["Data"] == {"RunId": ""}
+
+
+def test_redshift_schema_runs_each_event_through_moto_redshift_data(
+    built_stack: BuiltStack,
+    lambda_runtime: LambdaRuntime,
+    moto_server: MotoServer,
+    cfn_responses: CfnResponses,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    function = built_stack.by_source("redshift_schema")
+    events = localised(function, tmp_path, cfn_responses.url)
+    env = function.environment({}) | moto_server.env
+
+    # moto's server runs in this process, so the stand-in database can finish its statements
+    with BackgroundRedshift(fail_when=lambda _: False) as redshift:
+        before = {s.id for s in redshift.statements()}
+        run = lambda_runtime.invoke(function, events, env)
+        sql = [s.query_string.split("\n")[0] for s in redshift.statements() if s.id not in before]
+
+    assert all(o["ok"] for o in run.outcomes), run.outcomes
+    assert [b["Status"] for b in bodies(cfn_responses)] == ["SUCCESS"] * len(events)
+    assert [b["RequestId"] for b in bodies(cfn_responses)] == [
+        json.loads(p.read_text())["RequestId"] for p in events
+    ]
+    assert sql.count("create external schema if not exists vts") == 3  # create, 2 updates
+    assert sql.count("drop schema if exists vts") == 2  # delete, catalog-changing update
+    records = run.log_records()
+    assert records and all(r["service"] == "vts-redshift-schema" for r in records)
+
+
+def test_msk_topics_reports_failure_to_cloudformation_where_moto_stops(
+    built_stack: BuiltStack,
+    lambda_runtime: LambdaRuntime,
+    moto_server: MotoServer,
+    cfn_responses: CfnResponses,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """moto has no GetBootstrapBrokers: the function must say so to CloudFormation (FAILED,
+    with the reason), return, and not hang the deploy."""
+    function = built_stack.by_source("msk_topics")
+    (event,) = localised(function, tmp_path, cfn_responses.url)
+
+    run = lambda_runtime.invoke(function, [event], function.environment({}) | moto_server.env)
+
+    (body,) = bodies(cfn_responses)
+    assert run.only() == body
+    assert body["Status"] == "FAILED"
+    assert "GetBootstrapBrokers" in body["Reason"]
+
+
+PROBE = """
+import base64, json
+from confluent_kafka.admin import AdminClient
+from vts.kafka.auth.msk_iam import MskIamAuth
+
+def handler(event, context):
+    auth = MskIamAuth.from_settings()
+    config = {"bootstrap.servers": "127.0.0.1:9", **auth.producer_config()}
+    token, expiry = config["oauth_cb"](None)
+    AdminClient(config)  # the layer's librdkafka accepts the OAUTHBEARER configuration
+    return {"token": token, "expiry": expiry}
+"""
+
+
+def test_the_msk_iam_client_signs_with_the_layers_signer_offline(
+    built_stack: BuiltStack, lambda_runtime: LambdaRuntime, moto_server: MotoServer, tmp_path: Path
+) -> None:
+    """The MSK topics function's IAM client pieces, in its runtime with its layers: the
+    signer makes a SigV4 token from the (fake) credentials without a network call."""
+    function = built_stack.by_source("msk_topics")
+    task = tmp_path / "task"
+    task.mkdir()
+    (task / "probe.py").write_text(PROBE)
+    probe = Function(**{**function.__dict__, "code": task, "handler": "probe.handler"})
+    event = write_event(tmp_path, "empty.json", {})
+
+    result = lambda_runtime.invoke(probe, [event], moto_server.env).only()
+
+    padded = result["token"] + "=" * (-len(result["token"]) % 4)
+    url = urlparse(base64.urlsafe_b64decode(padded).decode())
+    assert url.hostname == "kafka.us-east-1.amazonaws.com"
+    query = parse_qs(url.query)
+    assert query["Action"] == ["kafka-cluster:Connect"]
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+    assert query["X-Amz-Credential"][0].startswith("testing/")
+    assert result["expiry"] > 0
