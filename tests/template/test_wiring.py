@@ -61,6 +61,7 @@ GLUE_ARGUMENTS = {
     "--continuous-log-logGroup",
     "--extra-py-files",
     "--extra-jars",
+    "--additional-python-modules",
     "--TempDir",
 }
 
