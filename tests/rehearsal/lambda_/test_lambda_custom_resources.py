@@ -10,10 +10,12 @@ events in order.
 
 What moto cannot play: ``kafka:GetBootstrapBrokers`` (moto answers 500 "not implemented"),
 so the MSK topics function is rehearsed up to that call (it must report FAILED to
-CloudFormation, not hang) and its MSK IAM client is rehearsed offline (token signed by the
-layer's signer, admin client built by the layer's librdkafka); ``glue:BatchStopJobRun``
-(moto lacks it), so stopping a *running* job is covered only by the stubbed in-process test
-(tests/functions/test_glue_job_switch.py); here the job's runs finish at once.
+CloudFormation, not hang), its MSK IAM client offline (token signed by the layer's signer,
+admin client built by the layer's librdkafka), and its topic creation with the layer's
+client against the real local broker (plaintext: the broker has no IAM listener).
+``glue:BatchStopJobRun``: moto lacks it, so stopping a *running* job is covered only by
+the stubbed in-process test (tests/functions/test_glue_job_switch.py); here the job's runs
+finish at once.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pytest
 
 from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
 from tests.fixtures.aws import MotoServer
+from tests.fixtures.kafka import KafkaBroker
 from tests.functions.test_redshift_schema import BackgroundRedshift
 from tests.rehearsal.lambda_.harness import (
     BuiltStack,
@@ -218,3 +221,43 @@ def test_the_msk_iam_client_signs_with_the_layers_signer_offline(
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
     assert query["X-Amz-Credential"][0].startswith("testing/")
     assert result["expiry"] > 0
+
+
+ADMIN_PROBE = """
+from vts.kafka import admin
+
+def handler(event, context):
+    names = event["topics"]
+    first = admin.create_topics(event["bootstrap"], names, partitions=6, replication_factor=-1)
+    again = admin.create_topics(event["bootstrap"], names, partitions=6, replication_factor=-1)
+    partitions = admin.topic_partitions(event["bootstrap"])
+    return {"first": first, "again": again, "partitions": partitions}
+"""
+
+
+def test_the_msk_topics_admin_calls_work_with_the_layers_librdkafka(
+    built_stack: BuiltStack,
+    lambda_runtime: LambdaRuntime,
+    kafka_broker: KafkaBroker,
+    tmp_path: Path,
+) -> None:
+    """What Custom::MskTopics does once it has the address (create the missing topics with
+    the cluster's replication factor, -1), with the layer's confluent-kafka 2.4.0 against the
+    real local broker (plaintext: the broker has no IAM listener)."""
+    function = built_stack.by_source("msk_topics")
+    task = tmp_path / "task"
+    task.mkdir()
+    (task / "probe.py").write_text(ADMIN_PROBE)
+    probe = Function(**{**function.__dict__, "code": task, "handler": "probe.handler"})
+    topics = [f"rehearsal-{uuid.uuid4().hex[:8]}-{t}" for t in ("vehicle_data", "gps_data")]
+    event = write_event(
+        tmp_path, "topics.json", {"bootstrap": kafka_broker.bootstrap, "topics": topics}
+    )
+
+    run = lambda_runtime.invoke(probe, [event], {})
+    result = run.only()
+
+    assert result["first"] == dict.fromkeys(topics, True)
+    assert result["again"] == dict.fromkeys(topics, False)  # existing topics are left alone
+    assert all(result["partitions"][t] == 6 for t in topics)
+    assert run.modules["confluent_kafka"]["version"] == "2.4.0"
