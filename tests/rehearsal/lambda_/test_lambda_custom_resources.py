@@ -24,6 +24,7 @@ import base64
 import json
 import uuid
 import zipfile
+from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -208,7 +209,7 @@ def test_the_msk_iam_client_signs_with_the_layers_signer_offline(
     task = tmp_path / "task"
     task.mkdir()
     (task / "probe.py").write_text(PROBE)
-    probe = Function(**{**function.__dict__, "code": task, "handler": "probe.handler"})
+    probe = replace(function, code=task, handler="probe.handler")
     event = write_event(tmp_path, "empty.json", {})
 
     result = lambda_runtime.invoke(probe, [event], moto_server.env).only()
@@ -248,7 +249,7 @@ def test_the_msk_topics_admin_calls_work_with_the_layers_librdkafka(
     task = tmp_path / "task"
     task.mkdir()
     (task / "probe.py").write_text(ADMIN_PROBE)
-    probe = Function(**{**function.__dict__, "code": task, "handler": "probe.handler"})
+    probe = replace(function, code=task, handler="probe.handler")
     topics = [f"rehearsal-{uuid.uuid4().hex[:8]}-{t}" for t in ("vehicle_data", "gps_data")]
     event = write_event(
         tmp_path, "topics.json", {"bootstrap": kafka_broker.bootstrap, "topics": topics}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import filecmp
 import json
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,6 @@ from tests.rehearsal.lambda_.harness import (
     REPO,
     REQUIREMENTS,
     BuiltStack,
-    Function,
     LambdaRuntime,
     merge_layers,
     write_event,
@@ -136,7 +136,7 @@ def test_imports_resolve_in_lambdas_order(
     task = tmp_path / "task"
     task.mkdir()
     (task / "probe.py").write_text(PATH_PROBE)
-    probe = Function(**{**simulator.__dict__, "code": task, "handler": "probe.handler"})
+    probe = replace(simulator, code=task, handler="probe.handler")
     result = lambda_runtime.invoke(probe, [write_event(tmp_path, "e.json", {})], {}).only()
     opt = lambda_runtime.opt_for(simulator)
     assert result["path"][:3] == [
@@ -148,3 +148,28 @@ def test_imports_resolve_in_lambdas_order(
     assert not any(str(REPO / ".venv") in p for p in rest)  # nothing of the dev venv
     assert any(p.startswith(str(lambda_runtime.venv)) for p in rest)
     assert Path(result["boto3"]).is_relative_to(opt / "python")
+
+
+def test_the_library_declares_the_versions_the_layer_ships(built_stack: BuiltStack) -> None:
+    """pyproject.toml's ranges (base and `lambda` extra) admit what the dependencies layer
+    really holds, so the library's declared support covers what runs on Lambda (the layer's
+    confluent-kafka 2.4.0 above all)."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = [
+        Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["lambda"]
+    ]
+    layer = built_stack.layers["DependenciesLayer"] / "python"
+    shipped = {}
+    for info in layer.glob("*.dist-info"):
+        name, version = info.name.removesuffix(".dist-info").rsplit("-", 1)
+        shipped[name.lower().replace("_", "-")] = version
+    for requirement in declared:
+        name = requirement.name.lower().replace("_", "-")
+        assert name in shipped, f"the layer lacks {name}"
+        assert requirement.specifier.contains(shipped[name]), (
+            f"the layer ships {name} {shipped[name]}, pyproject.toml declares {requirement}"
+        )
