@@ -59,3 +59,23 @@ def test_up_with_a_new_scram_user_on_the_running_broker_adds_it(kafka_broker: Ka
     assert status.already_running
     auth = ScramAuth(user.name, user.password, security_protocol="SASL_PLAINTEXT")
     assert admin.wait_until_ready(kafka_broker.scram_bootstrap, auth, timeout=30) == 1
+
+
+def test_scram_over_tls_as_msk_serves_it(kafka_broker: KafkaBroker) -> None:
+    """The SCRAM_TLS listener: SASL_SSL with the broker's own certificate, the right
+    password lists topics, a client that does not trust the certificate is refused."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    auth = kafka_broker.scram_auth()
+    config = {
+        **auth.producer_config(),
+        "security.protocol": "SASL_SSL",
+        "bootstrap.servers": kafka_broker.scram_tls_bootstrap,
+    }
+    trusted = AdminClient({**config, "ssl.ca.location": str(kafka_broker.tls.ca_pem)})
+    assert trusted.list_topics(timeout=30).topics is not None
+    untrusted = AdminClient({**config, "ssl.ca.location": "/etc/ssl/certs/ca-certificates.crt"})
+    with pytest.raises(KafkaException):
+        untrusted.list_topics(timeout=5)
+    assert kafka_broker.tls.password not in (kafka_broker.home / "kafka" / "state.json").read_text()

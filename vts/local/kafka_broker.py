@@ -35,6 +35,7 @@ from vts.local.kafka_config import (
 )
 from vts.local.kafka_state import BrokerOptions, BrokerState, BrokerStatus
 from vts.local.kafka_storage import format_storage, jvm_command
+from vts.local.kafka_tls import ensure_tls
 from vts.settings import LocalPaths
 
 __all__ = ["BrokerOptions", "BrokerState", "BrokerStatus", "LocalKafka", "ScramUser"]
@@ -70,6 +71,7 @@ class LocalKafka:
         self.state_file = self.root / "state.json"
         self.data_dir = self.root / "data"
         self.log_dir = self.root / "logs"
+        self.tls_dir = self.root / "tls"
         self.properties_file = self.root / "server.properties"
         self.log4j_file = self.root / "log4j2.xml"
         self.jvm_output = self.log_dir / "jvm.out"
@@ -177,12 +179,16 @@ class LocalKafka:
             taken.add(port)
             return port
 
+        tls = ensure_tls(self.tls_dir, java=self.java) if options.scram_users else None
         return BrokerConfig(
             data_dir=self.data_dir,
             log_dir=self.log_dir,
             port=options.port if options.port is not None else pick(),
             controller_port=pick(),
             scram_port=pick() if options.scram_users else None,
+            scram_tls_port=pick() if tls else None,
+            keystore=tls.keystore if tls else None,
+            keystore_password=tls.password if tls else None,
             partitions=options.partitions,
             retention_hours=options.retention_hours,
         )
@@ -205,6 +211,8 @@ class LocalKafka:
             log_file=str(config.log_file),
             data_dir=str(self.data_dir),
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            scram_tls_bootstrap=config.scram_tls_bootstrap,
+            tls_dir=str(self.tls_dir) if config.scram_tls_port else None,
         )
         state.save(self.state_file)
         report(f"starting Kafka at {config.bootstrap} (pid {pid}); log: {config.log_file}")

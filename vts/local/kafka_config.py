@@ -8,7 +8,9 @@ listeners on 127.0.0.1:
 - ``CONTROLLER``: the KRaft quorum, never given to clients;
 - ``SCRAM`` (optional): ``SASL_PLAINTEXT`` with SCRAM-SHA-512, to exercise the SCRAM path the
   MSK deployment uses. No authorizer is configured, so there are no ACLs or super users to
-  set up and nothing can be locked out.
+  set up and nothing can be locked out;
+- ``SCRAM_TLS`` (with ``SCRAM``): the same users over ``SASL_SSL``, as MSK serves SCRAM
+  (port 9096), with a self-signed certificate (``vts.local.kafka_tls``).
 """
 
 from __future__ import annotations
@@ -104,6 +106,9 @@ class BrokerConfig:
     port: int
     controller_port: int
     scram_port: int | None = None
+    scram_tls_port: int | None = None
+    keystore: Path | None = None
+    keystore_password: str | None = field(default=None, repr=False)
     partitions: int = 3
     retention_hours: float = 24.0
     host: str = HOST
@@ -116,6 +121,10 @@ class BrokerConfig:
     @property
     def scram_bootstrap(self) -> str | None:
         return None if self.scram_port is None else f"{self.host}:{self.scram_port}"
+
+    @property
+    def scram_tls_bootstrap(self) -> str | None:
+        return None if self.scram_tls_port is None else f"{self.host}:{self.scram_tls_port}"
 
     @property
     def log_file(self) -> Path:
@@ -132,6 +141,10 @@ class BrokerConfig:
             listeners.append(f"SCRAM://{self.host}:{self.scram_port}")
             advertised.append(f"SCRAM://{self.host}:{self.scram_port}")
             protocols.append("SCRAM:SASL_PLAINTEXT")
+        if self.scram_tls_port is not None:
+            listeners.append(f"SCRAM_TLS://{self.host}:{self.scram_tls_port}")
+            advertised.append(f"SCRAM_TLS://{self.host}:{self.scram_tls_port}")
+            protocols.append("SCRAM_TLS:SASL_SSL")
         retention_ms = int(self.retention_hours * 3_600_000)
         lines = [
             "# Written by `vts local up`; rewritten on every start.",
@@ -163,6 +176,17 @@ class BrokerConfig:
                 f"listener.name.scram.sasl.enabled.mechanisms={SCRAM_MECHANISM}",
                 f"listener.name.scram.{SCRAM_MECHANISM.lower()}.sasl.jaas.config="
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            ]
+        if self.scram_tls_port is not None:
+            if self.keystore is None or not self.keystore_password:
+                raise ConfigError("the SCRAM_TLS listener needs a keystore", hint="a vts bug")
+            lines += [
+                f"listener.name.scram_tls.sasl.enabled.mechanisms={SCRAM_MECHANISM}",
+                f"listener.name.scram_tls.{SCRAM_MECHANISM.lower()}.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                f"listener.name.scram_tls.ssl.keystore.location={self.keystore}",
+                f"listener.name.scram_tls.ssl.keystore.password={self.keystore_password}",
+                "listener.name.scram_tls.ssl.keystore.type=PKCS12",
             ]
         return "\n".join(lines) + "\n"
 

@@ -46,6 +46,9 @@ class BrokerState:
     log_file: str
     data_dir: str
     started_at: str
+    # The SASL_SSL SCRAM listener and the files its clients trust it with (kafka_tls).
+    scram_tls_bootstrap: str | None = None
+    tls_dir: str | None = None
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")

@@ -1,0 +1,44 @@
+"""Fixtures of the Glue rehearsal: the Glue 5.1 venv and the job as the stack publishes it.
+
+Nothing is built here: ``make rehearsal-glue`` (the venv) and ``make check-template``
+(sam build) do that before ``make test`` runs the suite; a missing piece fails the test
+with the target to run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.aws import MotoServer
+from tests.rehearsal.glue.harness import CODE_LAYER, VENV_NAME, PublishedJob, publish_and_fetch
+from vts.settings import LocalPaths
+
+
+@pytest.fixture(scope="session")
+def glue_venv() -> Path:
+    venv = LocalPaths.from_env().home / "rehearsal" / VENV_NAME
+    if not (venv / ".installed").exists():
+        pytest.fail(
+            f"the Glue 5.1 rehearsal venv {venv} is missing: run `make rehearsal-glue`",
+            pytrace=False,
+        )
+    return venv
+
+
+@pytest.fixture(scope="session")
+def published_job(
+    glue_venv: Path, moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory
+) -> PublishedJob:
+    """The built job published by Custom::GlueAssets's code (to moto's S3) and fetched."""
+    if not (CODE_LAYER / "glue_scripts").is_dir():
+        pytest.fail(
+            f"{CODE_LAYER} is missing: run `make check-template` (it runs sam build)",
+            pytrace=False,
+        )
+    s3 = moto_server.client("s3")
+    s3.create_bucket(Bucket="vts-rehearsal-assets")
+    return publish_and_fetch(
+        s3, "vts-rehearsal-assets", glue_venv, tmp_path_factory.mktemp("glue-rehearsal")
+    )

@@ -1,0 +1,220 @@
+"""The Glue 5.1 rehearsal (``integration``): the published streaming job, with the translated
+template's arguments, in Glue 5.1's library set, for each Kafka authentication the
+template can pass.
+
+AWS is moto's server (a mock: S3 under ``s3a://``, the Glue catalog, Secrets Manager,
+CloudWatch); Kafka is the real local broker. See harness.py for what plays which part of
+Glue, and docs/deploy.md for what this proves and what only a real account can.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.aws import MotoServer
+from tests.rehearsal.glue.harness import GlueJobRun, PublishedJob
+from tests.stream.jobs import LakeReader, event_ids, messages, produce, simulated
+from tests.template.cfn import Stack
+from vts.contract.topics import TOPIC_NAMES
+from vts.kafka.admin import create_topics
+
+pytestmark = pytest.mark.integration
+DATABASE = "vts_rehearsal"
+# The run's own arguments (`aws glue start-job-run --arguments`): process what is there
+# and stop, instead of streaming for ever.
+RUN_ARGUMENTS = {"--available_now": "true"}
+
+
+def _job(
+    glue_venv: Path,
+    published: PublishedJob,
+    moto: MotoServer,
+    bucket: str,
+    parameters: dict[str, str],
+    jvm_options: tuple[str, ...] = (),
+) -> GlueJobRun:
+    """The job as the stack deployed with ``parameters`` would run it, on local services."""
+    stack = Stack({"KafkaSource": "existing", "RedshiftMode": "none", **parameters})
+    assets = published.assets
+    return GlueJobRun(
+        venv=glue_venv,
+        published=published,
+        stack=stack,
+        locals={
+            "{Ref:DataBucket}": bucket,
+            "{Ref:GlueDatabase}": DATABASE,
+            "{Ref:GlueJobLogGroup}": "/aws-glue/vts-rehearsal",
+            "{GlueAssets.ExtraPyFiles}": assets.extra_py_files,
+            "{GlueAssets.ExtraJars}": assets.extra_jars,
+            "{GlueAssets.AdditionalPythonModules}": assets.additional_python_modules,
+        },
+        env=moto.env,
+        run_arguments=RUN_ARGUMENTS,
+        jvm_options=jvm_options,
+    )
+
+
+def _topics(bootstrap: str, prefix: str) -> None:
+    create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=2)
+
+
+def _lake(moto: MotoServer, bucket: str) -> LakeReader:
+    return LakeReader(moto.s3fs(), f"{bucket}/data")
+
+
+def _explain(done: Any) -> str:
+    return f"exit {done.returncode}\n--- stderr (tail) ---\n{done.stderr[-6000:]}"
+
+
+@pytest.fixture
+def glue_database(moto_server: MotoServer) -> str:
+    glue = moto_server.client("glue")
+    try:
+        glue.create_database(DatabaseInput={"Name": DATABASE})
+    except glue.exceptions.AlreadyExistsException:
+        pass
+    return DATABASE
+
+
+def test_plaintext_with_a_topic_prefix_lands_every_event_on_s3_and_reports_metrics(
+    glue_venv: Path,
+    published_job: PublishedJob,
+    moto_server: MotoServer,
+    s3_bucket: str,
+    glue_database: str,
+    kafka_broker: Any,
+    tmp_path: Path,
+) -> None:
+    prefix = f"fleet{uuid.uuid4().hex[:6]}."
+    _topics(kafka_broker.bootstrap, prefix)
+    sim = simulated(datetime(2024, 5, 1, 8, 0, tzinfo=UTC), 60)
+    produce(kafka_broker.bootstrap, messages(prefix, sim))
+    job = _job(
+        glue_venv,
+        published_job,
+        moto_server,
+        s3_bucket,
+        {
+            "ExistingKafkaBootstrap": kafka_broker.bootstrap,
+            "ExistingKafkaAuth": "plaintext",
+            "TopicPrefix": prefix,
+        },
+    )
+
+    done = job.run(tmp_path / "home")
+
+    assert done.returncode == 0, _explain(done)
+    lake = _lake(moto_server, s3_bucket)
+    for table in TOPIC_NAMES:
+        ids = lake.ids(table)
+        assert sorted(ids) == sorted(event_ids(sim[table])), table
+    assert lake.staging() == []
+    cloudwatch = moto_server.client("cloudwatch")
+    dimensions = [{"Name": "JobName", "Value": job.job_name}]
+    namespace = job.default_arguments()["--metrics_namespace"]
+    names = {
+        m["MetricName"]
+        for m in cloudwatch.list_metrics(Namespace=namespace, Dimensions=dimensions)["Metrics"]
+    }
+    lag_metric = job.stack.props("ConsumerLagAlarm")["MetricName"]
+    assert {"RecordsIn", "RowsWritten", lag_metric} <= names
+    records = cloudwatch.get_metric_statistics(
+        Namespace=namespace,
+        MetricName="RecordsIn",
+        Dimensions=dimensions,
+        StartTime=datetime(2000, 1, 1, tzinfo=UTC),
+        EndTime=datetime(2100, 1, 1, tzinfo=UTC),
+        Period=86400 * 365,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    assert sum(p["Sum"] for p in records) == sum(len(rows) for rows in sim.values())
+
+
+def test_scram_reads_its_secret_from_secrets_manager(
+    glue_venv: Path,
+    published_job: PublishedJob,
+    moto_server: MotoServer,
+    s3_bucket: str,
+    glue_database: str,
+    kafka_broker: Any,
+    tmp_path: Path,
+) -> None:
+    secret = moto_server.client("secretsmanager").create_secret(
+        Name=f"AmazonMSK_vts-{uuid.uuid4().hex[:8]}",
+        SecretString=json.dumps(
+            {"username": kafka_broker.scram_username, "password": kafka_broker.scram_password}
+        ),
+    )
+    prefix = f"scram{uuid.uuid4().hex[:6]}."
+    _topics(kafka_broker.bootstrap, prefix)
+    sim = simulated(datetime(2024, 5, 1, 9, 0, tzinfo=UTC), 20)
+    produce(kafka_broker.bootstrap, messages(prefix, sim))
+    job = _job(
+        glue_venv,
+        published_job,
+        moto_server,
+        s3_bucket,
+        {
+            "ExistingKafkaBootstrap": kafka_broker.scram_tls_bootstrap,  # SASL_SSL, as MSK
+            "ExistingKafkaAuth": "scram",
+            "ExistingKafkaSecretArn": secret["ARN"],
+            "ExistingKafkaSecretKmsKeyArn": (
+                "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-000000000001"
+            ),
+            "TopicPrefix": prefix,
+        },
+        jvm_options=tuple(kafka_broker.tls.jvm_trust_options()),
+    )
+    assert job.default_arguments()["--kafka_secret_arn"] == secret["ARN"]
+
+    done = job.run(tmp_path / "home")
+
+    assert done.returncode == 0, _explain(done)
+    lake = _lake(moto_server, s3_bucket)
+    assert sorted(lake.ids("gps_data")) == sorted(event_ids(sim["gps_data"]))
+
+
+def test_iam_gets_past_start_up_and_fails_only_when_it_authenticates(
+    glue_venv: Path,
+    published_job: PublishedJob,
+    moto_server: MotoServer,
+    s3_bucket: str,
+    glue_database: str,
+    kafka_broker: Any,
+    tmp_path: Path,
+) -> None:
+    """No MSK here: the IAM login module (shipped with --extra-jars) loads and signs, and
+    the broker, which does not speak AWS_MSK_IAM, refuses the connection."""
+    prefix = f"iam{uuid.uuid4().hex[:6]}."
+    _topics(kafka_broker.bootstrap, prefix)
+    job = _job(
+        glue_venv,
+        published_job,
+        moto_server,
+        s3_bucket,
+        {
+            "ExistingKafkaBootstrap": kafka_broker.scram_tls_bootstrap,  # TLS, no AWS_MSK_IAM
+            "ExistingKafkaAuth": "iam",
+            "ExistingMskClusterArn": (
+                "arn:aws:kafka:us-east-1:123456789012:cluster/prod/9f8e7d6c-1111-2222-3333-4-3"
+            ),
+            "TopicPrefix": prefix,
+        },
+        jvm_options=tuple(kafka_broker.tls.jvm_trust_options()),
+    )
+    assert job.default_arguments()["--kafka_auth"] == "iam"
+
+    done = job.run(tmp_path / "home")
+
+    assert done.returncode != 0
+    assert "NotInstalledError" not in done.stderr, _explain(done)
+    assert "started vts-rehearsal" in done.stderr, _explain(done)  # the query started
+    assert "JobFailedError" in done.stderr or "authentication" in done.stderr.lower(), _explain(
+        done
+    )
