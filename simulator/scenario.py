@@ -97,6 +97,14 @@ class Scenario:
     station_lat: F64
     station_lon: F64
     station_id: npt.NDArray[np.bytes_]
+    edge_len_mm: I64  # segment lengths in whole millimetres (what distances are summed in)
+    light_node: npt.NDArray[np.bool_]  # junctions with traffic lights
+    fuel_node: I64  # fuel / charging stations (nodes)
+    row_mm: I64  # (rows, cols): distance along grid row r from column 0 to column c
+    col_mm: I64  # (cols, rows): distance along grid column c from row 0 to row r
+    row_limit_s: F64  # (rows, cols): time along row r from column 0 to c at the speed limit
+    col_limit_s: F64  # (cols, rows): likewise along column c
+    node_station: I64  # the weather station nearest each node
 
     @property
     def name(self) -> str:
@@ -222,6 +230,31 @@ def _build(spec: ScenarioSpec) -> Scenario:
     station_node = np.sort(
         np.argsort(uniform(salt(spec.name, "stations"), node), kind="stable")[: spec.stations]
     )
+    edge_len_mm = np.rint(edge_len * 1000).astype(np.int64)
+    # traffic lights: interior junctions on an arterial or collector (most of them)
+    line_class = edge_class.copy()
+    line_class[school] = 3
+    h_edges = rows * (cols - 1)
+    row_cls = line_class[np.minimum(r * (cols - 1) + np.minimum(c, cols - 2), h_edges - 1)]
+    col_cls = line_class[h_edges + np.minimum(r, rows - 2) * cols + c]
+    interior = (r > 0) & (r < rows - 1) & (c > 0) & (c < cols - 1)
+    main_road = ((row_cls == 1) | (row_cls == 2)) | ((col_cls == 1) | (col_cls == 2))
+    light_node = interior & main_road & (uniform(salt(spec.name, "lights"), node) < 0.8)
+    n_fuel = max(3, rows * cols // 32)
+    fuel_node = np.sort(
+        np.argsort(uniform(salt(spec.name, "fuel"), node), kind="stable")[:n_fuel]
+    ).astype(np.int64)
+    limit_s = edge_len / (edge_limit / 3.6)
+    h_mm = edge_len_mm[:h_edges].reshape(rows, cols - 1)
+    v_mm = edge_len_mm[h_edges:].reshape(rows - 1, cols).T
+    h_s = limit_s[:h_edges].reshape(rows, cols - 1)
+    v_s = limit_s[h_edges:].reshape(rows - 1, cols).T
+    zero_i = np.zeros((rows, 1), dtype=np.int64)
+    zero_f = np.zeros((rows, 1))
+    d_station = geo.haversine_m(
+        node_lat[:, None], node_lon[:, None], node_lat[station_node][None, :],
+        node_lon[station_node][None, :],
+    )  # fmt: skip
     return Scenario(
         spec=spec,
         node_lat=node_lat,
@@ -244,6 +277,14 @@ def _build(spec: ScenarioSpec) -> Scenario:
         station_lat=node_lat[station_node],
         station_lon=node_lon[station_node],
         station_id=ids("WX-", np.arange(station_node.size), 3),
+        edge_len_mm=edge_len_mm,
+        light_node=light_node,
+        fuel_node=fuel_node,
+        row_mm=np.hstack([zero_i, np.cumsum(h_mm, axis=1)]),
+        col_mm=np.hstack([np.zeros((cols, 1), dtype=np.int64), np.cumsum(v_mm, axis=1)]),
+        row_limit_s=np.hstack([zero_f, np.cumsum(h_s, axis=1)]),
+        col_limit_s=np.hstack([np.zeros((cols, 1)), np.cumsum(v_s, axis=1)]),
+        node_station=np.argmin(d_station, axis=1).astype(np.int64),
     )
 
 

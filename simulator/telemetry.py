@@ -1,6 +1,8 @@
 """Per-tick vehicle events: ``vehicle_data`` (map-matched telemetry) and ``gps_data`` (raw fix).
 
-``vehicle_data`` reports the true position on the road. ``speed_kmh`` is the mean speed
+``vehicle_data`` reports the true position on the road (the unit dead-reckons through GPS
+outages), and the fuel or battery level (``plan.fuel_pct``; it shows the fill once the
+vehicle has left the station). ``speed_kmh`` is the mean speed
 over the tick that ends at ``ts`` (distance driven / tick), so speed x tick equals the
 odometer's increase exactly; ``heading_deg`` is the bearing of the road segment the vehicle
 is on (at a stop, the one it arrived on).
@@ -9,7 +11,7 @@ is on (at a stop, the one it arrived on).
 by an error of a few metres that scales with HDOP and drifts smoothly (a slowly varying
 term plus a white one, as multipath and atmospheric errors do), altitude with a larger
 vertical error, Doppler speed and course with small noise, satellites in view falling as
-HDOP rises.
+HDOP rises. During a GPS outage (``fleet.gps_outages``) there are no ``gps_data`` fixes.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import numpy.typing as npt
 
 from simulator import geo
 from simulator.batch import EventBatch
-from simulator.fleet import Fleet, state
+from simulator.fleet import Fleet, gps_outages
 from simulator.hashing import normal_pair, salt, uuid_bytes
 from simulator.text import iso_ms
+from simulator.timeline import days_of, state
 
 I64 = npt.NDArray[np.int64]
 
@@ -43,20 +46,19 @@ def vehicle_events(
     sc = fleet.scenario
     times = np.concatenate([[ticks_ms[0] - tick_ms], ticks_ms]).astype(np.int64)
     vehicles = np.arange(nv)
-    st = state(fleet, vehicles[None, :], times[:, None] * 1000)
-    distance = st.distance_m
+    vv = np.tile(vehicles, nt + 1)
+    st = state(fleet, vv, np.repeat(times * 1000, nv))
+    distance = st.distance_m.reshape(nt + 1, nv)
     speed_ms = (np.diff(distance, axis=0) / (tick_ms / 1000.0)).ravel()
-    lat, lon = st.lat[1:].ravel(), st.lon[1:].ravel()
-    heading = st.heading[1:].ravel()
+    lat, lon = st.lat[nv:], st.lon[nv:]
+    heading = st.heading[nv:]
     dist_km = distance[1:].ravel() / 1000.0
+    fuel = st.fuel_pct[nv:]
 
     v = np.tile(vehicles, nt)
     t_ms = np.repeat(ticks_ms, nv)
     ts = np.repeat(iso_ms(ticks_ms + epoch_unix_ms), nv)
     index = fleet.index[v]
-    fuel = 100.0 - np.mod(dist_km + fleet.fuel_offset_km[v], fleet.refuel_span_km[v]) * (
-        100.0 / fleet.range_km[v]
-    )
     schema = np.ones(v.size, dtype=np.int64)
     vehicle = EventBatch.build(
         "vehicle_data",
@@ -96,6 +98,12 @@ def vehicle_events(
     err_up = 1.6 * sigma * (0.8 * (waves[:, 7] + waves[:, 8]) + 0.6 * z_up)
     gps_lat, gps_lon = geo.offset(lat, lon, err_north, err_east)
     moving = speed_ms > 0.05
+    t_us = t_ms * 1000
+    day = days_of(fleet, v, t_us)
+    fix = np.ones(v.size, dtype=bool)
+    for d in (day, day - 1):
+        o_start, o_end = gps_outages(fleet, v, d)
+        fix &= ~((t_us >= o_start) & (t_us < o_end))
     gps = EventBatch.build(
         "gps_data",
         {
@@ -113,4 +121,4 @@ def vehicle_events(
             "vehicle_type": fleet.vehicle_type[v],
         },
     )
-    return vehicle, gps
+    return vehicle, (gps if fix.all() else gps.take(fix))

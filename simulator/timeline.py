@@ -1,0 +1,221 @@
+"""A vehicle's day, walked leg by leg, and its state at any instant.
+
+Day ``d`` of a vehicle starts at ``d * DAY + shift start + jitter`` (jitter up to
+``START_JITTER_US``) at home; its legs (``plan.day_legs``) follow one another, each after
+the dwell at the previous destination, and the last ends at home, where the vehicle
+parks until the next day starts. Only the legs' start times depend on what came before
+(weather, rush hour, lights and incidents change how long a leg takes), so a day is walked
+once, leg after leg for all vehicles together (``walk``, cached); a leg's items are
+recomputed from its start whenever they are needed (``dynamics.leg_items``). Nothing
+depends on an earlier day: any window is computed from the days it touches.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator import dynamics, geo, plan, routes
+from simulator.hashing import salt, uniform
+from simulator.incidents import Incidents
+from simulator.weather import speed_factor
+
+if TYPE_CHECKING:  # fleet imports this module
+    from simulator.fleet import Fleet
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+Bool = npt.NDArray[np.bool_]
+
+DAY_US = 86_400_000_000
+START_JITTER_US = 900_000_000
+_KEY = 1 << 38  # sort keys: row * _KEY + time since the day's midnight (µs, < 2 days)
+_NO_KEY = np.zeros(0, dtype=np.int64)
+CONDITION_PASSES = 2
+INCIDENT_PASSES = 8
+CHUNK_LEGS = 20_000
+
+
+@dataclass(frozen=True, eq=False)
+class Walk:
+    """One day of all of a fleet's vehicles: legs (``plan.DayLegs``) and their timing."""
+
+    day: int
+    legs: plan.DayLegs
+    start_us: I64  # per vehicle
+    start_mm: I64  # per vehicle: distance at the day's start
+    leg_start_us: I64
+    leg_arrive_us: I64
+    leg_cond: F64
+    leg_rush: F64
+    leg_key: I64
+    incidents: Incidents
+
+
+def day_start_us(fleet: Fleet, vehicle: I64, day: I64) -> I64:
+    jitter = uniform(salt(fleet.scenario.name, fleet.seed, "day-start"), fleet.index[vehicle], day)
+    return np.asarray(
+        day * DAY_US + fleet.shift_start_us[vehicle] + (jitter * START_JITTER_US).astype(np.int64)
+    )
+
+
+def conditions(fleet: Fleet, node: I64, t_us: I64) -> tuple[F64, F64]:
+    """(weather factor, rush-hour factor) for legs starting at ``node`` at ``t_us``."""
+    sc = fleet.scenario
+    factor, _, _ = speed_factor(sc, fleet.seed, sc.node_station[node], t_us // 1000, fleet.epoch_ms)
+    return factor, dynamics.rush_factor(t_us, sc.spec.epoch.weekday())
+
+
+def leg_items(fleet: Fleet, w: Walk, legs: I64) -> dynamics.Items:
+    """The items of walk ``w``'s legs ``legs`` (indices into its leg arrays)."""
+    lg = w.legs
+    return dynamics.leg_items(
+        fleet.scenario, fleet.seed, fleet.driving, lg.row[legs], lg.start_node[legs],
+        lg.end_node[legs], lg.hfirst[legs], w.leg_start_us[legs], w.day * 1024 + lg.number[legs],
+        w.leg_cond[legs], w.leg_rush[legs], w.incidents,
+    )  # fmt: skip
+
+
+def walk(fleet: Fleet, day: int, with_incidents: bool = True) -> Walk:
+    return _walk(fleet, day, with_incidents)
+
+
+@functools.lru_cache(maxsize=6)
+def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
+    from simulator.placement import incidents_near
+
+    n = len(fleet)
+    vehicles = np.arange(n)
+    d = np.full(n, day, dtype=np.int64)
+    lg = plan.day_legs(fleet.scenario, fleet.plan, vehicles, d)
+    incidents = incidents_near(fleet, day) if with_incidents else Incidents.none()
+    start = day_start_us(fleet, vehicles, d)
+    m = lg.row.size
+    cond, rush = np.ones(m), np.ones(m)
+    leg_start = np.repeat(start, lg.count)
+    arrive = leg_start.copy()
+    walk_of = functools.partial(Walk, day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d))
+    none = Incidents.none()
+    # weather and rush hour as at each leg's start: two passes settle the starts they are
+    # read at (to within the minutes the second pass still shifts them)
+    for rnd in range(CONDITION_PASSES + 1):
+        if rnd:
+            cond, rush = conditions(fleet, lg.start_node, leg_start)
+        w = walk_of(leg_start, arrive, cond, rush, _NO_KEY, none)
+        leg_start, arrive = _time_legs(fleet, w, np.arange(m))
+    # incidents slow some segments; re-time the vehicles they touch until nothing changes
+    if incidents.edge.size:
+        todo = np.arange(m)
+        for _ in range(INCIDENT_PASSES):
+            w = walk_of(leg_start, arrive, cond, rush, _NO_KEY, incidents)
+            new_start, new_arrive = _time_legs(fleet, w, todo)
+            changed = (new_start != leg_start) | (new_arrive != arrive)
+            leg_start, arrive = new_start, new_arrive
+            if not changed.any():
+                break
+            todo = np.flatnonzero(np.isin(lg.row, np.unique(lg.row[changed])))
+    key = lg.row * _KEY + (leg_start - day * DAY_US)
+    return Walk(day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d), leg_start, arrive,
+                cond, rush, key, incidents)  # fmt: skip
+
+
+def _time_legs(fleet: Fleet, w: Walk, legs: I64) -> tuple[I64, I64]:
+    """Leg starts and arrivals when legs ``legs`` (whole vehicle-days) are re-driven from
+    the starts in ``w``; the other legs keep theirs."""
+    lg = w.legs
+    leg_start, arrive = w.leg_start_us.copy(), w.leg_arrive_us.copy()
+    for chunk in np.array_split(legs, max(1, legs.size // CHUNK_LEGS)):
+        if chunk.size:
+            drive = leg_items(fleet, w, chunk).leg_drive_us
+            arrive[chunk] = leg_start[chunk] + drive
+    # a leg starts after the previous legs and dwells of its vehicle's day
+    step = arrive - leg_start + lg.dwell_us
+    cum = np.cumsum(step)
+    before = cum - step - (cum - step)[lg.first[lg.row]]
+    new_start = w.start_us[lg.row] + before
+    drive = arrive - leg_start
+    return new_start, new_start + drive
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """Vehicles' true state at given instants (one entry per (vehicle, instant) asked)."""
+
+    lat: F64
+    lon: F64
+    distance_m: F64  # driven since the start of the fuel cycle the epoch fell in
+    heading: F64
+    speed_ms: F64
+    edge: I64  # the segment driven, or arrived by
+    fuel_pct: F64
+    day: I64
+    leg: I64  # index into that day's walk legs (-1: parked before the day's first leg)
+    driving: Bool  # on a segment or halted at a light (else at a place, or parked)
+
+
+def _last_segment(fleet: Fleet, a: I64, b: I64, hfirst: Bool) -> tuple[F64, I64]:
+    sc = fleet.scenario
+    s = routes.steps(sc, a, b)
+    p = routes.node_after(sc, a, b, hfirst, np.maximum(s - 1, 0))
+    heading = geo.bearing_deg(sc.node_lat[p], sc.node_lon[p], sc.node_lat[b], sc.node_lon[b])
+    return heading, sc.edge_between(p, np.where(s > 0, b, p + 1))
+
+
+def days_of(fleet: Fleet, vehicle: I64, t_us: I64) -> I64:
+    """The day whose walk (or the parking before it) holds each ``t_us``."""
+    return np.asarray((t_us - fleet.shift_start_us[vehicle]) // DAY_US)
+
+
+def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) -> State:
+    """True state of ``fleet`` vehicles ``vehicle`` at ``t_us`` (1-d, equally long)."""
+    n = vehicle.size
+    lat, lon, dist, heading = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    speed, fuel = np.zeros(n), np.zeros(n)
+    edge = np.zeros(n, dtype=np.int64)
+    leg_of = np.full(n, -1, dtype=np.int64)
+    moving = np.zeros(n, dtype=bool)
+    day = days_of(fleet, vehicle, t_us)
+    sc = fleet.scenario
+    for d in np.unique(day):
+        sel = np.flatnonzero(day == d)
+        w = walk(fleet, int(d), with_incidents)
+        v, t = vehicle[sel], t_us[sel]
+        lg = w.legs
+        pos = np.searchsorted(w.leg_key, v * _KEY + (t - int(d) * DAY_US), "right") - 1
+        before = (pos < lg.first[v]) | (t < w.start_us[v])
+        leg = np.where(before, lg.first[v], pos)
+        # parked at home before the first leg: where the previous day's last leg ended
+        prev = plan.day_legs(sc, fleet.plan, v, np.full(v.size, d - 1))
+        last_prev = prev.first + prev.count - 1
+        ph, pe = _last_segment(fleet, prev.start_node[last_prev], prev.end_node[last_prev],
+                               prev.hfirst[last_prev])  # fmt: skip
+        lh, le = _last_segment(fleet, lg.start_node[leg], lg.end_node[leg], lg.hfirst[leg])
+        node = np.where(before, lg.start_node[leg], lg.end_node[leg])
+        into = np.where(before, 0, lg.offset_mm[leg] + lg.mm[leg]).astype(np.float64)
+        hd, ed = np.where(before, ph, lh), np.where(before, pe, le)
+        la, lo = sc.node_lat[node], sc.node_lon[node]
+        sp = np.zeros(sel.size)
+        driving = ~before & (t < w.leg_arrive_us[leg])
+        if driving.any():
+            legs_needed, inverse = np.unique(leg[driving], return_inverse=True)
+            items = leg_items(fleet, w, legs_needed)
+            key = items.leg * _KEY + (items.start_us - int(d) * DAY_US)
+            k = np.searchsorted(key, inverse * _KEY + (t[driving] - int(d) * DAY_US), "right") - 1
+            x, s_ms = dynamics.motion(items, k, t[driving])
+            frac = np.where(items.len_m[k] > 0, x / np.maximum(items.len_m[k], 1e-9), 0.0)
+            na, nb = items.node_a[k], items.node_b[k]
+            la[driving] = sc.node_lat[na] + frac * (sc.node_lat[nb] - sc.node_lat[na])
+            lo[driving] = sc.node_lon[na] + frac * (sc.node_lon[nb] - sc.node_lon[na])
+            into[driving] = lg.offset_mm[leg[driving]] + items.arc_mm[k] + x * 1000.0
+            hd[driving], ed[driving] = items.heading[k], items.edge[k]
+            sp[driving] = s_ms
+        lat[sel], lon[sel], heading[sel], edge[sel], speed[sel] = la, lo, hd, ed, sp
+        dist[sel] = w.start_mm[v] / 1000.0 + into / 1000.0
+        fuel[sel] = plan.fuel_pct(fleet.plan, v, np.full(v.size, d), into, fleet.range_km)
+        leg_of[sel] = np.where(before, -1, leg)
+        moving[sel] = driving
+    return State(lat, lon, dist, heading, speed, edge, fuel, day, leg_of, moving)
