@@ -199,3 +199,25 @@ def test_an_unknown_scenario_fails_naming_the_built_ones_moto(
     create.properties["Scenario"] = "atlantis"
     with pytest.raises(vts.exceptions.ConfigError, match="built: \\['city'\\]"):
         resource.create(create, Deadline.after(30))
+
+
+def test_the_wheels_sam_build_fetches_for_glue_pin_what_the_dev_venv_runs() -> None:
+    """layers/code/glue-python-modules.txt (what Glue installs) equals pyproject's pins and
+    the installed versions, so the job runs on Glue with the decoder the tests ran."""
+    import importlib.metadata
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    lines = (root / "layers" / "code" / "glue-python-modules.txt").read_text().splitlines()
+    pins = dict(line.split("==") for line in lines if line and not line.startswith("#"))
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    declared = {
+        m.group(1): m.group(2)
+        for spec in extras["optional-dependencies"]["spark"]
+        if (m := re.match(r"^([\w-]+)==([\w.]+)$", spec))
+    }
+    assert "msgspec" in pins
+    for name, version in pins.items():
+        assert declared.get(name) == version, f"pyproject's spark extra pins {name} otherwise"
+        assert importlib.metadata.version(name) == version, f"the venv has another {name}"

@@ -40,6 +40,10 @@ SESSION_CONF = {
     "spark.sql.streaming.stateStore.providerClass": (
         "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
     ),
+    # a batch commits a changelog of its state changes, not a snapshot of the whole
+    # store (snapshots are made in the background): the state's share of a small
+    # batch's fixed cost; an existing checkpoint can switch either way
+    "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
     # no _SUCCESS markers in staging folders
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
 }

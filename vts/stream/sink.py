@@ -4,12 +4,19 @@ Spark's file sink hides files of failed batches only from Spark readers (through
 ``_spark_metadata`` log); the Glue crawler, Redshift Spectrum and pyarrow read the folders
 and would see them. So ``LakeSink`` writes every micro-batch itself:
 
-1. compute the batch once (``localCheckpoint``); count rows per (table, dt, hr);
+1. compute the batch once (``persist``; the counting of rows per (table, dt, hr) is the
+   action that computes and caches it);
 2. write each table with Spark into ``_staging/<query>/b<batch>/`` (hidden from readers),
    one file per table partition (one write task per table; the tables in parallel);
 3. publish the staged files under ``b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet`` with
    ``commit.commit_batch`` (a manifest, then atomic renames), drop the staging folder;
 4. register new partitions in the catalog (best effort: the crawler catches up).
+
+Per batch the sink lists only the batch's own staging folders: leftovers of an attempt
+that died are swept once, when the sink writes its first batch (a replay of the batch in
+flight, or the batch after it), and the manifest that falls out of the kept window is
+deleted by name. A table missing from the catalog is asked about again only after
+``MISSING_TABLE_RETRY_S``.
 
 Why a reader never sees a partial, orphan or duplicate file, even after ``kill -9``:
 partial files only ever exist in staging; a published file appears by an atomic rename;
@@ -56,6 +63,7 @@ logger = logging.getLogger(__name__)
 HOLD_ENV = "VTS_SINK_HOLD"
 HOLD_MARKER_ENV = "VTS_SINK_HOLD_MARKER"
 KEEP_MANIFESTS = 10
+MISSING_TABLE_RETRY_S = 300.0
 # What the lake's files look like (session settings, applied by the sink).
 PARQUET_CONF = {
     # timestamps as TIMESTAMP_MICROS, UTC-adjusted: what pyarrow, Athena and Spectrum read
@@ -152,6 +160,8 @@ class LakeSink:
         self.listener: Any = None
         self._tag: str | None = None
         self._registered: set[tuple[str, str, str]] = set()
+        self._missing: dict[str, float] = {}  # table -> when to ask the catalog again
+        self._swept = False
         self._hold = _hold_from_env()
         for key, value in PARQUET_CONF.items():
             spark.conf.set(key, value)
@@ -168,12 +178,13 @@ class LakeSink:
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
-        # Compute the batch once (Kafka read, rules, dedup) and cut its lineage: the later
-        # count and writes then plan against a small plan instead of re-analysing the
-        # rules' large one for every action.
-        frame = batch.localCheckpoint(eager=True)
-        logger.debug("batch %d: computed in %.1fs", batch_id, time.monotonic() - started)
-        report = self._write(frame, batch_id, started)
+        # Compute the batch once (Kafka read, validation, dedup): the first action (the
+        # count) fills the cache, the writes read it.
+        frame = batch.persist()
+        try:
+            report = self._write(frame, batch_id, started)
+        finally:
+            frame.unpersist(blocking=False)
         self.totals.add(report)
         logger.info(
             "batch %d: %d events, %d quarantined, %d files in %.1fs",
@@ -190,7 +201,9 @@ class LakeSink:
         from pyspark.sql import functions as F
 
         counts = collect(frame.groupBy(DEST, *PARTITION_COLUMNS).count())
-        logger.debug("batch %d: counted in %.1fs", batch_id, time.monotonic() - started)
+        logger.debug(
+            "batch %d: computed and counted in %.1fs", batch_id, time.monotonic() - started
+        )
         if not counts:  # e.g. the no-data batch that advances the watermark
             return BatchReport(batch_id, {}, 0, 0, 0, 0, time.monotonic() - started)
         tag = self.query_tag
@@ -198,8 +211,9 @@ class LakeSink:
         for row in counts:
             rows[row[DEST]] += int(row["count"])
         tables = sorted(rows)
-        for table in tables:
-            self.store.delete(self.layout.staging_dir(table, tag, batch_id), recursive=True)
+        if not self._swept:  # what a dead attempt may have left (this process wrote none)
+            self._sweep_staging(tag)
+            self._swept = True
 
         def stage(table: str) -> None:
             # one task per table, so one file per table partition per batch
@@ -259,18 +273,26 @@ class LakeSink:
                 staged.append(StagedFile(staged=path, final=final))
         return staged
 
-    def _clean_up(self, tables: list[str], tag: str, batch_id: int) -> None:
-        """Drop this query's staging folders up to this batch, and old manifests."""
-        roots = {self.layout.staging_batches(t, tag) for t in tables}
+    def _sweep_staging(self, tag: str) -> None:
+        """Drop every staging folder of this query (from attempts that died)."""
+        roots = {self.layout.staging_batches(t, tag) for t in self._all_tables()}
         for root in roots:
             for folder in self.store.list_dirs(root):
-                done = batch_of(folder)
-                if done is not None and done <= batch_id:
+                if batch_of(folder) is not None:
                     self.store.delete(folder, recursive=True)
-        for path in self.store.list_files(self.layout.manifest_dir):
-            done = batch_of(path)
-            if done is not None and done < batch_id - KEEP_MANIFESTS:
-                self.store.delete(path)
+
+    def _all_tables(self) -> list[str]:
+        from vts.contract.topics import TOPIC_NAMES
+
+        return [*TOPIC_NAMES, QUARANTINE_TABLE]
+
+    def _clean_up(self, tables: list[str], tag: str, batch_id: int) -> None:
+        """Drop this batch's staging folders and the manifest that left the kept window."""
+        folders = {self.layout.staging_dir(t, tag, batch_id).rsplit("/", 1)[0] for t in tables}
+        for folder in folders:
+            self.store.delete(folder, recursive=True)
+        if batch_id - KEEP_MANIFESTS - 1 >= 0:
+            self.store.delete(self.layout.manifest_path(batch_id - KEEP_MANIFESTS - 1))
 
     def _register(self, partitions: set[tuple[str, str, str]]) -> int:
         """Add the batch's new partitions to the catalog where the table exists."""
@@ -280,7 +302,10 @@ class LakeSink:
         for table, dt, hr in sorted(partitions - self._registered):
             new[table].append((dt, hr))
         added = 0
+        now = time.monotonic()
         for table, values in new.items():
+            if self._missing.get(table, 0.0) > now:
+                continue
             specs = [
                 Partition(
                     values=(("dt", dt), ("hr", hr)),
@@ -293,7 +318,9 @@ class LakeSink:
                     logger.debug(
                         "no table %s.%s yet; the crawler will add it", self.database, table
                     )
+                    self._missing[table] = now + MISSING_TABLE_RETRY_S
                     continue
+                self._missing.pop(table, None)
                 added += self.catalog.add_partitions(self.database, table, specs)
             except Exception as exc:  # best effort: the crawler catches up
                 logger.warning(

@@ -1,0 +1,91 @@
+"""Peak resident memory of a process tree (a Python driver, its JVM, Spark's Python workers),
+sampled from ``/proc`` (Linux) in a background thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import defaultdict
+from pathlib import Path
+from types import TracebackType
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree[ppid].append(int(entry.name))
+    return tree
+
+
+def _rss_and_role(pid: int) -> tuple[int, str]:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return 0, "gone"
+    rss = next((int(x.split()[1]) * 1024 for x in status.splitlines() if x.startswith("VmRSS")), 0)
+    if pid == os.getpid():
+        role = "python_driver"
+    elif "java" in cmdline.split(" ", 1)[0]:
+        role = "jvm"
+    else:
+        role = "python_workers"  # pyspark.daemon and the workers it forks
+    return rss, role
+
+
+class PeakMemory:
+    """``with PeakMemory() as peak: ...`` then ``peak.report()`` (bytes, as MiB)."""
+
+    def __init__(self, root: int | None = None, interval: float = 0.25) -> None:
+        self.root = root or os.getpid()
+        self.interval = interval
+        self.peak_total = 0
+        self.peak_by_role: dict[str, int] = defaultdict(int)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
+
+    def sample(self) -> None:
+        tree = _children()
+        pids, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo.extend(tree.get(pid, ()))
+        by_role: dict[str, int] = defaultdict(int)
+        for pid in pids:
+            rss, role = _rss_and_role(pid)
+            by_role[role] += rss
+        self.peak_total = max(self.peak_total, sum(by_role.values()))
+        for role, rss in by_role.items():
+            self.peak_by_role[role] = max(self.peak_by_role[role], rss)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> PeakMemory:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def report(self) -> dict[str, float]:
+        mib = 1024 * 1024
+        out = {"peak_total_mib": round(self.peak_total / mib, 1)}
+        for role, rss in sorted(self.peak_by_role.items()):
+            if role != "gone":
+                out[f"peak_{role}_mib"] = round(rss / mib, 1)
+        return out
