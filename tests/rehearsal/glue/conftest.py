@@ -13,18 +13,12 @@ import pytest
 
 from tests.fixtures.aws import MotoServer
 from tests.rehearsal.glue.harness import CODE_LAYER, VENV_NAME, PublishedJob, publish_and_fetch
-from vts.settings import LocalPaths
+from tests.rehearsal.venvs import rehearsal_venv
 
 
 @pytest.fixture(scope="session")
 def glue_venv() -> Path:
-    venv = LocalPaths.from_env().home / "rehearsal" / VENV_NAME
-    if not (venv / ".installed").exists():
-        pytest.fail(
-            f"the Glue 5.1 rehearsal venv {venv} is missing: run `make rehearsal-glue`",
-            pytrace=False,
-        )
-    return venv
+    return rehearsal_venv(VENV_NAME, "rehearsal-glue")
 
 
 @pytest.fixture(scope="session")

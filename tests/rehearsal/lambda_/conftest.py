@@ -17,7 +17,7 @@ from tests.rehearsal.lambda_.harness import (
     BuiltStack,
     LambdaRuntime,
 )
-from vts.settings import LocalPaths
+from tests.rehearsal.venvs import rehearsal_venv
 
 
 @pytest.fixture(scope="session")
@@ -32,13 +32,7 @@ def built_stack() -> BuiltStack:
 
 @pytest.fixture(scope="session")
 def lambda_venv() -> Path:
-    venv = LocalPaths.from_env().home / "rehearsal" / VENV_NAME
-    if not (venv / ".installed").exists():
-        pytest.fail(
-            f"the Lambda rehearsal venv {venv} is missing: run `make rehearsal-lambda`",
-            pytrace=False,
-        )
-    return venv
+    return rehearsal_venv(VENV_NAME, "rehearsal-lambda")
 
 
 @pytest.fixture(scope="session")
