@@ -5,6 +5,29 @@ metastore (``--enable-glue-datacatalog``). Locally, Spark's embedded Hive metast
 (Derby, persistent under the VTS home) plays the Glue catalog: one code path, another
 configuration. Embedded Derby admits one process at a time, so the local job, crawler and
 queries run one after another (``make demo`` does).
+
+The lake on an S3 endpoint
+--------------------------
+Set ``VTS_S3_ENDPOINT`` (an S3-compatible server such as moto's or MinIO, e.g.
+``http://127.0.0.1:5000``) and ``SparkSettings.local()`` adds the ``s3a`` jars from
+``make jars`` (hadoop-aws 3.3.4 and its AWS SDK bundle, matching pyspark's Hadoop) and
+points Hadoop's S3A client at it: path-style access, TLS only for an ``https://``
+endpoint, ``fs.s3a.endpoint.region`` from ``AWS_REGION``/``AWS_DEFAULT_REGION``, and
+credentials from the standard environment variables (``AWS_ACCESS_KEY_ID``,
+``AWS_SECRET_ACCESS_KEY``, optional ``AWS_SESSION_TOKEN``) read by the JVM, so no secret
+lands in Spark's configuration. ``s3://`` is mapped onto the same S3A filesystem, so the
+template's ``s3://bucket/...`` paths run unchanged next to ``s3a://`` ones, e.g.::
+
+    VTS_S3_ENDPOINT=http://127.0.0.1:5000 AWS_ACCESS_KEY_ID=testing \
+    AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
+    python glue_scripts/vts_streaming_job.py --bootstrap_servers 127.0.0.1:9092 \
+        --output_path s3://bucket/data --quarantine_path s3://bucket/quarantine \
+        --checkpoint_path s3://bucket/checkpoints/job --available_now true
+
+Spark keeps streaming checkpoints on ``s3://`` through Hadoop's ``FileSystem`` API (it
+logs that ``FileContext`` has no ``s3`` implementation); on ``s3a://`` through
+``FileContext``. Both work. On AWS Glue none of this applies: Glue's own S3 connector
+serves ``s3://``.
 """
 
 from __future__ import annotations
@@ -17,12 +40,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vts.exceptions import NotInstalledError
-from vts.settings import LocalPaths
+from vts.settings import LocalPaths, env
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
+
+S3A_FILESYSTEM = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+# The AWS SDK v1 provider that reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+# AWS_SESSION_TOKEN from the JVM's environment (inherited from this process).
+ENV_CREDENTIALS = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+
+
+def s3_conf(endpoint: str, region: str | None = None) -> dict[str, str]:
+    """Spark settings that put ``s3a://`` and ``s3://`` on the S3 endpoint ``endpoint``."""
+    url = endpoint if "://" in endpoint else f"https://{endpoint}"
+    conf = {
+        "spark.hadoop.fs.s3a.endpoint": url,
+        "spark.hadoop.fs.s3a.path.style.access": "true",
+        "spark.hadoop.fs.s3a.connection.ssl.enabled": str(url.startswith("https://")).lower(),
+        "spark.hadoop.fs.s3a.aws.credentials.provider": ENV_CREDENTIALS,
+        "spark.hadoop.fs.s3.impl": S3A_FILESYSTEM,
+    }
+    if region:
+        conf["spark.hadoop.fs.s3a.endpoint.region"] = region
+    return conf
 
 
 @dataclass(frozen=True)
@@ -34,25 +77,38 @@ class SparkSettings:
     warehouse: Path | None = None
     metastore: Path | None = None
     jars: tuple[Path, ...] = ()
+    # jars on the driver's own classpath (local mode: also the executors'), not copied
+    classpath: tuple[Path, ...] = ()
+    # an S3-compatible endpoint for s3a:// and s3:// (needs the s3a jars on ``classpath``)
+    s3_endpoint: str | None = None
     driver_memory: str = "2g"
     shuffle_partitions: int = 4
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @classmethod
     def local(
-        cls, paths: LocalPaths | None = None, *, kafka: bool = True, hive: bool = True
+        cls,
+        paths: LocalPaths | None = None,
+        *,
+        kafka: bool = True,
+        hive: bool = True,
+        s3_endpoint: str | None = None,
     ) -> SparkSettings:
-        """The settings ``vts`` uses locally: everything under the VTS home."""
-        paths = paths or LocalPaths.from_env()
-        jars: tuple[Path, ...] = ()
-        if kafka:
-            from vts.local.jars import classpath
+        """The settings ``vts`` uses locally: everything under the VTS home.
 
-            jars = tuple(classpath("spark"))
+        ``s3_endpoint`` (default ``VTS_S3_ENDPOINT``) puts ``s3a://`` and ``s3://`` on an
+        S3-compatible server (see the module docstring).
+        """
+        from vts.local.jars import classpath
+
+        paths = paths or LocalPaths.from_env()
+        endpoint = s3_endpoint or env("S3_ENDPOINT")
         return cls(
             warehouse=paths.home / "warehouse",
             metastore=paths.metastore if hive else None,
-            jars=jars,
+            jars=tuple(classpath("spark")) if kafka else (),
+            classpath=tuple(classpath("s3a")) if endpoint else (),
+            s3_endpoint=endpoint,
         )
 
 
@@ -78,6 +134,16 @@ def build_session(settings: SparkSettings) -> SparkSession:
     java_options = [f"-Dlog4j2.configurationFile={log_config.as_uri()}"]
     if settings.jars:
         builder = builder.config("spark.jars", ",".join(str(j) for j in settings.jars))
+    if settings.classpath:
+        # on the JVM's classpath from its start: not copied per session as spark.jars are
+        # (the AWS SDK bundle alone is 280 MB), and visible to Hadoop's FileSystem loader
+        builder = builder.config(
+            "spark.driver.extraClassPath", os.pathsep.join(str(j) for j in settings.classpath)
+        )
+    if settings.s3_endpoint:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        for key, value in s3_conf(settings.s3_endpoint, region).items():
+            builder = builder.config(key, value)
     if settings.warehouse is not None:
         builder = builder.config("spark.sql.warehouse.dir", str(settings.warehouse))
     if settings.metastore is not None:
@@ -93,7 +159,12 @@ def build_session(settings: SparkSettings) -> SparkSession:
         builder = builder.config(key, value)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local runs stay on loopback
-    logger.info("starting Spark %s (jars: %d)", settings.master, len(settings.jars))
+    logger.info(
+        "starting Spark %s (jars: %d, S3 endpoint: %s)",
+        settings.master,
+        len(settings.jars) + len(settings.classpath),
+        settings.s3_endpoint or "none",
+    )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark

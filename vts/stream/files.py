@@ -8,21 +8,38 @@ protocol without a JVM.
 The contract the commit protocol relies on:
 
 - ``rename(src, dst)`` makes ``dst`` appear complete or not at all, replacing an
-  existing ``dst`` (POSIX ``rename``; on S3 a copy whose new object appears atomically);
-- ``write_text`` is atomic (a temporary file, then ``rename``).
+  existing ``dst`` so that a reader sees the old file or the new one, never neither;
+- ``write_text`` is atomic in the same way.
+
+On a file system these are a POSIX ``rename`` (``write_text``: a temporary file, then
+``rename``). S3 has no rename, and S3A refuses to "rename" onto an existing key, so on
+``s3``/``s3a`` URIs ``rename`` is a copy, then a delete of ``src``: the copy is one
+upload of the whole object that is aborted if anything fails before it completes, so
+``dst`` (new or replaced) becomes visible whole or not at all, and ``write_text`` is that
+upload alone. A crash between the copy and the delete leaves ``src`` behind (the sink's
+staging folder, which it clears); never a partial ``dst``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from vts.catalog.filesystem import S3_SCHEMES
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+logger = logging.getLogger(__name__)
+
+COPY_BUFFER = 1 << 20
 
 
 class FileStore(ABC):
@@ -103,11 +120,17 @@ class LocalFiles(FileStore):
         os.replace(tmp, path)
 
 
+def on_s3(path: str) -> bool:
+    """Whether ``path`` is an S3 URI (``s3://``, ``s3a://``, ``s3n://``): no rename there."""
+    return urlsplit(path).scheme in S3_SCHEMES
+
+
 class HadoopFiles(FileStore):
     """``FileStore`` through the JVM's Hadoop ``FileSystem`` of a SparkSession.
 
     On the local filesystem it uses the raw (checksum-less) filesystem, so moved files
-    leave their ``.crc`` companions behind in the staging folder instead of the lake.
+    leave their ``.crc`` companions behind in the staging folder instead of the lake. On
+    S3 a rename is a copy then a delete (module docstring).
     """
 
     def __init__(self, spark: SparkSession) -> None:
@@ -144,12 +167,15 @@ class HadoopFiles(FileStore):
 
     def delete(self, path: str, *, recursive: bool = False) -> None:
         fs, jpath = self._fs(path)
-        if fs.exists(jpath):
-            fs.delete(jpath, recursive)
+        fs.delete(jpath, recursive)  # False, not an error, when there is nothing
 
     def rename(self, src: str, dst: str) -> None:
         fs, jsrc = self._fs(src)
         _, jdst = self._fs(dst)
+        if on_s3(dst):
+            self._copy(fs, jsrc, jdst)
+            fs.delete(jsrc, False)
+            return
         fs.mkdirs(jdst.getParent())
         if fs.rename(jsrc, jdst):
             return
@@ -172,6 +198,10 @@ class HadoopFiles(FileStore):
 
     def write_text(self, path: str, text: str) -> None:
         fs, jpath = self._fs(path)
+        if on_s3(path):
+            data = text.encode("utf-8")
+            self._upload(fs, jpath, lambda out: out.write(bytearray(data)), len(data))
+            return
         fs.mkdirs(jpath.getParent())
         tmp = f"{path}.tmp-{uuid.uuid4().hex}"
         _, jtmp = self._fs(tmp)
@@ -181,3 +211,30 @@ class HadoopFiles(FileStore):
         finally:
             stream.close()
         self.rename(tmp, path)
+
+    def _copy(self, fs: Any, jsrc: Any, jdst: Any) -> None:
+        """Copy ``jsrc`` onto ``jdst`` as one upload (an object store's "rename")."""
+        length = int(fs.getFileStatus(jsrc).getLen())
+        source = fs.open(jsrc)
+        try:
+            copy_bytes = self._jvm.org.apache.hadoop.io.IOUtils.copyBytes
+            self._upload(fs, jdst, lambda out: copy_bytes(source, out, COPY_BUFFER, False), length)
+        finally:
+            source.close()
+
+    def _upload(self, fs: Any, jpath: Any, write: Callable[[Any], object], length: int) -> None:
+        """Create ``jpath`` whole or not at all: on an object store the object appears (or
+        replaces the old one) when the stream closes, so any failure first aborts it."""
+        out = fs.create(jpath, True)
+        try:
+            write(out)
+            written = int(out.getPos())
+            if written != length:
+                raise OSError(f"wrote {written} of {length} bytes to {jpath.toString()}")
+        except BaseException:
+            try:
+                out.abort()  # Hadoop's Abortable: the upload is dropped, nothing appears
+            except Exception:  # a stream that cannot abort is left unclosed: never uploaded
+                logger.warning("could not abort the upload of %s", jpath.toString())
+            raise
+        out.close()
