@@ -2,33 +2,22 @@
 
 The lake is listed and its footers read through pyarrow's S3 client with an endpoint
 override (what ``s3a://`` crawls use against MinIO-like servers), and the tables land in
-moto's Glue with ``s3://`` locations, as Redshift Spectrum expects them.
+moto's Glue with ``s3://`` locations, as Redshift Spectrum expects them. The server is
+the session's (``tests/fixtures/aws.py``), the bucket this test's own.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pyarrow.parquet as pq
-import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.catalog.trees import vehicles
+from tests.fixtures.aws import MotoServer
 from vts.catalog.crawler import crawl
 from vts.catalog.filesystem import LakeFS
 from vts.catalog.glue import GlueCatalog
-
-
-@pytest.fixture
-def moto_server(aws_credentials: None) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def _put(s3: Any, bucket: str, key: str, body: bytes) -> None:
@@ -41,19 +30,21 @@ def _parquet(rows: int, first: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-def test_crawl_an_s3a_prefix_into_glue_moto(moto_server: str) -> None:
-    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
-    s3.create_bucket(Bucket="lake-bucket")
-    _put(s3, "lake-bucket", "data/vehicle_data/dt=2024-03-01/hr=00/part-0.parquet", _parquet(3))
-    _put(s3, "lake-bucket", "data/vehicle_data/dt=2024-03-01/hr=01/part-0.parquet", _parquet(2, 3))
-    _put(s3, "lake-bucket", "data/vehicle_data/dt=2024-03-01/hr=02/part-0.parquet", b"oops")
-    _put(s3, "lake-bucket", "data/roads/roads.parquet", _parquet(4))
-    glue = GlueCatalog(boto3.client("glue", endpoint_url=moto_server, region_name="us-east-1"))
+def test_crawl_an_s3a_prefix_into_glue_moto(
+    moto_server: MotoServer, s3_bucket: str, aws_credentials: None
+) -> None:
+    s3 = moto_server.client("s3")
+    _put(s3, s3_bucket, "data/vehicle_data/dt=2024-03-01/hr=00/part-0.parquet", _parquet(3))
+    _put(s3, s3_bucket, "data/vehicle_data/dt=2024-03-01/hr=01/part-0.parquet", _parquet(2, 3))
+    _put(s3, s3_bucket, "data/vehicle_data/dt=2024-03-01/hr=02/part-0.parquet", b"oops")
+    _put(s3, s3_bucket, "data/roads/roads.parquet", _parquet(4))
+    glue = GlueCatalog(moto_server.client("glue"))
 
-    lake = LakeFS.open("s3a://lake-bucket/data", s3_endpoint=moto_server, region="us-east-1")
-    report = crawl("s3a://lake-bucket/data", glue, database="lake", lake=lake)
+    root = f"s3a://{s3_bucket}/data"
+    lake = LakeFS.open(root, s3_endpoint=moto_server.url, region="us-east-1")
+    report = crawl(root, glue, database="lake", lake=lake)
 
-    assert report.root == "s3a://lake-bucket/data"
+    assert report.root == root
     assert [(s.kind, s.path) for s in report.skipped] == [
         ("corrupt", "vehicle_data/dt=2024-03-01/hr=02/part-0.parquet")
     ]
@@ -61,7 +52,7 @@ def test_crawl_an_s3a_prefix_into_glue_moto(moto_server: str) -> None:
     assert report.totals["rows_added"] == 9
     table = glue.get_table("lake", "vehicle_data")
     assert table is not None
-    assert table.location == "s3://lake-bucket/data/vehicle_data"
+    assert table.location == f"s3://{s3_bucket}/data/vehicle_data"
     assert glue.list_partitions("lake", "vehicle_data") == {
         "dt=2024-03-01/hr=00",
         "dt=2024-03-01/hr=01",
@@ -69,8 +60,8 @@ def test_crawl_an_s3a_prefix_into_glue_moto(moto_server: str) -> None:
     raw = glue.client.get_partitions(DatabaseName="lake", TableName="vehicle_data")
     locations = sorted(p["StorageDescriptor"]["Location"] for p in raw["Partitions"])
     assert locations == [
-        "s3://lake-bucket/data/vehicle_data/dt=2024-03-01/hr=00",
-        "s3://lake-bucket/data/vehicle_data/dt=2024-03-01/hr=01",
+        f"s3://{s3_bucket}/data/vehicle_data/dt=2024-03-01/hr=00",
+        f"s3://{s3_bucket}/data/vehicle_data/dt=2024-03-01/hr=01",
     ]
     roads = glue.client.get_table(DatabaseName="lake", Name="roads")["Table"]
     assert roads["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith(
