@@ -8,6 +8,7 @@ normalised on ingest, 1 is this contract). Columns are snake_case.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from vts.contract.fields import (
     Field,
@@ -53,19 +54,23 @@ class EventType:
     own_fields: tuple[Field, ...]
     pairs: tuple[tuple[str, str], ...] = ()
 
-    @property
+    @cached_property
     def fields(self) -> tuple[Field, ...]:
         return COMMON_FIELDS + self.own_fields
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
+    @cached_property
+    def fields_by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
     def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(f"{self.name} has no field {name!r}")
+        try:
+            return self.fields_by_name[name]
+        except KeyError:
+            raise KeyError(f"{self.name} has no field {name!r}") from None
 
 
 def _identity() -> tuple[Field, ...]:

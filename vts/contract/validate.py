@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -95,24 +95,30 @@ def _field_violation(f: Field, value: Any, now: datetime) -> str | None:
     return None
 
 
+def _violations(et: EventType, record: Mapping[str, Any], now: datetime) -> Iterator[str]:
+    """The rules ``record`` breaks, in order: unknown fields, each field, the pairs."""
+    known = et.fields_by_name
+    for name in record:
+        if name not in known:
+            yield f"unknown_field: {name}"
+    for f in et.fields:
+        problem = _field_violation(f, record.get(f.name), now)
+        if problem:
+            yield problem
+    for a, b in et.pairs:
+        if (record.get(a) is None) != (record.get(b) is None):
+            yield f"pair_mismatch: {a} and {b} must both be set or both be null"
+
+
 def violations(
     et: EventType, record: Mapping[str, Any], *, now: datetime | None = None
 ) -> list[str]:
     """Every rule ``record`` breaks (empty when valid)."""
-    now = now or datetime.now().astimezone()
-    found = [f"unknown_field: {name}" for name in record if name not in et.field_names]
-    for f in et.fields:
-        problem = _field_violation(f, record.get(f.name), now)
-        if problem:
-            found.append(problem)
-    for a, b in et.pairs:
-        if (record.get(a) is None) != (record.get(b) is None):
-            found.append(f"pair_mismatch: {a} and {b} must both be set or both be null")
-    return found
+    return list(_violations(et, record, now or datetime.now().astimezone()))
 
 
 def check(et: EventType, record: Mapping[str, Any], *, now: datetime | None = None) -> None:
-    """Raise ``ContractViolation`` with the first broken rule."""
-    found = violations(et, record, now=now)
-    if found:
-        raise ContractViolation(found[0])
+    """Raise ``ContractViolation`` with the first broken rule (the rest are not checked)."""
+    first = next(_violations(et, record, now or datetime.now().astimezone()), None)
+    if first is not None:
+        raise ContractViolation(first)
