@@ -8,14 +8,15 @@ own. ``commit_batch`` then, for batch ``N``:
 2. writes the new manifest atomically: this attempt's final names, and as ``stale``
    every earlier name this attempt will not produce;
 3. deletes the ``stale`` files;
-4. renames each staged file onto its final name (replacing an earlier attempt's file).
+4. moves each staged file onto its final name (replacing an earlier attempt's file):
+   a rename, or on S3 a copy then a delete (``FileStore.rename``).
 
 Invariant: every final-named file of batch ``N`` that exists is listed in the latest
 manifest (a file only appears through step 4, after step 2 listed it), and each attempt
 removes everything its manifest lists but does not produce. So when an attempt finishes,
 exactly its files are visible; if it dies half-way (``kill -9``), Spark replays batch
 ``N`` from the checkpoint and the next attempt finishes the job. Readers may briefly see
-part of a batch that is being committed, never a partial file (renames are atomic) and,
+part of a batch that is being committed, never a partial file (moves are atomic) and,
 once it is committed, never a duplicate or an orphan. docs/exactly-once.md has the
 whole argument.
 """

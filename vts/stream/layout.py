@@ -11,7 +11,7 @@
 the checkpoint: a new checkpoint is a new id, so a fresh start never reuses (and so
 never overwrites) the names of an earlier run. Everything under a ``_``-prefixed folder
 is invisible to Hive-style readers (Spark, pyarrow, Athena/Spectrum, the vts crawler);
-the Glue crawler should exclude ``**/_staging/**``.
+the Glue crawler never lists ``<output>/_staging/``: its targets are the table folders.
 """
 
 from __future__ import annotations

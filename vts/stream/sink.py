@@ -9,7 +9,7 @@ and would see them. So ``LakeSink`` writes every micro-batch itself:
 2. write each table with Spark into ``_staging/<query>/b<batch>/`` (hidden from readers),
    one file per table partition (one write task per table; the tables in parallel);
 3. publish the staged files under ``b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet`` with
-   ``commit.commit_batch`` (a manifest, then atomic renames), drop the staging folder;
+   ``commit.commit_batch`` (a manifest, then atomic moves), drop the staging folder;
 4. register new partitions in the catalog (best effort: the crawler catches up).
 
 Per batch the sink lists only the batch's own staging folders: leftovers of an attempt
@@ -19,7 +19,8 @@ deleted by name. A table missing from the catalog is asked about again only afte
 ``MISSING_TABLE_RETRY_S``.
 
 Why a reader never sees a partial, orphan or duplicate file, even after ``kill -9``:
-partial files only ever exist in staging; a published file appears by an atomic rename;
+partial files only ever exist in staging; a published file appears by an atomic move
+(a rename, or on S3 one upload of the whole object);
 a batch is replayed by Spark with the same id, the same input offsets and the same
 batch timestamp (both in the checkpoint's offset log), so it produces the same names
 and replaces its own files; and the manifest lets a replay remove any name an earlier
