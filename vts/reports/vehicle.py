@@ -1,0 +1,161 @@
+"""Every report of one vehicle for one day, from its fixes in the build's window.
+
+The window is the day plus ``lookback_s`` before it, so a trip or stop that began the day
+before is whole. Trips, stops and geofence visits are reported the day they end (an
+unfinished one, at the window's end, the day being built: ``complete`` false); alerts
+the day they start; the summary and the filter counts cover the day's own fixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from vts.reports import alerts as alert_rules
+from vts.reports.filter import filter_fixes
+from vts.reports.geofences import Geofence, smallest_containing, visits
+from vts.reports.motion import Span, detect
+from vts.reports.params import ReportParams
+from vts.reports.roads import RoadIndex
+from vts.reports.tables import ALERTS, FIX_FILTER, GEOFENCE_EVENTS, STOPS, SUMMARY, TRIPS
+from vts.reports.track import Track
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The day being built, ``[day_start, day_end)``, and the build's clock (epoch s)."""
+
+    day_start: float
+    day_end: float
+    now: float
+
+    def holds(self, t: float) -> bool:
+        return self.day_start <= t < self.day_end
+
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    window: Window
+    params: ReportParams
+    roads: RoadIndex | None
+    fences: tuple[Geofence, ...]
+
+
+def _place(ctx: Context, lat: float, lon: float) -> Geofence | None:
+    return smallest_containing(ctx.fences, lat, lon) if ctx.fences else None
+
+
+def _trip_row(tr: Track, span: Span, ctx: Context) -> Row:
+    a, b = span.first, span.last
+    dist_m = float(tr.hops_m()[a:b].sum())
+    duration = float(tr.t[b] - tr.t[a])
+    fuel_steps = np.diff(tr.fuel_pct[a : b + 1])
+    start, end = _place(ctx, tr.lat[a], tr.lon[a]), _place(ctx, tr.lat[b], tr.lon[b])
+    return {
+        "vehicle_id": tr.vehicle_id, "trip_start": tr.t[a], "trip_end": tr.t[b],
+        "start_lat": tr.lat[a], "start_lon": tr.lon[a], "end_lat": tr.lat[b], "end_lon": tr.lon[b],
+        "start_place": start and start.name, "end_place": end and end.name,
+        "distance_km": dist_m / 1000.0,
+        "odometer_km": _nan_none(tr.odometer_km[b] - tr.odometer_km[a]),
+        "duration_s": duration,
+        "avg_speed_kmh": dist_m / duration * 3.6 if duration > 0 else 0.0,
+        "max_speed_kmh": float(np.nanmax(tr.speed_kmh[a + 1 : b + 1])) if b > a else 0.0,
+        "fuel_used_pct": _nan_none(-float(np.nansum(np.minimum(fuel_steps, 0.0))))
+        if np.isfinite(tr.fuel_pct[a : b + 1]).any() else None,
+        "fixes": b - a + 1, "complete": span.complete,
+    }  # fmt: skip
+
+
+def _stop_row(tr: Track, span: Span, ctx: Context) -> Row:
+    a, b = span.first, span.last
+    lat, lon = float(np.median(tr.lat[a : b + 1])), float(np.median(tr.lon[a : b + 1]))
+    place = _place(ctx, lat, lon)
+    return {
+        "vehicle_id": tr.vehicle_id, "stop_start": tr.t[a], "stop_end": tr.t[b],
+        "latitude": lat, "longitude": lon, "duration_s": float(tr.t[b] - tr.t[a]),
+        "place": place and place.name, "place_kind": place and place.kind,
+        "complete": span.complete,
+    }  # fmt: skip
+
+
+def _nan_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _span(values: np.ndarray) -> float | None:
+    ok = values[np.isfinite(values)]
+    return float(ok.max() - ok.min()) if ok.size else None
+
+
+def _overlap(t0: float, t1: float, w: Window) -> float:
+    return max(0.0, min(t1, w.day_end) - max(t0, w.day_start))
+
+
+def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
+    """Rows per report table (``tables.TABLES`` names) for this vehicle and day."""
+    w, params = ctx.window, ctx.params
+    filtered = filter_fixes(track, params, w.now)
+    in_day = (track.t >= w.day_start) & (track.t < w.day_end)
+    tr = filtered.track
+    motion = detect(tr, params)
+    trips = [_trip_row(tr, s, ctx) for s in motion.trips if w.holds(tr.t[s.last])]
+    stops = [_stop_row(tr, s, ctx) for s in motion.stops if w.holds(tr.t[s.last])]
+    fences = []
+    for v in visits(tr, ctx.fences, params.geofence_dwell_s):
+        end_t = tr.t[v.exit] if v.exit is not None else tr.t[-1]
+        if not w.holds(end_t):
+            continue
+        fences.append({
+            "vehicle_id": tr.vehicle_id, "geofence_id": v.fence.id,
+            "geofence_name": v.fence.name, "geofence_kind": v.fence.kind,
+            "enter_ts": tr.t[v.enter], "exit_ts": None if v.exit is None else tr.t[v.exit],
+            "duration_s": float(end_t - tr.t[v.enter]),
+            "enter_lat": tr.lat[v.enter], "enter_lon": tr.lon[v.enter],
+        })  # fmt: skip
+    alerts = [
+        {
+            "vehicle_id": tr.vehicle_id,
+            "alert": a.alert,
+            "start_ts": tr.t[a.first],
+            "end_ts": tr.t[a.last],
+            "latitude": tr.lat[a.first],
+            "longitude": tr.lon[a.first],
+            "value": a.value,
+            "threshold": a.threshold,
+            "road_id": a.road_id,
+        }  # fmt: skip
+        for a in alert_rules.alerts(tr, motion, ctx.roads, params)
+        if w.holds(tr.t[a.first])
+    ]
+    rejected = filtered.rejected(in_day)
+    kept_day = (tr.t >= w.day_start) & (tr.t < w.day_end)
+    filter_rows = [{"vehicle_id": tr.vehicle_id, "reason": "kept", "fixes": int(kept_day.sum())}]
+    filter_rows += [
+        {"vehicle_id": tr.vehicle_id, "reason": r, "fixes": n} for r, n in rejected.items()
+    ]
+    summary = []
+    if kept_day.any():
+        idx = np.flatnonzero(kept_day)
+        hops = tr.hops_m()
+        both = kept_day[:-1] & kept_day[1:]
+        odo = tr.odometer_km[idx]
+        summary.append({
+            "vehicle_id": tr.vehicle_id, "fixes": int(idx.size),
+            "first_fix": tr.t[idx[0]], "last_fix": tr.t[idx[-1]],
+            "distance_km": float(hops[both].sum()) / 1000.0,
+            "odometer_km": _span(odo),
+            "driving_s": sum(_overlap(tr.t[s.first], tr.t[s.last], w) for s in motion.trips),
+            "stopped_s": sum(_overlap(tr.t[s.first], tr.t[s.last], w) for s in motion.stops),
+            "trips": len(trips), "stops": len(stops),
+            "max_speed_kmh": _nan_none(np.nanmax(tr.speed_kmh[idx])),
+            "overspeed_count": sum(a["alert"] == "overspeed" for a in alerts),
+            "alerts": len(alerts),
+        })  # fmt: skip
+    return {
+        TRIPS.name: trips, STOPS.name: stops, GEOFENCE_EVENTS.name: fences,
+        ALERTS.name: alerts, SUMMARY.name: summary, FIX_FILTER.name: filter_rows,
+    }  # fmt: skip
