@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator import geo, routes
-from simulator.hashing import salt, uniform
+from simulator.hashing import hash64, salt
 from simulator.incidents import Incidents
 from simulator.scenario import Scenario
 
@@ -48,9 +48,10 @@ HARSH_ACCEL = (3.1, 4.0)
 HARSH_MIN_DV = 5.0  # a harsh episode changes speed by at least this (m/s)
 RUSH_SLOWDOWN = 0.25
 RUSH_HOURS = ((8.25, 0.9), (17.5, 1.0))  # (peak hour UTC, spread in hours), weekdays
-RUSH_CLASSES = (0, 1)  # ring roads and arterials
+RUSH_CLASS_MAX = 1  # ring roads (0) and arterials (1)
 DAY_US = 86_400_000_000
 INCIDENT_ROUNDS = 4
+_LOW16 = np.uint64(0xFFFF)
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,10 +110,11 @@ def rush_factor(t_us: I64, epoch_weekday: int) -> F64:
 def leg_items(
     sc: Scenario, seed: int, drv: Driving, vehicle: I64, start_node: I64, end_node: I64,
     hfirst: Bool, start_us: I64, code: I64, cond: F64, rush: F64, incidents: Incidents,
-) -> Items:  # fmt: skip
+    drive_only: bool = False,
+) -> Items | I64:  # fmt: skip
     """The items of legs (one per row): ``vehicle`` indexes ``drv``; ``code`` names the leg
     for the hashes (day * 1024 + leg number); ``cond`` is the weather factor and ``rush``
-    the rush-hour factor at the leg's start."""
+    the rush-hour factor at the leg's start. ``drive_only``: just each leg's driving time."""
     s = routes.steps(sc, start_node, end_node)
     n_legs = s.size
     seg_leg = np.repeat(np.arange(n_legs), s)
@@ -127,11 +129,13 @@ def leg_items(
     who = drv.index[v]
     what = code[seg_leg] * 64 + k
     h = salt(sc.name, seed, "drive")
-    u = [uniform(h ^ i, who, what) for i in range(10)]
+    bits = [hash64(h ^ i, who, what) for i in range(3)]  # ten 16-bit uniforms
+    u = [((bits[i // 4] >> np.uint64(16 * (i % 4))) & _LOW16).astype(np.float64) / 65536.0
+         for i in range(10)]  # fmt: skip
     base = limit * drv.driver[v] * (0.96 + 0.04 * u[0])
     speeding = u[1] < drv.speeding_p[v]
     base = np.where(speeding, limit * (SPEEDING[0] + (SPEEDING[1] - SPEEDING[0]) * u[2]), base)
-    rushed = np.isin(sc.edge_class[edge], RUSH_CLASSES)
+    rushed = sc.edge_class[edge] <= RUSH_CLASS_MAX
     cruise = base * cond[seg_leg] * np.where(rushed, rush[seg_leg], 1.0)
 
     last = k == s[seg_leg] - 1
@@ -183,6 +187,8 @@ def leg_items(
     else:  # not settled (vanishingly rare): keep the last set, timed with it
         parts = timing(cruise * factor)
         seg_us = np.maximum(np.rint(parts[-1] * 1e6).astype(np.int64), 1)
+    if drive_only:
+        return np.bincount(seg_leg, weights=seg_us + halt_us, minlength=n_legs).astype(np.int64)
     v_in, vp, vj, a, b, d_acc, d_cru, _ = parts
 
     # interleave: segment 0, halt 0, segment 1, ... (no halt after a leg's last segment)

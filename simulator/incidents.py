@@ -14,6 +14,7 @@ earlier incident held up is where it would have been, up to that delay.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,12 +132,39 @@ class Incidents:
         row = np.full(edge.size, -1, dtype=np.int64)
         if self.edge.size == 0 or edge.size == 0:
             return factor, row
+        # the incidents on the segment that became active by the entry: the latest few
         lo = np.searchsorted(self.edge, edge, "left")
-        hi = np.searchsorted(self.edge, edge, "right")
-        for m in range(int((hi - lo).max())):
-            i = np.minimum(lo + m, self.edge.size - 1)
-            hit = (lo + m < hi) & (self.active_us[i] <= entry_us) & (entry_us < self.resolved_us[i])
+        key = np.searchsorted(self._key, self._keys(edge, entry_us), "right") - 1
+        for m in range(self._overlap):
+            i = key - m
+            ok = i >= lo
+            i = np.maximum(i, 0)
+            hit = ok & (self.active_us[i] <= entry_us) & (entry_us < self.resolved_us[i])
             better = hit & (self.factor[i] < factor)
             factor = np.where(better, self.factor[i], factor)
             row = np.where(better, i, row)
         return factor, row
+
+    def _keys(self, edge: I64, t_us: I64) -> I64:
+        t = np.clip(t_us - self._base, 0, (1 << 40) - 1)
+        return np.asarray(edge * (1 << 40) + t)
+
+    @functools.cached_property
+    def _base(self) -> int:
+        return int(self.active_us.min(initial=0))
+
+    @functools.cached_property
+    def _key(self) -> I64:
+        return self._keys(self.edge, self.active_us)
+
+    @functools.cached_property
+    def _overlap(self) -> int:
+        """How many of one segment's incidents can be active at once (at most)."""
+        most = 1
+        for lag in range(1, self.edge.size):
+            same = self.edge[lag:] == self.edge[:-lag]
+            if not same.any():
+                break
+            if (same & (self.resolved_us[:-lag] > self.active_us[lag:])).any():
+                most = lag + 1
+        return most

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ DAY_US = 86_400_000_000
 START_JITTER_US = 900_000_000
 _KEY = 1 << 38  # sort keys: row * _KEY + time since the day's midnight (µs, < 2 days)
 _NO_KEY = np.zeros(0, dtype=np.int64)
+_NO_GEOMETRY = (np.zeros(0), _NO_KEY, np.zeros(0), _NO_KEY)
 CONDITION_PASSES = 2
 INCIDENT_PASSES = 8
 CHUNK_LEGS = 20_000
@@ -54,6 +55,10 @@ class Walk:
     leg_rush: F64
     leg_key: I64
     incidents: Incidents
+    leg_heading: F64  # per leg: bearing of its last segment (kept while dwelling after it)
+    leg_edge: I64  # per leg: its last segment
+    park_heading: F64  # per vehicle: as it parked at home the evening before
+    park_edge: I64
 
 
 def day_start_us(fleet: Fleet, vehicle: I64, day: I64) -> I64:
@@ -72,11 +77,18 @@ def conditions(fleet: Fleet, node: I64, t_us: I64) -> tuple[F64, F64]:
 
 def leg_items(fleet: Fleet, w: Walk, legs: I64) -> dynamics.Items:
     """The items of walk ``w``'s legs ``legs`` (indices into its leg arrays)."""
+    items = _drive(fleet, w, legs, False)
+    if not isinstance(items, dynamics.Items):  # pragma: no cover - drive_only=False
+        raise TypeError("leg_items returned durations")
+    return items
+
+
+def _drive(fleet: Fleet, w: Walk, legs: I64, drive_only: bool) -> dynamics.Items | I64:
     lg = w.legs
     return dynamics.leg_items(
         fleet.scenario, fleet.seed, fleet.driving, lg.row[legs], lg.start_node[legs],
         lg.end_node[legs], lg.hfirst[legs], w.leg_start_us[legs], w.day * 1024 + lg.number[legs],
-        w.leg_cond[legs], w.leg_rush[legs], w.incidents,
+        w.leg_cond[legs], w.leg_rush[legs], w.incidents, drive_only,
     )  # fmt: skip
 
 
@@ -101,17 +113,23 @@ def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
     walk_of = functools.partial(Walk, day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d))
     none = Incidents.none()
     # weather and rush hour as at each leg's start: two passes settle the starts they are
-    # read at (to within the minutes the second pass still shifts them)
+    # read at (to within the minutes the second pass still shifts them); the last pass
+    # meets the incidents too
     for rnd in range(CONDITION_PASSES + 1):
         if rnd:
             cond, rush = conditions(fleet, lg.start_node, leg_start)
-        w = walk_of(leg_start, arrive, cond, rush, _NO_KEY, none)
-        leg_start, arrive = _time_legs(fleet, w, np.arange(m))
+        met = incidents if rnd == CONDITION_PASSES else none
+        w = walk_of(leg_start, arrive, cond, rush, _NO_KEY, met, *_NO_GEOMETRY)
+        new_start, new_arrive = _time_legs(fleet, w, np.arange(m))
+        changed = (new_start != leg_start) | (new_arrive != arrive)
+        leg_start, arrive = new_start, new_arrive
     # incidents slow some segments; re-time the vehicles they touch until nothing changes
-    if incidents.edge.size:
+    # (a leg's time depends on its start only through incidents: re-time all once, then
+    # the vehicles whose times still move)
+    if incidents.edge.size and changed.any():
         todo = np.arange(m)
         for _ in range(INCIDENT_PASSES):
-            w = walk_of(leg_start, arrive, cond, rush, _NO_KEY, incidents)
+            w = walk_of(leg_start, arrive, cond, rush, _NO_KEY, incidents, *_NO_GEOMETRY)
             new_start, new_arrive = _time_legs(fleet, w, todo)
             changed = (new_start != leg_start) | (new_arrive != arrive)
             leg_start, arrive = new_start, new_arrive
@@ -119,8 +137,13 @@ def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
                 break
             todo = np.flatnonzero(np.isin(lg.row, np.unique(lg.row[changed])))
     key = lg.row * _KEY + (leg_start - day * DAY_US)
-    return Walk(day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d), leg_start, arrive,
-                cond, rush, key, incidents)  # fmt: skip
+    heading, edge = _last_segment(fleet, lg.start_node, lg.end_node, lg.hfirst)
+    prev = plan.day_legs(fleet.scenario, fleet.plan, vehicles, d - 1)
+    last = prev.first + prev.count - 1
+    p_heading, p_edge = _last_segment(
+        fleet, prev.start_node[last], prev.end_node[last], prev.hfirst[last]
+    )
+    return walk_of(leg_start, arrive, cond, rush, key, incidents, heading, edge, p_heading, p_edge)
 
 
 def _time_legs(fleet: Fleet, w: Walk, legs: I64) -> tuple[I64, I64]:
@@ -130,7 +153,7 @@ def _time_legs(fleet: Fleet, w: Walk, legs: I64) -> tuple[I64, I64]:
     leg_start, arrive = w.leg_start_us.copy(), w.leg_arrive_us.copy()
     for chunk in np.array_split(legs, max(1, legs.size // CHUNK_LEGS)):
         if chunk.size:
-            drive = leg_items(fleet, w, chunk).leg_drive_us
+            drive = cast(I64, _drive(fleet, w, chunk, True))
             arrive[chunk] = leg_start[chunk] + drive
     # a leg starts after the previous legs and dwells of its vehicle's day
     step = arrive - leg_start + lg.dwell_us
@@ -188,12 +211,9 @@ def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) ->
         pos = np.searchsorted(w.leg_key, v * _KEY + (t - int(d) * DAY_US), "right") - 1
         before = (pos < lg.first[v]) | (t < w.start_us[v])
         leg = np.where(before, lg.first[v], pos)
-        # parked at home before the first leg: where the previous day's last leg ended
-        prev = plan.day_legs(sc, fleet.plan, v, np.full(v.size, d - 1))
-        last_prev = prev.first + prev.count - 1
-        ph, pe = _last_segment(fleet, prev.start_node[last_prev], prev.end_node[last_prev],
-                               prev.hfirst[last_prev])  # fmt: skip
-        lh, le = _last_segment(fleet, lg.start_node[leg], lg.end_node[leg], lg.hfirst[leg])
+        # parked at home before the first leg: as the previous day's last leg ended
+        ph, pe = w.park_heading[v], w.park_edge[v]
+        lh, le = w.leg_heading[leg], w.leg_edge[leg]
         node = np.where(before, lg.start_node[leg], lg.end_node[leg])
         into = np.where(before, 0, lg.offset_mm[leg] + lg.mm[leg]).astype(np.float64)
         hd, ed = np.where(before, ph, lh), np.where(before, pe, le)
