@@ -55,6 +55,39 @@ def test_text_output_has_a_table_and_a_summary(
     assert "vehicle_data" in text and "summary" in text and "events_per_s" in text
 
 
+def test_truth_is_written_as_parquet_next_to_the_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from simulator.truth import TABLES, truth
+
+    out, truth_dir = tmp_path / "e.jsonl", tmp_path / "truth"
+    args = ["--vehicles", "8", "--duration", "20m", "--start", "2024-03-01T08:00:00Z"]
+    assert (
+        main(["--format", "json", "simulate", *args, "--out", str(out), "--truth", str(truth_dir)])
+        == 0
+    )
+    summary = json.loads(capsys.readouterr().out)
+    expected = truth("city", 0, datetime(2024, 3, 1, 8, tzinfo=UTC), 1200, vehicles=8)
+    assert summary["truth"] == {t: len(rows) for t, rows in expected.items()}
+    assert sorted(p.stem for p in truth_dir.iterdir()) == sorted(TABLES)
+    dwells = pq.read_table(truth_dir / "dwells.parquet")
+    assert dwells.num_rows == len(expected["dwells"]) > 0
+    assert str(dwells.schema.field("start_ts").type) == "timestamp[us, tz=UTC]"
+    halts = pq.read_table(truth_dir / "halts.parquet").to_pylist()
+    assert halts and all(h["duration_s"] < 60 for h in halts)
+    ids = {json.loads(line)["value"]["vehicle_id"] for line in out.read_text().splitlines()
+           if json.loads(line)["topic"] == "vehicle_data"}  # fmt: skip
+    assert {d["vehicle_id"] for d in dwells.to_pylist()} <= ids
+
+
+def test_truth_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "t.txt"
+    file.write_text("x")
+    assert main(["simulate", *ARGS, "--out", str(tmp_path / "e.jsonl"), "--truth", str(file)]) == 1
+    assert "directory" in capsys.readouterr().err
+
+
 def test_bad_arguments_fail_with_a_hint(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["simulate", "--duration", "soon", "--out", str(tmp_path / "x.jsonl")]) == 1
     assert "duration" in capsys.readouterr().err

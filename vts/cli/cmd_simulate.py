@@ -18,6 +18,8 @@ EPILOG = """examples:
   vts simulate --vehicles 50 --duration 5m --realtime  one window a second, on the clock
   vts simulate --vehicles 10 --duration 2m --out events.jsonl   write instead of producing
   vts simulate --replay events.jsonl --broker 127.0.0.1:9092    produce a file from --out
+  vts simulate --vehicles 20 --duration 1h --start 2024-03-01T08:00:00Z \
+      --out events.jsonl --truth truth/   also write what the model knows (Parquet)
 
 Events are a pure function of (scenario, seed, time window, shard): the same arguments
 produce the same events and event_ids. Without --start, the simulated span ends now (or
@@ -25,6 +27,9 @@ starts now with --realtime).
 
 --out format: one JSON object per line, replayable with --replay:
   {"topic": "vehicle_data", "key": "VEH-000042", "value": {"event_id": "...", "ts": "...", ...}}
+
+--truth DIR writes the ground truth of the simulated span as DIR/<table>.parquet: dwells,
+halts, overspeed, harsh, refuels, gps_outages, incidents, incident_effects (docs/simulator.md).
 """
 
 AUTH_MODES = ("plaintext", "scram", "iam", "ssl")
@@ -88,6 +93,12 @@ def register(sub: Any) -> None:
     target.add_argument(
         "--replay", type=Path, metavar="FILE.jsonl", help="produce a file written by --out"
     )
+    p.add_argument(
+        "--truth",
+        type=Path,
+        metavar="DIR",
+        help="also write the span's ground truth as DIR/<table>.parquet (needs pyarrow)",
+    )
     add_output_options(p)
     p.set_defaults(func=_simulate)
 
@@ -120,6 +131,10 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
         return _replay(args, out)
     if args.vehicles < 1:
         raise ConfigError(f"--vehicles {args.vehicles}", hint="simulate at least 1 vehicle")
+    if args.truth is not None and args.truth.exists() and not args.truth.is_dir():
+        raise ConfigError(
+            f"--truth {args.truth} is a file", hint="give a directory for the Parquet tables"
+        )
     duration = parse_duration(args.duration)
     start = parse_time(args.start) if args.start else default_start(duration, args.realtime)
     plan = RunPlan(
@@ -157,6 +172,8 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
         "elapsed_s": round(summary.elapsed_s, 3),
         "events_per_s": round(summary.total / max(summary.elapsed_s, 1e-9), 1),
     }
+    if args.truth is not None:
+        record.update(truth=_write_truth(plan, args.truth))
     if isinstance(sink, FileSink):
         record.update(out=str(args.out), bytes=sink.bytes)
     elif summary.report is not None:
@@ -168,6 +185,18 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
         )
     _render(out, summary.rows(), ["topic", "generated", "delivered", "failed"], record)
     return 0 if summary.report is None or summary.report.ok else 1
+
+
+def _write_truth(plan: Any, directory: Path) -> dict[str, int]:
+    """The plan's ground truth as Parquet tables; returns rows per table."""
+    from simulator.truth import truth, write_truth
+
+    tables = truth(
+        plan.scenario, plan.seed, plan.start, plan.duration_s, shard=plan.shard,
+        shard_count=plan.shard_count, vehicles=plan.vehicles, tick_seconds=plan.tick_s,
+    )  # fmt: skip
+    write_truth(directory, tables)
+    return {name: len(rows) for name, rows in tables.items()}
 
 
 def _render(
