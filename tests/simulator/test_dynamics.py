@@ -1,0 +1,220 @@
+"""The driving model: bounded acceleration, weather, incidents, fuel, days that fit and vary."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from simulator import EventBatch, dynamics, fleet, generate, timeline
+from simulator.fleet import ACCEL, VEHICLE_TYPES
+from simulator.incidents import Incidents
+from simulator.scenario import load
+from simulator.weather import HEAVY_MM, RAIN_SLOWDOWN, SNOW_SLOWDOWN, readings, speed_factor
+from tests.simulator.conftest import HOUR_START, SEED, START, TruthSpan
+from tests.simulator.helpers import times_s
+
+# the largest normal acceleration / braking of each vehicle type (m/s^2)
+BOUND = {t: max(ACCEL[t][1], ACCEL[t][3]) for t in VEHICLE_TYPES}
+SPEED_ROUNDING_MS = 0.01 / 3.6
+
+
+def _by_vehicle(batch: EventBatch) -> dict[str, tuple[np.ndarray, np.ndarray, bytes]]:
+    c = batch.columns
+    t = times_s(batch)
+    out = {}
+    for vid in np.unique(c["vehicle_id"]):
+        rows = np.flatnonzero(c["vehicle_id"] == vid)
+        rows = rows[np.argsort(t[rows])]
+        out[vid.decode()] = (t[rows], c["speed_kmh"][rows] / 3.6, c["vehicle_type"][rows[0]])
+    return out
+
+
+def test_acceleration_stays_in_bounds_except_in_harsh_episodes(hour: TruthSpan) -> None:
+    harsh = hour.truth["harsh"]
+    assert {h["kind"] for h in harsh} == {"harsh_braking", "harsh_acceleration"}
+    checked = over = 0
+    for vid, (t, v, vtype) in _by_vehicle(hour.events["vehicle_data"]).items():
+        dv = np.diff(v) / np.diff(t)
+        # the speeds of fixes t-1 and t are means over (t-2, t-1] and (t-1, t]
+        lo, hi = t[1:] - 2.0, t[1:]
+        in_harsh = np.zeros(dv.size, dtype=bool)
+        for h in (h for h in harsh if h["vehicle_id"] == vid):
+            in_harsh |= (lo < h["end_us"] / 1e6) & (hi > h["start_us"] / 1e6)
+        bound = BOUND[vtype.decode()] + 2 * SPEED_ROUNDING_MS
+        assert np.all(np.abs(dv[~in_harsh]) <= bound), vid
+        checked += int((~in_harsh).sum())
+        over += int((np.abs(dv[in_harsh]) > bound).sum())
+    assert checked > 50_000
+    assert over > 0, "harsh episodes never show beyond the normal bounds"
+
+
+def test_harsh_episodes_exceed_the_normal_bounds(hour: TruthSpan) -> None:
+    for h in hour.truth["harsh"]:
+        vtype = hour.vehicle_type[h["vehicle_id"]]
+        limit = ACCEL[vtype][3] if h["kind"] == "harsh_braking" else ACCEL[vtype][1]
+        assert h["peak_ms2"] > limit
+        faster = h["speed_from_kmh"] > h["speed_to_kmh"]
+        assert faster == (h["kind"] == "harsh_braking")
+
+
+def test_weather_lowers_speed_by_the_documented_amount() -> None:
+    sc = load("city")
+    t = np.arange(0, 40 * 86_400_000, 600_000)  # 40 days, every 10 minutes
+    station = np.zeros(t.size, dtype=np.int64)
+    w = readings(sc, SEED, station, t, 0)
+    factor, precip, condition = speed_factor(sc, SEED, station, t, 0)
+    heavy = precip >= HEAVY_MM
+    assert np.all(factor[precip == 0] == 1.0)
+    assert np.allclose(factor[heavy & (condition == b"Rain")], 1 - RAIN_SLOWDOWN)
+    snow = condition == b"Snow"
+    assert np.all(factor[snow] < 1.0) and np.all(w["temperature_c"][snow] < 0.5)
+    assert np.allclose(factor[heavy & snow], 1 - SNOW_SLOWDOWN)
+    assert heavy.any() and (condition == b"Rain").any()
+
+    # the same legs driven in heavy rain: every cruise is 10 % slower, the legs take longer
+    f = fleet.build("city", SEED, 40)
+    wk = timeline.walk(f, 60, with_incidents=False)
+    legs = np.arange(wk.legs.row.size)
+    lg = wk.legs
+    args = (load("city"), SEED, f.driving, lg.row, lg.start_node, lg.end_node, lg.hfirst,
+            wk.leg_start_us, 60 * 1024 + lg.number)  # fmt: skip
+    ones = np.ones(legs.size)
+    dry = dynamics.leg_items(*args, ones, ones, Incidents.none())
+    wet = dynamics.leg_items(*args, ones * (1 - RAIN_SLOWDOWN), ones, Incidents.none())
+    assert isinstance(dry, dynamics.Items) and isinstance(wet, dynamics.Items)
+    cruising = ~dry.halt & (dry.d_cru > 1.0) & (wet.d_cru > 1.0)
+    assert cruising.sum() > 1000
+    assert np.allclose(wet.vp[cruising] / dry.vp[cruising], 1 - RAIN_SLOWDOWN)
+    assert np.all(wet.leg_drive_us >= dry.leg_drive_us)
+    moving = dry.leg_drive_us > 0
+    ratio = dry.leg_drive_us[moving].sum() / wet.leg_drive_us[moving].sum()
+    assert 1 - RAIN_SLOWDOWN - 0.02 < ratio < 1.0
+
+
+def test_an_incident_slows_vehicles_on_its_segment() -> None:
+    sc = load("city")
+    f = fleet.build("city", SEED, 40)
+    wk = timeline.walk(f, 60, with_incidents=False)
+    lg = wk.legs
+    legs = np.flatnonzero(lg.mm > 2_000_000)[:50]
+    args = (sc, SEED, f.driving, lg.row[legs], lg.start_node[legs], lg.end_node[legs],
+            lg.hfirst[legs], wk.leg_start_us[legs], 60 * 1024 + lg.number[legs],
+            wk.leg_cond[legs], wk.leg_rush[legs])  # fmt: skip
+    free = dynamics.leg_items(*args, Incidents.none())
+    assert isinstance(free, dynamics.Items)
+    # an incident active all day on the third segment of every leg, keeping 45 % of the speed
+    third = np.flatnonzero(
+        ~free.halt & (np.arange(free.leg.size) - np.searchsorted(free.leg, free.leg) == 4)
+    )
+    edges = np.unique(free.edge[third])
+    day = 60 * 86_400_000_000
+    size = edges.size
+    inc = Incidents.of(edges, np.full(size, day), np.full(size, day + 86_400_000_000),
+                       np.full(size, 0.45), np.array([b"x"] * size, dtype="S36"))  # fmt: skip
+    slowed = dynamics.leg_items(*args, inc)
+    assert isinstance(slowed, dynamics.Items)
+    hit = slowed.incident >= 0
+    assert hit.sum() >= third.size and np.all(np.isin(slowed.edge[hit], edges))
+    assert np.all(slowed.vp[hit] < free.vp[hit])
+    cruising = hit & (slowed.d_cru > 1.0) & (free.d_cru > 1.0)
+    assert cruising.any() and np.allclose(slowed.vp[cruising] / free.vp[cruising], 0.45)
+    assert np.all(slowed.dur_us[hit] > free.dur_us[hit])
+    assert np.all(slowed.leg_drive_us > free.leg_drive_us)
+
+
+def test_incidents_slow_traffic_on_their_segment_only_while_active(hour: TruthSpan) -> None:
+    incidents = {i["incident_id"]: i for i in hour.truth["incidents"]}
+    effects = hour.truth["incident_effects"]
+    assert effects, "no vehicle met an incident in the hour"
+    for e in effects:
+        i = incidents.get(e["incident_id"])
+        if i is None:  # an incident of another shard's slot (it slows everyone)
+            continue
+        assert e["road_id"] == i["road_id"]
+        assert i["active_us"] <= e["start_us"] < i["resolved_us"]
+        speeding = dynamics.SPEEDING[1]
+        assert e["peak_kmh"] < e["speed_limit_kmh"] * speeding * e["speed_factor"] + 0.01
+
+
+def test_reporters_are_at_their_incident(hour: TruthSpan) -> None:
+    near = 0
+    for i in hour.truth["incidents"]:
+        track = hour.track(i["reporter_vehicle_id"])
+        if track is None or not (track[0][0] <= i["reported_us"] / 1e6 <= track[0][-1]):
+            continue
+        k = int(np.argmin(np.abs(track[0] - i["reported_us"] / 1e6)))
+        d = np.hypot((track[1][k] - i["latitude"]) * 111_195.0,
+                     (track[2][k] - i["longitude"]) * 111_195.0 * 0.62)  # fmt: skip
+        near += d < 30.0
+    assert near >= 3
+
+
+def test_fuel_never_runs_out_and_every_refuel_is_a_station_dwell() -> None:
+    from simulator.truth import truth
+
+    month = generate("city", SEED, START, 30 * 86_400, vehicles=6, tick_seconds=300)
+    fuel = month["vehicle_data"].columns["fuel_level_pct"]
+    assert fuel.min() > 0.0
+    t = truth("city", SEED, START, 30 * 86_400, vehicles=6, tick_seconds=300)
+    assert t["refuels"], "nobody refuelled in a month"
+    stations = set(load("city").fuel_node.tolist())
+    dwells = {(d["vehicle_id"], d["start_us"]): d for d in t["dwells"]}
+    for r in t["refuels"]:
+        d = dwells[(r["vehicle_id"], r["start_us"])]
+        assert d["kind"] == "station" and d["node"] in stations and d["end_us"] == r["end_us"]
+        assert 0.0 < r["fuel_before_pct"] <= 30.0 and r["fuel_after_pct"] > 99.9
+        assert d["duration_s"] >= 240.0
+
+
+def test_a_day_ends_before_the_next_begins_and_days_vary() -> None:
+    f = fleet.build("city", SEED, 150)
+    v = np.arange(len(f))
+    places_by_day = []
+    for day in range(60, 88):
+        w = timeline.walk(f, day, with_incidents=False)
+        lg = w.legs
+        end = w.leg_arrive_us[lg.first + lg.count - 1]
+        nxt = timeline.day_start_us(f, v, np.full(v.size, day + 1))
+        assert np.all(end < nxt), day
+        assert np.all(lg.end_node[lg.first + lg.count - 1] == f.home)  # back home
+        places_by_day.append([tuple(lg.end_node[lg.row == i]) for i in range(5)])
+    for i in range(5):  # each vehicle's days differ from the day before
+        days = [d[i] for d in places_by_day]
+        assert sum(a != b for a, b in zip(days, days[1:], strict=False)) >= len(days) - 2
+
+
+def test_rush_hour_slows_arterials_on_weekdays() -> None:
+    friday_8 = np.array([(60 * 24 + 8.25) * 3.6e9], dtype=np.int64)  # 2024-03-01 08:15
+    saturday_8 = friday_8 + 86_400_000_000
+    noon = friday_8 + int(4 * 3.6e9)
+    weekday = load("city").spec.epoch.weekday()
+    assert dynamics.rush_factor(friday_8, weekday)[0] == pytest.approx(
+        1 - dynamics.RUSH_SLOWDOWN, abs=0.01
+    )
+    assert dynamics.rush_factor(saturday_8, weekday)[0] == 1.0
+    assert dynamics.rush_factor(noon, weekday)[0] > 0.95
+
+
+def test_gps_outages_drop_only_gps_fixes(hour: TruthSpan) -> None:
+    outages = hour.truth["gps_outages"]
+    assert outages, "no GPS outage in the hour"
+    gps, vehicle = hour.events["gps_data"], hour.events["vehicle_data"]
+    assert len(gps) < len(vehicle)
+    for o in outages:
+        g = hour.gps_times(o["vehicle_id"])
+        lo, hi = o["first_missing_fix_us"] / 1e6, o["last_missing_fix_us"] / 1e6
+        assert not np.any((g >= lo) & (g <= hi))
+        assert (g < lo).any() or lo <= HOUR_START.timestamp()
+        v = hour.track(o["vehicle_id"])
+        assert v is not None and np.any((v[0] >= lo) & (v[0] <= hi))  # telemetry goes on
+
+
+def test_shards_drive_exactly_like_the_whole_fleet() -> None:
+    whole = generate("city", SEED, START + timedelta(hours=7), 120, vehicles=30)
+    part = generate(
+        "city", SEED, START + timedelta(hours=7), 120, vehicles=30, shard=1, shard_count=4
+    )
+    mine = set(part["vehicle_data"].to_json_lines())
+    assert mine and mine <= set(whole["vehicle_data"].to_json_lines())
