@@ -4,6 +4,8 @@ incidents in a synthetic city, and the Kafka producer that publishes its events.
 - ``generate(scenario, seed, window_start, window_seconds, shard, shard_count, vehicles)``:
   the events of one time window of one fleet shard, a pure function of its arguments
 - ``EventBatch``: one topic's events as numpy columns, with fast JSON-lines encoding
+- ``truth.truth(...)`` / ``truth.write_truth(dir, tables)``: what the model knows about a
+  span (dwells, light halts, overspeed and harsh episodes, refuels, GPS outages, incidents)
 - ``scenario.road_table(name)``: the road segments and their speed limits
 - ``producer.Producer`` / ``DeliveryReport``: idempotent, keyed, batched Kafka publishing
 """

@@ -98,12 +98,15 @@ def vehicle_events(
     err_up = 1.6 * sigma * (0.8 * (waves[:, 7] + waves[:, 8]) + 0.6 * z_up)
     gps_lat, gps_lon = geo.offset(lat, lon, err_north, err_east)
     moving = speed_ms > 0.05
-    t_us = t_ms * 1000
-    day = days_of(fleet, v, t_us)
-    fix = np.ones(v.size, dtype=bool)
-    for d in (day, day - 1):
-        o_start, o_end = gps_outages(fleet, v, d)
-        fix &= ~((t_us >= o_start) & (t_us < o_end))
+    # outages of the days the window touches, per vehicle (an outage may run past midnight)
+    t_us = (ticks_ms * 1000)[:, None]
+    first = days_of(fleet, vehicles, np.full(nv, ticks_ms[0] * 1000))
+    last = days_of(fleet, vehicles, np.full(nv, ticks_ms[-1] * 1000))
+    fix2 = np.ones((nt, nv), dtype=bool)
+    for k in range(-1, int((last - first).max()) + 1):
+        o_start, o_end = gps_outages(fleet, vehicles, first + k)
+        fix2 &= ~((t_us >= o_start[None, :]) & (t_us < o_end[None, :]))
+    fix = fix2.ravel()
     gps = EventBatch.build(
         "gps_data",
         {

@@ -203,12 +203,13 @@ def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) ->
     moving = np.zeros(n, dtype=bool)
     day = days_of(fleet, vehicle, t_us)
     sc = fleet.scenario
-    for d in np.unique(day):
-        sel = np.flatnonzero(day == d)
-        w = walk(fleet, int(d), with_incidents)
+    d_lo, d_hi = (int(day.min()), int(day.max())) if n else (0, -1)
+    for d in range(d_lo, d_hi + 1):
+        sel: slice | I64 = slice(None) if d_lo == d_hi else np.flatnonzero(day == d)
+        w = walk(fleet, d, with_incidents)
         v, t = vehicle[sel], t_us[sel]
         lg = w.legs
-        pos = np.searchsorted(w.leg_key, v * _KEY + (t - int(d) * DAY_US), "right") - 1
+        pos = np.searchsorted(w.leg_key, v * _KEY + (t - d * DAY_US), "right") - 1
         before = (pos < lg.first[v]) | (t < w.start_us[v])
         leg = np.where(before, lg.first[v], pos)
         # parked at home before the first leg: as the previous day's last leg ended
@@ -218,13 +219,16 @@ def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) ->
         into = np.where(before, 0, lg.offset_mm[leg] + lg.mm[leg]).astype(np.float64)
         hd, ed = np.where(before, ph, lh), np.where(before, pe, le)
         la, lo = sc.node_lat[node], sc.node_lon[node]
-        sp = np.zeros(sel.size)
+        sp = np.zeros(v.size)
         driving = ~before & (t < w.leg_arrive_us[leg])
         if driving.any():
-            legs_needed, inverse = np.unique(leg[driving], return_inverse=True)
+            mark = np.zeros(lg.row.size, dtype=bool)
+            mark[leg[driving]] = True
+            legs_needed = np.flatnonzero(mark)
+            inverse = (np.cumsum(mark) - 1)[leg[driving]]
             items = leg_items(fleet, w, legs_needed)
-            key = items.leg * _KEY + (items.start_us - int(d) * DAY_US)
-            k = np.searchsorted(key, inverse * _KEY + (t[driving] - int(d) * DAY_US), "right") - 1
+            key = items.leg * _KEY + (items.start_us - d * DAY_US)
+            k = np.searchsorted(key, inverse * _KEY + (t[driving] - d * DAY_US), "right") - 1
             x, s_ms = dynamics.motion(items, k, t[driving])
             frac = np.where(items.len_m[k] > 0, x / np.maximum(items.len_m[k], 1e-9), 0.0)
             na, nb = items.node_a[k], items.node_b[k]
