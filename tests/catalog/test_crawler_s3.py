@@ -31,7 +31,7 @@ def _parquet(rows: int, first: int = 0) -> bytes:
 
 
 def test_crawl_an_s3a_prefix_into_glue_moto(
-    moto_server: MotoServer, s3_bucket: str, aws_credentials: None
+    moto_server: MotoServer, s3_bucket: str, glue_database: str, aws_credentials: None
 ) -> None:
     s3 = moto_server.client("s3")
     _put(s3, s3_bucket, "data/vehicle_data/dt=2024-03-01/hr=00/part-0.parquet", _parquet(3))
@@ -42,7 +42,7 @@ def test_crawl_an_s3a_prefix_into_glue_moto(
 
     root = f"s3a://{s3_bucket}/data"
     lake = LakeFS.open(root, s3_endpoint=moto_server.url, region="us-east-1")
-    report = crawl(root, glue, database="lake", lake=lake)
+    report = crawl(root, glue, database=glue_database, lake=lake)
 
     assert report.root == root
     assert [(s.kind, s.path) for s in report.skipped] == [
@@ -50,20 +50,20 @@ def test_crawl_an_s3a_prefix_into_glue_moto(
     ]
     assert report.totals["partitions_added"] == 2
     assert report.totals["rows_added"] == 9
-    table = glue.get_table("lake", "vehicle_data")
+    table = glue.get_table(glue_database, "vehicle_data")
     assert table is not None
     assert table.location == f"s3://{s3_bucket}/data/vehicle_data"
-    assert glue.list_partitions("lake", "vehicle_data") == {
+    assert glue.list_partitions(glue_database, "vehicle_data") == {
         "dt=2024-03-01/hr=00",
         "dt=2024-03-01/hr=01",
     }
-    raw = glue.client.get_partitions(DatabaseName="lake", TableName="vehicle_data")
+    raw = glue.client.get_partitions(DatabaseName=glue_database, TableName="vehicle_data")
     locations = sorted(p["StorageDescriptor"]["Location"] for p in raw["Partitions"])
     assert locations == [
         f"s3://{s3_bucket}/data/vehicle_data/dt=2024-03-01/hr=00",
         f"s3://{s3_bucket}/data/vehicle_data/dt=2024-03-01/hr=01",
     ]
-    roads = glue.client.get_table(DatabaseName="lake", Name="roads")["Table"]
+    roads = glue.client.get_table(DatabaseName=glue_database, Name="roads")["Table"]
     assert roads["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith(
         "ParquetHiveSerDe"
     )

@@ -42,6 +42,7 @@ def _job_lake(s3: Any, bucket: str) -> None:
 def test_crawl_the_bucket_into_glue_with_only_the_environment(
     moto_server: MotoServer,
     s3_bucket: str,
+    glue_database: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -50,7 +51,16 @@ def test_crawl_the_bucket_into_glue_with_only_the_environment(
     _job_lake(moto_server.client("s3"), s3_bucket)
     root = f"s3://{s3_bucket}/data"
 
-    argv = ["crawl", root, "--catalog", "glue", "--region", "us-east-1", "--database", "lake"]
+    argv = [
+        "crawl",
+        root,
+        "--catalog",
+        "glue",
+        "--region",
+        "us-east-1",
+        "--database",
+        glue_database,
+    ]
     assert main([*argv, "--format", "json"]) == 0
 
     report = json.loads(capsys.readouterr().out)
@@ -60,10 +70,10 @@ def test_crawl_the_bucket_into_glue_with_only_the_environment(
     assert report["totals"]["partitions_added"] == 2
     assert report["totals"]["rows_added"] == 9
     glue = moto_server.client("glue")
-    assert [t["Name"] for t in glue.get_tables(DatabaseName="lake")["TableList"]] == [
+    assert [t["Name"] for t in glue.get_tables(DatabaseName=glue_database)["TableList"]] == [
         "vehicle_data"
     ]
-    parts = glue.get_partitions(DatabaseName="lake", TableName="vehicle_data")["Partitions"]
+    parts = glue.get_partitions(DatabaseName=glue_database, TableName="vehicle_data")["Partitions"]
     assert sorted(p["StorageDescriptor"]["Location"] for p in parts) == [
         f"{root}/{PARTITION.format(hr='10')}",
         f"{root}/{PARTITION.format(hr='11')}",

@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import subprocess
-import sys
-import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,10 +28,17 @@ from typing import Any
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from confluent_kafka import Producer
 
-from simulator import generate
 from tests.contract.tutorial_samples import SAMPLES
+from tests.stream.jobs import (
+    NAME,
+    LakeReader,
+    bad_messages,
+    glue_argv,
+    kill_when,
+    produce,
+    simulated,
+)
 from vts.contract.topics import TOPIC_NAMES
 from vts.kafka.admin import create_topics
 from vts.settings import LocalPaths
@@ -45,37 +47,14 @@ from vts.stream.job import run
 from vts.stream.sink import HOLD_ENV, HOLD_MARKER_ENV
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _produce(bootstrap: str, messages: Iterable[tuple[str, bytes | None, bytes]]) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap, "message.max.bytes": 2_000_000})
-    for topic, key, value in messages:
-        producer.produce(topic, value=value, key=key)
-        producer.poll(0)
-    assert producer.flush(30) == 0
-
-
-def _simulated(prefix: str, start: datetime, seconds: int) -> dict[str, list[tuple[bytes, bytes]]]:
-    batches = generate("city", 7, start, seconds, vehicles=6, tick_seconds=5)
-    return {
-        topic: list(zip(batch.keys.tolist(), batch.to_json_lines(), strict=True))
-        for topic, batch in batches.items()
-    }
 
 
 def _lake_ids(lake: Path, table: str) -> list[str]:
-    files = sorted((lake / table).rglob("*.parquet"))
-    if not files:
-        return []
-    return ds.dataset([str(f) for f in files]).to_table(columns=["event_id"]).column(0).to_pylist()
+    return LakeReader.local(lake).ids(table)
 
 
 def _quarantine(lake: Path) -> list[dict[str, Any]]:
-    files = sorted((lake / "quarantine").rglob("*.parquet"))
-    if not files:
-        return []
-    return ds.dataset([str(f) for f in files]).to_table().to_pylist()
+    return LakeReader.local(lake).quarantine()
 
 
 def _args(bootstrap: str, prefix: str, home: Path, **kw: Any) -> JobArgs:
@@ -91,28 +70,6 @@ def _args(bootstrap: str, prefix: str, home: Path, **kw: Any) -> JobArgs:
     )
 
 
-def _bad_messages() -> dict[bytes, str]:
-    """Malformed ``vehicle_data`` values -> the reason code each must get."""
-    good = dict(SAMPLES["vehicle_data"][1])
-    good["schema_version"] = 1
-
-    def variant(**changes: Any) -> bytes:
-        record = {**good, "event_id": str(uuid.uuid4()), **changes}
-        return json.dumps({k: v for k, v in record.items() if v != "DROP"}).encode()
-
-    return {
-        b"{not json at all": "invalid_json",
-        b'{"a": "\xff\xfe"}': "invalid_utf8",
-        b'{"pad": "' + b"x" * 200_000 + b'"}': "oversized",
-        variant(speed_kmh="fast"): "wrong_type",
-        variant(vehicle_id="DROP"): "missing_field",
-        variant(latitude=123.0): "out_of_range",
-        variant(ts="1970-01-01T00:00:00+00:00"): "bad_timestamp",
-        variant(ts="2999-01-01T00:00:00+00:00"): "bad_timestamp",
-        b"[1, 2, 3]": "wrong_type",
-    }
-
-
 @pytest.fixture(scope="module")
 def scenario(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     prefix = f"t{uuid.uuid4().hex[:8]}-"
@@ -125,14 +82,14 @@ def test_first_run_lands_everything_exactly_once(
 ) -> None:
     prefix, home = scenario["prefix"], scenario["home"]
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
-    sim = _simulated(prefix, start, 120)
+    sim = simulated(start, 120)
     v0 = {topic: json.dumps(msg).encode() for topic, (msg, _) in SAMPLES.items()}
-    bad = _bad_messages()
+    bad = bad_messages()
     messages = [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows]
     messages += [(prefix + t, None, v) for t, v in v0.items()]
     messages += [(prefix + "vehicle_data", None, v) for v in bad]
     duplicates = [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows[:10]]
-    _produce(kafka_broker.bootstrap, messages + duplicates)
+    produce(kafka_broker.bootstrap, messages + duplicates)
 
     result = run(_args(kafka_broker.bootstrap, prefix, home), spark=spark)
 
@@ -171,8 +128,8 @@ def test_restart_from_checkpoint_loses_and_duplicates_nothing(
 ) -> None:
     prefix, home = scenario["prefix"], scenario["home"]
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=18)
-    sim = _simulated(prefix, start, 60)
-    _produce(
+    sim = simulated(start, 60)
+    produce(
         kafka_broker.bootstrap, [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows]
     )
 
@@ -191,18 +148,12 @@ def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
     prefix = f"k{uuid.uuid4().hex[:8]}-"
     create_topics(kafka_broker.bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=2)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-    sim = _simulated(prefix, start, 600)
-    _produce(
+    sim = simulated(start, 600)
+    produce(
         kafka_broker.bootstrap, [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows]
     )
     args = _args(kafka_broker.bootstrap, prefix, tmp_path)
-    argv = [
-        sys.executable, str(REPO / "glue_scripts" / "vts_streaming_job.py"),
-        "--bootstrap_servers", args.bootstrap_servers, "--output_path", args.output_path,
-        "--quarantine_path", args.quarantine_path, "--checkpoint_path", args.checkpoint_path,
-        "--topic_prefix", prefix, "--catalog", "none", "--available_now", "true",
-        "--max_offsets_per_trigger", "400",
-    ]  # fmt: skip
+    argv = glue_argv(args, "--max_offsets_per_trigger", "400")
     jars = str(LocalPaths.from_env().jars)  # the shared jar cache, whatever the home
     marker = tmp_path / "held"
     env = {
@@ -216,7 +167,7 @@ def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
     log = tmp_path / "job.log"
     with log.open("wb") as err:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        held = _kill_when(proc, marker)
+        held = kill_when(proc, marker)
     assert held, log.read_text(errors="replace")[-3000:]
     lake = tmp_path / "lake"
 
@@ -244,9 +195,6 @@ def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
     assert not list((lake / "_staging").rglob("*.parquet"))
 
 
-NAME = re.compile(r"^b(?P<key>\d{10}-[0-9a-f]{8}-\w+-\d{4}-\d{2}-\d{2}-\d{2})-000\.parquet$")
-
-
 def _visible_files(lake: Path) -> list[Path]:
     """The Parquet files a Hive-style reader lists (no ``_``/``.``-prefixed path parts)."""
     return [
@@ -254,19 +202,3 @@ def _visible_files(lake: Path) -> list[Path]:
         for p in lake.rglob("*.parquet")
         if not any(part.startswith(("_", ".")) for part in p.relative_to(lake).parts)
     ]
-
-
-def _kill_when(proc: subprocess.Popen[bytes], marker: Path) -> bool:
-    """SIGKILL the job once it holds at the marker (it is mid-publish of a batch)."""
-    deadline = time.monotonic() + 300
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if marker.exists():
-                os.kill(proc.pid, signal.SIGKILL)
-                return True
-            time.sleep(0.05)
-        return False
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=60)

@@ -113,6 +113,7 @@ def test_restart_from_an_s3_checkpoint_then_crawl_the_bucket_into_glue(
     kafka_broker: Any,
     moto_server: MotoServer,
     s3_bucket: str,
+    glue_database: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -151,7 +152,7 @@ def test_restart_from_an_s3_checkpoint_then_crawl_the_bucket_into_glue(
     # `vts crawl` with the Glue backend (moto) catalogs the job's lake from the bucket
     for key, value in moto_server.env.items():
         monkeypatch.setenv(key, value)
-    database = f"lake_{uuid.uuid4().hex[:8]}"
+    database = glue_database
     crawl = ["crawl", f"s3://{bucket}/data", "--catalog", "glue", "--region", "us-east-1"]
     assert main([*crawl, "--database", database, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
