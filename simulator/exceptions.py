@@ -12,6 +12,7 @@ __all__ = [
     "DeliveryFailedError",
     "FlushTimeoutError",
     "ProduceError",
+    "TransactionFailedError",
     "UnknownScenarioError",
 ]
 
@@ -65,3 +66,31 @@ class ProduceError(TerminalError):
             "prefix pass --create-topics), and check the topic prefix",
         )
         self.topic = topic
+
+
+class TransactionFailedError(TransientError):
+    """Kafka refused a step of a window's transaction; nothing of the window is visible."""
+
+    def __init__(
+        self, step: str, transactional_id: str, bootstrap: str, detail: str, *, fatal: bool
+    ) -> None:
+        if fatal:
+            hint = (
+                "another producer with this transactional.id took over (a newer attempt at the "
+                "shard): this attempt's events were aborted; the next invocation uses a new "
+                "producer. If the cluster cannot run transactions at all, set "
+                "VTS_KAFKA_TRANSACTIONS=false (template parameter KafkaTransactions=false)"
+            )
+        else:
+            hint = (
+                "re-run the window once the broker is healthy (the aborted events are never "
+                "visible to a read_committed reader). If the cluster cannot run transactions, "
+                "set VTS_KAFKA_TRANSACTIONS=false (template parameter KafkaTransactions=false); "
+                "MSK IAM needs kafka-cluster:DescribeTransactionalId and AlterTransactionalId"
+            )
+        super().__init__(
+            f"{step} failed for transactional.id {transactional_id!r} on {bootstrap}: {detail}",
+            hint=hint,
+        )
+        self.step = step
+        self.fatal = fatal

@@ -9,6 +9,12 @@ Accepted events::
 A scheduled invocation covers the ``VTS_WINDOW_SECONDS`` before its scheduled time
 (floored to a whole second); a manual one names its window (``window_seconds`` defaults
 to ``VTS_WINDOW_SECONDS``).
+
+``window_key`` is what defines a window's events (scenario, seed, fleet, shard, window)
+and where they go (topic prefix): the Lambda records each completed window under it
+(Powertools Idempotency), so a scheduled and a manual invocation of the same window are
+the same window. ``run_invocation`` produces the window as one Kafka transaction when
+the settings ask for transactions (``VTS_KAFKA_TRANSACTIONS``, default on).
 """
 
 from __future__ import annotations
@@ -95,6 +101,20 @@ def parse_invocation(event: Any, settings: SimulatorSettings) -> Invocation:
     return Invocation(shard, Window(parse_time(start), float(seconds)))
 
 
+def window_key(settings: SimulatorSettings, invocation: Invocation) -> dict[str, Any]:
+    """Everything that defines the window's events and their destination (JSON-able)."""
+    return {
+        "scenario": settings.scenario,
+        "seed": settings.seed,
+        "fleet_vehicles": settings.fleet_vehicles,
+        "fleet_shards": settings.fleet_shards,
+        "shard": invocation.shard,
+        "window_start": iso(invocation.window.start),
+        "window_seconds": float(invocation.window.seconds),  # 60 and 60.0: one window
+        "topic_prefix": settings.topic_prefix,
+    }
+
+
 def generate_invocation(
     settings: SimulatorSettings, invocation: Invocation
 ) -> dict[str, EventBatch]:
@@ -113,11 +133,15 @@ def generate_invocation(
 def run_invocation(
     producer: Producer, settings: SimulatorSettings, invocation: Invocation
 ) -> InvocationResult:
-    """Generate the window of the shard, produce it, flush, and count (failures included)."""
+    """Generate the window of the shard, produce it (one transaction on a transactional
+    producer), flush, and count (failures included)."""
     batches = generate_invocation(settings, invocation)
     producer.report(reset=True)
-    producer.produce_batches(batches.values())
-    report = producer.flush()
+    with producer.transaction():
+        producer.produce_batches(batches.values())
+        report = producer.flush()
+        if producer.transactional_id:  # a partial window is aborted, never committed
+            producer.raise_for_failures(report)
     logger.info(
         "shard %d window %s +%gs: delivered %d, failed %d in %.2fs",
         invocation.shard, iso(invocation.window.start), invocation.window.seconds,

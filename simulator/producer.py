@@ -11,6 +11,12 @@ close with a timeout, raising if messages remain. ``DeliveryReport`` is the outc
     with Producer.connect("127.0.0.1:9092") as producer:
         producer.produce_batches(generate(...).values())
     report = producer.report()
+
+With a ``transactional_id`` the producer runs Kafka transactions: ``connect`` calls
+``init_transactions`` (which fences any older producer of that id and aborts the
+transaction it left open), and ``with producer.transaction():`` makes what is produced
+inside one transaction, committed when the block ends and aborted if it raises, so a
+``read_committed`` consumer sees all of it or none of it.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol
@@ -27,7 +34,12 @@ import confluent_kafka
 from confluent_kafka import KafkaError, KafkaException
 
 from simulator.batch import EventBatch
-from simulator.exceptions import DeliveryFailedError, FlushTimeoutError, ProduceError
+from simulator.exceptions import (
+    DeliveryFailedError,
+    FlushTimeoutError,
+    ProduceError,
+    TransactionFailedError,
+)
 from vts.contract.topics import TOPIC_NAMES
 from vts.exceptions import TerminalError
 from vts.kafka.auth import KafkaAuth, get_auth
@@ -53,6 +65,11 @@ THROUGHPUT_CONFIG: dict[str, Any] = {
 }
 # librdkafka's own log lines go through Python logging (not straight to stderr)
 _LIBRDKAFKA_LOG = logging.getLogger("simulator.librdkafka")
+# A window's transaction may stay open as long as the Lambda runs (600 s); 15 minutes is
+# the broker's default transaction.max.timeout.ms. A producer killed mid-window leaves its
+# transaction open until the next producer of the shard starts, or this runs out.
+TRANSACTION_TIMEOUT_MS = 900_000
+INIT_STEP_S = 1.0  # init_transactions waits this long between checks for client errors
 PRODUCE_SLICE = 10_000  # messages between polls for delivery reports
 BACKPRESSURE_POLL_S = 0.05
 
@@ -63,6 +80,10 @@ class KafkaClient(Protocol):
     def produce(self, topic: str, value: bytes | None = ..., key: bytes | None = ...) -> None: ...
     def poll(self, timeout: float = ...) -> int: ...
     def flush(self, timeout: float = ...) -> int: ...
+    def init_transactions(self, timeout: float = ...) -> None: ...
+    def begin_transaction(self) -> None: ...
+    def commit_transaction(self, timeout: float = ...) -> None: ...
+    def abort_transaction(self, timeout: float = ...) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -167,10 +188,14 @@ class Producer:
             "1",
         )
         settings = dict(config)
+        self.broken = False  # a fatal error (fenced, ...): make a new producer
         settings["on_delivery"] = self._on_delivery
         settings["error_cb"] = self._on_error
         settings.setdefault("logger", _LIBRDKAFKA_LOG)
         self._client: KafkaClient = (client_factory or confluent_kafka.Producer)(settings)
+        self.transactional_id: str | None = config.get("transactional.id")
+        if self.transactional_id:
+            self._init_transactions()
 
     @classmethod
     def connect(
@@ -180,10 +205,18 @@ class Producer:
         *,
         topic_prefix: str = "",
         flush_timeout_s: float = 60.0,
+        transactional_id: str | None = None,
         **overrides: Any,
     ) -> Producer:
-        """A producer for ``bootstrap`` with ``auth`` (default plaintext)."""
+        """A producer for ``bootstrap`` with ``auth`` (default plaintext); transactional
+        (``init_transactions`` done) when given a ``transactional_id``."""
         auth = auth or get_auth("plaintext")
+        if transactional_id:
+            overrides = {
+                "transactional.id": transactional_id,
+                "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,
+                **overrides,
+            }
         return cls(
             producer_config(bootstrap, auth, **overrides),
             topic_prefix=topic_prefix,
@@ -211,6 +244,7 @@ class Producer:
             c.auth_error = c.auth_error or err.str()
         elif err.fatal():
             c.fatal_error = c.fatal_error or err.str()
+            self.broken = True
         logger.warning("Kafka client error: %s", err)
 
     def _raise_client_errors(self) -> None:
@@ -224,6 +258,59 @@ class Producer:
                 f"the Kafka producer hit a fatal error: {c.fatal_error}",
                 hint="create a new producer; the events of the window can be re-sent safely",
             )
+
+    # --- transactions ------------------------------------------------------------------------
+    def _transactional(self, step: str, call: Callable[..., None], *args: Any) -> None:
+        """Run one transaction API call; ``TransactionFailedError`` if Kafka refuses it."""
+        try:
+            call(*args)
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            fatal = bool(err is not None and hasattr(err, "fatal") and err.fatal())
+            self.broken = self.broken or fatal
+            self._raise_client_errors()
+            detail = err.str() if err is not None and hasattr(err, "str") else str(exc)
+            raise TransactionFailedError(
+                step, str(self.transactional_id), self.bootstrap, detail, fatal=fatal
+            ) from exc
+
+    def _init_transactions(self) -> None:
+        """Register the transactional id (fencing older producers), in short steps that
+        serve the client's error callback, so a refused login fails fast and says so."""
+        deadline = time.monotonic() + self.flush_timeout_s
+        while True:
+            try:
+                self._client.init_transactions(INIT_STEP_S)
+                return
+            except KafkaException as exc:
+                err = exc.args[0] if exc.args else None
+                self._client.poll(0)
+                self._raise_client_errors()
+                retriable = bool(err is not None and hasattr(err, "retriable") and err.retriable())
+                if not retriable or time.monotonic() >= deadline:
+                    self._transactional("init_transactions", _raise, exc)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything produced in the block is one transaction: flushed and committed at the
+        end, aborted if the block raises. A no-op wrapper without a ``transactional_id``."""
+        if not self.transactional_id:
+            yield
+            return
+        timeout = self.flush_timeout_s
+        self._transactional("begin_transaction", self._client.begin_transaction)
+        try:
+            yield
+            self.flush()
+            self._transactional("commit_transaction", self._client.commit_transaction, timeout)
+        except BaseException:
+            if not self.broken:
+                try:
+                    self._client.abort_transaction(timeout)
+                except KafkaException:
+                    logger.warning("aborting the transaction failed", exc_info=True)
+                    self.broken = True
+            raise
 
     # --- producing ----------------------------------------------------------------------------
     def topic_name(self, topic: str) -> str:
@@ -352,6 +439,10 @@ class Producer:
             self._client = _Closed()
 
 
+def _raise(exc: BaseException) -> None:
+    raise exc
+
+
 class _Closed:
     """Stands in for the client after ``close``: using it is a programming error."""
 
@@ -366,4 +457,16 @@ class _Closed:
         raise self._closed()
 
     def flush(self, timeout: float = 0.0) -> int:
+        raise self._closed()
+
+    def init_transactions(self, timeout: float = 0.0) -> None:
+        raise self._closed()
+
+    def begin_transaction(self) -> None:
+        raise self._closed()
+
+    def commit_transaction(self, timeout: float = 0.0) -> None:
+        raise self._closed()
+
+    def abort_transaction(self, timeout: float = 0.0) -> None:
         raise self._closed()

@@ -12,7 +12,13 @@ variable                    meaning                                     default
 ``VTS_FLEET_SHARDS``        shards the fleet is split into              1
 ``VTS_WINDOW_SECONDS``      seconds one invocation simulates            60
 ``VTS_TOPIC_PREFIX``        prefix of the five topic names              ""
+``VTS_KAFKA_TRANSACTIONS``  one Kafka transaction per window            true
+``VTS_IDEMPOTENCY_TABLE``   DynamoDB table recording completed windows  (none: off)
+``VTS_IDEMPOTENCY_DAYS``    days a completed window stays recorded      30
 ==========================  ==========================================  ===========
+
+``VTS_KAFKA_TRANSACTIONS=false`` is for clusters that cannot run transactions: a window
+cut short by a crash then stays half-visible to the job, whose dedup is what remains.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ class SimulatorSettings:
     fleet_shards: int = 1
     window_seconds: int = 60
     topic_prefix: str = ""
+    transactions: bool = True
+    idempotency_table: str | None = None
+    idempotency_days: int = 30
 
     def __post_init__(self) -> None:
         if not self.bootstrap.strip():
@@ -52,6 +61,7 @@ class SimulatorSettings:
             ("VTS_FLEET_VEHICLES", self.fleet_vehicles),
             ("VTS_FLEET_SHARDS", self.fleet_shards),
             ("VTS_WINDOW_SECONDS", self.window_seconds),
+            ("VTS_IDEMPOTENCY_DAYS", self.idempotency_days),
         ):
             if value < 1:
                 raise ConfigError(f"{name}={value} must be at least 1", hint=f"set {name} >= 1")
@@ -73,10 +83,32 @@ class SimulatorSettings:
             fleet_shards=env_int("FLEET_SHARDS", 1),
             window_seconds=env_int("WINDOW_SECONDS", 60),
             topic_prefix=env("TOPIC_PREFIX", "") or "",
+            transactions=_env_bool("KAFKA_TRANSACTIONS", True),
+            idempotency_table=env("IDEMPOTENCY_TABLE"),
+            idempotency_days=env_int("IDEMPOTENCY_DAYS", 30),
         )
+
+    def transactional_id(self, shard: int) -> str | None:
+        """The shard's Kafka ``transactional.id`` (``None`` without transactions): the same
+        for every attempt at every window of the shard, so a new producer fences an older one
+        and aborts the transaction it left open."""
+        return f"{self.topic_prefix}vts-simulator-shard-{shard}" if self.transactions else None
 
     def kafka_auth(self) -> KafkaAuth:
         """The authentication backend (SCRAM reads its secret from Secrets Manager)."""
         if self.auth_mode.strip().lower() == "scram" and self.secret_arn:
             return get_auth(self.auth_mode, secret_arn=self.secret_arn)
         return get_auth(self.auth_mode)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = (env(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise ConfigError(
+        f"VTS_{name}={raw!r} is not true or false", hint=f"set VTS_{name}=true or false"
+    )

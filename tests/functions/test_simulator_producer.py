@@ -2,8 +2,8 @@
 
 Kafka is the session's real local broker (tests/fixtures/kafka.py), under a uuid topic
 prefix; what the handler produced is consumed back and compared with what the library
-generates for the same window. The SCRAM case reads its credentials from Secrets Manager,
-which is moto here (a mock: nothing reaches AWS).
+generates for the same window. The idempotency table (DynamoDB) and, in the SCRAM case,
+Secrets Manager are moto's (a mock: nothing reaches AWS).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from tests.aws.lambda_support import (  # noqa: F401
     restore_logging,
 )
 from tests.fixtures.kafka import KafkaBroker
+from tests.functions.windows_table import create_windows_table
 from tests.simulator.kafka_helpers import consume, fresh_prefix
 
 EVENT_FILES = sorted(p.name for p in EVENTS.glob("simulator_*.json"))
@@ -61,7 +62,10 @@ def sim_env(
         monkeypatch.delenv(name, raising=False)
     sim_logger = logging.getLogger("simulator")
     saved = (list(sim_logger.handlers), sim_logger.propagate, sim_logger.level)
-    yield
+    with mock_aws():  # DynamoDB for the idempotency records: moto, a mock
+        table = create_windows_table(boto3.client("dynamodb", region_name=REGION))
+        monkeypatch.setenv("VTS_IDEMPOTENCY_TABLE", table)
+        yield
     sim_logger.handlers[:] = saved[0]
     sim_logger.propagate = saved[1]
     sim_logger.setLevel(saved[2])
@@ -128,18 +132,46 @@ def test_handler_produces_exactly_the_library_events(
 
 
 @pytest.mark.integration
-def test_a_retried_invocation_resends_the_same_events_on_the_same_producer(
+def test_a_completed_window_is_never_produced_again(
+    sim_env: None, kafka_broker: KafkaBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry, a hand-replay (manual form of the same window) or a new container: the
+    window's record in DynamoDB (moto) answers, and nothing more reaches Kafka."""
+    prefix = fresh_prefix(kafka_broker.bootstrap)
+    monkeypatch.setenv("VTS_KAFKA_BOOTSTRAP", kafka_broker.bootstrap)
+    monkeypatch.setenv("VTS_TOPIC_PREFIX", prefix)
+    app = load_handler("simulator_producer")
+    event = load_event("simulator_scheduled.json")
+    first = app.lambda_handler(event, LambdaContext())
+    (producer,) = app._producers.values()
+    again = app.lambda_handler(event, LambdaContext())
+    end = parse_time(event["scheduled_time"]).replace(microsecond=0)
+    manual = {
+        "shard": event["shard"],
+        "window_start": (end - timedelta(seconds=WINDOW_S)).isoformat().replace("+00:00", "Z"),
+        "window_seconds": WINDOW_S,
+    }
+    by_hand = load_handler("simulator_producer").lambda_handler(manual, LambdaContext())
+    assert list(app._producers.values()) == [producer]  # made once per container
+    assert "already_produced" not in first and first["delivered"] > 0
+    assert again == by_hand == {**first, "already_produced": True}
+    received = consume(kafka_broker.bootstrap, prefix, first["delivered"] + 1, timeout=8.0)
+    ids = [json.loads(v)["event_id"] for pairs in received.values() for _, v in pairs]
+    assert len(ids) == len(set(ids)) == first["delivered"]
+
+
+@pytest.mark.integration
+def test_without_a_table_a_retried_window_is_resent_and_the_job_must_dedup(
     sim_env: None, kafka_broker: KafkaBroker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     prefix = fresh_prefix(kafka_broker.bootstrap)
     monkeypatch.setenv("VTS_KAFKA_BOOTSTRAP", kafka_broker.bootstrap)
     monkeypatch.setenv("VTS_TOPIC_PREFIX", prefix)
+    monkeypatch.delenv("VTS_IDEMPOTENCY_TABLE")
     app = load_handler("simulator_producer")
     event = load_event("simulator_manual.json")
     first = app.lambda_handler(event, LambdaContext())
-    producer = app._producer
     second = app.lambda_handler(event, LambdaContext())
-    assert app._producer is producer  # made once per container
     assert first == second
     received = consume(kafka_broker.bootstrap, prefix, 2 * first["delivered"])
     ids = [json.loads(v)["event_id"] for pairs in received.values() for _, v in pairs]
@@ -181,4 +213,4 @@ def test_a_bad_event_fails_before_connecting(
     app = load_handler("simulator_producer")
     with pytest.raises(InvalidInvocationError, match="shard 5 is not in 0..1"):
         app.lambda_handler({"shard": 5, "scheduled_time": "2024-03-01T10:00:00Z"}, LambdaContext())
-    assert app._producer is None
+    assert app._producers == {}

@@ -153,12 +153,46 @@ def test_one_role_per_component_and_service_trust(stack: Stack) -> None:
 def test_the_msk_iam_producer_may_write_idempotently_to_the_five_topics_only() -> None:
     stack = Stack()
     statements = stack.props("SimulatorMskIamPolicy")["PolicyDocument"]["Statement"]
-    connect, write = statements
+    connect, write, transactions = statements
     assert "kafka-cluster:WriteDataIdempotently" in connect["Action"]
     assert connect["Resource"].startswith(f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/")
     topics = [r.rsplit("/", 1)[1] for r in write["Resource"]]
     assert topics == ["vehicle_data", "gps_data", "traffic_data", "weather_data", "emergency_data"]
     assert all(":topic/vts-test-kafka/" in r for r in write["Resource"])
+    # one transaction per window, under the shards' transactional ids only
+    assert transactions["Action"] == [
+        "kafka-cluster:DescribeTransactionalId",
+        "kafka-cluster:AlterTransactionalId",
+    ]
+    cluster_path = connect["Resource"].split(":cluster/")[1]
+    assert transactions["Resource"] == (
+        f"arn:aws:kafka:{REGION}:{ACCOUNT}:transactional-id/{cluster_path}/vts-simulator-shard-*"
+    )
+    without = Stack({"KafkaTransactions": "false"})
+    assert len(without.props("SimulatorMskIamPolicy")["PolicyDocument"]["Statement"]) == 2
+    assert without.function_env("SimulatorFunction")["VTS_KAFKA_TRANSACTIONS"] == "false"
+
+
+def test_the_simulator_records_windows_in_its_own_table_only() -> None:
+    stack = Stack()
+    statements = {
+        s["Sid"]: s
+        for p in stack.props("SimulatorRole")["Policies"]
+        for s in p["PolicyDocument"]["Statement"]
+    }
+    record = statements["RecordCompletedWindows"]
+    assert sorted(record["Action"]) == [
+        "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+    ]  # fmt: skip
+    assert record["Resource"] == "{SimulatorWindowsTable.Arn}"
+    key = statements["UseTheTableKeyThroughDynamoDB"]
+    assert key["Condition"]["StringEquals"]["kms:ViaService"] == f"dynamodb.{REGION}.amazonaws.com"
+    table = stack.props("SimulatorWindowsTable")
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]  # Powertools' key
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    env = stack.function_env("SimulatorFunction")
+    assert env["VTS_IDEMPOTENCY_TABLE"] == "{Ref:SimulatorWindowsTable}"
 
 
 def test_scram_reads_only_its_secret_through_secrets_manager() -> None:

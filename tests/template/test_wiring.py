@@ -31,6 +31,8 @@ SIMULATOR_ENV = {
     "VTS_FLEET_SHARDS",
     "VTS_WINDOW_SECONDS",
     "VTS_TOPIC_PREFIX",
+    "VTS_KAFKA_TRANSACTIONS",
+    "VTS_IDEMPOTENCY_TABLE",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
@@ -254,6 +256,8 @@ def test_the_simulator_environment_is_what_its_settings_read(
     assert settings.fleet_shards == int(stack.params["FleetShards"])
     assert settings.window_seconds == int(stack.params["SimulationWindowSeconds"])
     assert settings.topic_prefix == stack.params["TopicPrefix"]
+    assert settings.transactions is (stack.params["KafkaTransactions"] == "true")
+    assert settings.idempotency_table == "{Ref:SimulatorWindowsTable}"
     assert env["POWERTOOLS_SERVICE_NAME"] == "vts-simulator"
 
 

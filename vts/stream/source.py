@@ -44,6 +44,8 @@ def kafka_options(args: JobArgs) -> dict[str, str]:
         "startingOffsets": args.starting_offsets,
         "failOnDataLoss": str(args.fail_on_data_loss).lower(),
         "includeHeaders": "false",
+        # a simulator window is one transaction: an aborted (crashed) attempt is never read
+        "kafka.isolation.level": "read_committed",
         **auth.spark_options(),
     }
     if args.max_offsets_per_trigger is not None:

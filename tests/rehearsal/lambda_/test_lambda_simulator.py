@@ -3,9 +3,10 @@
 The function's folder from `sam build`, its two layers mounted the way Lambda mounts
 them, the runtime's SDK set only (the rehearsal venv): so the events reach the session's
 real local broker through the layer's own confluent-kafka 2.4.0 (the Amazon Linux 2 build
-the stack ships), not the dev venv's client. What arrives is consumed back and compared
-with what the simulator library computes for the window. The SCRAM case reads its secret
-from Secrets Manager on moto's server (a mock: nothing reaches AWS).
+the stack ships), not the dev venv's client, in one Kafka transaction per window. What
+arrives is consumed back (read_committed) and compared with what the simulator library
+computes for the window. The idempotency table (DynamoDB) and, in the SCRAM case, Secrets
+Manager are on moto's server (a mock: nothing reaches AWS).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.functions.test_simulator_producer import (
     _assert_same_events,
     _expected,
 )
+from tests.functions.windows_table import create_windows_table
 from tests.rehearsal.lambda_.harness import BuiltStack, Function, LambdaRuntime
 from tests.simulator.kafka_helpers import consume, fresh_prefix
 
@@ -37,9 +39,20 @@ def simulator(built_stack: BuiltStack) -> Function:
     return built_stack.by_source("simulator_producer")
 
 
-def local_values(bootstrap: str, prefix: str, auth: str = "plaintext") -> dict[str, str]:
+@pytest.fixture
+def aws(moto_server: MotoServer) -> dict[str, str]:
+    """A fresh idempotency table on moto's server, and the variables that reach it."""
+    table = create_windows_table(moto_server.client("dynamodb"))
+    return {"VTS_IDEMPOTENCY_TABLE": table, **moto_server.env}
+
+
+def local_values(
+    bootstrap: str, prefix: str, aws: dict[str, str], auth: str = "plaintext"
+) -> dict[str, str]:
     """The template's parameters, resolved for this machine (small fleet, the test broker)."""
     return {
+        "VTS_IDEMPOTENCY_TABLE": aws["VTS_IDEMPOTENCY_TABLE"],
+        "VTS_KAFKA_TRANSACTIONS": "true",
         "VTS_KAFKA_BOOTSTRAP": bootstrap,
         "VTS_KAFKA_AUTH": auth,
         "VTS_SCENARIO": "city",
@@ -64,10 +77,14 @@ def test_the_built_function_produces_the_library_events_with_the_layer_client(
     simulator: Function,
     lambda_runtime: LambdaRuntime,
     kafka_broker: KafkaBroker,
+    aws: dict[str, str],
 ) -> None:
     prefix = fresh_prefix(kafka_broker.bootstrap)
-    env = simulator.environment(
-        local_values(kafka_broker.bootstrap, prefix), absent=["VTS_KAFKA_SECRET_ARN"]
+    env = (
+        simulator.environment(
+            local_values(kafka_broker.bootstrap, prefix, aws), absent=["VTS_KAFKA_SECRET_ARN"]
+        )
+        | aws
     )
     event_path = next(p for p in simulator.event_files if p.name == event_file)
     expected = _expected(json.loads(event_path.read_text()))
@@ -87,22 +104,32 @@ def test_the_built_function_produces_the_library_events_with_the_layer_client(
     assert any(r.get("EventsDelivered") == [total] for r in metrics)  # EMF on stdout
 
 
-def test_a_warm_container_resends_a_retried_window_on_its_one_producer(
-    simulator: Function, lambda_runtime: LambdaRuntime, kafka_broker: KafkaBroker
+def test_a_warm_container_never_produces_a_completed_window_again(
+    simulator: Function,
+    lambda_runtime: LambdaRuntime,
+    kafka_broker: KafkaBroker,
+    aws: dict[str, str],
 ) -> None:
+    """The layer's Powertools records the window in DynamoDB (moto's server); the retry sends
+    nothing. The first window went out in a transaction through the layer's 2.4.0 client
+    (what a read_committed consumer reads is exactly the window)."""
     prefix = fresh_prefix(kafka_broker.bootstrap)
-    env = simulator.environment(
-        local_values(kafka_broker.bootstrap, prefix), absent=["VTS_KAFKA_SECRET_ARN"]
+    env = (
+        simulator.environment(
+            local_values(kafka_broker.bootstrap, prefix, aws), absent=["VTS_KAFKA_SECRET_ARN"]
+        )
+        | aws
     )
     event = next(p for p in simulator.event_files if p.name == "simulator_manual.json")
     run = lambda_runtime.invoke(simulator, [event, event], env)
     first, second = (o["result"] for o in run.outcomes)
-    assert first == second and first["delivered"] > 0
+    assert first["delivered"] > 0 and second == {**first, "already_produced": True}
     connects = [r for r in run.log_records() if "connecting a producer" in r.get("message", "")]
     assert len(connects) == 1
-    received = consume(kafka_broker.bootstrap, prefix, 2 * first["delivered"])
+    assert run.modules["confluent_kafka"]["version"] == LAYER_KAFKA
+    received = consume(kafka_broker.bootstrap, prefix, first["delivered"] + 1, timeout=10.0)
     ids = [json.loads(v)["event_id"] for pairs in received.values() for _, v in pairs]
-    assert len(ids) == 2 * first["delivered"] and len(set(ids)) == first["delivered"]
+    assert len(ids) == len(set(ids)) == first["delivered"]
 
 
 def test_scram_reads_the_secret_from_moto_and_names_the_kafka_4_limit_of_the_layer(
@@ -110,6 +137,7 @@ def test_scram_reads_the_secret_from_moto_and_names_the_kafka_4_limit_of_the_lay
     lambda_runtime: LambdaRuntime,
     kafka_broker: KafkaBroker,
     moto_server: MotoServer,
+    aws: dict[str, str],
 ) -> None:
     """SCRAM with the secret from Secrets Manager on moto's server (a mock), against the local
     Kafka 4.1 broker's SCRAM listener: the layer's librdkafka 2.4.0 cannot log in to Kafka
@@ -125,7 +153,7 @@ def test_scram_reads_the_secret_from_moto_and_names_the_kafka_4_limit_of_the_lay
     )["ARN"]
     env = simulator.environment(
         {
-            **local_values(kafka_broker.scram_bootstrap, prefix, auth="scram"),
+            **local_values(kafka_broker.scram_bootstrap, prefix, aws, auth="scram"),
             "VTS_KAFKA_SECRET_ARN": arn,
         }
     )
