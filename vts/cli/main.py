@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -27,6 +28,9 @@ COMMAND_MODULES = (
     "vts.cli.cmd_query",
     "vts.cli.cmd_cost",
     "vts.cli.cmd_demo",
+    "vts.cli.cmd_reports",
+    "vts.cli.cmd_export",
+    "vts.cli.cmd_map",
 )
 
 EPILOG = """examples:
@@ -81,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `vts ... | head`: the reader had enough; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

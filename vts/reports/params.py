@@ -98,3 +98,18 @@ class ReportParams:
 
 
 DEFAULT_PARAMS = ReportParams()
+
+
+def describe() -> dict[str, str]:
+    """Each parameter's docstring (the string under its field above), on one line."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(ReportParams))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs = {}
+    for field, doc in zip(body, body[1:], strict=False):
+        if isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name):
+            if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant):
+                docs[field.target.id] = " ".join(str(doc.value.value).split())
+    return docs

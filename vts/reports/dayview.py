@@ -1,0 +1,75 @@
+"""One vehicle's day as the exports and maps show it: filtered fixes, stops, alerts.
+
+Stops and alerts come from the report tables when ``vts reports build`` has run for the
+day, else from the same kernels run on the day's fixes alone (no lookback), so a map
+needs no build first. Roads and geofences come from the lake and the scenario.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from vts.reports.exceptions import NoLakeDataError
+from vts.reports.filter import filter_fixes
+from vts.reports.geofences import Geofence, from_geojson, load_geojson
+from vts.reports.params import ReportParams
+from vts.reports.read import report_rows, vehicle_track
+from vts.reports.roads import RoadIndex
+from vts.reports.tables import ALERTS, STOPS
+from vts.reports.track import Track
+from vts.reports.vehicle import Context, Window, vehicle_reports
+
+
+@dataclass(frozen=True, eq=False)
+class DayView:
+    vehicle_id: str
+    day: date
+    track: Track  # filtered
+    stops: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    roads: list[dict[str, Any]]
+    fences: tuple[Geofence, ...]
+
+
+def _epoch(value: Any) -> Any:
+    return value.replace(tzinfo=UTC).timestamp() if isinstance(value, datetime) else value
+
+
+def load_day(
+    lake: Path,
+    vehicle: str,
+    day: date,
+    *,
+    scenario: str | None = "city",
+    geofences: Path | None = None,
+    params: ReportParams | None = None,
+) -> DayView:
+    import pyarrow.parquet as pq
+
+    params = params or ReportParams()
+    roads_file = lake / "roads" / "roads.parquet"
+    roads = pq.read_table(roads_file).to_pylist() if roads_file.exists() else []
+    fences: tuple[Geofence, ...] = ()
+    if scenario:
+        from vts.reports.scenario_fences import scenario_geofences
+
+        fences += from_geojson(scenario_geofences(scenario), f"scenario {scenario}")
+    if geofences:
+        fences += load_geojson(geofences)
+    raw = vehicle_track(lake, vehicle, day)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
+    window = Window(midnight, midnight + 86400, now=datetime.now(UTC).timestamp())
+    track = filter_fixes(raw, params, window.now).track
+    try:
+        stops = report_rows(lake, STOPS, vehicle, day)
+        alerts = report_rows(lake, ALERTS, vehicle, day)
+        stops = [{k: _epoch(v) for k, v in r.items()} for r in stops]
+        alerts = [{k: _epoch(v) for k, v in r.items()} for r in alerts]
+    except NoLakeDataError:  # not built: the same kernels on the day's own fixes
+        index = RoadIndex.build(roads, params.road_max_distance_m) if roads else None
+        rows = vehicle_reports(raw, Context(window, params, index, fences))
+        stops, alerts = rows[STOPS.name], rows[ALERTS.name]
+    return DayView(vehicle, day, track, stops, alerts, roads, fences)
