@@ -175,6 +175,9 @@ def build(
             np.concatenate([ww[keep] * 1024 + np.broadcast_to(j, p.shape)[keep],
                             np.tile(np.arange(7), g.size) * 1024 + 1023])
         )  # fmt: skip
+    if not legs_v:  # no vehicles (an empty shard)
+        for lst in (legs_from, legs_to, legs_h, legs_dwell, legs_kind, legs_v, legs_wd):
+            lst.append(np.zeros(0, dtype=np.int64))
     v_all = np.concatenate(legs_v)
     order = np.lexsort((np.concatenate(legs_wd), v_all))
     leg_from = np.concatenate(legs_from)[order].astype(np.int64)
@@ -292,9 +295,10 @@ def cycle_day(plan: Plan, vehicle: I64, day: I64) -> tuple[I64, I64]:
 
 
 def day_start_mm(plan: Plan, vehicle: I64, day: I64) -> I64:
-    """Distance driven from the epoch's cycle start to the start of ``day``."""
+    """Distance driven to the start of ``day``, from a cycle before the epoch's (so the
+    parking before the epoch's first day, day -1, is at a positive distance too)."""
     cycles, c = cycle_day(plan, vehicle, day)
-    return np.asarray(cycles * plan.cycle_mm[vehicle] + plan.cycle_day_mm[vehicle, c])
+    return np.asarray((cycles + 1) * plan.cycle_mm[vehicle] + plan.cycle_day_mm[vehicle, c])
 
 
 def fuel_pct(plan: Plan, vehicle: I64, day: I64, into_day_mm: F64, range_km: F64) -> F64:

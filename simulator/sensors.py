@@ -50,6 +50,8 @@ _STATUS = np.array(["Reported", "Active", "Resolved"], dtype="S")
 def window_legs(fleet: Fleet, t0_us: int, t1_us: int) -> list[tuple[timeline.Walk, I64]]:
     """Per walked day: the legs whose driving overlaps ``[t0_us, t1_us)``."""
     n = len(fleet)
+    if n == 0:
+        return []
     v = np.arange(n)
     d0 = timeline.days_of(fleet, v, np.full(n, t0_us))
     d1 = timeline.days_of(fleet, v, np.full(n, t1_us))

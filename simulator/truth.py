@@ -102,8 +102,8 @@ def truth(
     tables: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
     n = len(fleet)
     v_all = np.arange(n)
-    d_lo = int(timeline.days_of(fleet, v_all, np.full(n, t0)).min()) - 1
-    d_hi = int(timeline.days_of(fleet, v_all, np.full(n, t1)).max())
+    d_lo = int(timeline.days_of(fleet, v_all, np.full(n, t0)).min(initial=t0 // 86_400_000_000)) - 1
+    d_hi = int(timeline.days_of(fleet, v_all, np.full(n, t1)).max(initial=-1))
     for d in range(d_lo, d_hi + 1):
         w = timeline.walk(fleet, d)
         _dwells(fleet, w, span, tables, epoch_us)

@@ -218,3 +218,17 @@ def test_shards_drive_exactly_like_the_whole_fleet() -> None:
     )
     mine = set(part["vehicle_data"].to_json_lines())
     assert mine and mine <= set(whole["vehicle_data"].to_json_lines())
+
+
+def test_the_epoch_and_an_empty_shard_are_fine() -> None:
+    from datetime import UTC, datetime
+
+    from simulator.truth import truth
+
+    epoch = datetime(2024, 1, 1, tzinfo=UTC)
+    first = generate("city", SEED, epoch, 30, vehicles=40)["vehicle_data"].columns
+    assert first["odometer_km"].min() > 0 and first["fuel_level_pct"].min() > 0
+    empty = generate("city", SEED, epoch, 30, vehicles=2, shard=2, shard_count=3)
+    assert len(empty["vehicle_data"]) == 0 and len(empty["traffic_data"]) == 0
+    tables = truth("city", SEED, epoch, 30, vehicles=2, shard=2, shard_count=3)
+    assert tables["dwells"] == [] and tables["overspeed"] == []
