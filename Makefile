@@ -25,48 +25,28 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed  ## create .venv and install vts with every extra
 
-$(JARS)/kafka/.fetched: jvm/pom.xml
-	@echo "fetching Kafka broker jars (Maven Central, cached in ~/.m2) -> $(JARS)/kafka" >&2
-	@rm -rf $(JARS)/kafka && $(MVN) -P kafka dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/kafka
-	@touch $@
-
-$(JARS)/spark/.fetched: jvm/pom.xml
-	@echo "fetching the Spark Kafka connector jars -> $(JARS)/spark" >&2
-	@rm -rf $(JARS)/spark && $(MVN) -P spark dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/spark
-	@touch $@
-
-$(JARS)/s3a/.fetched: jvm/pom.xml
-	@echo "fetching hadoop-aws and the AWS SDK bundle (s3a://) -> $(JARS)/s3a" >&2
-	@rm -rf $(JARS)/s3a && $(MVN) -P s3a dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/s3a
-	@touch $@
-
-$(JARS)/glue/.fetched: jvm/pom.xml
-	@echo "fetching the Glue job's --extra-jars (MSK IAM login module) -> $(JARS)/glue" >&2
-	@rm -rf $(JARS)/glue && $(MVN) -P glue dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/glue
+# One folder per jvm/pom.xml profile: kafka (the broker), spark (the Kafka connector),
+# s3a (hadoop-aws and its AWS SDK bundle), glue (the Glue job's extra jars: MSK IAM).
+$(JARS)/%/.fetched: jvm/pom.xml
+	@echo "fetching the $* jars (Maven Central, cached in ~/.m2) -> $(JARS)/$*" >&2
+	@rm -rf $(JARS)/$* && $(MVN) -P $* dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/$*
 	@touch $@
 
 jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched $(JARS)/s3a/.fetched $(JARS)/glue/.fetched  ## fetch the pinned JVM jars into $(VTS_HOME)/jars
 
-# The Glue 5.1 rehearsal's virtualenv: exactly Glue 5.1's Python library set (no vts, no extras).
-GLUE_VENV := $(VTS_HOME)/rehearsal/glue-5.1
-$(GLUE_VENV)/.installed: rehearsal/glue-5.1-requirements.txt
-	@echo "building the Glue 5.1 library set -> $(GLUE_VENV)" >&2
-	@rm -rf $(GLUE_VENV) && $(PYTHON) -m venv --without-pip $(GLUE_VENV)
-	@$(BIN)/pip --python $(GLUE_VENV)/bin/python install -q --no-deps -r rehearsal/glue-5.1-requirements.txt >&2
+# The rehearsals' virtualenvs, each exactly a pinned library set (rehearsal/<name>-requirements.txt):
+# glue-5.1 (Glue 5.1's preinstalled libraries) and lambda-python3.11 (the runtime's SDK).
+# No vts and no extras: the code under test comes from `sam build`'s output at test time.
+REHEARSALS := $(VTS_HOME)/rehearsal
+$(REHEARSALS)/%/.installed: rehearsal/%-requirements.txt
+	@echo "building the $* library set -> $(REHEARSALS)/$*" >&2
+	@rm -rf $(REHEARSALS)/$* && $(PYTHON) -m venv --without-pip $(REHEARSALS)/$*
+	@$(BIN)/pip --python $(REHEARSALS)/$*/bin/python install -q --no-deps -r $< >&2
 	@touch $@
 
-rehearsal-glue: install $(GLUE_VENV)/.installed  ## the Glue 5.1 rehearsal's virtualenv (cached under $(VTS_HOME))
+rehearsal-glue: install $(REHEARSALS)/glue-5.1/.installed  ## the Glue 5.1 rehearsal's virtualenv (cached under $(VTS_HOME))
 
-# The Lambda rehearsal's virtualenv: python3.11 with only the runtime's boto3/botocore (the
-# functions and their layers come from `sam build`'s output at test time).
-LAMBDA_VENV := $(VTS_HOME)/rehearsal/lambda-python3.11
-$(LAMBDA_VENV)/.installed: rehearsal/lambda-python3.11-requirements.txt
-	@echo "building the Lambda python3.11 runtime's SDK set -> $(LAMBDA_VENV)" >&2
-	@rm -rf $(LAMBDA_VENV) && $(PYTHON) -m venv --without-pip $(LAMBDA_VENV)
-	@$(BIN)/pip --python $(LAMBDA_VENV)/bin/python install -q --no-deps -r rehearsal/lambda-python3.11-requirements.txt >&2
-	@touch $@
-
-rehearsal-lambda: install $(LAMBDA_VENV)/.installed  ## the Lambda rehearsal's python3.11 virtualenv (cached under $(VTS_HOME))
+rehearsal-lambda: install $(REHEARSALS)/lambda-python3.11/.installed  ## the Lambda rehearsal's python3.11 virtualenv (cached under $(VTS_HOME))
 
 demo: install jars  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
 	$(BIN)/vts demo
