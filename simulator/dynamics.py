@@ -107,17 +107,41 @@ def rush_factor(t_us: I64, epoch_weekday: int) -> F64:
     return np.asarray(np.where(weekday, 1.0 - RUSH_SLOWDOWN * np.minimum(peak, 1.0), 1.0))
 
 
-def leg_items(
+@dataclass(frozen=True, eq=False)
+class Geometry:
+    """What a leg's items are before its start time matters: segments, draws, junctions."""
+
+    s: I64
+    seg_leg: I64
+    seg_first: I64
+    k: I64
+    a_node: I64
+    b_node: I64
+    edge: I64
+    limit: F64
+    length: F64
+    v: I64
+    u: list[F64]
+    base: F64
+    rushed: Bool
+    last: Bool
+    nxt: I64
+    turn: Bool
+    red: Bool
+    halt_s: F64
+    turn_ms: F64
+    acc: F64
+    dec: F64
+    cap: F64
+
+
+def geometry(
     sc: Scenario, seed: int, drv: Driving, vehicle: I64, start_node: I64, end_node: I64,
-    hfirst: Bool, start_us: I64, code: I64, cond: F64, rush: F64, incidents: Incidents,
-    drive_only: bool = False,
-) -> Items | I64:  # fmt: skip
-    """The items of legs (one per row): ``vehicle`` indexes ``drv``; ``code`` names the leg
-    for the hashes (day * 1024 + leg number); ``cond`` is the weather factor and ``rush``
-    the rush-hour factor at the leg's start. ``drive_only``: just each leg's driving time."""
+    hfirst: Bool, code: I64,
+) -> Geometry:  # fmt: skip
+    """The start-independent part of ``leg_items`` (computed once for repeated timings)."""
     s = routes.steps(sc, start_node, end_node)
-    n_legs = s.size
-    seg_leg = np.repeat(np.arange(n_legs), s)
+    seg_leg = np.repeat(np.arange(s.size), s)
     seg_first = np.cumsum(s) - s
     k = np.arange(seg_leg.size) - seg_first[seg_leg]
     a_node = routes.node_after(sc, start_node[seg_leg], end_node[seg_leg], hfirst[seg_leg], k)
@@ -135,18 +159,46 @@ def leg_items(
     base = limit * drv.driver[v] * (0.96 + 0.04 * u[0])
     speeding = u[1] < drv.speeding_p[v]
     base = np.where(speeding, limit * (SPEEDING[0] + (SPEEDING[1] - SPEEDING[0]) * u[2]), base)
-    rushed = sc.edge_class[edge] <= RUSH_CLASS_MAX
-    cruise = base * cond[seg_leg] * np.where(rushed, rush[seg_leg], 1.0)
-
     last = k == s[seg_leg] - 1
     nxt = np.minimum(np.arange(seg_leg.size) + 1, max(seg_leg.size - 1, 0))
     turn = routes.turns_after(sc, start_node[seg_leg], end_node[seg_leg], hfirst[seg_leg], k + 1)
     red = ~last & sc.light_node[b_node] & (u[3] < P_RED)
-    halt_s = np.where(red, HALT_S[0] + (HALT_S[1] - HALT_S[0]) * u[4], 0.0)
-    turn_ms = TURN_MS[0] + (TURN_MS[1] - TURN_MS[0]) * u[5]
     acc, dec = drv.accel[v], drv.decel[v]
     reach = 0.95 * np.sqrt(2 * np.minimum(acc, dec) * np.minimum(length, length[nxt]))
-    cap = np.minimum(0.95 * np.minimum(limit, limit[nxt]), reach)
+    return Geometry(
+        s=s, seg_leg=seg_leg, seg_first=seg_first, k=k, a_node=a_node, b_node=b_node,
+        edge=edge, limit=limit, length=length, v=v, u=u, base=base,
+        rushed=sc.edge_class[edge] <= RUSH_CLASS_MAX, last=last, nxt=nxt, turn=turn, red=red,
+        halt_s=np.where(red, HALT_S[0] + (HALT_S[1] - HALT_S[0]) * u[4], 0.0),
+        turn_ms=TURN_MS[0] + (TURN_MS[1] - TURN_MS[0]) * u[5], acc=acc, dec=dec,
+        cap=np.minimum(0.95 * np.minimum(limit, limit[nxt]), reach),
+    )  # fmt: skip
+
+
+def leg_items(
+    sc: Scenario, seed: int, drv: Driving, vehicle: I64, start_node: I64, end_node: I64,
+    hfirst: Bool, start_us: I64, code: I64, cond: F64, rush: F64, incidents: Incidents,
+    drive_only: bool = False, geom: Geometry | None = None,
+) -> Items | I64:  # fmt: skip
+    """The items of legs (one per row): ``vehicle`` indexes ``drv``; ``code`` names the leg
+    for the hashes (day * 1024 + leg number); ``cond`` is the weather factor and ``rush``
+    the rush-hour factor at the leg's start. ``drive_only``: just each leg's driving time;
+    ``geom``: ``geometry`` of the same legs, if already computed."""
+    g = geom or geometry(sc, seed, drv, vehicle, start_node, end_node, hfirst, code)
+    s, seg_leg, seg_first, k = g.s, g.seg_leg, g.seg_first, g.k
+    a_node, b_node, edge, limit, length, v, u = (
+        g.a_node,
+        g.b_node,
+        g.edge,
+        g.limit,
+        g.length,
+        g.v,
+        g.u,
+    )
+    last, nxt, turn, red, halt_s, turn_ms = g.last, g.nxt, g.turn, g.red, g.halt_s, g.turn_ms
+    acc, dec, cap = g.acc, g.dec, g.cap
+    n_legs = s.size
+    cruise = g.base * cond[seg_leg] * np.where(g.rushed, rush[seg_leg], 1.0)
 
     def timing(cr: F64) -> tuple[F64, ...]:
         slower = np.minimum(cr, cr[nxt])

@@ -34,11 +34,9 @@ Bool = npt.NDArray[np.bool_]
 DAY_US = 86_400_000_000
 START_JITTER_US = 900_000_000
 _KEY = 1 << 38  # sort keys: row * _KEY + time since the day's midnight (µs, < 2 days)
-_NO_KEY = np.zeros(0, dtype=np.int64)
-_NO_GEOMETRY = (np.zeros(0), _NO_KEY, np.zeros(0), _NO_KEY)
 CONDITION_PASSES = 2
 INCIDENT_PASSES = 8
-CHUNK_LEGS = 20_000
+CHUNK_VEHICLES = 400
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,35 +105,14 @@ def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
     incidents = incidents_near(fleet, day) if with_incidents else Incidents.none()
     start = day_start_us(fleet, vehicles, d)
     m = lg.row.size
+    leg_start, arrive = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
     cond, rush = np.ones(m), np.ones(m)
-    leg_start = np.repeat(start, lg.count)
-    arrive = leg_start.copy()
-    walk_of = functools.partial(Walk, day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d))
-    none = Incidents.none()
-    # weather and rush hour as at each leg's start: two passes settle the starts they are
-    # read at (to within the minutes the second pass still shifts them); the last pass
-    # meets the incidents too
-    for rnd in range(CONDITION_PASSES + 1):
-        if rnd:
-            cond, rush = conditions(fleet, lg.start_node, leg_start)
-        met = incidents if rnd == CONDITION_PASSES else none
-        w = walk_of(leg_start, arrive, cond, rush, _NO_KEY, met, *_NO_GEOMETRY)
-        new_start, new_arrive = _time_legs(fleet, w, np.arange(m))
-        changed = (new_start != leg_start) | (new_arrive != arrive)
-        leg_start, arrive = new_start, new_arrive
-    # incidents slow some segments; re-time the vehicles they touch until nothing changes
-    # (a leg's time depends on its start only through incidents: re-time all once, then
-    # the vehicles whose times still move)
-    if incidents.edge.size and changed.any():
-        todo = np.arange(m)
-        for _ in range(INCIDENT_PASSES):
-            w = walk_of(leg_start, arrive, cond, rush, _NO_KEY, incidents, *_NO_GEOMETRY)
-            new_start, new_arrive = _time_legs(fleet, w, todo)
-            changed = (new_start != leg_start) | (new_arrive != arrive)
-            leg_start, arrive = new_start, new_arrive
-            if not changed.any():
-                break
-            todo = np.flatnonzero(np.isin(lg.row, np.unique(lg.row[changed])))
+    # vehicles are independent: walk a chunk of them at a time, their segments computed once
+    for r0 in range(0, n, CHUNK_VEHICLES):
+        rows = np.arange(r0, min(n, r0 + CHUNK_VEHICLES))
+        legs = np.arange(lg.first[rows[0]], lg.first[rows[-1]] + lg.count[rows[-1]])
+        out = _walk_chunk(fleet, day, lg, legs, start, incidents)
+        leg_start[legs], arrive[legs], cond[legs], rush[legs] = out
     key = lg.row * _KEY + (leg_start - day * DAY_US)
     heading, edge = _last_segment(fleet, lg.start_node, lg.end_node, lg.hfirst)
     prev = plan.day_legs(fleet.scenario, fleet.plan, vehicles, d - 1)
@@ -143,25 +120,56 @@ def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
     p_heading, p_edge = _last_segment(
         fleet, prev.start_node[last], prev.end_node[last], prev.hfirst[last]
     )
-    return walk_of(leg_start, arrive, cond, rush, key, incidents, heading, edge, p_heading, p_edge)
+    return Walk(day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d), leg_start, arrive,
+                cond, rush, key, incidents, heading, edge, p_heading, p_edge)  # fmt: skip
 
 
-def _time_legs(fleet: Fleet, w: Walk, legs: I64) -> tuple[I64, I64]:
-    """Leg starts and arrivals when legs ``legs`` (whole vehicle-days) are re-driven from
-    the starts in ``w``; the other legs keep theirs."""
-    lg = w.legs
-    leg_start, arrive = w.leg_start_us.copy(), w.leg_arrive_us.copy()
-    for chunk in np.array_split(legs, max(1, legs.size // CHUNK_LEGS)):
-        if chunk.size:
-            drive = cast(I64, _drive(fleet, w, chunk, True))
-            arrive[chunk] = leg_start[chunk] + drive
-    # a leg starts after the previous legs and dwells of its vehicle's day
-    step = arrive - leg_start + lg.dwell_us
-    cum = np.cumsum(step)
-    before = cum - step - (cum - step)[lg.first[lg.row]]
-    new_start = w.start_us[lg.row] + before
-    drive = arrive - leg_start
-    return new_start, new_start + drive
+def _walk_chunk(
+    fleet: Fleet, day: int, lg: plan.DayLegs, legs: I64, start: I64, incidents: Incidents
+) -> tuple[I64, I64, F64, F64]:
+    """Leg starts, arrivals and conditions of whole vehicle-days ``legs`` (consecutive)."""
+    sc = fleet.scenario
+    row, node = lg.row[legs], lg.start_node[legs]
+    code = day * 1024 + lg.number[legs]
+    geom = dynamics.geometry(sc, fleet.seed, fleet.driving, row, node, lg.end_node[legs],
+                             lg.hfirst[legs], code)  # fmt: skip
+    first = lg.first[row] - legs[0] if legs.size else row
+    dwell = lg.dwell_us[legs]
+
+    def drive(at: I64, cond: F64, rush: F64, met: Incidents) -> tuple[I64, I64]:
+        d = dynamics.leg_items(sc, fleet.seed, fleet.driving, row, node, lg.end_node[legs],
+                               lg.hfirst[legs], at, code, cond, rush, met, True, geom)  # fmt: skip
+        drive_us = cast(I64, d)
+        # a leg starts after the previous legs and dwells of its vehicle's day
+        step = drive_us + dwell
+        cum = np.cumsum(step)
+        before = cum - step - (cum - step)[first]
+        new_start = start[row] + before
+        return new_start, new_start + drive_us
+
+    ones = np.ones(legs.size)
+    cond, rush = ones, ones
+    leg_start = start[row].copy()
+    arrive = leg_start
+    none = Incidents.none()
+    # weather and rush hour as at each leg's start: two passes settle the starts they are
+    # read at (to within the minutes the second pass still shifts them); the last pass
+    # meets the incidents too
+    for rnd in range(CONDITION_PASSES + 1):
+        if rnd:
+            cond, rush = conditions(fleet, node, leg_start)
+        leg_start, arrive = drive(
+            leg_start, cond, rush, incidents if rnd == CONDITION_PASSES else none
+        )
+    # a leg's time depends on its start only through incidents: re-time until it settles
+    if incidents.edge.size:
+        for _ in range(INCIDENT_PASSES):
+            new_start, new_arrive = drive(leg_start, cond, rush, incidents)
+            settled = np.array_equal(new_start, leg_start) and np.array_equal(new_arrive, arrive)
+            leg_start, arrive = new_start, new_arrive
+            if settled:
+                break
+    return leg_start, arrive, cond, rush
 
 
 @dataclass(frozen=True, eq=False)
