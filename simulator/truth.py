@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, plan, timeline
+from simulator import dynamics, geo, plan, timeline
 from simulator import fleet as fleet_mod
 from simulator.exceptions import BadWindowError
 from simulator.generate import _whole_ms
@@ -268,7 +268,16 @@ def _incidents(
         mine = (s.slot % shard_count == shard) & (s.resolved_ms * 1000 > t0)
         mine &= s.reported_ms * 1000 < t1
         reporter = fleet_mod.vehicle_ids(s.reporter, fleet.size)
-        for i in np.flatnonzero(mine):
+        picked = np.flatnonzero(mine)
+        # where each reporter really is at the report time (its drive with incidents): an
+        # earlier incident may have held it up behind the spot it reports from
+        who, which = np.unique(s.reporter[picked], return_inverse=True)
+        really = timeline.state(
+            fleet_mod.build_indices(sc, fleet.seed, who, fleet.size), which,
+            s.reported_ms[picked] * 1000,
+        )  # fmt: skip
+        away = geo.haversine_m(really.lat, really.lon, p.lat[picked], p.lon[picked])
+        for j, i in enumerate(picked):
             e = int(p.edge[i])
             tables["incidents"].append({
                 "incident_id": s.incident_id[i].decode(),
@@ -279,6 +288,7 @@ def _incidents(
                 "reported_us": int(s.reported_ms[i]) * 1000 + epoch_us,
                 "active_us": int(s.active_ms[i]) * 1000 + epoch_us,
                 "resolved_us": int(s.resolved_ms[i]) * 1000 + epoch_us,
+                "reporter_distance_m": round(float(away[j]), 2),
             })  # fmt: skip
 
 
@@ -309,7 +319,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "incidents": (("incident_id", "string"), ("reporter_vehicle_id", "string"),
                   ("road_id", "string"), ("latitude", "double"), ("longitude", "double"),
                   ("severity", "int64"), ("speed_factor", "double"), ("reported_us", _TS),
-                  ("active_us", _TS), ("resolved_us", _TS)),
+                  ("active_us", _TS), ("resolved_us", _TS), ("reporter_distance_m", "double")),
     "incident_effects": (("vehicle_id", "string"), ("incident_id", "string"),
                          ("road_id", "string"), ("road_name", "string"),
                          ("speed_limit_kmh", "double"), ("start_us", _TS), ("end_us", _TS),
