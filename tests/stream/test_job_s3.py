@@ -54,7 +54,7 @@ from vts.stream.job import run
 
 pytestmark = pytest.mark.integration
 # Where the sink is killed (VTS_SINK_HOLD steps), one attempt after the other, each
-# replaying batch 1 over what the one before left: staged files only; one file published;
+# replaying the batch over what the one before left: staged files only; one file published;
 # the manifest rewritten over the earlier one's, that file still visible; everything
 # published but the batch not committed (the next attempt replaces every file). A kill at
 # "stale" or at a later "renamed:<k>" leaves one of these states when, as here, the
@@ -175,14 +175,12 @@ def test_sigkill_at_every_commit_step_on_s3_then_restart(
     bucket = s3_bucket
     prefix = _topics(kafka_broker)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-    sim = {t: rows for t, rows in simulated(start, 300).items() if t in KILL_TABLES}
+    sim = {t: rows for t, rows in simulated(start, 120).items() if t in KILL_TABLES}
     produce(kafka_broker.bootstrap, messages(prefix, sim))
-    # two batches (0: committed before the kills; 1: killed, replayed), one state store
+    # one batch (each attempt computes only the batch it is killed in), one state store;
+    # resuming after committed batches is the restart test's
     args = replace(
-        _args(kafka_broker.bootstrap, prefix, bucket),
-        topics=KILL_TABLES,
-        max_offsets_per_trigger=400,
-        shuffle_partitions=1,
+        _args(kafka_broker.bootstrap, prefix, bucket), topics=KILL_TABLES, shuffle_partitions=1
     )
     argv = glue_argv(args)
     env = {
@@ -194,9 +192,9 @@ def test_sigkill_at_every_commit_step_on_s3_then_restart(
     reader = LakeReader(moto_server.s3fs(), bucket)
 
     for step in KILL_STEPS:
-        kill_at(argv, env, f"{step}@1", tmp_path)
+        kill_at(argv, env, f"{step}@0", tmp_path)
         _assert_reader_view(reader, f"after kill -9 at {step}")
-    assert any("/b0000000001-" in f"/{p}" for p in reader.visible())  # batch 1 was visible
+    assert reader.visible()  # the killed attempts had published (part of) the batch
 
     run(args, spark=spark)
 
