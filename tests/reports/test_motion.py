@@ -13,14 +13,14 @@ T0 = epoch("2024-03-05T08:00:00")
 
 
 def test_a_traffic_light_halt_is_part_of_the_trip_and_parking_is_a_stop() -> None:
-    # a stop starts at its first still fix: within one fix interval of the halt
+    # a stop starts at the fix where the vehicle arrived (940 s), ends at its last still fix
     b = TrackBuilder(T0).park(600).drive(200, 36).park(40).drive(100, 36).park(1200)
     tr = b.track()
     m = detect(tr, P)
-    assert [(tr.t[s.first] - T0, tr.t[s.last] - T0) for s in m.stops] == [(0, 600), (950, 2140)]
+    assert [(tr.t[s.first] - T0, tr.t[s.last] - T0) for s in m.stops] == [(0, 600), (940, 2140)]
     assert len(m.trips) == 1
     trip = m.trips[0]
-    assert (tr.t[trip.first] - T0, tr.t[trip.last] - T0) == (600, 950)
+    assert (tr.t[trip.first] - T0, tr.t[trip.last] - T0) == (600, 940)
     assert abs(tr.hops_m()[trip.first : trip.last].sum() - 3000) < 1
     assert not m.stops[-1].complete  # still parked at the track's end
 
@@ -37,7 +37,7 @@ def test_creeping_within_min_distance_is_still_one_stop() -> None:
     m = detect(tr, P)
     assert len(m.stops) == 1
     s = m.stops[0]
-    assert tr.t[s.last] - tr.t[s.first] == 240  # first still fix at 310 s, last at 550 s
+    assert tr.t[s.last] - tr.t[s.first] == 250  # arrived at 300 s, last still fix at 550 s
 
 
 def test_a_gap_longer_than_the_stop_gap_while_parked_is_one_stop() -> None:
@@ -45,7 +45,7 @@ def test_a_gap_longer_than_the_stop_gap_while_parked_is_one_stop() -> None:
     m = detect(tr, P)
     assert len(m.stops) == 1
     s = m.stops[0]
-    assert (tr.t[s.first] - T0, tr.t[s.last] - T0) == (310, 300 + 60 + 7200 + 60)
+    assert (tr.t[s.first] - T0, tr.t[s.last] - T0) == (300, 300 + 60 + 7200 + 60)
     assert len(m.trips) == 2
 
 

@@ -43,11 +43,11 @@ def test_a_trip_across_midnight_is_reported_whole_on_the_day_it_ends() -> None:
     b = TrackBuilder(DAY - 3600).park(2400).drive(1800, 40).park(1800)  # 23:40 .. 00:10, stop
     rows = vehicle_reports(b.track(), _ctx())
     (trip,) = rows[TRIPS.name]
-    assert (trip["trip_start"], trip["trip_end"]) == (DAY - 1200, DAY + 610)
+    assert (trip["trip_start"], trip["trip_end"]) == (DAY - 1200, DAY + 600)
     assert abs(trip["distance_km"] - 20.0) < 0.02
     assert trip["complete"]
     (stop,) = rows[STOPS.name]  # the stop before midnight ended the day before: not today's
-    assert stop["stop_start"] == DAY + 610 and not stop["complete"]
+    assert stop["stop_start"] == DAY + 600 and not stop["complete"]
     (summary,) = rows[SUMMARY.name]
     assert abs(summary["distance_km"] - 600 / 3.6 * 40 / 1000) < 0.02  # today's part only
     assert summary["trips"] == 1
@@ -57,7 +57,7 @@ def test_a_trip_that_ends_before_midnight_is_yesterdays() -> None:
     b = TrackBuilder(DAY - 3600).park(600).drive(600, 40).park(4000)
     rows = vehicle_reports(b.track(), _ctx())
     assert rows[TRIPS.name] == []
-    assert [s["stop_start"] for s in rows[STOPS.name]] == [DAY - 3600 + 1210]
+    assert [s["stop_start"] for s in rows[STOPS.name]] == [DAY - 3600 + 1200]
 
 
 def test_overspeed_needs_the_minimal_duration_and_names_the_road() -> None:

@@ -8,7 +8,9 @@
 - ``harsh_braking`` / ``harsh_acceleration``: the speed change between consecutive
   fixes over their time apart, at or beyond the threshold; consecutive harsh hops are one
   episode (``value``: the strongest, m/s^2). Fixes far apart cannot show it: at one fix
-  every 10 s a stop from 50 km/h is at most 1.4 m/s^2 between fixes, however hard.
+  every 10 s a stop from 50 km/h is at most 1.4 m/s^2 between fixes, however hard; and
+  with speeds that are means since the previous fix, an episode shows whole only when it
+  spans two fix intervals (a shorter one is averaged with the driving around it).
 - ``silent``: no fix for ``silent_gap_s`` or more while the vehicle was not stopped
   (the gap lies inside a trip, not a stop); ``value``: the gap (s).
 - ``low_fuel``: the level falling below ``low_fuel_pct``; re-armed once it is 5 points

@@ -5,11 +5,12 @@ two fixes longer than ``stop_gap_s`` is stationary too when the vehicle did not 
 by driving (it moved less than ``min_distance_m``, or slower than min distance / min
 duration on average); otherwise the gap is a trip of its own, between two stops.
 
-Runs of stationary fixes become stops: consecutive runs merge while every fix between
+Runs of stationary fixes (and the fix just before one, when the vehicle was already
+where it then stood: it arrived there) become stops: consecutive runs merge while every fix between
 them stays within ``min_distance_m`` of where the earlier run stood (the vehicle went
 nowhere), and a merged run is a stop when it lasts ``min_duration_s`` or more (so a
-traffic-light halt never is). A stop starts at its first stationary fix and ends at its
-last. Trips are what lies between stops: from a stop's last fix to the next stop's first.
+traffic-light halt never is). A stop starts at its arrival fix and ends at its last
+stationary fix. Trips are what lies between stops: from a stop's last fix to the next stop's first.
 A window's first and last pieces are cut by the window: ``complete`` is false for a trip
 or stop still going on at the window's end.
 """
@@ -26,6 +27,10 @@ from vts.reports.params import ReportParams
 from vts.reports.track import Track
 
 I64 = npt.NDArray[np.int64]
+
+# a moving fix this close to the next (still) fix is where the vehicle arrived: with
+# ``vehicle_data``'s speeds (the mean since the previous fix) it is the arrival fix
+ARRIVAL_RADIUS_M = 5.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,10 @@ def detect(track: Track, params: ReportParams) -> Motion:
     if n == 0:
         return Motion([], [])
     still = np.nan_to_num(track.speed_kmh, nan=0.0) <= params.speed_threshold_kmh
+    # the fix where the vehicle arrived (already where it then stays) starts the stop
+    arrived = np.zeros(n, dtype=bool)
+    arrived[:-1] = still[1:] & ~still[:-1] & (track.hops_m() <= ARRIVAL_RADIUS_M)
+    still |= arrived
     parked_gap, driven_gap = _gap_kinds(track, params)
     # both ends of a parked gap belong to the stop it is; both ends of a driven gap are
     # stops of no duration: they end the trip before the gap and start the one after it

@@ -51,12 +51,13 @@ class ReportParams:
     Traccar: no default, 0). An episode starts at the fix before its first fast one."""
     road_max_distance_m: float = 30.0
     """A fix farther than this from every road segment is on no road (not judged)."""
-    harsh_braking_ms2: float = 3.3
+    harsh_braking_ms2: float = 3.1
     """Deceleration between consecutive fixes at or above this is harsh braking
-    (event.behavior.brakingThreshold; Traccar: no default, off)."""
-    harsh_acceleration_ms2: float = 2.8
+    (event.behavior.brakingThreshold; Traccar: no default, off. vts: just above the
+    firmest normal braking the simulator's drivers do, 3.0 m/s^2)."""
+    harsh_acceleration_ms2: float = 2.7
     """Acceleration at or above this is harsh (event.behavior.accelerationThreshold;
-    Traccar: no default, off)."""
+    Traccar: no default, off. vts: above the simulator's normal maximum, 2.5 m/s^2)."""
     silent_gap_s: float = 600.0
     """No fix for this long while not stopped (the vehicle was on a trip) is a silence
     alert (vts; Traccar's deviceOffline is a live status instead)."""

@@ -27,7 +27,7 @@ def report_rows(
             hint=f"build it first: vts reports build --day {day}",
         )
     filters = [("vehicle_id", "=", vehicle)] if vehicle else None
-    return pq.read_table(path, filters=filters).to_pylist()  # type: ignore[no-any-return]
+    return pq.read_table(path, filters=filters).to_pylist()
 
 
 def vehicle_track(lake: Path, vehicle: str, day: date, source: str = "vehicle_data") -> Track:
