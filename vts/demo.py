@@ -1,7 +1,8 @@
 """``make demo``: the whole pipeline on one machine, step by step, with a summary.
 
 local Kafka up -> simulate a fleet -> the Glue job on local PySpark (available-now) ->
-crawl the lake into the local catalog -> run the ``sql/analytics`` queries -> Kafka down.
+build the fleet reports (``vts.reports``) -> crawl the lake into the local catalog -> run
+the ``sql/analytics`` queries -> Kafka down.
 
 The demo keeps its state in its own home (``$VTS_HOME/demo``), wiped at the start, so it
 can be run again and never touches a lake of yours. Everything runs in one process with
@@ -59,6 +60,7 @@ class DemoSummary:
     job: dict[str, Any] = field(default_factory=dict)
     crawl: dict[str, int] = field(default_factory=dict)
     queries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class DemoSummary:
             "job": self.job,
             "crawl": self.crawl,
             "queries": self.queries,
+            "reports": self.reports,
         }
 
 
@@ -106,6 +109,8 @@ def run_demo(options: DemoOptions, say: Say = print) -> DemoSummary:
         with _step(summary, "glue job (available-now)", say):
             summary.job = _run_job(spark, paths, summary.bootstrap, say)
         summary.lake = lake_stats(paths.lake)
+        with _step(summary, "reports", say):
+            summary.reports = _reports(spark, paths, options, say)
         with _step(summary, "crawl", say):
             summary.crawl = _crawl(spark, paths, say)
         with _step(summary, "queries", say):
@@ -195,6 +200,31 @@ def lake_stats(lake: Path) -> dict[str, dict[str, int]]:
             "partitions": len({f.parent for f in files}),
         }
     return stats
+
+
+def _reports(
+    spark: SparkSession, paths: LocalPaths, options: DemoOptions, say: Say
+) -> dict[str, dict[str, Any]]:
+    """Build the fleet reports for every day the lake holds; a few rows of each table."""
+    from datetime import date
+
+    import pyarrow.dataset as ds
+
+    from simulator.scenario import write_road_table
+    from vts.reports.build import BuildOptions, build
+    from vts.reports.tables import TABLES
+
+    write_road_table(options.scenario, paths.lake / "roads" / "roads.parquet")
+    folders = sorted((paths.lake / "vehicle_data").glob("dt=*"))
+    days = [date.fromisoformat(f.name.removeprefix("dt=")) for f in folders]
+    built = build(spark, days, BuildOptions(lake=str(paths.lake), scenario=options.scenario))
+    for day in built:
+        say(f"    {day.day}: {day.vehicles} vehicles, {day.rows} in {day.seconds:.1f}s")
+    results: dict[str, dict[str, Any]] = {}
+    for table in TABLES:
+        rows = ds.dataset(paths.lake / table.name, partitioning="hive").to_table().to_pylist()
+        results[table.name] = {"rows": len(rows), "first": rows[: options.query_rows]}
+    return results
 
 
 def _crawl(spark: SparkSession, paths: LocalPaths, say: Say) -> dict[str, int]:

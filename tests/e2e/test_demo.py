@@ -52,5 +52,11 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     for name in ("distance_per_vehicle_day", "speed_by_weather", "camera_sightings_per_hour"):
         assert summary["queries"][name]["rows"] > 0, name
 
+    # the fleet reports were built: one summary row per vehicle, trips with distance
+    reports = summary["reports"]
+    assert reports["report_daily_summary"]["rows"] >= 30
+    assert reports["report_fix_filter"]["rows"] >= 30
+    assert all(t["distance_km"] >= 0 for t in reports["report_trips"]["first"])
+
     # the broker was stopped at the end
     assert not LocalKafka(home).status().running

@@ -73,6 +73,10 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
         out.message(f"\n{name}: {result['rows']} rows in {result['seconds']}s")
         if result["first"]:
             out.table(result["first"])
+    for name, result in summary.reports.items():
+        out.message(f"\n{name}: {result['rows']} rows")
+        if result["first"]:
+            out.table(result["first"])
     out.message("\nSteps (seconds):")
     out.record({k: round(v, 1) for k, v in summary.steps.items()})
     out.message(f"\nState is in {summary.home}.")
