@@ -94,7 +94,7 @@ def walk(fleet: Fleet, day: int, with_incidents: bool = True) -> Walk:
     return _walk(fleet, day, with_incidents)
 
 
-@functools.lru_cache(maxsize=6)
+@functools.lru_cache(maxsize=32)  # a month of days (a window needs one or two)
 def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
     from simulator.placement import incidents_near
 
