@@ -18,8 +18,8 @@ EPILOG = """examples:
   vts simulate --vehicles 50 --duration 5m --realtime  one window a second, on the clock
   vts simulate --vehicles 10 --duration 2m --out events.jsonl   write instead of producing
   vts simulate --replay events.jsonl --broker 127.0.0.1:9092    produce a file from --out
-  vts simulate --vehicles 20 --duration 1h --start 2024-03-01T08:00:00Z \
-      --out events.jsonl --truth truth/   also write what the model knows (Parquet)
+  vts simulate --vehicles 20 --duration 1h --out events.jsonl --truth truth/
+                                      also write the ground truth (Parquet tables)
 
 Events are a pure function of (scenario, seed, time window, shard): the same arguments
 produce the same events and event_ids. Without --start, the simulated span ends now (or
