@@ -57,7 +57,7 @@ def window_legs(fleet: Fleet, t0_us: int, t1_us: int) -> list[tuple[timeline.Wal
     d1 = timeline.days_of(fleet, v, np.full(n, t1_us))
     out = []
     for d in range(int(d0.min()), int(d1.max()) + 1):
-        w = timeline.walk(fleet, d)
+        w = timeline.walk(fleet, d, vehicles=np.flatnonzero((d0 <= d) & (d1 >= d)))
         row = w.legs.row
         legs = np.flatnonzero(
             (d0[row] <= d) & (d1[row] >= d) & (w.leg_start_us < t1_us) & (w.leg_arrive_us > t0_us)

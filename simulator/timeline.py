@@ -57,6 +57,26 @@ class Walk:
     leg_edge: I64  # per leg: its last segment
     park_heading: F64  # per vehicle: as it parked at home the evening before
     park_edge: I64
+    fleet: Fleet
+    chunk_of: I64  # per vehicle: its chunk (vehicles of similar shift starts walk together)
+    done: Bool  # per chunk: walked yet
+
+    def ensure(self, vehicles: I64 | None = None) -> None:
+        """Walk the chunks of ``vehicles`` (all by default) not walked yet."""
+        chunks = np.unique(self.chunk_of if vehicles is None else self.chunk_of[vehicles])
+        lg = self.legs
+        for c in chunks[~self.done[chunks]]:
+            rows = np.flatnonzero(self.chunk_of == c)
+            count = lg.count[rows]
+            local_first = np.cumsum(count) - count
+            within = np.arange(count.sum()) - np.repeat(local_first, count)
+            legs = np.repeat(lg.first[rows], count) + within
+            out = _walk_chunk(self.fleet, self.day, lg, legs, np.repeat(local_first, count),
+                              self.start_us, self.incidents)  # fmt: skip
+            self.leg_start_us[legs], self.leg_arrive_us[legs] = out[0], out[1]
+            self.leg_cond[legs], self.leg_rush[legs] = out[2], out[3]
+            self.leg_key[legs] = lg.row[legs] * _KEY + (out[0] - self.day * DAY_US)
+            self.done[c] = True
 
 
 def day_start_us(fleet: Fleet, vehicle: I64, day: I64) -> I64:
@@ -90,8 +110,11 @@ def _drive(fleet: Fleet, w: Walk, legs: I64, drive_only: bool) -> dynamics.Items
     )  # fmt: skip
 
 
-def walk(fleet: Fleet, day: int, with_incidents: bool = True) -> Walk:
-    return _walk(fleet, day, with_incidents)
+def walk(fleet: Fleet, day: int, with_incidents: bool = True, vehicles: I64 | None = None) -> Walk:
+    """Day ``day`` of the fleet, walked at least for ``vehicles`` (all by default)."""
+    w = _walk(fleet, day, with_incidents)
+    w.ensure(vehicles)
+    return w
 
 
 @functools.lru_cache(maxsize=32)  # a month of days (a window needs one or two)
@@ -105,35 +128,44 @@ def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
     incidents = incidents_near(fleet, day) if with_incidents else Incidents.none()
     start = day_start_us(fleet, vehicles, d)
     m = lg.row.size
-    leg_start, arrive = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
-    cond, rush = np.ones(m), np.ones(m)
-    # vehicles are independent: walk a chunk of them at a time, their segments computed once
-    for r0 in range(0, n, CHUNK_VEHICLES):
-        rows = np.arange(r0, min(n, r0 + CHUNK_VEHICLES))
-        legs = np.arange(lg.first[rows[0]], lg.first[rows[-1]] + lg.count[rows[-1]])
-        out = _walk_chunk(fleet, day, lg, legs, start, incidents)
-        leg_start[legs], arrive[legs], cond[legs], rush[legs] = out
-    key = lg.row * _KEY + (leg_start - day * DAY_US)
+    # vehicles are independent: a chunk of them is walked when first needed (``ensure``),
+    # their segments computed once; chunks group similar shift starts, so a window walks
+    # only the vehicles whose day it is
+    chunk_of = np.empty(n, dtype=np.int64)
+    chunk_of[np.argsort(fleet.shift_start_us, kind="stable")] = np.arange(n) // CHUNK_VEHICLES
+    done = np.zeros(-(-n // CHUNK_VEHICLES), dtype=bool)
+    key = lg.row * _KEY  # sorted by vehicle even before its legs are timed
     heading, edge = _last_segment(fleet, lg.start_node, lg.end_node, lg.hfirst)
     prev = plan.day_legs(fleet.scenario, fleet.plan, vehicles, d - 1)
     last = prev.first + prev.count - 1
     p_heading, p_edge = _last_segment(
         fleet, prev.start_node[last], prev.end_node[last], prev.hfirst[last]
     )
-    return Walk(day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d), leg_start, arrive,
-                cond, rush, key, incidents, heading, edge, p_heading, p_edge)  # fmt: skip
+
+    def zeros() -> I64:
+        return np.zeros(m, dtype=np.int64)
+
+    return Walk(day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d), zeros(), zeros(),
+                np.ones(m), np.ones(m), key, incidents, heading, edge, p_heading, p_edge, fleet,
+                chunk_of, done)  # fmt: skip
 
 
 def _walk_chunk(
-    fleet: Fleet, day: int, lg: plan.DayLegs, legs: I64, start: I64, incidents: Incidents
+    fleet: Fleet,
+    day: int,
+    lg: plan.DayLegs,
+    legs: I64,
+    first: I64,
+    start: I64,
+    incidents: Incidents,
 ) -> tuple[I64, I64, F64, F64]:
-    """Leg starts, arrivals and conditions of whole vehicle-days ``legs`` (consecutive)."""
+    """Leg starts, arrivals and conditions of whole vehicle-days ``legs``; ``first``: where
+    in ``legs`` each leg's vehicle's first leg is."""  # fmt: skip
     sc = fleet.scenario
     row, node = lg.row[legs], lg.start_node[legs]
     code = day * 1024 + lg.number[legs]
     geom = dynamics.geometry(sc, fleet.seed, fleet.driving, row, node, lg.end_node[legs],
                              lg.hfirst[legs], code)  # fmt: skip
-    first = lg.first[row] - legs[0] if legs.size else row
     dwell = lg.dwell_us[legs]
 
     def drive(at: I64, cond: F64, rush: F64, met: Incidents) -> tuple[I64, I64]:
@@ -214,8 +246,8 @@ def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) ->
     d_lo, d_hi = (int(day.min()), int(day.max())) if n else (0, -1)
     for d in range(d_lo, d_hi + 1):
         sel: slice | I64 = slice(None) if d_lo == d_hi else np.flatnonzero(day == d)
-        w = walk(fleet, d, with_incidents)
         v, t = vehicle[sel], t_us[sel]
+        w = walk(fleet, d, with_incidents, v)
         lg = w.legs
         pos = np.searchsorted(w.leg_key, v * _KEY + (t - d * DAY_US), "right") - 1
         before = (pos < lg.first[v]) | (t < w.start_us[v])
