@@ -5,7 +5,8 @@ Day ``d`` of a vehicle starts at ``d * DAY + shift start + jitter`` (jitter up t
 the dwell at the previous destination, and the last ends at home, where the vehicle
 parks until the next day starts. Only the legs' start times depend on what came before
 (weather, rush hour, lights and incidents change how long a leg takes), so a day is walked
-once, leg after leg for all vehicles together (``walk``, cached); a leg's items are
+once (``walk``, cached), for a chunk of vehicles of similar shift starts at a time when a
+window first needs one of them, all legs of the chunk together; a leg's items are
 recomputed from its start whenever they are needed (``dynamics.leg_items``). Nothing
 depends on an earlier day: any window is computed from the days it touches.
 """
