@@ -20,6 +20,7 @@ from tests.template.cfn import REGION, REPO, Stack, local_code_paths
 from tests.template.scenarios import SCENARIOS, SCRAM_SECRET
 from vts.aws.glue_assets import REFERENCE_TABLES
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
+from vts.reports.tables import TABLES
 from vts.stream.args import JobArgs, parse_argv
 
 SIMULATOR_ENV = {
@@ -39,6 +40,7 @@ SIMULATOR_ENV = {
 }
 # Folders under data/: the job's five tables and the reference tables the deploy writes.
 LAKE_TABLES = (*TOPIC_NAMES, *REFERENCE_TABLES)
+REPORT_TABLES = TABLES  # vts.reports.tables: written by the reports job
 JOB_ARGUMENTS = {
     "--bootstrap_servers",
     "--topics",
@@ -99,8 +101,8 @@ def test_the_crawler_makes_one_table_per_folder_with_the_recrawl_policy(stack: S
     crawler = stack.props("Crawler")
     paths = [t["Path"] for t in crawler["Targets"]["S3Targets"]]
     assert paths == [f"s3://{{Ref:DataBucket}}/data/{t}/" for t in LAKE_TABLES] + [
-        f"s3://{{Ref:DataBucket}}/{QUARANTINE_TABLE}/"
-    ]
+        f"s3://{{Ref:DataBucket}}/data/{t.name}/" for t in REPORT_TABLES
+    ] + [f"s3://{{Ref:DataBucket}}/{QUARANTINE_TABLE}/"]
     recrawl = stack.params["CrawlerRecrawlBehavior"]
     assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": recrawl}
     expected_update = "LOG" if recrawl == "CRAWL_NEW_FOLDERS_ONLY" else "UPDATE_IN_DATABASE"

@@ -99,6 +99,7 @@ class GlueAssets:
     script_name: str
     jar_names: tuple[str, ...] = ()
     wheel_names: tuple[str, ...] = ()
+    extra_packages: tuple[str, ...] = ()  # more packages, each zipped as <name>.zip
 
     @property
     def folder(self) -> str:
@@ -118,7 +119,8 @@ class GlueAssets:
 
     @property
     def extra_py_files(self) -> str:
-        return f"s3://{self.bucket}/{self.package_key}"
+        zips = [self.package_key, *(f"{self.folder}{n}.zip" for n in self.extra_packages)]
+        return ",".join(f"s3://{self.bucket}/{key}" for key in zips)
 
     @property
     def extra_jars(self) -> str:
@@ -146,8 +148,12 @@ def publish_glue_assets(
     script: Path,
     package_dir: Path,
     assets_dir: Path | None = None,
+    extra_packages: tuple[Path, ...] = (),
 ) -> GlueAssets:
-    """Upload the script, the package zip, jars and wheels under a content-addressed folder."""
+    """Upload the script, the package zip, jars and wheels under a content-addressed folder.
+
+    ``extra_packages``: more package directories the script imports (the reports job
+    needs ``simulator``), each zipped like ``vts`` and added to ``--extra-py-files``."""
     if not script.is_file():
         raise ConfigError(
             f"the Glue job script {script} does not exist",
@@ -158,6 +164,9 @@ def publish_glue_assets(
     jars = _files(assets_dir / "jars" if assets_dir else None, ".jar")
     wheels = _files(assets_dir / "python" if assets_dir else None, ".whl")
     digest_input = hashlib.sha256(script_bytes + b"\0" + package_zip)
+    extra_zips = [(p.name, build_package_zip(p)) for p in extra_packages]
+    for name, body in extra_zips:
+        digest_input.update(b"\0" + name.encode() + b"\0" + body)
     for path in (*jars, *wheels):
         digest_input.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     assets = GlueAssets(
@@ -167,9 +176,12 @@ def publish_glue_assets(
         script_name=script.name,
         jar_names=tuple(p.name for p in jars),
         wheel_names=tuple(p.name for p in wheels),
+        extra_packages=tuple(name for name, _ in extra_zips),
     )
     s3.put_object(Bucket=bucket, Key=assets.script_key, Body=script_bytes)
     s3.put_object(Bucket=bucket, Key=assets.package_key, Body=package_zip)
+    for name, body in extra_zips:
+        s3.put_object(Bucket=bucket, Key=f"{assets.folder}{name}.zip", Body=body)
     for folder, paths in (("jars", jars), ("python", wheels)):
         for path in paths:
             s3.put_object(
@@ -223,8 +235,10 @@ def delete_folder(s3: Any, physical_id: str) -> int:
 
 
 class GlueAssetsResource(CustomResource):
-    """``Custom::GlueAssets``: properties ``Bucket``, ``Prefix``, ``ScriptName`` and
-    (optional) ``Scenario``, whose reference tables are written into the lake.
+    """``Custom::GlueAssets``: properties ``Bucket``, ``Prefix``, ``ScriptName``,
+    (optional) ``ExtraPackages`` (packages beside ``vts`` in the layer the script also
+    imports, e.g. ``[simulator]``) and (optional) ``Scenario``, whose reference tables are
+    written into the lake.
 
     Attributes: ``ScriptLocation``, ``ExtraPyFiles``, ``ExtraJars`` and
     ``AdditionalPythonModules`` (s3:// URIs, comma-separated), ``Digest``, and
@@ -260,6 +274,11 @@ class GlueAssetsResource(CustomResource):
         script_name = props.get("ScriptName")
         if not isinstance(script_name, str) or not re.match(r"^[\w.-]+\.py$", script_name):
             raise InvalidPropertyError("ScriptName", script_name, "a .py file in glue_scripts/")
+        packages = props.get("ExtraPackages", [])
+        if not isinstance(packages, list) or not all(
+            isinstance(p, str) and re.match(r"^[a-z_][a-z0-9_]*$", p) for p in packages
+        ):
+            raise InvalidPropertyError("ExtraPackages", packages, "a list of package names")
         scenario = props.get("Scenario")
         if scenario is not None and (
             not isinstance(scenario, str) or not re.match(r"^[a-z0-9_-]+$", scenario)
@@ -272,6 +291,7 @@ class GlueAssetsResource(CustomResource):
             self._scripts_dir / script_name,
             self._package_dir,
             self._assets_dir,
+            tuple(self._package_dir.parent / p for p in packages),  # vts's siblings
         )
         tables: list[str] = []
         if scenario is not None:

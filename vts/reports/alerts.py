@@ -54,7 +54,12 @@ def _runs(mask: Bool) -> list[tuple[int, int]]:
 
 
 def overspeed(track: Track, roads: RoadIndex, params: ReportParams) -> list[Alert]:
-    seg = roads.match(track.lat, track.lon, track.heading_deg)
+    # only fixes faster than the lowest limit can be speeding (as speeding_events.sql)
+    floor = float(roads.limit_kmh.min()) * params.overspeed_multiplier if roads.road_id else np.inf
+    candidates = np.flatnonzero(np.nan_to_num(track.speed_kmh, nan=0.0) > floor)
+    seg = np.full(len(track), -1, dtype=np.int64)
+    seg[candidates] = roads.match(track.lat[candidates], track.lon[candidates],
+                                  track.heading_deg[candidates])  # fmt: skip
     limit = np.where(seg >= 0, roads.limit_kmh[np.maximum(seg, 0)], np.inf)
     fast = np.nan_to_num(track.speed_kmh, nan=0.0) > limit * params.overspeed_multiplier
     found = []

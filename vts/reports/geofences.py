@@ -164,6 +164,21 @@ def visits(track: Track, fences: tuple[Geofence, ...], default_dwell_s: float) -
     return found
 
 
-def smallest_containing(fences: tuple[Geofence, ...], lat: float, lon: float) -> Geofence | None:
-    hits = [f for f in fences if f.contains(np.array([lat]), np.array([lon]))[0]]
-    return min(hits, key=lambda f: f.area_deg2) if hits else None
+def smallest_containing(fences: tuple[Geofence, ...], lat: F64, lon: F64) -> list[Geofence | None]:
+    """Per point, the smallest geofence it lies in (by area), or None."""
+    lat, lon = np.atleast_1d(lat), np.atleast_1d(lon)
+    best: list[Geofence | None] = [None] * lat.size
+    if not fences or lat.size == 0:
+        return best
+    box = np.array([f.bbox for f in fences])  # lon0, lat0, lon1, lat1
+    near = ((lon[:, None] >= box[None, :, 0]) & (lon[:, None] <= box[None, :, 2])
+            & (lat[:, None] >= box[None, :, 1]) & (lat[:, None] <= box[None, :, 3]))  # fmt: skip
+    area = np.full(lat.size, np.inf)
+    for j in np.flatnonzero(near.any(axis=0)).tolist():
+        pts = np.flatnonzero(near[:, j])
+        hit = pts[fences[j].contains(lat[pts], lon[pts])]
+        a = fences[j].area_deg2
+        for i in hit.tolist():
+            if a < area[i]:
+                area[i], best[i] = a, fences[j]
+    return best

@@ -35,7 +35,8 @@ class RoadIndex:
     b_lon: F64
     radius_m: float
     cell_deg: float
-    cells: dict[tuple[int, int], I64]
+    origin: tuple[int, int]  # the grid's first cell (lat, lon index)
+    grid: I64  # (rows, cols, k): segment indexes per cell, -1 padded
 
     @classmethod
     def build(cls, rows: Sequence[Mapping[str, Any]], radius_m: float) -> RoadIndex:
@@ -55,6 +56,13 @@ class RoadIndex:
             for ci in range(i0, i1 + 1):
                 for cj in range(j0, j1 + 1):
                     buckets.setdefault((ci, cj), []).append(i)
+        keys = np.array(list(buckets) or [(0, 0)], dtype=np.int64)
+        lo = keys.min(axis=0)
+        shape = keys.max(axis=0) - lo + 1
+        k = max((len(v) for v in buckets.values()), default=1)
+        grid = np.full((int(shape[0]), int(shape[1]), k), -1, dtype=np.int64)
+        for (ci, cj), segs in buckets.items():
+            grid[ci - lo[0], cj - lo[1], : len(segs)] = segs
         return cls(
             tuple(str(r["road_id"]) for r in rows),
             col("speed_limit_kmh"),
@@ -64,39 +72,36 @@ class RoadIndex:
             b_lon,
             radius_m,
             cell,
-            {k: np.array(v, dtype=np.int64) for k, v in buckets.items()},
+            (int(lo[0]), int(lo[1])),
+            grid,
         )
 
     def match(self, lat: F64, lon: F64, heading_deg: F64) -> I64:
         """Per fix, the index of its segment, or -1 when no segment is near enough."""
         out = np.full(lat.size, -1, dtype=np.int64)
-        if lat.size == 0 or not self.cells:
+        if lat.size == 0 or not self.road_id:
             return out
-        ci = np.floor(lat / self.cell_deg).astype(np.int64)
-        cj = np.floor(lon / self.cell_deg).astype(np.int64)
-        cells, which = np.unique(np.stack([ci, cj], axis=1), axis=0, return_inverse=True)
-        which = which.ravel()
-        for u, (a, b) in enumerate(cells.tolist()):
-            cand = self.cells.get((a, b))
-            if cand is not None:
-                at = np.flatnonzero(which == u)
-                out[at] = self._nearest(lat[at], lon[at], heading_deg[at], cand)
-        return out
-
-    def _nearest(self, lat: F64, lon: F64, heading: F64, cand: I64) -> I64:
-        k = np.cos(np.radians(self.a_lat[cand]))[None, :] * M_PER_DEG
-        px = (lon[:, None] - self.a_lon[cand][None, :]) * k
-        py = (lat[:, None] - self.a_lat[cand][None, :]) * M_PER_DEG
-        dx = ((self.b_lon - self.a_lon)[cand] * k[0])[None, :]
-        dy = ((self.b_lat - self.a_lat)[cand] * M_PER_DEG)[None, :]
+        ci = np.floor(lat / self.cell_deg).astype(np.int64) - self.origin[0]
+        cj = np.floor(lon / self.cell_deg).astype(np.int64) - self.origin[1]
+        inside = (ci >= 0) & (ci < self.grid.shape[0]) & (cj >= 0) & (cj < self.grid.shape[1])
+        at = np.flatnonzero(inside)
+        cand = self.grid[ci[at], cj[at]]  # (n, k)
+        seg = np.maximum(cand, 0)
+        k = np.cos(np.radians(self.a_lat[seg])) * M_PER_DEG
+        px = (lon[at, None] - self.a_lon[seg]) * k
+        py = (lat[at, None] - self.a_lat[seg]) * M_PER_DEG
+        dx = (self.b_lon - self.a_lon)[seg] * k
+        dy = (self.b_lat - self.a_lat)[seg] * M_PER_DEG
         t = np.clip((px * dx + py * dy) / np.maximum(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
-        dist = np.hypot(px - t * dx, py - t * dy)
-        misalign = np.abs(np.sin(np.radians(np.nan_to_num(heading))[:, None] - np.arctan2(dx, dy)))
+        dist = np.where(cand >= 0, np.hypot(px - t * dx, py - t * dy), np.inf)
+        heading = np.radians(np.nan_to_num(heading_deg[at]))[:, None]
+        misalign = np.abs(np.sin(heading - np.arctan2(dx, dy)))
         # nearest first; within 10 cm of each other, the most aligned
-        score = np.round(dist, 2) * 10.0 + misalign
-        best = np.argmin(score, axis=1)
-        rows = np.arange(lat.size)
-        return np.where(dist[rows, best] <= self.radius_m, cand[best], -1)
+        best = np.argmin(np.round(dist, 2) * 10.0 + misalign, axis=1)
+        rows = np.arange(at.size)
+        near = dist[rows, best] <= self.radius_m
+        out[at] = np.where(near, cand[rows, best], -1)
+        return out
 
     def limits(self, lat: F64, lon: F64, heading_deg: F64) -> F64:
         """Per fix, the speed limit (km/h) of its segment, NaN off the roads."""

@@ -45,20 +45,15 @@ class Context:
     fences: tuple[Geofence, ...]
 
 
-def _place(ctx: Context, lat: float, lon: float) -> Geofence | None:
-    return smallest_containing(ctx.fences, lat, lon) if ctx.fences else None
-
-
-def _trip_row(tr: Track, span: Span, ctx: Context) -> Row:
+def _trip_row(tr: Track, hops: np.ndarray, span: Span) -> Row:
     a, b = span.first, span.last
-    dist_m = float(tr.hops_m()[a:b].sum())
+    dist_m = float(hops[a:b].sum())
     duration = float(tr.t[b] - tr.t[a])
     fuel_steps = np.diff(tr.fuel_pct[a : b + 1])
-    start, end = _place(ctx, tr.lat[a], tr.lon[a]), _place(ctx, tr.lat[b], tr.lon[b])
     return {
         "vehicle_id": tr.vehicle_id, "trip_start": tr.t[a], "trip_end": tr.t[b],
         "start_lat": tr.lat[a], "start_lon": tr.lon[a], "end_lat": tr.lat[b], "end_lon": tr.lon[b],
-        "start_place": start and start.name, "end_place": end and end.name,
+        "start_place": None, "end_place": None,
         "distance_km": dist_m / 1000.0,
         "odometer_km": _nan_none(tr.odometer_km[b] - tr.odometer_km[a]),
         "duration_s": duration,
@@ -70,16 +65,35 @@ def _trip_row(tr: Track, span: Span, ctx: Context) -> Row:
     }  # fmt: skip
 
 
-def _stop_row(tr: Track, span: Span, ctx: Context) -> Row:
+def _stop_row(tr: Track, span: Span) -> Row:
     a, b = span.first, span.last
     lat, lon = float(np.median(tr.lat[a : b + 1])), float(np.median(tr.lon[a : b + 1]))
-    place = _place(ctx, lat, lon)
     return {
         "vehicle_id": tr.vehicle_id, "stop_start": tr.t[a], "stop_end": tr.t[b],
         "latitude": lat, "longitude": lon, "duration_s": float(tr.t[b] - tr.t[a]),
-        "place": place and place.name, "place_kind": place and place.kind,
+        "place": None, "place_kind": None,
         "complete": span.complete,
     }  # fmt: skip
+
+
+def _name_places(trips: list[Row], stops: list[Row], fences: tuple[Geofence, ...]) -> None:
+    """Each trip's start and end, each stop: the smallest geofence it lies in."""
+    points: list[tuple[Row, str, str | None, float, float]] = [
+        (t, "start_place", None, t["start_lat"], t["start_lon"]) for t in trips
+    ]
+    points += [(t, "end_place", None, t["end_lat"], t["end_lon"]) for t in trips]
+    points += [(s, "place", "place_kind", s["latitude"], s["longitude"]) for s in stops]
+    if not points or not fences:
+        return
+    lat = np.array([p[3] for p in points], dtype=np.float64)
+    lon = np.array([p[4] for p in points], dtype=np.float64)
+    for (row, name, kind, _, _), fence in zip(
+        points, smallest_containing(fences, lat, lon), strict=True
+    ):
+        if fence is not None:
+            row[name] = fence.name
+            if kind:
+                row[kind] = fence.kind
 
 
 def _nan_none(x: float) -> float | None:
@@ -102,8 +116,10 @@ def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
     in_day = (track.t >= w.day_start) & (track.t < w.day_end)
     tr = filtered.track
     motion = detect(tr, params)
-    trips = [_trip_row(tr, s, ctx) for s in motion.trips if w.holds(tr.t[s.last])]
-    stops = [_stop_row(tr, s, ctx) for s in motion.stops if w.holds(tr.t[s.last])]
+    hops = tr.hops_m()
+    trips = [_trip_row(tr, hops, s) for s in motion.trips if w.holds(tr.t[s.last])]
+    stops = [_stop_row(tr, s) for s in motion.stops if w.holds(tr.t[s.last])]
+    _name_places(trips, stops, ctx.fences)
     fences = []
     for v in visits(tr, ctx.fences, params.geofence_dwell_s):
         end_t = tr.t[v.exit] if v.exit is not None else tr.t[-1]
@@ -140,7 +156,6 @@ def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
     summary = []
     if kept_day.any():
         idx = np.flatnonzero(kept_day)
-        hops = tr.hops_m()
         both = kept_day[:-1] & kept_day[1:]
         odo = tr.odometer_km[idx]
         summary.append({

@@ -1,0 +1,88 @@
+"""The reports job in the template: Glue batch job, its code, schedules, tables, IAM."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.template.cfn import REPO, Stack
+from tests.template.scenarios import SCENARIOS
+from vts.reports.tables import TABLES
+
+REPORT_TABLES = {t.name for t in TABLES}
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+def stack(request: pytest.FixtureRequest) -> Stack:
+    return Stack(SCENARIOS[request.param])
+
+
+def test_the_reports_job_runs_its_published_script_with_vts_and_simulator(stack: Stack) -> None:
+    job = stack.props("ReportsJob")
+    assert job["GlueVersion"] == "5.1" and job["Command"]["Name"] == "glueetl"
+    assert job["Command"]["ScriptLocation"] == "{ReportsGlueAssets.ScriptLocation}"
+    assets = stack.props("ReportsGlueAssets")
+    assert assets["ScriptName"] == "vts_reports_job.py"
+    assert (REPO / "glue_scripts" / assets["ScriptName"]).is_file()
+    assert assets["ExtraPackages"] == ["simulator"]
+    args = job["DefaultArguments"]
+    assert args["--extra-py-files"] == "{ReportsGlueAssets.ExtraPyFiles}"
+    assert args["--lake_path"] == "s3://{Ref:DataBucket}/data"
+    assert args["--scenario"] == stack.params["Scenario"]
+
+
+def test_schedules_build_yesterday_daily_and_today_hourly(stack: Stack) -> None:
+    days = {}
+    for logical in ("ReportsDailySchedule", "ReportsHourlySchedule"):
+        props = stack.props(logical)
+        target = props["Target"]
+        assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:glue:startJobRun"
+        body = json.loads(target["Input"])
+        assert body["JobName"] == "{Ref:ReportsJob}"
+        days[logical] = (props["ScheduleExpression"], body["Arguments"]["--day"])
+        assert props["State"] == (
+            "ENABLED" if stack.params["PipelineEnabled"] == "true" else "DISABLED"
+        )
+    assert days["ReportsDailySchedule"] == ("cron(20 0 * * ? *)", "yesterday")
+    assert days["ReportsHourlySchedule"] == ("cron(5 * * * ? *)", "today")
+    (statement,) = stack.props("ReportsSchedulerRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "glue:StartJobRun"
+    assert statement["Resource"].endswith(":job/{Ref:ReportsJob}")
+
+
+def _tables(resources: list[str]) -> set[str]:
+    return {r.rsplit("/", 1)[1] for r in resources if ":table/" in r}
+
+
+def test_report_tables_are_written_crawled_and_readable(stack: Stack) -> None:
+    statements = stack.props("ReportsJobRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    (write,) = [s for s in statements if "s3:PutObject" in s["Action"]]
+    written = {
+        m.group(1) for r in write["Resource"] if (m := re.search(r"/data/(report_\w+)/\*$", r))
+    }
+    assert written == REPORT_TABLES
+    crawled = {
+        t["Path"].rstrip("/").rsplit("/", 1)[1]
+        for t in stack.props("Crawler")["Targets"]["S3Targets"]
+    }
+    assert REPORT_TABLES <= crawled
+    crawler_may = set()
+    for s in stack.props("CrawlerRole")["Policies"][0]["PolicyDocument"]["Statement"]:
+        if "glue:CreateTable" in s["Action"]:
+            crawler_may |= _tables(s["Resource"])
+    assert REPORT_TABLES <= crawler_may
+    if stack.condition("HasRedshift"):
+        spectrum_may = set()
+        for policy in stack.props("SpectrumRole")["Policies"]:
+            for s in policy["PolicyDocument"]["Statement"]:
+                if "glue:GetTable" in s["Action"]:
+                    spectrum_may |= _tables(s["Resource"])
+        assert REPORT_TABLES <= spectrum_may
+    queried = {
+        name
+        for path in (REPO / "sql" / "reports").glob("*.sql")
+        for name in re.findall(r"\$\{schema\}\.(\w+)", path.read_text())
+    }
+    assert queried and queried <= REPORT_TABLES
