@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "vts.cli.cmd_query",
     "vts.cli.cmd_cost",
     "vts.cli.cmd_demo",
+    "vts.cli.cmd_chaos",
     "vts.cli.cmd_reports",
     "vts.cli.cmd_export",
     "vts.cli.cmd_map",

@@ -1,0 +1,11 @@
+"""``vts chaos``: the pipeline under continuous load with faults injected at random.
+
+A run keeps the simulator Lambda's handler producing windows (``worker``, a stand-in for a
+warm Lambda container) into a local broker, runs the Glue streaming job script with a short
+trigger and a short dedup watermark (``processes``), and at seeded random moments
+(``plan``) SIGKILLs the job and restarts it, restarts the broker, invokes old windows
+again late, and kills the producer mid-window. Then the job catches up, and the lake, read
+with pyarrow (``lake``), is compared with the simulator's ground truth for every window
+produced (``verdict``): lost, duplicated, unexpected, quarantined per table, and orphan
+files. ``run`` puts it together.
+"""
