@@ -97,8 +97,8 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         out.record(data)
     else:
         out.message(f"chaos seed {args.seed} on {report.backend}: {report.verdict.summary()}")
-        out.message("faults: " + "; ".join(
-            f"t+{f['at_actual_s']}s {f['kind']}" for f in report.faults) or "none")  # fmt: skip
+        done = "; ".join(f"t+{f['at_actual_s']}s {f['kind']}" for f in report.faults)
+        out.message(f"faults: {done or 'none'}")
         out.table(
             [t.as_dict() for t in report.verdict.tables],
             columns=[
