@@ -66,15 +66,23 @@ def _download(s3: Any, uri: str, folder: Path) -> Path:
     return target
 
 
-def publish_and_fetch(s3: Any, bucket: str, venv: Path, workdir: Path) -> PublishedJob:
+def publish_and_fetch(
+    s3: Any,
+    bucket: str,
+    venv: Path,
+    workdir: Path,
+    script: str = "vts_streaming_job.py",
+    extra_packages: tuple[str, ...] = (),
+) -> PublishedJob:
     """Publish the built code with the custom resource's code, then fetch it like Glue."""
     assets = publish_glue_assets(
         s3,
         bucket,
         "glue/",
-        CODE_LAYER / "glue_scripts" / "vts_streaming_job.py",
+        CODE_LAYER / "glue_scripts" / script,
         CODE_LAYER / "python" / "vts",
         CODE_LAYER / "glue_assets",
+        tuple(CODE_LAYER / "python" / p for p in extra_packages),
     )
     fetched = workdir / "fetched"
     fetched.mkdir(parents=True)
@@ -107,11 +115,12 @@ class GlueJobRun:
     # default trust already holds Amazon's CA, which MSK's certificates chain to).
     jvm_options: tuple[str, ...] = ()
     job_name: str = field(default_factory=lambda: f"vts-rehearsal-{uuid.uuid4().hex[:8]}")
+    job: str = JOB  # the template's logical id of the Glue job
 
     def default_arguments(self) -> dict[str, str]:
         """The template's DefaultArguments with the stack's resources made local."""
         resolved = {}
-        for name, value in self.stack.props(JOB)["DefaultArguments"].items():
+        for name, value in self.stack.props(self.job)["DefaultArguments"].items():
             text = str(value)
             for placeholder, local in self.locals.items():
                 text = text.replace(placeholder, local)
