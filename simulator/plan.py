@@ -41,7 +41,7 @@ REFUEL_AT_RANGE = 0.80  # a fill every ~80 % of the range: the tank is at ~20 % 
 BUS_STOPS = 8
 KIND_PLACE, KIND_STATION, KIND_HOME = 0, 1, 2
 # per vehicle type: candidate places a day, refuel time reserved in the day (s)
-LEGS_PER_DAY = (24, 160, 30, 20, 160)
+LEGS_PER_DAY = (24, 120, 30, 20, 140)
 REFUEL_RESERVE_S = (4200.0, 9000.0, 4200.0, 2400.0, 4200.0)
 BUS = 4
 _KEY = 1 << 40  # sort keys: vehicle * _KEY + distance (mm)
@@ -134,24 +134,23 @@ def build(
         code = gi * 1024 + wd * 128 + j
         at_home = np.broadcast_to(home[g][:, None, None], (g.size, 7, 1))
         start = np.concatenate([at_home, p[:, :, :-1]], axis=2)
-        h_out = faster_turn(sc, start, p, uniform(salt(sc.name, seed, "leg-order"), code))
+        h_out, t_out = _faster(sc, start, p, uniform(salt(sc.name, seed, "leg-order"), code))
         homes = np.broadcast_to(home[g][:, None, None], p.shape)
-        h_back = faster_turn(sc, p, homes, uniform(salt(sc.name, seed, "leg-order-home"), code))
+        h_back, t_back = _faster(sc, p, homes, uniform(salt(sc.name, seed, "leg-order-home"), code))
         slow = (driver[g] * PLAN_SPEED)[:, None, None]
         per_junction = (JUNCTION_S + 0.5 * ramp_s[g])[:, None, None]
 
         def worst_s(
-            a: I64, b: I64, h: Bool, slow: F64 = slow, per_junction: F64 = per_junction
+            a: I64, b: I64, at_limit: F64, slow: F64 = slow, per_junction: F64 = per_junction
         ) -> F64:
             return np.asarray(
-                routes.limit_s(sc, a, b, h) / slow
-                + routes.steps(sc, a, b) * per_junction + LEG_ALLOWANCE_S
-            )  # fmt: skip
+                at_limit / slow + routes.steps(sc, a, b) * per_junction + LEG_ALLOWANCE_S
+            )
 
         lo, hi = dwell_lo[g][:, None, None], dwell_hi[g][:, None, None]
         dwell_s = lo + (hi - lo) * uniform(salt(sc.name, seed, "dwell"), code)
-        cum = np.cumsum(worst_s(start, p, h_out) + dwell_s, axis=2)
-        total = cum + worst_s(p, homes, h_back)
+        cum = np.cumsum(worst_s(start, p, t_out) + dwell_s, axis=2)
+        total = cum + worst_s(p, homes, t_back)
         budget = (shift_us[g] / 1e6 - REFUEL_RESERVE_S[t])[:, None, None]
         ok = total <= budget
         fits = np.where(ok.all(axis=2), m, np.argmin(ok, axis=2))  # leading days that fit
@@ -273,9 +272,15 @@ def build(
 
 def faster_turn(sc: Scenario, a: I64, b: I64, u: F64) -> Bool:
     """Drivers take the faster of a leg's two routes (row or column first); ties by ``u``."""
+    return _faster(sc, a, b, u)[0]
+
+
+def _faster(sc: Scenario, a: I64, b: I64, u: F64) -> tuple[Bool, F64]:
+    """(``faster_turn``, that route's time at the limit)."""
     h = routes.limit_s(sc, a, b, np.ones(np.shape(a), dtype=bool))
     v = routes.limit_s(sc, a, b, np.zeros(np.shape(a), dtype=bool))
-    return np.asarray(np.where(np.abs(h - v) < 1.0, u < 0.5, h < v))
+    pick = np.where(np.abs(h - v) < 1.0, u < 0.5, h < v)
+    return np.asarray(pick), np.asarray(np.where(pick, h, v))
 
 
 def _nearest_station(sc: Scenario, a: I64, b: I64) -> I64:
