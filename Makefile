@@ -11,7 +11,7 @@ MVN := mvn -q -B -f jvm/pom.xml
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install jars rehearsal-glue rehearsal-lambda demo test test-unit check-template lint format bench clean
+.PHONY: help install jars rehearsal-glue rehearsal-lambda chromium demo test test-unit check-template lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -59,7 +59,13 @@ check-template: install jars  ## offline checks of template.yaml: sam validate -
 	@# stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
 
-test: install jars check-template rehearsal-glue rehearsal-lambda  ## install everything, start the services the tests need, run the whole suite
+# Debian's chromium: the HTML map's screenshot test opens the map in it (headless).
+# Installed only when missing (needs root and Debian's package index).
+chromium:  ## Debian's chromium for the map screenshot test (apt-get, only when missing)
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium" >&2; \
+		apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2; }
+
+test: install jars check-template rehearsal-glue rehearsal-lambda chromium  ## install everything, start the services the tests need, run the whole suite
 	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider
 	$(BIN)/pytest -m e2e -p no:cacheprovider
 

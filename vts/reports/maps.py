@@ -70,8 +70,12 @@ def _title(view: DayView) -> str:
 
 
 def write_png(view: DayView, path: Path, size_px: int = 1000) -> Path:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        from vts.exceptions import NotInstalledError
 
+        raise NotInstalledError("matplotlib", hint="pip install matplotlib (or --no-png)") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
