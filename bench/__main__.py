@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(saved_stdout, 1)
         os.close(saved_stdout)
     document["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    document["load_average_at_finish"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(document, indent=2), flush=True)
     return 1 if failed else 0
 

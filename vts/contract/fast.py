@@ -53,6 +53,7 @@ ARROW_TYPES: dict[FieldType, pa.DataType] = {
     "timestamp": pa.timestamp("us", tz="UTC"),
 }
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError)
+Raw = bytes | memoryview | None  # a Kafka value (memoryviews: slices of an Arrow buffer)
 
 
 @dataclass(frozen=True)
@@ -92,15 +93,20 @@ class MessageValidator:
         self._pairs = [(names.index(a), names.index(b)) for a, b in self.event_type.pairs]
         self._uuids = [names.index(f.name) for f in self.event_type.fields if f.uuid]
         self._casts = [(name, _typed(fields[name])) for name in names]
-        self._types = [ARROW_TYPES[fields[name].type] for name in names]
+        # the rows' Arrow type: ts stays text there (the ts column is built from datetimes)
+        self._row_type = pa.struct(
+            [pa.field(n, pa.string() if n == "ts" else ARROW_TYPES[fields[n].type]) for n in names]
+        )
         self._empty: tuple[Any, ...] = (None,) * len(names)
 
-    def exact(self, raw: bytes | None, now: datetime) -> tuple[str | None, tuple[Any, ...]]:
+    def exact(self, raw: Raw, now: datetime) -> tuple[str | None, tuple[Any, ...]]:
         """The exact path for one message: ``(reason, row)``; the row is typed when valid."""
         if raw is None:
             return NO_VALUE, self._empty
         try:
-            record = parse_message(self.event_type.name, raw, v0_timezone=self.v0_timezone, now=now)
+            record = parse_message(
+                self.event_type.name, bytes(raw), v0_timezone=self.v0_timezone, now=now
+            )
             return None, tuple(
                 None if (value := record.get(name)) is None else cast(value)
                 for name, cast in self._casts
@@ -112,8 +118,8 @@ class MessageValidator:
             reason = f"invalid_json: the message could not be read ({type(exc).__name__})"
             return reason, self._empty
 
-    def validate(self, raws: Sequence[bytes | None], now: datetime) -> Verdicts:
-        """Judge ``raws`` with the processing clock ``now`` (an aware datetime)."""
+    def validate(self, raws: Sequence[Raw], now: datetime) -> Verdicts:
+        """Judge ``raws`` (bytes or memoryviews) with the processing clock ``now``."""
         # The loop makes a tuple per message and frees none: the cyclic garbage collector
         # would scan them over and over, and they cannot form cycles.
         enabled = gc.isenabled()
@@ -124,12 +130,12 @@ class MessageValidator:
             if enabled:
                 gc.enable()
 
-    def _validate(self, raws: Sequence[bytes | None], now: datetime) -> Verdicts:
+    def _validate(self, raws: Sequence[Raw], now: datetime) -> Verdicts:
         decode, astuple, fromiso = self._decode, msgspec.structs.astuple, datetime.fromisoformat
         ts_at, pairs, latest = self._ts, self._pairs, now + TS_MAX_AHEAD
         reasons: list[str | None] = []
-        rows: list[tuple[Any, ...]] = []
-        times: list[datetime | None] = []  # the ts column (rows hold the text)
+        rows: list[tuple[Any, ...]] = []  # msgspec's tuples; ts holds the text (or None)
+        times: list[datetime | None] = []  # the ts column
         for raw in raws:
             try:
                 if raw is None or len(raw) > MAX_MESSAGE_BYTES:
@@ -142,38 +148,51 @@ class MessageValidator:
                     if (row[a] is None) != (row[b] is None):
                         raise ValueError
             except _DECODE_ERRORS:
-                reason, row = self.exact(raw, now)
+                reason, row, ts = self._exact_row(raw, now)
                 reasons.append(reason)
                 rows.append(row)
-                times.append(row[ts_at])
+                times.append(ts)
                 continue
             reasons.append(None)
             rows.append(row)
             times.append(ts)
-        if not rows:
-            empty = {n: pa.array([], t) for n, t in zip(self._names, self._types, strict=True)}
-            return Verdicts(reasons, empty)
-        values = [list(column) for column in zip(*rows, strict=True)]
-        values[ts_at] = times
-        self._check_uuids(raws, values, reasons, now)
-        arrays = [pa.array(v, t) for v, t in zip(values, self._types, strict=True)]
-        return Verdicts(reasons, dict(zip(self._names, arrays, strict=True)))
+        columns = self._columns(rows, times)
+        if self._uuids and rows and self._redo_bad_uuids(raws, rows, times, columns, reasons, now):
+            columns = self._columns(rows, times)
+        return Verdicts(reasons, columns)
 
-    def _check_uuids(
+    def _exact_row(self, raw: Raw, now: datetime) -> tuple[str | None, tuple[Any, ...], Any]:
+        """``exact``'s reason, its row shaped like the fast path's, and its event time."""
+        reason, row = self.exact(raw, now)
+        return reason, (*row[: self._ts], None, *row[self._ts + 1 :]), row[self._ts]
+
+    def _columns(self, rows: list[tuple[Any, ...]], times: list[Any]) -> dict[str, pa.Array]:
+        """One Arrow conversion of all rows (a struct array), then its fields."""
+        if rows:
+            arrays = pa.array(rows, self._row_type).flatten()
+        else:
+            arrays = [pa.array([], field.type) for field in self._row_type]
+        columns = dict(zip(self._names, arrays, strict=True))
+        columns["ts"] = pa.array(times, ARROW_TYPES["timestamp"])
+        return columns
+
+    def _redo_bad_uuids(
         self,
-        raws: Sequence[bytes | None],
-        values: list[list[Any]],
+        raws: Sequence[Raw],
+        rows: list[tuple[Any, ...]],
+        times: list[Any],
+        columns: dict[str, pa.Array],
         reasons: list[str | None],
         now: datetime,
-    ) -> None:
+    ) -> bool:
         """Send fast-path rows whose UUID is not canonical to the exact path (in place)."""
+        redone = False
         for at in self._uuids:
-            ok = pc.match_substring_regex(pa.array(values[at], pa.string()), UUID_PATTERN)
+            ok = pc.match_substring_regex(columns[self._names[at]], UUID_PATTERN)
             if pc.all(ok).as_py() is not False:  # nulls: rows already invalid
                 continue
             for i, good in enumerate(ok.to_pylist()):
                 if good is False and reasons[i] is None:
-                    reason, row = self.exact(raws[i], now)
-                    reasons[i] = reason
-                    for column, value in zip(values, row, strict=True):
-                        column[i] = value
+                    reasons[i], rows[i], times[i] = self._exact_row(raws[i], now)
+                    redone = True
+        return redone

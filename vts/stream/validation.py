@@ -105,18 +105,20 @@ class BatchValidator:
                 continue
             topics = batch.column("topic")
             present = pc.unique(topics).to_pylist()
-            for topic in present:
-                if len(present) == 1:
-                    part = batch
-                else:
-                    mask = pc.is_null(topics) if topic is None else pc.equal(topics, topic)
-                    part = batch.filter(mask)
-                yield self.judge(part, topic)
+            if len(present) == 1:
+                yield self.judge(batch, present[0])
+                continue
+            # several topics: one reordering by topic, then a zero-copy slice per topic
+            batch = batch.take(pc.sort_indices(topics, null_placement="at_end"))
+            start = 0
+            for topic, length in _runs(batch.column("topic")):
+                yield self.judge(batch.slice(start, length), topic)
+                start += length
 
     def judge(self, batch: pa.RecordBatch, topic: str | None) -> pa.RecordBatch:
         """One topic's records -> output rows."""
         n = batch.num_rows
-        raws: list[bytes | None] = batch.column(VALUE).to_pylist()
+        raws = _values(batch.column(VALUE))
         now_column = batch.column(NOW)
         now = now_column[0].as_py() if n else datetime.now(UTC)
         if now.tzinfo is None:
@@ -129,17 +131,23 @@ class BatchValidator:
             verdicts = validator.validate(raws, now)
             reasons = verdicts.reasons
             columns = verdicts.columns
-        reason_array = pa.array([None if r is None else _text(r) for r in reasons], pa.string())
+        try:
+            reason_array = pa.array(reasons, pa.string())
+        except (UnicodeEncodeError, pa.ArrowException):  # a reason quoting a lone surrogate
+            reason_array = pa.array([None if r is None else _text(r) for r in reasons])
         if reason_array.null_count == n:  # all valid: nothing to quarantine
             raw_value, raw_text = pa.nulls(n, pa.binary()), pa.nulls(n, pa.string())
         else:
-            valid = reason_array.is_null()
-            raw_value = pc.if_else(valid, pa.scalar(None, pa.binary()), batch.column(VALUE))
-            raw_text = pa.array(
-                [None if r is None or raw is None else raw.decode("utf-8", "replace")
-                 for raw, r in zip(raws, reasons, strict=True)],
-                pa.string(),
-            )  # fmt: skip
+            # (a Python loop, not pc.if_else: that breaks on sliced binary arrays, pyarrow 21)
+            kept: list[bytes | None] = [None] * n
+            texts: list[str | None] = [None] * n
+            for i, reason in enumerate(reasons):
+                raw = raws[i]
+                if reason is not None and raw is not None:
+                    kept[i] = bytes(raw)
+                    texts[i] = kept[i].decode("utf-8", "replace")  # type: ignore[union-attr]
+            raw_value = pa.array(kept, pa.binary())
+            raw_text = pa.array(texts, pa.string())
         table = None if validator is None else validator.event_type.name
         arrays: list[pa.Array] = [
             batch.column("topic"),
@@ -149,7 +157,7 @@ class BatchValidator:
             batch.column("kafka_key"),
             raw_value,
             raw_text,
-            pa.array([table] * n, pa.string()),
+            pa.repeat(pa.scalar(table, pa.string()), n),
             reason_array,
             now_column.cast(_TIMESTAMP),
         ]
@@ -157,3 +165,32 @@ class BatchValidator:
             column = columns.get(field.name)
             arrays.append(pa.nulls(n, field.type) if column is None else column)
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
+
+
+def _runs(topics: pa.Array) -> Iterator[tuple[str | None, int]]:
+    """``(value, length)`` of each run of equal values in a sorted column."""
+    n = len(topics)
+    change = pc.fill_null(pc.not_equal(topics.slice(1), topics.slice(0, n - 1)), True)
+    starts = [0, *(pc.indices_nonzero(change).to_numpy() + 1).tolist(), n]
+    for a, b in zip(starts, starts[1:], strict=False):
+        yield topics[a].as_py(), b - a
+
+
+def _values(array: pa.Array) -> list[memoryview | None]:
+    """The Kafka values of a binary column as memoryviews of its buffer (no copies)."""
+    n = len(array)
+    _, offsets_buffer, data = array.buffers()
+    if offsets_buffer is None or data is None:
+        return [None if v is None else memoryview(v) for v in array.to_pylist()]
+    kind = "q" if pa.types.is_large_binary(array.type) else "i"
+    offsets = memoryview(offsets_buffer).cast(kind)  # type: ignore[call-overload]
+    offsets = offsets[array.offset : array.offset + n + 1].tolist()
+    view = memoryview(data)
+    values: list[memoryview | None] = [
+        view[a:b] for a, b in zip(offsets, offsets[1:], strict=False)
+    ]
+    if array.null_count:
+        for i, null in enumerate(array.is_null().to_pylist()):
+            if null:
+                values[i] = None
+    return values
