@@ -36,6 +36,7 @@ DAY_US = 86_400_000_000
 START_JITTER_US = 900_000_000
 _KEY = 1 << 38  # sort keys: row * _KEY + time since the day's midnight (µs, < 2 days)
 CONDITION_PASSES = 2
+GUESS_JUNCTION_S = 8.0
 INCIDENT_PASSES = 8
 CHUNK_VEHICLES = 400
 
@@ -180,17 +181,20 @@ def _walk_chunk(
         new_start = start[row] + before
         return new_start, new_start + drive_us
 
-    ones = np.ones(legs.size)
-    cond, rush = ones, ones
-    leg_start = start[row].copy()
+    # first guess of the starts: each leg at the driver's speed with a few seconds a junction
+    end = lg.end_node[legs]
+    guess_s = routes.limit_s(sc, node, end, lg.hfirst[legs]) / fleet.driving.driver[row]
+    guess_us = np.rint((guess_s + GUESS_JUNCTION_S * routes.steps(sc, node, end)) * 1e6)
+    step = guess_us.astype(np.int64) + dwell
+    cum = np.cumsum(step)
+    leg_start = start[row] + cum - step - (cum - step)[first]
     arrive = leg_start
     none = Incidents.none()
     # weather and rush hour as at each leg's start: two passes settle the starts they are
     # read at (to within the minutes the second pass still shifts them); the last pass
     # meets the incidents too
-    for rnd in range(CONDITION_PASSES + 1):
-        if rnd:
-            cond, rush = conditions(fleet, node, leg_start)
+    for rnd in range(1, CONDITION_PASSES + 1):
+        cond, rush = conditions(fleet, node, leg_start)
         leg_start, arrive = drive(
             leg_start, cond, rush, incidents if rnd == CONDITION_PASSES else none
         )
