@@ -27,6 +27,7 @@ class LakeView:
     files: list[str] = field(default_factory=list)  # every visible data file (relative)
     orphans: list[str] = field(default_factory=list)
     hidden: int = 0  # files under _-prefixed folders (staging): invisible to readers
+    batches: int = 0  # micro-batches with a commit manifest
 
 
 def _visible_files(lake: LakeFS, view: LakeView) -> Iterator[str]:
@@ -43,7 +44,7 @@ def _visible_files(lake: LakeFS, view: LakeView) -> Iterator[str]:
         yield entry.path
 
 
-def _published(checkpoint: str) -> set[str]:
+def _published(checkpoint: str, view: LakeView) -> set[str]:
     """Every file name a batch's latest commit manifest publishes."""
     try:
         state = LakeFS.open(join(checkpoint, SINK_STATE_DIR, "manifests"))
@@ -53,10 +54,20 @@ def _published(checkpoint: str) -> set[str]:
     names: set[str] = set()
     for entry in entries:
         if entry.path.endswith(".json"):
+            view.batches += 1
             with state.open_input(entry.path) as f:
                 manifest = json.loads(f.read().decode())
             names.update(posixpath.basename(p) for p in manifest.get("files", ()))
     return names
+
+
+def published_batches(checkpoint: str) -> int:
+    """How many micro-batches have a commit manifest (the job's progress, as a reader sees)."""
+    try:
+        entries = LakeFS.open(join(checkpoint, SINK_STATE_DIR, "manifests")).list()
+    except LakeNotFoundError:
+        return 0
+    return sum(1 for e in entries if e.path.endswith(".json"))
 
 
 def read_lake(lake_root: str, quarantine_root: str, checkpoint: str) -> LakeView:
@@ -76,6 +87,6 @@ def read_lake(lake_root: str, quarantine_root: str, checkpoint: str) -> LakeView
             rows = pq.read_table(f, columns=["topic", "reason"]).to_pylist()
         view.quarantined.update(str(r["topic"]) for r in rows)
         view.reasons.update(str(r["reason"]) for r in rows)
-    published = _published(checkpoint)
+    published = _published(checkpoint, view)
     view.orphans = sorted(f for f in view.files if posixpath.basename(f) not in published)
     return view

@@ -26,7 +26,7 @@ from typing import Any
 
 from vts.chaos.aws import MockAws, mock_aws
 from vts.chaos.exceptions import ChaosError
-from vts.chaos.lake import read_lake
+from vts.chaos.lake import published_batches, read_lake
 from vts.chaos.plan import KILL_JOB, KILL_PRODUCER, LATE_REPLAY, RESTART_BROKER, Fault, make_plan
 from vts.chaos.processes import Broker, Service, job_command
 from vts.chaos.verdict import Verdict, judge
@@ -36,6 +36,7 @@ from vts.settings import LocalPaths
 logger = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
 TICK_S = 0.2
+KILL_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,9 @@ class _Run:
         self.faults: list[dict[str, Any]] = []
         self.producer_starts = 0
         self.background: list[threading.Thread] = []
+        self.batches = 0  # micro-batches published so far
+        self.batches_at_start = 0  # ... when the streaming job last started
+        self._armed: float | None = None  # when an armed job kill fires
         self.plan = plan_of(options)
 
     # --- the services ------------------------------------------------------------------------
@@ -228,8 +232,10 @@ class _Run:
         outcome: dict[str, Any] = {**fault.as_dict(), "at_actual_s": round(started - self.t0, 1)}
         self.faults.append(outcome)
         if fault.kind == KILL_JOB:
+            outcome["batches_since_start"] = self.batches - self.batches_at_start
             job.kill(signal.SIGKILL)
             job.start()  # as Glue restarts a failed streaming job run
+            self.batches_at_start = self.batches
         elif fault.kind in (RESTART_BROKER, LATE_REPLAY):  # in the background: the rest go on
             thread = threading.Thread(
                 target=self._background, args=(fault, outcome, bootstrap), daemon=True
@@ -243,6 +249,22 @@ class _Run:
         outcome["took_s"] = round(time.monotonic() - started, 1)
         logger.info("fault %s: %s", fault.kind, outcome)
         return worker
+
+    def _ready(self, fault: Fault) -> bool:
+        """A job kill waits until the restarted job has published a batch (so it hits a
+        running query, not one still starting), then a fraction of a trigger more; at most
+        ``KILL_WAIT_S`` past its time (then it hits a job still starting up)."""
+        if fault.kind != KILL_JOB:
+            return True
+        late = time.monotonic() - self.t0 - fault.at_s
+        if self.batches > self.batches_at_start:
+            if self._armed is None:
+                self._armed = time.monotonic() + fault.draw * self.o.trigger_seconds
+            if time.monotonic() >= self._armed:
+                self._armed = None
+                return True
+            return False
+        return late > KILL_WAIT_S
 
     def _background(self, fault: Fault, outcome: dict[str, Any], bootstrap: str) -> None:
         started = time.monotonic()
@@ -336,15 +358,24 @@ class _Run:
             self.t0 = time.monotonic()
             pending = list(self.plan)
             n = self.workload.windows
+            polled = 0.0
             while pending or not self.progress.finished:
                 self.progress.read()
+                if time.monotonic() - polled > 1.0:
+                    with self.aws.as_environment():
+                        self.batches = published_batches(self.checkpoint)
+                    polled = time.monotonic()
                 if job.reap() is not None:
                     job.start()  # it died by itself (a broker restart, say): Glue restarts it
+                    self.batches_at_start = self.batches
                 if worker.reap() is not None and not self.progress.finished:
                     worker = self._worker(bootstrap, self.progress.first_missing(n))
                     worker.start()
-                if pending and time.monotonic() - self.t0 >= pending[0].at_s:
-                    worker = self._fault(pending.pop(0), job, worker, bootstrap)
+                due = [f for f in pending if time.monotonic() - self.t0 >= f.at_s]
+                ready = next((f for f in due if self._ready(f)), None)
+                if ready is not None:  # a waiting job kill does not hold up the others
+                    pending.remove(ready)
+                    worker = self._fault(ready, job, worker, bootstrap)
                 self.report_progress(
                     len(self.progress.done) / n,
                     f"{len(self.progress.done)}/{n} windows, "

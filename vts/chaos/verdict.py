@@ -37,6 +37,7 @@ class Verdict:
     files: int
     hidden_files: int
     quarantine_reasons: Mapping[str, int]
+    batches: int = 0
 
     def total(self, name: str) -> int:
         return sum(int(getattr(t, name)) for t in self.tables)
@@ -66,6 +67,7 @@ class Verdict:
             "rows": self.total("rows"),
             "files": self.files,
             "hidden_files": self.hidden_files,
+            "batches_published": self.batches,
             "tables": [t.as_dict() for t in self.tables],
             "orphan_files": list(self.orphans[:20]),
             "quarantine_reasons": dict(self.quarantine_reasons),
@@ -90,5 +92,10 @@ def judge(truth: Mapping[str, set[str]], view: LakeView) -> Verdict:
             )
         )
     return Verdict(
-        tuple(tables), tuple(view.orphans), len(view.files), view.hidden, dict(view.reasons)
+        tuple(tables),
+        tuple(view.orphans),
+        len(view.files),
+        view.hidden,
+        dict(view.reasons),
+        view.batches,
     )
