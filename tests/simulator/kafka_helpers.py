@@ -45,12 +45,16 @@ def consume(
                 if err is not None:
                     assert err.code() == KafkaError._PARTITION_EOF, err
                     continue
-                found[msg.topic().removeprefix(prefix)].append((msg.key(), msg.value()))
+                found[(msg.topic() or "").removeprefix(prefix)].append(
+                    (msg.key() or b"", msg.value() or b"")
+                )
                 total += 1
         # nothing more than expected arrives
         for msg in consumer.consume(num_messages=10_000, timeout=1.0):
             if msg.error() is None:
-                found[msg.topic().removeprefix(prefix)].append((msg.key(), msg.value()))
+                found[(msg.topic() or "").removeprefix(prefix)].append(
+                    (msg.key() or b"", msg.value() or b"")
+                )
     finally:
         consumer.close()
     return dict(found)

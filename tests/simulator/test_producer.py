@@ -73,6 +73,19 @@ class FakeClient:
         self._deliver()
         return self.stuck
 
+    # transactions: not used by these tests (a producer without a transactional.id)
+    def init_transactions(self, timeout: float = 0.0) -> None:
+        raise AssertionError("this fake does not do transactions")
+
+    def begin_transaction(self) -> None:
+        raise AssertionError("this fake does not do transactions")
+
+    def commit_transaction(self, timeout: float = 0.0) -> None:
+        raise AssertionError("this fake does not do transactions")
+
+    def abort_transaction(self, timeout: float = 0.0) -> None:
+        raise AssertionError("this fake does not do transactions")
+
 
 def _producer(
     prefix: str = "", every_report: bool = False, **fake: Any
