@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from vts.catalog.spark_sql import collect
 from vts.reports.geofences import Geofence, from_geojson
 from vts.reports.params import ReportParams
 from vts.reports.roads import ROAD_FIELDS, RoadIndex
 from vts.reports.spark import day_fixes, report_rows, table_frame
-from vts.reports.tables import TABLES, ReportTable, file_name
+from vts.reports.tables import FIX_FILTER, TABLES, ReportTable, file_name
 from vts.reports.vehicle import Context, Window
 from vts.stream.layout import join
 
@@ -65,7 +66,7 @@ def load_roads(spark: SparkSession, lake: str, radius_m: float) -> RoadIndex | N
     from pyspark.errors import AnalysisException
 
     try:
-        rows = spark.read.parquet(join(lake, "roads")).select(*ROAD_FIELDS).collect()
+        rows = collect(spark.read.parquet(join(lake, "roads")).select(*ROAD_FIELDS))
     except AnalysisException:
         logger.warning("no roads table under %s: overspeed is not judged", lake)
         return None
@@ -79,9 +80,8 @@ def load_fences(spark: SparkSession, options: BuildOptions) -> tuple[Geofence, .
 
         fences += from_geojson(scenario_geofences(options.scenario), f"scenario {options.scenario}")
     if options.geofences:
-        text = "".join(
-            r.value for r in spark.read.text(options.geofences, wholetext=True).collect()
-        )
+        lines = collect(spark.read.text(options.geofences, wholetext=True))
+        text = "".join(r.value for r in lines)
         try:
             doc = json.loads(text)
         except ValueError as exc:
@@ -116,9 +116,11 @@ def build_day(
     try:
         for t in TABLES:
             write_table(spark, rows, t, day.isoformat(), options.out)
-        found = {r["table"]: int(r["count"]) for r in rows.groupBy("table").count().collect()}
+        found = {r["table"]: int(r["count"]) for r in collect(rows.groupBy("table").count())}
         counts = {t.name: found.get(t.name, 0) for t in TABLES}
-        vehicles = fixes.select("vehicle_id").distinct().count() if counts else 0
+        # every vehicle of the window has one "kept" row (from the cached rows, no rescan)
+        kept = table_frame(rows, FIX_FILTER).where("reason = 'kept'")
+        vehicles = kept.count()
     finally:
         rows.unpersist()
     report = DayReport(day.isoformat(), counts, vehicles, time.monotonic() - started)
