@@ -176,21 +176,8 @@ def _runs(topics: pa.Array) -> Iterator[tuple[str | None, int]]:
         yield topics[a].as_py(), b - a
 
 
-def _values(array: pa.Array) -> list[memoryview | None]:
-    """The Kafka values of a binary column as memoryviews of its buffer (no copies)."""
-    n = len(array)
-    _, offsets_buffer, data = array.buffers()
-    if offsets_buffer is None or data is None:
-        return [None if v is None else memoryview(v) for v in array.to_pylist()]
-    kind = "q" if pa.types.is_large_binary(array.type) else "i"
-    offsets = memoryview(offsets_buffer).cast(kind)  # type: ignore[call-overload]
-    offsets = offsets[array.offset : array.offset + n + 1].tolist()
-    view = memoryview(data)
-    values: list[memoryview | None] = [
-        view[a:b] for a, b in zip(offsets, offsets[1:], strict=False)
-    ]
-    if array.null_count:
-        for i, null in enumerate(array.is_null().to_pylist()):
-            if null:
-                values[i] = None
+def _values(array: pa.Array) -> list[bytes | None]:
+    """The Kafka values of a binary column as a list (numpy's conversion: ~10x faster
+    than ``to_pylist``)."""
+    values: list[bytes | None] = array.to_numpy(zero_copy_only=False).tolist()
     return values
