@@ -2,7 +2,9 @@
 
 The model is deliberately small and every assumption is a named field of ``Workload``:
 the event rate and size were measured on the simulator (city scenario: 2.0 events per
-vehicle-second, 312 bytes of JSON each); the others (compression, Lambda throughput,
+vehicle-second, 312 bytes of JSON each), and the Glue streaming job is sized from the
+job's own measured events/s per vCPU (``vts.cost.throughput``, from ``make bench``); the
+others (compression, Lambda throughput,
 crawl length, query pattern) are stated guesses to replace with measurements. Lines marked
 ``in_total=False`` are alternatives shown for comparison.
 """
@@ -14,6 +16,12 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from vts.cost.prices import US_EAST_1, Prices
+from vts.cost.throughput import (
+    MIN_STREAMING_WORKERS,
+    REPLAY_HEADROOM,
+    STREAMING_JOB,
+    streaming_workers,
+)
 from vts.exceptions import ConfigError
 
 HOURS_PER_MONTH = 730.0
@@ -40,7 +48,8 @@ class Workload:
     partitions_per_topic: int = 6
     kafka_retention_hours: float = 24.0
     glue_worker_type: str = "G.025X"
-    glue_workers: int = 2
+    # None: sized from the job's measured speed (vts.cost.throughput), with replay headroom
+    glue_workers: int | None = None
     trigger_seconds: int = 60
     crawls_per_day: float = 4.0
     crawl_dpus: float = 2.0
@@ -76,6 +85,19 @@ class Workload:
                 f"unknown Glue worker type {self.glue_worker_type!r}",
                 hint=f"use one of {', '.join(DPU_PER_WORKER)}",
             )
+        if self.glue_workers is not None and self.glue_workers < MIN_STREAMING_WORKERS:
+            raise ConfigError(
+                f"workload {self.name}: a Glue streaming job needs at least "
+                f"{MIN_STREAMING_WORKERS} workers",
+                hint="pass --glue-workers 2 or more, or leave it out to size it",
+            )
+
+    @property
+    def streaming_workers(self) -> int:
+        """The Glue job's workers: as given, or sized from the measured events/s per core."""
+        if self.glue_workers is not None:
+            return self.glue_workers
+        return streaming_workers(self.events_per_hour / 3600.0, self.glue_worker_type)
 
     @property
     def events_per_hour(self) -> float:
@@ -182,13 +204,21 @@ def _kafka(w: Workload, p: Prices) -> list[CostLine]:
 
 
 def _glue(w: Workload, p: Prices) -> list[CostLine]:
-    dpus = w.glue_workers * DPU_PER_WORKER[w.glue_worker_type]
+    workers = w.streaming_workers
+    dpus = workers * DPU_PER_WORKER[w.glue_worker_type]
     crawl_hours = max(w.crawl_minutes, p.crawler_minimum_minutes) / 60.0
+    if w.glue_workers is None:
+        sized = (
+            f"sized for {w.events_per_hour / 3600:,.0f} events/s x {REPLAY_HEADROOM:g} headroom "
+            f"at {STREAMING_JOB.events_per_core_second:,.0f} events/s per vCPU (make bench)"
+        )
+    else:
+        sized = "as given"
     return [
         CostLine(
             "Glue streaming job",
             dpus * p.glue_dpu_hour,
-            f"{w.glue_workers} x {w.glue_worker_type} = {dpus:g} DPU, around the clock",
+            f"{workers} x {w.glue_worker_type} = {dpus:g} DPU, around the clock; {sized}",
         ),
         CostLine(
             "Glue crawler",
@@ -287,7 +317,6 @@ PRESETS: dict[str, Workload] = {
         brokers=3,
         partitions_per_topic=12,
         glue_worker_type="G.1X",
-        glue_workers=3,
         queries_per_day=200,
         log_gb_per_month=5,
     ),

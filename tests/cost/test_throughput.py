@@ -1,0 +1,54 @@
+"""The streaming job is sized from the speed ``make bench`` recorded, with headroom."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from vts.cost.model import PRESETS, estimate
+from vts.cost.throughput import (
+    REPLAY_HEADROOM,
+    STREAMING_JOB,
+    Throughput,
+    streaming_workers,
+)
+from vts.exceptions import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_figure_is_the_recorded_benchmarks() -> None:
+    recorded = json.loads((REPO / STREAMING_JOB.source).read_text())
+    size = recorded["results"]["job"]["sizes"]["1.2M"]
+    assert recorded["machine"]["cpus"] == STREAMING_JOB.cores
+    assert STREAMING_JOB.events_per_core_second == pytest.approx(
+        size["events_per_s"] / STREAMING_JOB.cores
+    )
+
+
+def test_workers_grow_with_the_event_rate_and_keep_the_headroom() -> None:
+    fast = Throughput(events_per_core_second=10_000, source="test")
+    assert streaming_workers(100, "G.025X", throughput=fast) == 2  # Glue's minimum
+    # 20,000 events/s x 3 = 60,000 -> 6 vCPUs -> 2 G.025X executors + the driver's worker
+    assert streaming_workers(20_000, "G.025X", throughput=fast) == 4
+    assert streaming_workers(20_000, "G.1X", throughput=fast) == 3
+    assert streaming_workers(20_000, "G.1X", throughput=fast, headroom=1.0) == 2
+
+
+def test_a_fleet_costs_more_glue_when_the_job_is_slower() -> None:
+    fleet = PRESETS["fleet-10k"]
+    workers = fleet.streaming_workers
+    needed = fleet.events_per_hour / 3600 * REPLAY_HEADROOM / STREAMING_JOB.events_per_core_second
+    assert (workers - 1) * 4 >= needed > (workers - 2) * 4  # G.1X: 4 vCPUs each
+    fixed = estimate(replace(fleet, glue_workers=workers + 2))
+    assert fixed.hourly > estimate(fleet).hourly
+
+
+def test_fewer_than_two_workers_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        replace(PRESETS["demo"], glue_workers=1)
+    with pytest.raises(ConfigError):
+        streaming_workers(10, "G.9X")
