@@ -115,3 +115,22 @@ def test_a_users_geofence_file_is_used(spark: Any, lake: Path, tmp_path: Path) -
     assert len({v["vehicle_id"] for v in visits}) == report.vehicles == 12
     stops = pq.read_table(out / "report_stops").to_pylist()
     assert stops and all(s["place"] == "Everywhere" for s in stops)
+
+
+def test_vts_report_reads_a_built_day(
+    lake: Path, built: DayReport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vts.cli.main import main
+
+    trips = pq.read_table(lake / TRIPS.name).to_pylist()
+    vehicle = trips[0]["vehicle_id"]
+    assert main(["report", "trips", "--vehicle", vehicle, "--day", str(DAY), "--lake", str(lake),
+                 "--format", "json"]) == 0  # fmt: skip
+    shown = json.loads(capsys.readouterr().out)
+    assert len(shown) == sum(t["vehicle_id"] == vehicle for t in trips)
+    assert (
+        main(["report", "summary", "--day", str(DAY), "--lake", str(lake), "--format", "csv"]) == 0
+    )
+    assert (
+        len(capsys.readouterr().out.strip().splitlines()) == 1 + built.rows["report_daily_summary"]
+    )
