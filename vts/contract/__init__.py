@@ -4,6 +4,9 @@
 - ``spark``: Spark ``StructType`` schemas      - ``hive``: Glue/Hive column types
 - ``jsonschema``: JSON Schema documents        - ``validate``: the Python validator
 - ``tutorial`` + ``normalise``: the tutorial's format (version 0) and its normalisation
+- ``structs`` + ``fast``: msgspec decoders generated from the contract, and the validator
+  over many messages that puts them in front of ``normalise.parse_message`` (msgspec and
+  pyarrow: the ``spark`` extra; imported only by the streaming job and its tests)
 """
 
 from vts.contract.events import (
