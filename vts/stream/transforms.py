@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from vts.contract.events import event_type, union_fields
+from vts.contract.events import EVENT_TYPES, event_type
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
 from vts.stream.validation import (
     INGEST_TS,
@@ -137,6 +137,9 @@ def route(parsed: DataFrame) -> DataFrame:
 
     Valid rows go to their table, partitioned by event time; invalid ones to quarantine,
     partitioned by ingest time and keyed by their Kafka coordinates (never deduplicated).
+    A valid row's typed values are one struct column named after its table (null in the
+    other tables' columns): a row then carries one struct, not every table's columns,
+    through the dedup shuffle and the batch's cache.
     """
     from pyspark.sql import functions as F
 
@@ -169,7 +172,10 @@ def route(parsed: DataFrame) -> DataFrame:
         "kafka_timestamp",
         "kafka_key",
         *[F.when(~valid, expr).alias(name) for name, expr in quarantine_only.items()],
-        *[F.when(valid, F.col(name)).alias(name) for name in union_fields()],
+        *[
+            F.when(valid & (F.col(TABLE) == table), F.struct(*et.field_names)).alias(table)
+            for table, et in EVENT_TYPES.items()
+        ],
     )
 
 
@@ -190,7 +196,8 @@ def deduplicate(routed: DataFrame, watermark: str) -> DataFrame:
 
 
 def table_columns(table: str) -> list[str]:
-    """The file columns of a destination (contract fields, or the quarantine columns)."""
+    """The file columns of a destination, as ``select`` paths of ``route``'s rows (the
+    contract fields in the table's struct column, or the quarantine columns)."""
     if table == QUARANTINE_TABLE:
         return list(QUARANTINE_COLUMNS)
-    return list(event_type(table).field_names)
+    return [f"{table}.{name}" for name in event_type(table).field_names]
