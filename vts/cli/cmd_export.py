@@ -27,6 +27,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--day", type=parse_day, required=True, help="YYYY-MM-DD")
     parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     parser.add_argument("--scenario", default="city", help="whose geofences name the stops")
+    parser.add_argument("--geofences", type=Path, help="a GeoJSON file of your own geofences")
     add_lake_option(parser)
     parser.set_defaults(func=run)
 
@@ -35,7 +36,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from vts.reports.dayview import load_day
     from vts.reports.export import to_geojson, to_gpx
 
-    view = load_day(lake_of(args), args.vehicle, args.day, scenario=args.scenario)
+    scenario = None if args.scenario == "none" else args.scenario
+    view = load_day(
+        lake_of(args), args.vehicle, args.day, scenario=scenario, geofences=args.geofences
+    )
     text = to_gpx(view) if args.fmt == "gpx" else json.dumps(to_geojson(view)) + "\n"
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

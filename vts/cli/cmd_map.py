@@ -13,6 +13,7 @@ EPILOG = """examples:
   vts map --vehicle VEH-000042 --day 2024-03-05         VEH-000042-2024-03-05.png and .html
   vts map --vehicle VEH-000042 --day 2024-03-05 --png day.png --no-html
   vts map --vehicle VEH-000042 --day 2024-03-05 --html day.html --no-png
+  vts map --vehicle VEH-000042 --day 2024-03-05 --geofences zones.geojson --scenario none
 
 Roads, geofences, the track coloured by speed, stops (white discs) and alerts (red
 triangles). The HTML has no scripts or external resources; hover for details.
@@ -28,6 +29,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--no-png", action="store_true", help="no PNG")
     parser.add_argument("--no-html", action="store_true", help="no HTML")
     parser.add_argument("--scenario", default="city", help="whose geofences to draw ('none')")
+    parser.add_argument("--geofences", type=Path, help="a GeoJSON file of your own geofences")
     add_lake_option(parser)
     add_output_options(parser)
     parser.set_defaults(func=run)
@@ -38,7 +40,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from vts.reports.maps import write_html, write_png
 
     scenario = None if args.scenario == "none" else args.scenario
-    view = load_day(lake_of(args), args.vehicle, args.day, scenario=scenario)
+    view = load_day(
+        lake_of(args), args.vehicle, args.day, scenario=scenario, geofences=args.geofences
+    )
     stem = f"{args.vehicle}-{args.day}"
     written = {}
     if not args.no_png:
