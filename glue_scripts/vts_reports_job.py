@@ -16,26 +16,15 @@ overrides, see ``vts reports params``). Everything else lives in ``vts.reports``
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from vts.stream.args import parse_argv
+from vts.glue_runtime import resolve_options, started_by_spark_submit
 
 logger = logging.getLogger("vts_reports_job")
 OPTIONS = ("lake_path", "output_path", "day", "from_day", "to_day", "source", "scenario",
            "geofences", "params")  # fmt: skip
-
-
-def resolve_options(argv: Sequence[str]) -> dict[str, str]:
-    """``name -> value`` with Glue's parser where it is installed (its names: ``OPTIONS``)."""
-    try:
-        from awsglue.utils import getResolvedOptions
-    except ImportError:
-        return dict(parse_argv(argv[1:]))
-    present = [n for n in OPTIONS if f"--{n}" in argv]
-    return dict(getResolvedOptions(list(argv), present))
 
 
 def parse_day(text: str, today: date) -> date:
@@ -57,7 +46,7 @@ def main(argv: Sequence[str]) -> int:
     from vts.reports.params import ReportParams
     from vts.spark.session import SparkSettings, build_session
 
-    o = resolve_options(argv)
+    o = resolve_options(argv, [n for n in OPTIONS if f"--{n}" in argv])
     today = datetime.now(UTC).date()
     if o.get("day"):
         days = [parse_day(o["day"], today)]
@@ -73,7 +62,7 @@ def main(argv: Sequence[str]) -> int:
         geofences=o.get("geofences") or None,
         params=ReportParams().with_overrides(overrides),
     )
-    if os.environ.get("PYSPARK_GATEWAY_PORT"):  # spark-submit started us (Glue does)
+    if started_by_spark_submit():  # Glue does
         from pyspark.sql import SparkSession
 
         spark = SparkSession.builder.getOrCreate()

@@ -8,16 +8,9 @@ the same script runs under PySpark with the same arguments, e.g.::
         --output_path vts-data/lake --quarantine_path vts-data/lake/quarantine \\
         --checkpoint_path vts-data/checkpoints/job --available_now true
 
-Arguments are resolved with Glue's own parser (``awsglue.utils.getResolvedOptions``)
-wherever the ``awsglue`` package is installed (on Glue, and in the Glue rehearsal, which
-installs AWS's ``awsgluedataplanepython``), and with ``vts.stream.args.parse_argv``
-elsewhere; both read the same ``--name value`` pairs.
-
-Being on Glue is decided by what only Glue has, not by ``import awsglue`` (that package is
-on PyPI): Glue starts this script from its own JVM with ``spark-submit``, so
-``PYSPARK_GATEWAY_PORT`` is set, and that JVM carries Glue's Scala
-``com.amazonaws.services.glue.GlueContext``, which ``awsglue.context.GlueContext`` wraps.
-Only when both hold is the Glue session used (see ``running_on_glue``).
+Arguments are resolved with Glue's own parser wherever ``awsglue`` is installed, and the
+Glue session is used only when Glue's JVM started the script: ``vts.glue_runtime`` says how
+each is decided.
 
 Everything else lives in ``vts.stream`` (shipped to Glue with ``--extra-py-files``).
 """
@@ -25,40 +18,15 @@ Everything else lives in ``vts.stream`` (shipped to Glue with ``--extra-py-files
 from __future__ import annotations
 
 import logging
-import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from vts.stream.args import JobArgs, glue_option_names, parse_argv
+from vts.glue_runtime import resolve_options, running_on_glue
+from vts.stream.args import JobArgs, glue_option_names
 from vts.stream.job import run
 
 logger = logging.getLogger("vts_streaming_job")
 GLUE_STATE_PARTITIONS = 16
-GLUE_SCALA_CONTEXT = "com.amazonaws.services.glue.GlueContext"
-
-
-def running_on_glue() -> bool:
-    """True inside an AWS Glue job run: a JVM started us and it has Glue's classes."""
-    if not os.environ.get("PYSPARK_GATEWAY_PORT"):
-        return False
-    from py4j.java_gateway import JavaClass
-    from pyspark.context import SparkContext
-
-    jvm = SparkContext.getOrCreate()._jvm
-    node = jvm
-    for part in GLUE_SCALA_CONTEXT.split("."):
-        node = getattr(node, part)
-    return isinstance(node, JavaClass)
-
-
-def resolve_options(argv: Sequence[str]) -> Mapping[str, str]:
-    """``name -> value`` from ``argv`` with Glue's parser where it is installed."""
-    try:
-        from awsglue.utils import getResolvedOptions
-    except ImportError:
-        return parse_argv(argv[1:])
-    resolved: Mapping[str, str] = getResolvedOptions(list(argv), glue_option_names(argv))
-    return resolved
 
 
 def main(argv: Sequence[str]) -> int:
@@ -68,7 +36,7 @@ def main(argv: Sequence[str]) -> int:
     if "--help" in argv or "-h" in argv:
         print(__doc__)
         return 0
-    options = resolve_options(argv)
+    options = resolve_options(argv, glue_option_names(argv))
     if running_on_glue():
         from awsglue.context import GlueContext
         from awsglue.job import Job
