@@ -7,7 +7,7 @@ incidents in a synthetic city, and the Kafka producer that publishes its events.
 - ``truth.truth(...)`` / ``truth.write_truth(dir, tables)``: what the model knows about a
   span (dwells, light halts, overspeed and harsh episodes, refuels, GPS outages, incidents)
 - ``scenario.road_table(name)``: the road segments and their speed limits
-- ``producer.Producer`` / ``DeliveryReport``: idempotent, keyed, batched Kafka publishing
+- ``producer.Producer`` / ``delivery.DeliveryReport``: idempotent, keyed, batched Kafka publishing
 """
 
 from simulator.batch import EventBatch

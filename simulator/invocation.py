@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.batch import EventBatch
+from simulator.delivery import DeliveryReport
 from simulator.exceptions import BadWindowError
 from simulator.generate import generate
-from simulator.producer import DeliveryReport, Producer
+from simulator.producer import Producer
 from simulator.settings import SimulatorSettings
 from simulator.window import Window, iso, parse_time, scheduled_window
 

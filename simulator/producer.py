@@ -28,19 +28,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import confluent_kafka
 from confluent_kafka import KafkaError, KafkaException
 
 from simulator.batch import EventBatch
+from simulator.delivery import DeliveryReport
 from simulator.exceptions import (
     DeliveryFailedError,
     FlushTimeoutError,
     ProduceError,
     TransactionFailedError,
 )
-from vts.contract.topics import TOPIC_NAMES
+from simulator.kafka_client import ClosedClient, KafkaClient
 from vts.exceptions import TerminalError
 from vts.kafka.auth import KafkaAuth, get_auth
 from vts.kafka.exceptions import KafkaAuthError
@@ -72,68 +73,6 @@ TRANSACTION_TIMEOUT_MS = 900_000
 INIT_STEP_S = 1.0  # init_transactions waits this long between checks for client errors
 PRODUCE_SLICE = 10_000  # messages between polls for delivery reports
 BACKPRESSURE_POLL_S = 0.05
-
-
-class KafkaClient(Protocol):
-    """The part of ``confluent_kafka.Producer`` used here (tests pass a fake's factory)."""
-
-    def produce(self, topic: str, value: bytes | None = ..., key: bytes | None = ...) -> None: ...
-    def poll(self, timeout: float = ...) -> int: ...
-    def flush(self, timeout: float = ...) -> int: ...
-    def init_transactions(self, timeout: float = ...) -> None: ...
-    def begin_transaction(self) -> None: ...
-    def commit_transaction(self, timeout: float = ...) -> None: ...
-    def abort_transaction(self, timeout: float = ...) -> None: ...
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    """What a producer delivered: per topic (without prefix) delivered and failed messages."""
-
-    delivered: Mapping[str, int]
-    failed: Mapping[str, int]
-    bytes: int
-    elapsed_s: float
-    backpressure_waits: int = 0
-    first_error: str | None = None
-
-    @property
-    def total_delivered(self) -> int:
-        return sum(self.delivered.values())
-
-    @property
-    def total_failed(self) -> int:
-        return sum(self.failed.values())
-
-    @property
-    def events_per_s(self) -> float:
-        return self.total_delivered / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.total_failed == 0
-
-    def rows(self) -> list[dict[str, Any]]:
-        """One row per topic (for a table), topics in contract order."""
-        topics = [t for t in TOPIC_NAMES if t in self.delivered or t in self.failed]
-        topics += sorted(set(self.delivered) | set(self.failed) - set(topics))
-        return [
-            {"topic": t, "delivered": self.delivered.get(t, 0), "failed": self.failed.get(t, 0)}
-            for t in topics
-        ]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "delivered": dict(self.delivered),
-            "failed": dict(self.failed),
-            "total_delivered": self.total_delivered,
-            "total_failed": self.total_failed,
-            "bytes": self.bytes,
-            "elapsed_s": round(self.elapsed_s, 3),
-            "events_per_s": round(self.events_per_s, 1),
-            "backpressure_waits": self.backpressure_waits,
-            "first_error": self.first_error,
-        }
 
 
 def producer_config(
@@ -417,7 +356,7 @@ class Producer:
         try:
             return self.flush(timeout_s)
         finally:
-            self._client = _Closed()
+            self._client = ClosedClient()
 
     def __enter__(self) -> Producer:
         return self
@@ -436,37 +375,8 @@ class Producer:
         except Exception:
             logger.debug("flush after an error failed", exc_info=True)
         finally:
-            self._client = _Closed()
+            self._client = ClosedClient()
 
 
 def _raise(exc: BaseException) -> None:
     raise exc
-
-
-class _Closed:
-    """Stands in for the client after ``close``: using it is a programming error."""
-
-    @staticmethod
-    def _closed() -> TerminalError:
-        return TerminalError("the producer is closed", hint="create a new Producer")
-
-    def produce(self, topic: str, value: bytes | None = None, key: bytes | None = None) -> None:
-        raise self._closed()
-
-    def poll(self, timeout: float = 0.0) -> int:
-        raise self._closed()
-
-    def flush(self, timeout: float = 0.0) -> int:
-        raise self._closed()
-
-    def init_transactions(self, timeout: float = 0.0) -> None:
-        raise self._closed()
-
-    def begin_transaction(self) -> None:
-        raise self._closed()
-
-    def commit_transaction(self, timeout: float = 0.0) -> None:
-        raise self._closed()
-
-    def abort_transaction(self, timeout: float = 0.0) -> None:
-        raise self._closed()

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from simulator.batch import EventBatch
+from simulator.delivery import DeliveryReport
 from simulator.generate import generate
-from simulator.producer import DeliveryReport, Producer
+from simulator.producer import Producer
 from simulator.window import Window, windows
 from vts.contract.topics import TOPIC_NAMES
 
