@@ -47,13 +47,22 @@ def test_a_mixed_batch_comes_back_judged_per_topic_in_the_output_schema() -> Non
     out = pa.Table.from_batches(list(validator(iter([_batch(records)]))))
     assert out.schema == output_schema() and out.num_rows == len(records)
     rows = {r["kafka_offset"]: r for r in out.to_pylist()}
-    assert rows[100]["_reason"] is None and rows[100]["_table"] == "vehicle_data"
-    assert rows[100]["raw_value"] is None and rows[100]["vehicle_id"] == "vehicle_id-1"
-    assert rows[101]["_table"] == "gps_data" and rows[101]["make"] is None
-    assert rows[102]["_reason"].startswith("invalid_json:") and rows[102]["raw_value"] == b"{oops"
-    assert rows[102]["raw_text"] == "{oops" and rows[102]["event_id"] is None
-    assert rows[103]["_reason"] == "unknown_topic: elsewhere" and rows[103]["_table"] is None
-    assert rows[104]["_reason"] == "invalid_json: the Kafka record has no value"
+    vehicle, gps, oops, elsewhere, empty = (rows[100 + i] for i in range(5))
+    assert vehicle["reason"] is None and vehicle["_dest"] == "vehicle_data"
+    assert vehicle["raw_value"] is None and vehicle["vehicle_data"]["vehicle_id"] == "vehicle_id-1"
+    assert vehicle["gps_data"] is None and vehicle["quarantined_at"] is None
+    event_id = vehicle["vehicle_data"]["event_id"]
+    assert vehicle["_dedup_key"] == f"vehicle_data/{event_id}"
+    ts = vehicle["vehicle_data"]["ts"]
+    assert (vehicle["dt"], vehicle["hr"]) == (ts.strftime("%Y-%m-%d"), ts.strftime("%H"))
+    assert gps["_dest"] == "gps_data" and gps["gps_data"]["speed_kmh"] is not None
+    assert oops["reason"].startswith("invalid_json:") and oops["raw_value"] == b"{oops"
+    assert oops["raw_text"] == "{oops" and oops["_dest"] == "quarantine"
+    assert oops["vehicle_data"] is None and oops["_dedup_key"] == "quarantine/p-vehicle_data/2/102"
+    assert elsewhere["reason"] == "unknown_topic: elsewhere" and elsewhere["_dest"] == "quarantine"
+    assert empty["reason"] == "invalid_json: the Kafka record has no value"
+    for row in (oops, elsewhere, empty):  # quarantine partitions follow ingest time
+        assert (row["dt"], row["hr"], row["quarantined_at"]) == ("2024-06-01", "12", NOW)
     assert all(r["_ingest_ts"] == NOW and r["kafka_key"] == f"k{r['kafka_partition']}"
                for r in rows.values())  # fmt: skip
 
@@ -62,7 +71,7 @@ def test_a_reason_quoting_a_lone_surrogate_is_still_utf8() -> None:
     validator = BatchValidator(("vehicle_data",))
     raw = json.dumps({"schema_version": 1, "\ud800": 1}).encode()
     (batch,) = validator(iter([_batch([("vehicle_data", raw)])]))
-    reason = batch.column("_reason")[0].as_py()
+    reason = batch.column("reason")[0].as_py()
     assert reason.startswith("unknown_field: ") and "\\ud800" in reason
 
 

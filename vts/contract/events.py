@@ -212,18 +212,6 @@ EVENT_TYPES: dict[str, EventType] = {
 }
 
 
-def union_fields() -> dict[str, Field]:
-    """Every column across the five tables (a name has one type everywhere): the typed
-    columns of the streaming job's rows, before they are split by table."""
-    fields: dict[str, Field] = {}
-    for et in EVENT_TYPES.values():
-        for f in et.fields:
-            known = fields.setdefault(f.name, f)
-            if known.type != f.type:  # pragma: no cover - guarded by a test
-                raise ValueError(f"{f.name} is {known.type} in one table, {f.type} in another")
-    return fields
-
-
 def event_type(name: str) -> EventType:
     """The event type for a topic/table name (a clear error for an unknown one)."""
     try:

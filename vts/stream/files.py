@@ -134,15 +134,28 @@ class HadoopFiles(FileStore):
     """
 
     def __init__(self, spark: SparkSession) -> None:
-        self._jvm: Any = spark.sparkContext._jvm
+        jvm: Any = spark.sparkContext._jvm
         self._conf: Any = spark.sparkContext._jsc.hadoopConfiguration()
+        # The JVM classes, looked up once: each ``jvm.a.b.C`` lookup costs py4j a failed
+        # class load per package level (a scan of every jar), a few milliseconds.
+        self._path_class: Any = jvm.org.apache.hadoop.fs.Path
+        self._checksummed: Any = jvm.java.lang.Class.forName(
+            "org.apache.hadoop.fs.ChecksumFileSystem"
+        )
+        self._io_utils: Any = jvm.org.apache.hadoop.io.IOUtils
+        self._commons_io: Any = jvm.org.apache.commons.io.IOUtils
+        self._filesystems: dict[tuple[str, str], Any] = {}
 
     def _fs(self, path: str) -> tuple[Any, Any]:
-        jpath = self._jvm.org.apache.hadoop.fs.Path(path)
-        fs = jpath.getFileSystem(self._conf)
-        checksummed = self._jvm.java.lang.Class.forName("org.apache.hadoop.fs.ChecksumFileSystem")
-        if checksummed.isInstance(fs):
-            fs = fs.getRawFileSystem()
+        jpath = self._path_class(path)
+        parts = urlsplit(path)
+        key = (parts.scheme, parts.netloc)
+        fs = self._filesystems.get(key)
+        if fs is None:  # Hadoop caches its FileSystems too: this saves the round trips
+            fs = jpath.getFileSystem(self._conf)
+            if self._checksummed.isInstance(fs):
+                fs = fs.getRawFileSystem()
+            self._filesystems[key] = fs
         return fs, jpath
 
     def exists(self, path: str) -> bool:
@@ -192,7 +205,7 @@ class HadoopFiles(FileStore):
             return None
         stream = fs.open(jpath)
         try:
-            return str(self._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))
+            return str(self._commons_io.toString(stream, "UTF-8"))
         finally:
             stream.close()
 
@@ -217,7 +230,7 @@ class HadoopFiles(FileStore):
         length = int(fs.getFileStatus(jsrc).getLen())
         source = fs.open(jsrc)
         try:
-            copy_bytes = self._jvm.org.apache.hadoop.io.IOUtils.copyBytes
+            copy_bytes = self._io_utils.copyBytes
             self._upload(fs, jdst, lambda out: copy_bytes(source, out, COPY_BUFFER, False), length)
         finally:
             source.close()

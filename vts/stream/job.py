@@ -48,6 +48,11 @@ SESSION_CONF = {
     "spark.sql.streaming.stateStore.rocksdb.trackTotalNumberOfRows": "false",
     # no _SUCCESS markers in staging folders
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    # the sink's cache of a micro-batch lives for one batch: not worth compressing
+    "spark.sql.inMemoryColumnarStorage.compressed": "false",
+    # a write task keeps one file open per (dt, hr) instead of sorting its rows by them
+    # first (a batch spans a few hours; beyond this many, Spark sorts again)
+    "spark.sql.maxConcurrentOutputFileWriters": "24",
 }
 
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+FETCH_MAX_WAIT_MS = 10
+
 
 def auth_settings(args: JobArgs) -> dict[str, Any]:
     """The settings ``get_auth`` takes for the job's auth mode."""
@@ -46,6 +48,11 @@ def kafka_options(args: JobArgs) -> dict[str, str]:
         "includeHeaders": "false",
         # a simulator window is one transaction: an aborted (crashed) attempt is never read
         "kafka.isolation.level": "read_committed",
+        # Spark reads bounded offset ranges, and a consumer that reached the end of one has
+        # a fetch in flight that the broker holds open for up to this long (default 500 ms)
+        # before the consumer can fetch the next range: half a second per partition that a
+        # micro-batch read to its end, without this
+        "kafka.fetch.max.wait.ms": str(FETCH_MAX_WAIT_MS),
         **auth.spark_options(),
     }
     if args.max_offsets_per_trigger is not None:

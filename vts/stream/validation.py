@@ -1,15 +1,25 @@
-"""The job's Python side: Kafka records in Arrow batches -> judged, typed rows in Arrow.
+"""The job's Python side: Kafka records in Arrow batches -> judged, routed rows in Arrow.
 
-``validate_batches`` is the function the job hands to ``DataFrame.mapInArrow``; it runs
-on Spark's Python workers and needs only pyarrow, msgspec and ``vts.contract`` (no
-pyspark). Each input batch holds Kafka records (``INPUT_COLUMNS``); each output batch
-holds, per record, the envelope (topic, Kafka coordinates and key), the table, the
-reason (null when valid), the processing clock, the raw value and its text (invalid
-rows only) and every contract column typed (null in invalid rows and in other tables'
-columns), in the order of ``output_schema``.
+``BatchValidator`` is the function the job hands to ``DataFrame.mapInArrow``; it runs on
+Spark's Python workers and needs only pyarrow, msgspec and ``vts.contract`` (no pyspark).
+Each input batch holds Kafka records (``INPUT_COLUMNS``); each output batch holds, per
+record, a row in the order of ``output_schema``:
+
+- where it goes: ``_dest`` (its table, or ``quarantine``), the partition columns ``dt``/
+  ``hr`` (UTC; from the event time of a valid row, from the ingest time of a quarantined
+  one), the dedup key (``<table>/<event_id>``, or the Kafka coordinates of a quarantined
+  row, so invalid rows never collapse into one key) and the ingest time (the processing
+  clock, which the dedup watermark runs on);
+- the quarantine columns: the Kafka envelope (every row), the reason, the raw value and
+  its text and ``quarantined_at`` (quarantined rows only);
+- one struct column per table, holding a valid row's typed contract values (null in the
+  other tables' columns and in quarantined rows).
+
+The Python side builds the whole row: the JVM then reads a handful of columns per row
+instead of every table's columns, and computes nothing per row before the dedup.
 
 The rules are the contract's (``vts.contract.fast.MessageValidator``); this module only
-moves data between Arrow and the validator.
+moves data between Arrow and the validator and routes the verdicts.
 """
 
 from __future__ import annotations
@@ -23,14 +33,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vts.contract.events import union_fields
+from vts.contract.events import EVENT_TYPES, EventType
 from vts.contract.fast import ARROW_TYPES, MessageValidator
+from vts.contract.topics import QUARANTINE_TABLE
 
-TABLE = "_table"
-REASON = "_reason"
+DEST = "_dest"
+DEDUP_KEY = "_dedup_key"
 INGEST_TS = "_ingest_ts"
 NOW = "_now"
 VALUE = "value"
+PARTITION_COLUMNS = ("dt", "hr")
 # What the job selects from the Kafka source for the workers (kafka_key decoded by Spark).
 INPUT_COLUMNS = (
     "topic",
@@ -42,24 +54,35 @@ INPUT_COLUMNS = (
     NOW,
 )
 ENVELOPE = ("topic", "kafka_partition", "kafka_offset", "kafka_timestamp", "kafka_key")
+# The quarantine dataset's columns (besides dt/hr), in file order.
+QUARANTINE_COLUMNS = (*ENVELOPE, "reason", "raw_value", "raw_text", "quarantined_at")
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 
+def table_type(et: EventType) -> pa.StructType:
+    """The struct type of ``et``'s column: its contract fields, typed, in contract order."""
+    return pa.struct([pa.field(f.name, ARROW_TYPES[f.type]) for f in et.fields])
+
+
 def output_schema() -> pa.Schema:
-    """The Arrow schema of ``validate_batches``' output (``transforms`` mirrors it)."""
+    """The Arrow schema of ``BatchValidator``'s output (``transforms`` mirrors it)."""
     fields = [
+        pa.field(DEST, pa.string()),
+        pa.field("dt", pa.string()),
+        pa.field("hr", pa.string()),
+        pa.field(DEDUP_KEY, pa.string()),
+        pa.field(INGEST_TS, _TIMESTAMP),
         pa.field("topic", pa.string()),
         pa.field("kafka_partition", pa.int32()),
         pa.field("kafka_offset", pa.int64()),
         pa.field("kafka_timestamp", _TIMESTAMP),
         pa.field("kafka_key", pa.string()),
+        pa.field("reason", pa.string()),
         pa.field("raw_value", pa.binary()),
         pa.field("raw_text", pa.string()),
-        pa.field(TABLE, pa.string()),
-        pa.field(REASON, pa.string()),
-        pa.field(INGEST_TS, _TIMESTAMP),
+        pa.field("quarantined_at", _TIMESTAMP),
     ]
-    fields += [pa.field(name, ARROW_TYPES[f.type]) for name, f in union_fields().items()]
+    fields += [pa.field(table, table_type(et)) for table, et in EVENT_TYPES.items()]
     return pa.schema(fields)
 
 
@@ -119,52 +142,86 @@ class BatchValidator:
         """One topic's records -> output rows."""
         n = batch.num_rows
         raws = _values(batch.column(VALUE))
-        now_column = batch.column(NOW)
-        now = now_column[0].as_py() if n else datetime.now(UTC)
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
+        ingest = batch.column(NOW).cast(_TIMESTAMP)
+        now = ingest[0].as_py() if n else datetime.now(UTC)
         validator = self._validators.get(topic) if topic is not None else None
-        columns: dict[str, pa.Array] = {}
         if validator is None:
             reasons: list[str | None] = [f"unknown_topic: {topic}"] * n
+            columns: dict[str, pa.Array] = {}
         else:
             verdicts = validator.validate(raws, now)
-            reasons = verdicts.reasons
-            columns = verdicts.columns
+            reasons, columns = verdicts.reasons, verdicts.columns
         try:
-            reason_array = pa.array(reasons, pa.string())
+            reason = pa.array(reasons, pa.string())
         except (UnicodeEncodeError, pa.ArrowException):  # a reason quoting a lone surrogate
-            reason_array = pa.array([None if r is None else _text(r) for r in reasons])
-        if reason_array.null_count == n:  # all valid: nothing to quarantine
-            raw_value, raw_text = pa.nulls(n, pa.binary()), pa.nulls(n, pa.string())
-        else:
-            # (a Python loop, not pc.if_else: that breaks on sliced binary arrays, pyarrow 21)
-            kept: list[bytes | None] = [None] * n
-            texts: list[str | None] = [None] * n
-            for i, reason in enumerate(reasons):
-                raw = raws[i]
-                if reason is not None and raw is not None:
-                    kept[i] = bytes(raw)
-                    texts[i] = kept[i].decode("utf-8", "replace")  # type: ignore[union-attr]
-            raw_value = pa.array(kept, pa.binary())
-            raw_text = pa.array(texts, pa.string())
-        table = None if validator is None else validator.event_type.name
-        arrays: list[pa.Array] = [
+            reason = pa.array([None if r is None else _text(r) for r in reasons])
+        valid = pc.is_null(reason)
+        raw_value, raw_text = _raw_of_invalid(reasons, raws, reason.null_count == n)
+        envelope = [batch.column(name) for name in ENVELOPE]
+        envelope[ENVELOPE.index("kafka_timestamp")] = envelope[3].cast(_TIMESTAMP)
+        quarantine_key = pc.binary_join_element_wise(
+            QUARANTINE_TABLE,
             batch.column("topic"),
-            batch.column("kafka_partition"),
-            batch.column("kafka_offset"),
-            batch.column("kafka_timestamp").cast(_TIMESTAMP),
-            batch.column("kafka_key"),
+            batch.column("kafka_partition").cast(pa.string()),
+            batch.column("kafka_offset").cast(pa.string()),
+            "/",
+            null_handling="skip",
+        )
+        if validator is None:
+            dest: pa.Array = pa.repeat(pa.scalar(QUARANTINE_TABLE), n)
+            when, key = ingest, quarantine_key
+        else:
+            table = validator.event_type.name
+            dest = pc.if_else(valid, table, QUARANTINE_TABLE)
+            when = pc.coalesce(columns["ts"], ingest)  # a valid row's ts is never null
+            key = pc.if_else(
+                valid, pc.binary_join_element_wise(table, columns["event_id"], "/"), quarantine_key
+            )
+        arrays: list[pa.Array] = [
+            dest,
+            *_date_and_hour(when),
+            key,
+            ingest,
+            *envelope,
+            reason,
             raw_value,
             raw_text,
-            pa.repeat(pa.scalar(table, pa.string()), n),
-            reason_array,
-            now_column.cast(_TIMESTAMP),
+            pc.if_else(valid, pa.scalar(None, _TIMESTAMP), ingest),
         ]
-        for field in list(self._schema)[len(arrays) :]:
-            column = columns.get(field.name)
-            arrays.append(pa.nulls(n, field.type) if column is None else column)
+        for name, et in EVENT_TYPES.items():
+            struct = self._schema.field(name).type
+            if validator is None or validator.event_type is not et:
+                arrays.append(pa.nulls(n, struct))
+                continue
+            children = [columns[f.name] for f in et.fields]
+            invalid = pc.invert(valid)  # the mask marks null structs
+            arrays.append(pa.StructArray.from_arrays(children, fields=list(struct), mask=invalid))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
+
+
+def _date_and_hour(ts: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """``dt`` (``yyyy-MM-dd``) and ``hr`` (``HH``) of UTC timestamps (casts, not
+    ``strftime``: 20x cheaper)."""
+    hour = pc.utf8_lpad(pc.hour(ts).cast(pa.string()), 2, "0")
+    return ts.cast(pa.date32()).cast(pa.string()), hour
+
+
+def _raw_of_invalid(
+    reasons: list[str | None], raws: list[bytes | None], all_valid: bool
+) -> tuple[pa.Array, pa.Array]:
+    """The raw values and their text, of the invalid rows only (null in valid rows)."""
+    n = len(reasons)
+    if all_valid:  # nothing to quarantine
+        return pa.nulls(n, pa.binary()), pa.nulls(n, pa.string())
+    # (a Python loop, not pc.if_else: that breaks on sliced binary arrays, pyarrow 21)
+    kept: list[bytes | None] = [None] * n
+    texts: list[str | None] = [None] * n
+    for i, reason in enumerate(reasons):
+        raw = raws[i]
+        if reason is not None and raw is not None:
+            kept[i] = data = bytes(raw)
+            texts[i] = data.decode("utf-8", "replace")
+    return pa.array(kept, pa.binary()), pa.array(texts, pa.string())
 
 
 def _runs(topics: pa.Array) -> Iterator[tuple[str | None, int]]:
