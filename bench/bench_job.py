@@ -13,10 +13,13 @@ its classpath whatever other benchmarks started before), for each size:
 
 Both read each input after a warm-up run of each on other topics (JIT, Python workers).
 The vts job reads the 240k input in 4 micro-batches and the 1.2M input in batches of
-400k (3); the tutorial's queries (one per topic) get a fifth of that cap each, so their
-batch counts are their own (reported as they were). Also measured: the peak resident
-memory of the driver, its JVM and the Python workers during the 1.2M vts run, and the
-fixed cost of a micro-batch (the median wall time between batches of 1,000 events).
+400k (3; the cap is a third of the input plus one event per partition, see
+``batch_cap``); the tutorial's queries (one per topic) get a fifth of that cap each, so
+their batch counts are their own (reported as they were). Also measured: the peak
+resident memory of the driver, its JVM and the Python workers during the 1.2M vts run
+(in the shared process, after the tutorial's run, and again in a process of its own that
+runs only the vts job, as a Glue worker would), and the fixed cost of a micro-batch (the
+median wall time between batches of 1,000 events).
 
 Standalone: ``python -m bench.bench_job [--quick]`` (starts its own broker).
 """
@@ -40,6 +43,7 @@ START = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 SIZES = {"240k": (1_000, 120, 4), "1.2M": (5_000, 120, 3)}  # vehicles, seconds, batches
 QUICK_SIZES = {"quick": (150, 60, 4)}
 SMALL_BATCH = 1_000
+PARTITIONS = 3 * 5  # per topic, five topics
 SMALL_BATCHES = 8
 
 
@@ -49,7 +53,7 @@ def _produce(ctx: BenchContext, bootstrap: str, prefix: str, vehicles: int, seco
     from vts.contract.topics import TOPIC_NAMES
     from vts.kafka.admin import create_topics
 
-    create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=3)
+    create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=PARTITIONS // 5)
     batches = generate("city", 3, START, seconds, vehicles=vehicles)
     with Producer.connect(bootstrap, topic_prefix=prefix) as producer:
         producer.produce_batches(batches.values())
@@ -85,16 +89,13 @@ def run(ctx: BenchContext) -> dict[str, Any]:
             "batches": batches,
         }
     ctx.say("job: running the tutorial's approach and the vts job in a fresh PySpark")
-    done = subprocess.run(  # noqa: S603 - our own module, arguments we built
-        [sys.executable, "-m", "bench.bench_job", "--worker", json.dumps(config)],
-        check=False,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
+    result = _in_subprocess("--worker", config)
+    largest = max(config["sizes"], key=lambda n: config["sizes"][n]["events"])
+    ctx.say(f"job: the vts job alone on the {largest} input in its own process (memory)")
+    alone = {**config, "workdir": str(Path(config["workdir"]) / "alone")}
+    result["sizes"][largest]["own_process"] = _in_subprocess(
+        "--alone", {**alone, "size": config["sizes"][largest]}
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"the benchmark worker failed (exit {done.returncode}); see stderr")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     for name, size in result["sizes"].items():
         ctx.say(
             f"job {name}: vts {size['events_per_s']:,.0f} events/s, tutorial "
@@ -104,7 +105,22 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     return result
 
 
-# --- the worker: runs in its own Python process -------------------------------------------
+def _in_subprocess(mode: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Run ``worker`` (``--worker``) or ``alone`` (``--alone``) in a fresh Python process."""
+    done = subprocess.run(  # noqa: S603 - our own module, arguments we built
+        [sys.executable, "-m", "bench.bench_job", mode, json.dumps(config)],
+        check=False,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the benchmark worker failed (exit {done.returncode}); see stderr")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --- the workers: each runs in its own Python process -------------------------------------
 
 
 def _tutorial(
@@ -185,12 +201,19 @@ def _files_per_partition_hour(lake: Path) -> Counter[tuple[str, str, str]]:
     return counts
 
 
+def batch_cap(events: int, batches: int) -> int:
+    """``maxOffsetsPerTrigger`` that reads ``events`` in exactly ``batches`` micro-batches:
+    Spark splits the cap over the partitions and rounds each share down, so a cap of just
+    ``events / batches`` leaves up to one event per partition per batch for one more."""
+    return math.ceil(events / batches) + PARTITIONS
+
+
 def _compare(spark: Any, config: dict[str, Any], name: str, size: dict[str, Any]) -> dict[str, Any]:
     from bench.memory import PeakMemory
 
     workdir = Path(config["workdir"]) / name
     bootstrap, events, batches = config["bootstrap"], size["events"], size["batches"]
-    per_batch = math.ceil(events / batches)
+    per_batch = batch_cap(events, batches)
     tutorial_s, tutorial_batches = _tutorial(
         spark, bootstrap, size["prefix"], workdir / "tutorial", math.ceil(per_batch / 5)
     )
@@ -265,12 +288,36 @@ def worker(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def alone(config: dict[str, Any]) -> dict[str, Any]:
+    """The vts job alone in a fresh process (as on a Glue worker: no tutorial run before
+    it in the same JVM): its seconds and the peak memory of the process tree."""
+    from bench.memory import PeakMemory
+    from vts.settings import LocalPaths
+    from vts.spark.session import SparkSettings, build_session
+
+    workdir, size = Path(config["workdir"]), config["size"]
+    with PeakMemory() as memory:
+        spark = build_session(SparkSettings.local(LocalPaths(workdir / "spark"), hive=False))
+        cap = batch_cap(size["events"], size["batches"])
+        seconds, result, _ = _vts(spark, config["bootstrap"], size["prefix"], workdir, cap)
+    if result.events + result.quarantined != size["events"]:
+        raise RuntimeError(f"the job landed {result.events:,} of {size['events']:,} events")
+    return {
+        "seconds": round(seconds, 2),
+        "events_per_s": round(size["events"] / seconds),
+        "batches": result.batches,
+        "memory": memory.report(),
+        "note": "Spark's start, no warm-up; memory sampled from the session's start",
+    }
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[0] == "--worker":
+    workers = {"--worker": worker, "--alone": alone}
+    if len(argv) == 2 and argv[0] in workers:
         import logging
 
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-        result = worker(json.loads(argv[1]))
+        result = workers[argv[0]](json.loads(argv[1]))
         print(json.dumps(result), flush=True)
         return 0
     import tempfile

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 S3A_FILESYSTEM = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+FS_CHECKPOINT_MANAGER = (
+    "org.apache.spark.sql.execution.streaming.FileSystemBasedCheckpointFileManager"
+)
 # The AWS SDK v1 provider that reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
 # AWS_SESSION_TOKEN from the JVM's environment (inherited from this process).
 ENV_CREDENTIALS = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
@@ -129,6 +132,11 @@ def build_session(settings: SparkSettings) -> SparkSession:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.sql.parquet.compression.codec", "snappy")
+        # Streaming checkpoints through FileSystem, not FileContext: on the local
+        # filesystem FileContext's rename asks for the link status of each file with a
+        # `readlink` process (no native Hadoop library here), several per micro-batch.
+        # A local rename is atomic either way (S3 paths use this manager already).
+        .config("spark.sql.streaming.checkpointFileManagerClass", FS_CHECKPOINT_MANAGER)
     )
     log_config = Path(__file__).with_name("log4j2.properties")
     java_options = [f"-Dlog4j2.configurationFile={log_config.as_uri()}"]

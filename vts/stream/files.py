@@ -167,9 +167,20 @@ class HadoopFiles(FileStore):
         if not fs.exists(jpath):
             return []
         found = []
-        entries = fs.listFiles(jpath, True)
-        while entries.hasNext():
-            found.append(str(entries.next().getPath().toString()))
+        if on_s3(root):  # one flat listing of the prefix
+            entries = fs.listFiles(jpath, True)
+            while entries.hasNext():
+                found.append(str(entries.next().getPath().toString()))
+            return sorted(found)
+        # A folder walk: listFiles' located statuses load each file's permissions, which
+        # the local filesystem does with an `ls -ld` process per file (no native library).
+        folders = [jpath]
+        while folders:
+            for status in fs.listStatus(folders.pop()):
+                if status.isDirectory():
+                    folders.append(status.getPath())
+                else:
+                    found.append(str(status.getPath().toString()))
         return sorted(found)
 
     def list_dirs(self, root: str) -> list[str]:

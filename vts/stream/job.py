@@ -46,8 +46,16 @@ SESSION_CONF = {
     "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
     # no row count kept for the state's metrics: it costs a second lookup per new key
     "spark.sql.streaming.stateStore.rocksdb.trackTotalNumberOfRows": "false",
+    # all state stores of an executor share one bounded block cache and write buffer
+    # budget (each would otherwise take its own): the state fits a small worker's memory
+    "spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage": "true",
+    "spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB": "256",
     # no _SUCCESS markers in staging folders
     "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    # no extra micro-batch just to move the dedup watermark on (a whole batch's fixed
+    # cost, e.g. at the end of every available-now run): expired keys are dropped by the
+    # next batch that brings data instead
+    "spark.sql.streaming.noDataMicroBatches.enabled": "false",
     # the sink's cache of a micro-batch lives for one batch: not worth compressing
     "spark.sql.inMemoryColumnarStorage.compressed": "false",
     # a write task keeps one file open per (dt, hr) instead of sorting its rows by them
