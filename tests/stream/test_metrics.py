@@ -79,6 +79,28 @@ def test_a_batch_joins_what_kafka_gave_with_what_the_sink_wrote() -> None:
     assert metrics.offsets_behind_latest["max"] == 3.0
 
 
+def test_a_stopping_job_waits_for_its_last_batchs_progress() -> None:
+    """Spark posts a batch's progress on its listener thread after the batch: the job
+    waits for it before it removes the listener, so the last batch is published too."""
+    import threading
+    import time
+
+    class SlowRecorder(Recorder):  # e.g. a CloudWatch call
+        def publish(self, metrics: BatchMetrics) -> None:
+            time.sleep(0.2)
+            super().publish(metrics)
+
+    recorder = SlowRecorder()
+    collector = BatchMetricsCollector(recorder)
+    collector.on_batch(_report(0))
+    assert collector.wait_published(0.05) is False  # the progress has not come yet
+    late = threading.Timer(0.1, collector.on_progress, [_progress(0, 12)])
+    late.start()
+    assert collector.wait_published(5.0) is True
+    assert [m.batch_id for m in recorder.published] == [0]  # published, not just received
+    late.join()
+
+
 def test_an_empty_batch_still_reports_the_lag() -> None:
     """No rows means no sink report, but the lag is what an operator alarms on."""
     recorder = Recorder()

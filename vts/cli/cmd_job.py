@@ -92,7 +92,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     out.message(f"job: {','.join(job.topic_names)} at {job.bootstrap_servers} -> {job.output_path}")
 
     def on_batch(batch: BatchReport) -> None:
-        if not batch.records:  # the no-data batches that only advance the watermark
+        if not batch.records:  # e.g. a batch whose every record was a duplicate
             return
         out.message(
             f"batch {batch.batch_id}: {batch.events:,} events, {batch.quarantined:,} "

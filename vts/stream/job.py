@@ -64,6 +64,10 @@ SESSION_CONF = {
 }
 
 
+# How long a stopping run waits for Spark to post its last batches' progress (metrics).
+PUBLISH_WAIT_S = 10.0
+
+
 @dataclass(frozen=True)
 class JobResult:
     """What a run did (a streaming run reports this when it is stopped)."""
@@ -160,6 +164,10 @@ def _listen(
     from pyspark.sql.streaming import StreamingQueryListener
 
     class _ProgressListener(StreamingQueryListener):
+        def __init__(self) -> None:
+            super().__init__()
+            self.collector = collector
+
         def onQueryStarted(self, event: object) -> None:
             pass
 
@@ -218,6 +226,8 @@ def run(
         )
     finally:
         if sink.listener is not None:
+            if not sink.listener.collector.wait_published(PUBLISH_WAIT_S):
+                logger.warning("the last batches' metrics were not published in time")
             spark.streams.removeListener(sink.listener)
     totals = sink.totals
     return JobResult(

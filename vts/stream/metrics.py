@@ -152,14 +152,31 @@ class BatchMetricsCollector:
     def __init__(self, publisher: MetricsPublisher) -> None:
         self.publisher = publisher
         self._reports: dict[int, BatchReport] = {}
-        self._lock = threading.Lock()
+        self._unpublished: set[int] = set()  # batches the sink reported, not yet published
+        self._lock = threading.Condition()
 
     def on_batch(self, report: BatchReport) -> None:
         with self._lock:
             self._reports[report.batch_id] = report
+            self._unpublished.add(report.batch_id)
+
+    def wait_published(self, timeout: float) -> bool:
+        """Wait until every batch the sink reported has been published (Spark posts a
+        batch's progress after the batch, on another thread: a job that stops right after
+        its last batch would otherwise drop that batch's metrics). ``False`` on timeout."""
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._unpublished, timeout)
 
     def on_progress(self, progress: Mapping[str, Any]) -> BatchMetrics:
         batch_id = int(progress["batchId"])
+        try:
+            return self._publish(batch_id, progress)
+        finally:
+            with self._lock:
+                self._unpublished = {b for b in self._unpublished if b > batch_id}
+                self._lock.notify_all()
+
+    def _publish(self, batch_id: int, progress: Mapping[str, Any]) -> BatchMetrics:
         with self._lock:
             report = self._reports.pop(batch_id, None)
             for older in [b for b in self._reports if b < batch_id]:

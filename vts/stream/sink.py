@@ -219,7 +219,7 @@ class LakeSink:
         logger.debug(
             "batch %d: computed and counted in %.1fs", batch_id, time.monotonic() - started
         )
-        if not counts:  # e.g. the no-data batch that advances the watermark
+        if not counts:  # e.g. a batch whose every record was a duplicate
             return BatchReport(batch_id, {}, 0, 0, 0, 0, time.monotonic() - started)
         tag = self.query_tag
         rows: dict[str, int] = defaultdict(int)
