@@ -157,8 +157,10 @@ class BatchValidator:
             reason = pa.array([None if r is None else _text(r) for r in reasons])
         valid = pc.is_null(reason)
         raw_value, raw_text = _raw_of_invalid(reasons, raws, reason.null_count == n)
-        envelope = [batch.column(name) for name in ENVELOPE]
-        envelope[ENVELOPE.index("kafka_timestamp")] = envelope[3].cast(_TIMESTAMP)
+        envelope = [
+            batch.column(name).cast(_TIMESTAMP) if name == "kafka_timestamp" else batch.column(name)
+            for name in ENVELOPE
+        ]
         quarantine_key = pc.binary_join_element_wise(
             QUARANTINE_TABLE,
             batch.column("topic"),
