@@ -3,7 +3,8 @@
 ``load_handler`` imports ``functions/<name>/app.py`` as a fresh module (every function's
 file is called app.py); ``LambdaContext`` carries what Powertools and the handlers read;
 ``restore_logging`` undoes the logging set-up a handler module does at import, so tests do
-not leak handlers into each other.
+not leak handlers into each other. ``resource_request`` is a CloudFormation custom-resource
+request, as the custom resources' handlers receive it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
+from vts.aws.cfn_response import CustomResourceRequest, RequestType
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
@@ -119,3 +122,23 @@ def restore_logging() -> Iterator[None]:
                 setattr(logger, attr, saved[attr])
             elif hasattr(logger, attr):
                 delattr(logger, attr)
+
+
+def resource_request(
+    kind: RequestType,
+    logical_id: str,
+    resource_type: str,
+    properties: dict[str, Any],
+    **fields: Any,
+) -> CustomResourceRequest:
+    """A ``kind`` request for the custom resource ``logical_id`` of ``resource_type``;
+    ``fields`` set the request's other fields (old properties, ids)."""
+    fields = {"stack_id": "stack", "request_id": "req", **fields}
+    return CustomResourceRequest(
+        request_type=kind,
+        response_url="http://127.0.0.1/unused",
+        logical_resource_id=logical_id,
+        resource_type=resource_type,
+        properties=properties,
+        **fields,
+    )

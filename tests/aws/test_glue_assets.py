@@ -16,9 +16,10 @@ import pytest
 from moto import mock_aws
 
 import vts
-from tests.aws.lambda_support import REGION, aws_env  # noqa: F401
-from vts.aws.cfn_response import CustomResourceRequest
+from tests.aws.lambda_support import REGION, aws_env, resource_request  # noqa: F401
+from vts.aws.cfn_response import CustomResourceRequest, RequestType
 from vts.aws.custom_resource import Deadline
+from vts.aws.exceptions import InvalidPropertyError
 from vts.aws.glue_assets import GlueAssetsResource, build_package_zip, publish_glue_assets
 
 BUCKET = "vts-test-lake"
@@ -93,16 +94,13 @@ def test_publish_writes_script_and_zip_under_a_content_digest_moto(s3: Any, scri
     assert changed.digest != assets.digest
 
 
-def request(kind: str, **extra: Any) -> CustomResourceRequest:
-    return CustomResourceRequest(
-        request_type=kind,  # type: ignore[arg-type]
-        response_url="http://127.0.0.1/unused",
-        stack_id="stack",
-        request_id="req",
-        logical_resource_id="GlueAssets",
-        resource_type="Custom::GlueAssets",
-        properties={"Bucket": BUCKET, "Prefix": "glue/", "ScriptName": "vts_streaming_job.py"},
-        **extra,
+def request(
+    kind: RequestType, props: dict[str, Any] | None = None, **extra: Any
+) -> CustomResourceRequest:
+    """A request for the streaming job's assets; ``props`` add or replace properties."""
+    properties = {"Bucket": BUCKET, "Prefix": "glue/", "ScriptName": "vts_streaming_job.py"}
+    return resource_request(
+        kind, "GlueAssets", "Custom::GlueAssets", {**properties, **(props or {})}, **extra
     )
 
 
@@ -176,8 +174,7 @@ def test_the_scenarios_roads_land_in_the_lake_and_survive_a_later_delete_moto(
 ) -> None:
     assets_dir, reference = _layer_assets(tmp_path)
     resource = GlueAssetsResource(s3, PACKAGE, script.parent, assets_dir, reference)
-    create = request("Create")
-    create.properties["Scenario"] = "city"
+    create = request("Create", {"Scenario": "city"})
     created = resource.create(create, Deadline.after(30))
 
     assert created.data["ReferenceTables"] == "data/roads/roads.parquet"
@@ -195,8 +192,7 @@ def test_an_unknown_scenario_fails_naming_the_built_ones_moto(
 ) -> None:
     assets_dir, reference = _layer_assets(tmp_path)
     resource = GlueAssetsResource(s3, PACKAGE, script.parent, assets_dir, reference)
-    create = request("Create")
-    create.properties["Scenario"] = "atlantis"
+    create = request("Create", {"Scenario": "atlantis"})
     with pytest.raises(vts.exceptions.ConfigError, match="built: \\['city'\\]"):
         resource.create(create, Deadline.after(30))
 
@@ -221,3 +217,28 @@ def test_the_wheels_sam_build_fetches_for_glue_pin_what_the_dev_venv_runs() -> N
     for name, version in pins.items():
         assert declared.get(name) == version, f"pyproject's spark extra pins {name} otherwise"
         assert importlib.metadata.version(name) == version, f"the venv has another {name}"
+
+
+# ExtraPackages: more packages beside vts (the reports job imports simulator), each zipped
+# like vts and listed in ExtraPyFiles.
+def test_extra_packages_are_zipped_beside_vts_and_listed_moto(s3: Any) -> None:
+    scripts = PACKAGE.resolve().parent / "glue_scripts"  # the real ones: both jobs
+    created = GlueAssetsResource(s3, PACKAGE, scripts).create(
+        request("Create", {"ScriptName": "vts_reports_job.py", "ExtraPackages": ["simulator"]}),
+        Deadline.after(60),
+    )
+    folder = f"s3://{BUCKET}/glue/{created.data['Digest']}/"
+    assert created.data["ExtraPyFiles"] == f"{folder}vts.zip,{folder}simulator.zip"
+    body = s3.get_object(Bucket=BUCKET, Key=f"glue/{created.data['Digest']}/simulator.zip")["Body"]
+    names = zipfile.ZipFile(io.BytesIO(body.read())).namelist()
+    assert "simulator/geo.py" in names and "simulator/scenario.py" in names
+    without = GlueAssetsResource(s3, PACKAGE, scripts).create(
+        request("Create", {"ScriptName": "vts_reports_job.py"}), Deadline.after(60)
+    )
+    assert without.data["Digest"] != created.data["Digest"]  # the packages are in the digest
+
+
+def test_extra_packages_must_be_package_names_moto(s3: Any) -> None:
+    resource = GlueAssetsResource(s3, PACKAGE, PACKAGE.resolve().parent / "glue_scripts")
+    with pytest.raises(InvalidPropertyError):
+        resource.create(request("Create", {"ExtraPackages": ["../etc"]}), Deadline.after(60))

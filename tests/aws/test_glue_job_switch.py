@@ -16,8 +16,8 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.moto_api import state_manager
 
-from tests.aws.lambda_support import REGION, aws_env  # noqa: F401
-from vts.aws.cfn_response import CustomResourceRequest
+from tests.aws.lambda_support import REGION, aws_env, resource_request  # noqa: F401
+from vts.aws.cfn_response import CustomResourceRequest, RequestType
 from vts.aws.custom_resource import Deadline
 from vts.aws.exceptions import DeadlineExceededError, InvalidPropertyError
 from vts.aws.glue_job_switch import GlueStreamingSwitch
@@ -43,15 +43,14 @@ def glue(aws_env: None) -> Iterator[Any]:  # noqa: F811
         state_manager.unset_transition("glue::job_run")
 
 
-def request(kind: str, enabled: str, old: dict[str, Any] | None = None, **props: Any) -> Any:
-    return CustomResourceRequest(
-        request_type=kind,  # type: ignore[arg-type]
-        response_url="http://127.0.0.1/unused",
-        stack_id="stack",
-        request_id="req",
-        logical_resource_id="StreamingSwitch",
-        resource_type="Custom::GlueStreamingSwitch",
-        properties={"JobName": JOB, "Enabled": enabled, "CodeVersion": "aaaa", **props},
+def request(
+    kind: RequestType, enabled: str, old: dict[str, Any] | None = None, **props: Any
+) -> CustomResourceRequest:
+    return resource_request(
+        kind,
+        "StreamingSwitch",
+        "Custom::GlueStreamingSwitch",
+        {"JobName": JOB, "Enabled": enabled, "CodeVersion": "aaaa", **props},
         old_properties=old or {},
         physical_resource_id=None if kind == "Create" else f"{JOB}/switch",
     )

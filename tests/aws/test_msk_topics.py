@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 import vts.kafka.admin
-from tests.aws.lambda_support import REGION, aws_env  # noqa: F401
+from tests.aws.lambda_support import REGION, aws_env, resource_request  # noqa: F401
 from vts.aws.cfn_response import CustomResourceRequest
 from vts.aws.custom_resource import Deadline
 from vts.aws.exceptions import InvalidPropertyError
@@ -49,21 +49,8 @@ class TopicRecorder:
 
 
 def request(**props: Any) -> CustomResourceRequest:
-    return CustomResourceRequest(
-        request_type="Create",
-        response_url="http://127.0.0.1/unused",
-        stack_id="stack",
-        request_id="req",
-        logical_resource_id="MskTopics",
-        resource_type="Custom::MskTopics",
-        properties={
-            "ClusterArn": CLUSTER,
-            "Topics": TOPICS,
-            "Partitions": "6",
-            "Region": REGION,
-            **props,
-        },
-    )
+    properties = {"ClusterArn": CLUSTER, "Topics": TOPICS, "Partitions": "6", "Region": REGION}
+    return resource_request("Create", "MskTopics", "Custom::MskTopics", {**properties, **props})
 
 
 def stubbed_kafka(reply: dict[str, Any]) -> tuple[Any, Stubber]:

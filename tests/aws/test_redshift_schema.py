@@ -16,8 +16,8 @@ import pytest
 from moto import mock_aws
 from moto.redshiftdata.models import redshiftdata_backends
 
-from tests.aws.lambda_support import ACCOUNT, REGION, REPO, aws_env  # noqa: F401
-from vts.aws.cfn_response import CustomResourceRequest
+from tests.aws.lambda_support import ACCOUNT, REGION, REPO, aws_env, resource_request  # noqa: F401
+from vts.aws.cfn_response import CustomResourceRequest, RequestType
 from vts.aws.custom_resource import FAILED_CREATE_PREFIX, Deadline
 from vts.aws.exceptions import DeadlineExceededError, InvalidPropertyError, StatementFailedError
 from vts.aws.redshift_schema import (
@@ -72,15 +72,14 @@ def redshift_data(aws_env: None) -> Iterator[Any]:  # noqa: F811
         yield client
 
 
-def request(kind: str, props: dict[str, Any], **extra: Any) -> CustomResourceRequest:
-    return CustomResourceRequest(
-        request_type=kind,  # type: ignore[arg-type]
-        response_url="http://127.0.0.1/unused",
+def request(kind: RequestType, props: dict[str, Any], **extra: Any) -> CustomResourceRequest:
+    return resource_request(
+        kind,
+        "RedshiftExternalSchema",
+        "Custom::RedshiftExternalSchema",
+        props,
         stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/vts/1",
         request_id="5d2b6a0e-1c1e-4d4b-9a51-00000000000a",
-        logical_resource_id="RedshiftExternalSchema",
-        resource_type="Custom::RedshiftExternalSchema",
-        properties=props,
         **extra,
     )
 
