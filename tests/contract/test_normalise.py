@@ -9,7 +9,14 @@ import pytest
 
 from tests.contract.tutorial_samples import SAMPLES
 from vts.contract import EVENT_TYPES, ContractViolation
-from vts.contract.normalise import MAX_MESSAGE_BYTES, decode, normalise, parse_message
+from vts.contract.normalise import (
+    MAX_MESSAGE_BYTES,
+    MAX_NESTING,
+    decode,
+    nests_too_deeply,
+    normalise,
+    parse_message,
+)
 from vts.contract.tutorial import COMPASS_DEGREES, V0_RULES, compass_key
 
 NOW = datetime(2024, 3, 2, tzinfo=UTC)
@@ -93,3 +100,39 @@ def test_bad_messages_get_a_reason(raw: bytes, code: str) -> None:
 
 def test_decode_accepts_utf8_json() -> None:
     assert decode('{"a": "ü"}'.encode()) == {"a": "ü"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "too_deep"),
+    [
+        (b"[" * MAX_NESTING + b"]" * MAX_NESTING, False),
+        (b"[" * (MAX_NESTING + 1) + b"]" * (MAX_NESTING + 1), True),
+        (b"[" * 100_000, True),  # never closed
+        (b'{"a":' * (MAX_NESTING + 1) + b"1" + b"}" * (MAX_NESTING + 1), True),
+        (b"[{" * (MAX_NESTING // 2) + b"1" + b"}]" * (MAX_NESTING // 2), False),
+        (b"[[]" * (MAX_NESTING + 1), True),  # deeper by one each time, never two in a row
+        (b'["' + b"[" * 100 + b'"]', False),  # brackets inside a string do not nest
+        (b'["\\"' + b"[" * 100 + b'"]', False),  # ... nor after an escaped quote
+        (b'["\\\\"' + b"[" * 100 + b"]", True),  # an escaped backslash ends the string
+        (b'{"s": "' + b"x[" * 10_000 + b'", "v": 1}', False),  # long, scanned, not counted
+        (b'{"s": "' + b"x" * 10_000 + b'", "v": ' + b"[" * 40 + b"]" * 40 + b"}", True),
+        (b'["unterminated' + b"[" * 100, False),  # json reports the string
+    ],
+)
+def test_nesting_is_measured_outside_strings(raw: bytes, too_deep: bool) -> None:
+    assert nests_too_deeply(raw) is too_deep
+    with pytest.raises(ContractViolation) as info:
+        parse_message("vehicle_data", raw, now=NOW)
+    assert (info.value.reason == "invalid_json: nested too deeply to read") is too_deep
+
+
+def test_nesting_bound_does_not_depend_on_the_stack() -> None:
+    def at_depth(n: int) -> str:
+        if n:
+            return at_depth(n - 1)
+        with pytest.raises(ContractViolation) as info:
+            decode(b"[" * 900 + b"]" * 900)
+        return info.value.reason
+
+    # json alone would read 900 levels from a shallow stack and fail from a deep one
+    assert at_depth(0) == at_depth(80) == "invalid_json: nested too deeply to read"

@@ -18,9 +18,9 @@ Two paths, one set of rules:
 
 So a message is valid exactly when ``parse_message`` says so, with its values, and an
 invalid one gets the reason ``parse_message`` gives. Whatever a message does to the exact
-path (nesting deep enough to make ``json`` recurse too far, a number of thousands of
-digits, invalid UTF-8, a value that is not an object, or anything unforeseen), the result
-is a reason, never an exception.
+path (nesting deeper than ``vts.contract.normalise.MAX_NESTING``, a number of thousands
+of digits, invalid UTF-8, a value that is not an object, or anything unforeseen), the
+result is a reason, never an exception.
 """
 
 from __future__ import annotations
