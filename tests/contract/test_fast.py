@@ -112,3 +112,54 @@ def test_an_unforeseen_error_is_a_reason_not_an_exception(
 def test_an_empty_list_gives_empty_columns() -> None:
     verdicts = MessageValidator("gps_data").validate([], NOW)
     assert verdicts.reasons == [] and all(len(a) == 0 for a in verdicts.columns.values())
+
+
+def _times_batch(texts: list[str]) -> tuple[list[bytes], list[datetime]]:
+    et = EVENT_TYPES["gps_data"]
+    raws = [json.dumps({**valid_record(et, i), "ts": ts}).encode() for i, ts in enumerate(texts)]
+    return raws, [parse_ts(ts) for ts in texts]
+
+
+def test_event_times_in_the_producers_form_keep_their_instant() -> None:
+    import random
+
+    rng = random.Random(3)  # noqa: S311 - test data
+    texts = []
+    for _ in range(500):
+        digits = rng.choice(["", ".1", ".25", ".123", ".1234", ".12345", ".123456"])
+        zone = rng.choice(["Z", "+00:00", "-00:00", "+05:45", "-09:30", "+14:00", "-11:00"])
+        day, hour, minute = rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59)
+        texts.append(
+            f"2024-05-{day:02d}T{hour:02d}:{minute:02d}:{rng.randint(0, 59):02d}{digits}{zone}"
+        )
+    raws, want = _times_batch(texts)
+    verdicts = MessageValidator("gps_data").validate(raws, NOW)
+    assert verdicts.invalid == 0
+    assert verdicts.columns["ts"].to_pylist() == want
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "2024-05-01 08:00:00+00:00",  # a space for the T
+        "2024-05-01T08:00:00.1234567+00:00",  # more than six fractional digits
+        "2024-05-01T08:00+02:00",  # no seconds
+        "2024-05-01T08:00:00+0200",  # an offset without its colon
+        "2024-05-01T08:00:00+02:00:30",  # an offset with seconds
+    ],
+)
+def test_event_times_in_other_accepted_forms_keep_their_instant(odd: str) -> None:
+    raws, want = _times_batch(["2024-05-01T07:00:00Z", odd, "2024-05-01T09:00:00.5+01:00"])
+    verdicts = MessageValidator("gps_data").validate(raws, NOW)
+    assert verdicts.reasons == [None, None, None]
+    assert verdicts.columns["ts"].to_pylist() == want
+
+
+def test_event_times_of_tutorial_messages_among_current_ones() -> None:
+    v0, v1 = SAMPLES["gps_data"]
+    raws, want = _times_batch(["2024-05-01T07:00:00Z", "2024-05-01T08:00:00.25-03:00"])
+    raws.insert(1, json.dumps(v0).encode())
+    want.insert(1, parse_ts(v1["ts"]))
+    verdicts = MessageValidator("gps_data").validate(raws, NOW)
+    assert verdicts.invalid == 0
+    assert verdicts.columns["ts"].to_pylist() == want

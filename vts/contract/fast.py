@@ -52,6 +52,12 @@ ARROW_TYPES: dict[FieldType, pa.DataType] = {
     "int": pa.int32(),
     "timestamp": pa.timestamp("us", tz="UTC"),
 }
+# An ISO 8601 time with seconds, up to six fractional digits and a UTC offset (what the
+# producers write): the form whose instant Arrow's cast reads as Python does.
+CANONICAL_TS_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError)
 Raw = bytes | memoryview | None  # a Kafka value (memoryviews: slices of an Arrow buffer)
 
@@ -66,6 +72,26 @@ class Verdicts:
     @property
     def invalid(self) -> int:
         return sum(r is not None for r in self.reasons)
+
+
+def _time_column(texts: pa.Array, times: list[datetime | None]) -> pa.Array:
+    """The ts column: ``times`` (the event times the contract's rule accepted, None in
+    invalid rows) as Arrow timestamps.
+
+    ``texts`` holds the fast path's ts strings (null in rows the exact path judged). When
+    every valid row came through the fast path with a ts in the canonical form, Arrow
+    casts the strings (about a quarter of the cost of converting datetimes); for that
+    form its cast and ``datetime.fromisoformat`` give the same instant.
+    """
+    timestamp = ARROW_TYPES["timestamp"]
+    if len(times) - times.count(None) == len(texts) - texts.null_count:
+        canonical = pc.match_substring_regex(texts, CANONICAL_TS_PATTERN)
+        if pc.all(canonical).as_py() is not False:
+            try:
+                return texts.cast(timestamp)
+            except pa.ArrowInvalid:  # pragma: no cover - the pattern admits none
+                pass
+    return pa.array(times, timestamp)
 
 
 def _typed(f: Field) -> Callable[[Any], Any]:
@@ -93,7 +119,7 @@ class MessageValidator:
         self._pairs = [(names.index(a), names.index(b)) for a, b in self.event_type.pairs]
         self._uuids = [names.index(f.name) for f in self.event_type.fields if f.uuid]
         self._casts = [(name, _typed(fields[name])) for name in names]
-        # the rows' Arrow type: ts stays text there (the ts column is built from datetimes)
+        # the rows' Arrow type: ts stays text there (``_time_column`` builds the ts column)
         self._row_type = pa.struct(
             [pa.field(n, pa.string() if n == "ts" else ARROW_TYPES[fields[n].type]) for n in names]
         )
@@ -173,7 +199,7 @@ class MessageValidator:
         else:
             arrays = [pa.array([], field.type) for field in self._row_type]
         columns = dict(zip(self._names, arrays, strict=True))
-        columns["ts"] = pa.array(times, ARROW_TYPES["timestamp"])
+        columns["ts"] = _time_column(columns["ts"], times)
         return columns
 
     def _redo_bad_uuids(
