@@ -163,3 +163,13 @@ def test_event_times_of_tutorial_messages_among_current_ones() -> None:
     verdicts = MessageValidator("gps_data").validate(raws, NOW)
     assert verdicts.invalid == 0
     assert verdicts.columns["ts"].to_pylist() == want
+
+
+def test_the_clock_may_come_in_any_tzinfo_but_not_naive() -> None:
+    import pytz
+
+    raws, want = _times_batch(["2024-06-01T12:00:00Z"])
+    verdicts = MessageValidator("gps_data").validate(raws, NOW.astimezone(pytz.utc))
+    assert verdicts.reasons == [None] and verdicts.columns["ts"].to_pylist() == want
+    with pytest.raises(ValueError, match="timezone-aware"):
+        MessageValidator("gps_data").validate(raws, NOW.replace(tzinfo=None))

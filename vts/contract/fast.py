@@ -29,7 +29,7 @@ import gc
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -145,13 +145,17 @@ class MessageValidator:
             return reason, self._empty
 
     def validate(self, raws: Sequence[Raw], now: datetime) -> Verdicts:
-        """Judge ``raws`` (bytes or memoryviews) with the processing clock ``now``."""
+        """Judge ``raws`` (bytes or memoryviews) with the processing clock ``now`` (aware)."""
+        if now.tzinfo is None:
+            raise ValueError("the processing clock must be timezone-aware")
         # The loop makes a tuple per message and frees none: the cyclic garbage collector
         # would scan them over and over, and they cannot form cycles.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._validate(raws, now)
+            # in the standard library's UTC: comparing with a clock in another tzinfo
+            # class (pytz's, from pyarrow) calls its Python utcoffset() for every message
+            return self._validate(raws, now.astimezone(UTC))
         finally:
             if enabled:
                 gc.enable()
