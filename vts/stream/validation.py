@@ -161,24 +161,16 @@ class BatchValidator:
             batch.column(name).cast(_TIMESTAMP) if name == "kafka_timestamp" else batch.column(name)
             for name in ENVELOPE
         ]
-        quarantine_key = pc.binary_join_element_wise(
-            QUARANTINE_TABLE,
-            batch.column("topic"),
-            batch.column("kafka_partition").cast(pa.string()),
-            batch.column("kafka_offset").cast(pa.string()),
-            "/",
-            null_handling="skip",
-        )
         if validator is None:
             dest: pa.Array = pa.repeat(pa.scalar(QUARANTINE_TABLE), n)
-            when, key = ingest, quarantine_key
+            when, key = ingest, _quarantine_key(batch)
         else:
             table = validator.event_type.name
             dest = pc.if_else(valid, table, QUARANTINE_TABLE)
             when = pc.coalesce(columns["ts"], ingest)  # a valid row's ts is never null
-            key = pc.if_else(
-                valid, pc.binary_join_element_wise(table, columns["event_id"], "/"), quarantine_key
-            )
+            key = pc.binary_join_element_wise(table, columns["event_id"], "/")
+            if reason.null_count < n:  # some rows are quarantined
+                key = pc.if_else(valid, key, _quarantine_key(batch))
         arrays: list[pa.Array] = [
             dest,
             *_date_and_hour(when),
@@ -199,6 +191,18 @@ class BatchValidator:
             invalid = pc.invert(valid)  # the mask marks null structs
             arrays.append(pa.StructArray.from_arrays(children, fields=list(struct), mask=invalid))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
+
+
+def _quarantine_key(batch: pa.RecordBatch) -> pa.Array:
+    """The dedup key of quarantined rows: their Kafka coordinates (unique per record)."""
+    return pc.binary_join_element_wise(
+        QUARANTINE_TABLE,
+        batch.column("topic"),
+        batch.column("kafka_partition").cast(pa.string()),
+        batch.column("kafka_offset").cast(pa.string()),
+        "/",
+        null_handling="skip",
+    )
 
 
 def _date_and_hour(ts: pa.Array) -> tuple[pa.Array, pa.Array]:
