@@ -173,3 +173,23 @@ def test_the_clock_may_come_in_any_tzinfo_but_not_naive() -> None:
     assert verdicts.reasons == [None] and verdicts.columns["ts"].to_pylist() == want
     with pytest.raises(ValueError, match="timezone-aware"):
         MessageValidator("gps_data").validate(raws, NOW.replace(tzinfo=None))
+
+
+def test_rules_checked_over_columns_send_only_the_rows_that_break_them_to_the_exact_path() -> None:
+    et = EVENT_TYPES["gps_data"]
+    good = [{**valid_record(et, i), "ts": "2024-06-01T12:00:00Z"} for i in range(3)]
+    odd = [
+        {**good[0], "ts": "1999-12-31T23:59:59Z"},  # before the contract's first day
+        {**good[0], "ts": "2024-06-02T12:30:00.000001+00:00"},  # a day and a moment ahead
+        {**good[0], "ts": "9999-12-31T23:59:59-05:00"},  # past year 9999 in UTC
+        {**good[0], "ts": "0001-01-01 00:00:00+05:00"},  # before year 1 in UTC
+        {**good[0], "longitude": None},  # half a position
+        {**good[0], "event_id": "ABCDEFGH-0000-0000-0000-000000000000"},  # not hex
+    ]
+    raws = [json.dumps(m).encode() for m in [good[0], *odd, *good[1:]]]
+    verdicts = MessageValidator("gps_data").validate(raws, NOW)
+    assert verdicts.reasons == [_exact("gps_data", raw)[0] for raw in raws]
+    assert verdicts.reasons[0] is None and verdicts.reasons[-2:] == [None, None]
+    assert all(reason is not None for reason in verdicts.reasons[1:-2])
+    ts = verdicts.columns["ts"].to_pylist()
+    assert ts[1:-2] == [None] * len(odd) and ts[0] == parse_ts(good[0]["ts"])

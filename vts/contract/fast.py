@@ -9,9 +9,10 @@ Two paths, one set of rules:
 
 - the *fast path*: one call of a compiled msgspec decoder (``vts.contract.structs``) parses
   the message and checks types, bounds, lengths, enums and unknown fields in C; then the
-  event time is read with ``datetime.fromisoformat`` and held to the contract's bounds,
-  the position pairs are checked, and the UUID pattern is matched over the whole column
-  at once (Arrow's RE2, anchored, on strings of exactly the canonical length);
+  event time is read with ``datetime.fromisoformat`` (it must carry an offset); the rules
+  left are checked over whole columns at once: the event time's bounds, the position
+  pairs (both or neither) and the UUID pattern (Arrow's RE2, anchored, on strings of
+  exactly the canonical length), and a row that breaks one takes the exact path;
 - the *exact path*, for every message the fast path does not accept:
   ``vts.contract.normalise.parse_message`` (``json``, the tutorial normaliser, the
   validator), which gives the verdict and the precise reason.
@@ -116,8 +117,8 @@ class MessageValidator:
         names: tuple[str, ...] = event_struct(self.event_type).__struct_fields__
         self._names = names  # the order of msgspec's tuples
         self._ts = names.index("ts")
-        self._pairs = [(names.index(a), names.index(b)) for a, b in self.event_type.pairs]
-        self._uuids = [names.index(f.name) for f in self.event_type.fields if f.uuid]
+        self._pairs = self.event_type.pairs
+        self._uuids = [f.name for f in self.event_type.fields if f.uuid]
         self._casts = [(name, _typed(fields[name])) for name in names]
         # the rows' Arrow type: ts stays text there (``_time_column`` builds the ts column)
         self._row_type = pa.struct(
@@ -162,7 +163,7 @@ class MessageValidator:
 
     def _validate(self, raws: Sequence[Raw], now: datetime) -> Verdicts:
         decode, astuple, fromiso = self._decode, msgspec.structs.astuple, datetime.fromisoformat
-        ts_at, pairs, latest = self._ts, self._pairs, now + TS_MAX_AHEAD
+        ts_at = self._ts
         reasons: list[str | None] = []
         rows: list[tuple[Any, ...]] = []  # msgspec's tuples; ts holds the text (or None)
         times: list[datetime | None] = []  # the ts column
@@ -172,11 +173,8 @@ class MessageValidator:
                     raise ValueError
                 row = astuple(decode(raw))
                 ts = fromiso(row[ts_at])
-                if ts.tzinfo is None or not (TS_MIN <= ts <= latest):
+                if ts.tzinfo is None:
                     raise ValueError
-                for a, b in pairs:
-                    if (row[a] is None) != (row[b] is None):
-                        raise ValueError
             except _DECODE_ERRORS:
                 reason, row, ts = self._exact_row(raw, now)
                 reasons.append(reason)
@@ -187,8 +185,8 @@ class MessageValidator:
             rows.append(row)
             times.append(ts)
         columns = self._columns(rows, times)
-        if self._uuids and rows and self._redo_bad_uuids(raws, rows, times, columns, reasons, now):
-            columns = self._columns(rows, times)
+        if rows:
+            columns = self._redo_broken(raws, rows, times, columns, reasons, now)
         return Verdicts(reasons, columns)
 
     def _exact_row(self, raw: Raw, now: datetime) -> tuple[str | None, tuple[Any, ...], Any]:
@@ -206,7 +204,22 @@ class MessageValidator:
         columns["ts"] = _time_column(columns["ts"], times)
         return columns
 
-    def _redo_bad_uuids(
+    def _broken(self, columns: dict[str, pa.Array], now: datetime) -> pa.Array:
+        """Which rows break a rule checked column-wise (null in rows already invalid): a
+        UUID not in the canonical form, half a position, an event time out of bounds."""
+        ts = columns["ts"]
+        checks = [
+            pc.less(ts, pa.scalar(TS_MIN, ts.type)),
+            pc.greater(ts, pa.scalar(now + TS_MAX_AHEAD, ts.type)),
+            *(pc.not_equal(pc.is_null(columns[a]), pc.is_null(columns[b])) for a, b in self._pairs),
+            *(pc.invert(pc.match_substring_regex(columns[n], UUID_PATTERN)) for n in self._uuids),
+        ]
+        broken = checks[0]
+        for check in checks[1:]:
+            broken = pc.or_kleene(broken, check)
+        return broken
+
+    def _redo_broken(
         self,
         raws: Sequence[Raw],
         rows: list[tuple[Any, ...]],
@@ -214,15 +227,15 @@ class MessageValidator:
         columns: dict[str, pa.Array],
         reasons: list[str | None],
         now: datetime,
-    ) -> bool:
-        """Send fast-path rows whose UUID is not canonical to the exact path (in place)."""
-        redone = False
-        for at in self._uuids:
-            ok = pc.match_substring_regex(columns[self._names[at]], UUID_PATTERN)
-            if pc.all(ok).as_py() is not False:  # nulls: rows already invalid
-                continue
-            for i, good in enumerate(ok.to_pylist()):
-                if good is False and reasons[i] is None:
-                    reasons[i], rows[i], times[i] = self._exact_row(raws[i], now)
-                    redone = True
-        return redone
+    ) -> dict[str, pa.Array]:
+        """Send the fast path's rows that break a column-wise rule to the exact path (the
+        lists in place) and return the columns with those rows' values nulled."""
+        broken = pc.fill_null(self._broken(columns, now), False)
+        indices = pc.indices_nonzero(broken).to_pylist()
+        if not indices:
+            return columns
+        for i in indices:
+            reasons[i], rows[i], times[i] = self._exact_row(raws[i], now)
+        if any(reasons[i] is None for i in indices):  # the exact path took one: convert anew
+            return self._columns(rows, times)
+        return {name: pc.if_else(broken, pa.scalar(None, c.type), c) for name, c in columns.items()}
