@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from vts.chaos.exceptions import ChaosError
 from vts.chaos.lake import published_batches, read_lake
 from vts.chaos.plan import KILL_JOB, KILL_PRODUCER, LATE_REPLAY, RESTART_BROKER, Fault, make_plan
 from vts.chaos.processes import Broker, Service, job_command
+from vts.chaos.progress import Progress
 from vts.chaos.verdict import Verdict, judge
 from vts.chaos.windows import Workload, ground_truth
 from vts.settings import LocalPaths
@@ -55,43 +56,6 @@ class ChaosOptions:
     catch_up_timeout_s: float = 900.0
     s3: bool = False
     workdir: Path | None = None
-
-
-@dataclass
-class Progress:
-    """The producer's progress file, read as it grows."""
-
-    path: Path
-    offset: int = 0
-    done: dict[int, float] = field(default_factory=dict)  # window -> when it completed
-    begun: dict[int, float] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    already: int = 0
-    finished: bool = False
-
-    def read(self) -> None:
-        if not self.path.exists():
-            return
-        with self.path.open() as f:
-            f.seek(self.offset)
-            for line in f:
-                if not line.endswith("\n"):
-                    break  # a line still being written
-                self.offset += len(line.encode())
-                note = json.loads(line)
-                state = note.get("state")
-                if state == "begin":
-                    self.begun[note["i"]] = note["t"]
-                elif state == "done":
-                    self.done[note["i"]] = note["t"]
-                    self.already += bool(note.get("already"))
-                elif state == "error":
-                    self.errors.append(note["error"])
-                elif state == "finished":
-                    self.finished = True
-
-    def first_missing(self, count: int) -> int:
-        return next((i for i in range(count) if i not in self.done), count)
 
 
 @dataclass
