@@ -156,7 +156,8 @@ class BatchValidator:
         except (UnicodeEncodeError, pa.ArrowException):  # a reason quoting a lone surrogate
             reason = pa.array([None if r is None else _text(r) for r in reasons])
         valid = pc.is_null(reason)
-        raw_value, raw_text = _raw_of_invalid(reasons, raws, reason.null_count == n)
+        all_valid = reason.null_count == n
+        raw_value, raw_text = _raw_of_invalid(reasons, raws, all_valid)
         envelope = [
             batch.column(name).cast(_TIMESTAMP) if name == "kafka_timestamp" else batch.column(name)
             for name in ENVELOPE
@@ -169,7 +170,7 @@ class BatchValidator:
             dest = pc.if_else(valid, table, QUARANTINE_TABLE)
             when = pc.coalesce(columns["ts"], ingest)  # a valid row's ts is never null
             key = pc.binary_join_element_wise(table, columns["event_id"], "/")
-            if reason.null_count < n:  # some rows are quarantined
+            if not all_valid:  # quarantined rows take their Kafka coordinates
                 key = pc.if_else(valid, key, _quarantine_key(batch))
         arrays: list[pa.Array] = [
             dest,
