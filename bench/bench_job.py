@@ -43,7 +43,7 @@ START = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 SIZES = {"240k": (1_000, 120, 4), "1.2M": (5_000, 120, 3)}  # vehicles, seconds, batches
 QUICK_SIZES = {"quick": (150, 60, 4)}
 SMALL_BATCH = 1_000
-PARTITIONS = 3 * 5  # per topic, five topics
+PARTITIONS_PER_TOPIC = 3
 SMALL_BATCHES = 8
 
 
@@ -53,7 +53,7 @@ def _produce(ctx: BenchContext, bootstrap: str, prefix: str, vehicles: int, seco
     from vts.contract.topics import TOPIC_NAMES
     from vts.kafka.admin import create_topics
 
-    create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=PARTITIONS // 5)
+    create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=PARTITIONS_PER_TOPIC)
     batches = generate("city", 3, START, seconds, vehicles=vehicles)
     with Producer.connect(bootstrap, topic_prefix=prefix) as producer:
         producer.produce_batches(batches.values())
@@ -205,7 +205,9 @@ def batch_cap(events: int, batches: int) -> int:
     """``maxOffsetsPerTrigger`` that reads ``events`` in exactly ``batches`` micro-batches:
     Spark splits the cap over the partitions and rounds each share down, so a cap of just
     ``events / batches`` leaves up to one event per partition per batch for one more."""
-    return math.ceil(events / batches) + PARTITIONS
+    from vts.contract.topics import TOPIC_NAMES
+
+    return math.ceil(events / batches) + PARTITIONS_PER_TOPIC * len(TOPIC_NAMES)
 
 
 def _compare(spark: Any, config: dict[str, Any], name: str, size: dict[str, Any]) -> dict[str, Any]:
