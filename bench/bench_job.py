@@ -11,7 +11,10 @@ its classpath whatever other benchmarks started before), for each size:
   the Python workers, tutorial normalisation, deduplication, quarantine, deterministic
   files committed per micro-batch.
 
-Both read each input after a warm-up run of each on other topics (JIT, Python workers).
+Both read each input after a warm-up run of each on other topics (JIT, Python workers),
+and each input is read three times by each (``PAIRS``), in turns whose order alternates:
+this VM's speed drifts by a quarter within minutes, so one pair of runs proves little.
+The headline figures are the medians (the ratio: of the pairs' ratios); every run is kept.
 The vts job reads the 240k input in 4 micro-batches and the 1.2M input in batches of
 400k (3; the cap is a third of the input plus one event per partition, see
 ``batch_cap``); the tutorial's queries (one per topic) get a fifth of that cap each, so
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import subprocess
 import sys
 import time
@@ -45,6 +49,8 @@ QUICK_SIZES = {"quick": (150, 60, 4)}
 SMALL_BATCH = 1_000
 PARTITIONS_PER_TOPIC = 3
 SMALL_BATCHES = 8
+# Runs of each approach per input size, in turns (this VM's speed drifts within minutes).
+PAIRS = 3
 
 
 def _produce(ctx: BenchContext, bootstrap: str, prefix: str, vehicles: int, seconds: int) -> int:
@@ -210,43 +216,81 @@ def batch_cap(events: int, batches: int) -> int:
     return math.ceil(events / batches) + PARTITIONS_PER_TOPIC * len(TOPIC_NAMES)
 
 
-def _compare(spark: Any, config: dict[str, Any], name: str, size: dict[str, Any]) -> dict[str, Any]:
+def _pair(
+    spark: Any, config: dict[str, Any], size: dict[str, Any], out: Path, vts_first: bool
+) -> dict[str, Any]:
+    """One run of each approach on the size's input, in the given order."""
     from bench.memory import PeakMemory
 
-    workdir = Path(config["workdir"]) / name
-    bootstrap, events, batches = config["bootstrap"], size["events"], size["batches"]
-    per_batch = batch_cap(events, batches)
-    tutorial_s, tutorial_batches = _tutorial(
-        spark, bootstrap, size["prefix"], workdir / "tutorial", math.ceil(per_batch / 5)
-    )
-    with PeakMemory() as memory:
-        vts_s, result, marks = _vts(spark, bootstrap, size["prefix"], workdir / "vts", per_batch)
+    bootstrap, events = config["bootstrap"], size["events"]
+    per_batch = batch_cap(events, size["batches"])
+    runs: dict[str, Any] = {}
+
+    def tutorial() -> None:
+        tut_cap = math.ceil(per_batch / 5)
+        runs["tutorial"] = _tutorial(spark, bootstrap, size["prefix"], out / "tutorial", tut_cap)
+
+    def vts() -> None:
+        with PeakMemory() as memory:
+            runs["vts"] = _vts(spark, bootstrap, size["prefix"], out / "vts", per_batch)
+        runs["memory"] = memory.report()
+
+    for step in (vts, tutorial) if vts_first else (tutorial, vts):
+        step()
+    vts_s, result, marks = runs["vts"]
+    tutorial_s, tutorial_batches = runs["tutorial"]
     landed = result.events + result.quarantined
     if landed != events:
         raise RuntimeError(f"the job landed {landed:,} of {events:,} events")
-    files = _files_per_partition_hour(workdir / "vts" / "lake")
-    rate, tutorial_rate = events / vts_s, events / tutorial_s
+    return {
+        "order": "vts, tutorial" if vts_first else "tutorial, vts",
+        "seconds": round(vts_s, 2),
+        "tutorial_seconds": round(tutorial_s, 2),
+        "ratio": round(tutorial_s / vts_s, 3),
+        "batches": result.batches,
+        "batches_with_data": sum(1 for _, n in marks[1:] if n > 0),
+        "batch_seconds": [round(b[0] - a[0], 2) for a, b in zip(marks, marks[1:], strict=False)],
+        "tutorial_batches_with_data": tutorial_batches,
+        "quarantined": result.quarantined,
+        "memory": runs["memory"],
+    }
+
+
+def _compare(spark: Any, config: dict[str, Any], name: str, size: dict[str, Any]) -> dict[str, Any]:
+    """``PAIRS`` pairs of runs on one input; the headline figures are their medians."""
+    workdir = Path(config["workdir"]) / name
+    events = size["events"]
+    pairs = [
+        _pair(spark, config, size, workdir / f"pair{i}", vts_first=i % 2 == 1) for i in range(PAIRS)
+    ]
+    seconds = statistics.median(p["seconds"] for p in pairs)
+    tutorial_seconds = statistics.median(p["tutorial_seconds"] for p in pairs)
+    per_batch = batch_cap(events, size["batches"])
+    files = _files_per_partition_hour(workdir / "pair0" / "vts" / "lake")
     return {
         "events": events,
         "vehicles": size["vehicles"],
         "simulated_seconds": size["simulated_seconds"],
-        "seconds": round(vts_s, 2),
-        "events_per_s": round(rate),
+        "pairs": pairs,
+        "seconds": seconds,
+        "events_per_s": round(events / seconds),
+        "tutorial_seconds": tutorial_seconds,
+        "tutorial_events_per_s": round(events / tutorial_seconds),
+        "ratio": round(statistics.median(p["ratio"] for p in pairs), 2),
+        "ratio_range": [min(p["ratio"] for p in pairs), max(p["ratio"] for p in pairs)],
         "max_offsets_per_trigger": per_batch,
-        "batches": result.batches,
-        "batches_with_data": sum(1 for _, n in marks[1:] if n > 0),
-        "batch_seconds": [round(b[0] - a[0], 2) for a, b in zip(marks, marks[1:], strict=False)],
-        "quarantined": result.quarantined,
-        "tutorial_seconds": round(tutorial_s, 2),
-        "tutorial_events_per_s": round(tutorial_rate),
         "tutorial_max_offsets_per_trigger": math.ceil(per_batch / 5),
-        "tutorial_batches_with_data": tutorial_batches,
-        "ratio": round(rate / tutorial_rate, 2),
-        "memory": memory.report(),
+        "batches": sorted({p["batches"] for p in pairs}),
+        "memory": pairs[0]["memory"],
         "files": sum(files.values()),
         "partition_hours": len(files),
         "files_per_partition_hour_max": max(files.values(), default=0),
-        "tutorial_files": sum(1 for _ in (workdir / "tutorial" / "data").rglob("*.parquet")),
+        "tutorial_files": sum(
+            1 for _ in (workdir / "pair0" / "tutorial" / "data").rglob("*.parquet")
+        ),
+        "note": f"{PAIRS} pairs of runs, in alternating order; seconds and events/s are the "
+        "medians of the runs, ratio the median of the pairs' ratios (tutorial seconds / "
+        "vts seconds); memory and files are the first pair's",
     }
 
 

@@ -243,9 +243,11 @@ class LakeSink:
                 writer = writer.option(f"parquet.enable.dictionary#{column}", "false")
             writer.parquet(self.layout.staging_dir(table, tag, batch_id))
 
-        # the tables' small write jobs run side by side
+        # the tables' write jobs run side by side, the largest submitted first (the batch
+        # takes as long as its largest table's single write task)
+        by_size = sorted(tables, key=lambda t: (-rows[t], t))
         with ThreadPoolExecutor(max_workers=len(tables), thread_name_prefix="vts-sink") as pool:
-            list(pool.map(stage, tables))
+            list(pool.map(stage, by_size))
         logger.debug("batch %d: staged in %.1fs", batch_id, time.monotonic() - started)
         staged = [s for table in tables for s in self._staged(table, tag, batch_id)]
         self._hold(batch_id, "staged")
