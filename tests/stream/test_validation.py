@@ -7,6 +7,7 @@ import pickle
 from datetime import UTC, datetime
 
 import pyarrow as pa
+import pytest
 
 from tests.contract.corpus import valid_record
 from vts.contract.events import EVENT_TYPES
@@ -25,7 +26,6 @@ def _batch(records: list[tuple[str, bytes | None]]) -> pa.RecordBatch:
             "kafka_timestamp": pa.array([NOW] * n, pa.timestamp("us", tz="UTC")),
             "kafka_key": [f"k{i}" for i in range(n)],
             "value": pa.array([v for _, v in records], pa.binary()),
-            "_now": pa.array([NOW] * n, pa.timestamp("us", tz="UTC")),
         }
     )
 
@@ -35,7 +35,7 @@ def _message(topic: str, i: int) -> bytes:
 
 
 def test_a_mixed_batch_comes_back_judged_per_topic_in_the_output_schema() -> None:
-    shipped = pickle.dumps(BatchValidator(tuple(EVENT_TYPES), "p-"))  # as Spark ships it
+    shipped = pickle.dumps(BatchValidator(tuple(EVENT_TYPES), "p-", now=NOW))  # as Spark ships it
     validator = pickle.loads(shipped)  # noqa: S301 - our own bytes
     records = [
         ("p-vehicle_data", _message("vehicle_data", 1)),
@@ -68,7 +68,7 @@ def test_a_mixed_batch_comes_back_judged_per_topic_in_the_output_schema() -> Non
 
 
 def test_a_reason_quoting_a_lone_surrogate_is_still_utf8() -> None:
-    validator = BatchValidator(("vehicle_data",))
+    validator = BatchValidator(("vehicle_data",), now=NOW)
     raw = json.dumps({"schema_version": 1, "\ud800": 1}).encode()
     (batch,) = validator(iter([_batch([("vehicle_data", raw)])]))
     reason = batch.column("reason")[0].as_py()
@@ -76,5 +76,11 @@ def test_a_reason_quoting_a_lone_surrogate_is_still_utf8() -> None:
 
 
 def test_empty_batches_yield_nothing() -> None:
-    validator = BatchValidator(("vehicle_data",))
+    validator = BatchValidator(("vehicle_data",), now=NOW)
     assert list(validator(iter([_batch([])]))) == []
+
+
+def test_without_a_pinned_clock_outside_a_stream_the_error_says_what_to_do() -> None:
+    validator = BatchValidator(("vehicle_data",))  # the clock of a micro-batch's tasks
+    with pytest.raises(RuntimeError, match=r"no micro-batch time.*TransformConfig\(now=\.\.\.\)"):
+        list(validator(iter([_batch([("vehicle_data", _message("vehicle_data", 1))])])))

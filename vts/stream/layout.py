@@ -90,6 +90,10 @@ class LakeLayout:
         """Spark's checkpoint metadata file, which holds the query id."""
         return join(self.checkpoint_path, "metadata")
 
+    def offset_log(self, batch_id: int) -> str:
+        """Spark's offset log entry of a micro-batch (its offsets and its timestamp)."""
+        return join(self.checkpoint_path, "offsets", str(batch_id))
+
 
 def batch_of(name: str) -> int | None:
     """The batch id in a staging folder or manifest name (``b0000000042[.json]``)."""

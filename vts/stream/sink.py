@@ -12,6 +12,10 @@ and would see them. So ``LakeSink`` writes every micro-batch itself:
    ``commit.commit_batch`` (a manifest, then atomic moves), drop the staging folder;
 4. register new partitions in the catalog (best effort: the crawler catches up).
 
+The sink also hands the workers the batch's clock: the timestamp Spark recorded for the
+batch in the checkpoint's offset log (the same in a replay), as the local property
+``BATCH_TIME_PROPERTY`` of every job it runs.
+
 Per batch the sink lists only the batch's own staging folders: leftovers of an attempt
 that died are swept once, when the sink writes its first batch (a replay of the batch in
 flight, or the batch after it), and the manifest that falls out of the kept window is
@@ -56,6 +60,7 @@ from vts.stream.commit import StagedFile, commit_batch
 from vts.stream.files import FileStore, HadoopFiles
 from vts.stream.layout import LakeLayout, batch_of, partition_values
 from vts.stream.transforms import DEST, PARTITION_COLUMNS, table_columns
+from vts.stream.validation import BATCH_TIME_PROPERTY
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -178,6 +183,7 @@ class LakeSink:
         self._missing: dict[str, float] = {}  # table -> when to ask the catalog again
         self._swept = False
         self._hold = _hold_from_env()
+        self._clock: str | None = None  # the batch's time, for the write threads' jobs
         for key, value in PARQUET_CONF.items():
             spark.conf.set(key, value)
 
@@ -191,8 +197,28 @@ class LakeSink:
             self._tag = json.loads(text)["id"].replace("-", "")[:8]
         return self._tag
 
+    def batch_time_ms(self, batch_id: int) -> str | None:
+        """The micro-batch's timestamp (epoch ms) from Spark's offset log (``None`` when
+        there is no entry: a static DataFrame, whose transforms pin their clock)."""
+        text = self.store.read_text(self.layout.offset_log(batch_id))
+        if text is None:
+            return None
+        lines = text.splitlines()  # "v1", the batch's metadata, then one line per source
+        try:
+            return str(int(json.loads(lines[1])["batchTimestampMs"]))
+        except (IndexError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"unreadable offset log entry {self.layout.offset_log(batch_id)}: {exc}"
+            ) from exc
+
+    def _set_clock(self, millis: str | None) -> None:
+        """Give the jobs this thread starts the batch's clock (a thread-local property)."""
+        self.spark.sparkContext.setLocalProperty(BATCH_TIME_PROPERTY, millis)  # type: ignore[arg-type]
+
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
+        self._clock = self.batch_time_ms(batch_id)
+        self._set_clock(self._clock)
         # Compute the batch once (Kafka read, validation, dedup): the first action (the
         # count) fills the cache, the writes read it.
         frame = batch.persist()
@@ -231,6 +257,7 @@ class LakeSink:
             self._swept = True
 
         def stage(table: str) -> None:
+            self._set_clock(self._clock)  # should a lost cached block be computed again
             # one task per table, so one file per table partition per batch
             writer = (
                 frame.where(F.col(DEST) == table)

@@ -10,9 +10,10 @@ from ingest time). The records go to Python workers in Arrow batches
 validates them and routes the verdicts (``vts.stream.validation``, ``vts.contract.fast``).
 ``deduplicate`` (streaming only) then drops repeated ``event_id``s within the watermark.
 
-The processing clock (``now``) is the micro-batch's timestamp (``current_timestamp()`` in
-a stream), which Spark keeps in its offset log, so a replayed batch routes and names its
-files exactly as the first attempt; it reaches the workers as a column.
+The processing clock (``now``) is the micro-batch's timestamp, which Spark keeps in its
+offset log, so a replayed batch routes and names its files exactly as the first attempt;
+the sink reads it there and the workers get it as a local property of the batch's jobs
+(``vts.stream.validation.BATCH_TIME_PROPERTY``; why not a column: see that module).
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from vts.stream.validation import (
     DEDUP_KEY,
     DEST,
     INGEST_TS,
-    NOW,
     PARTITION_COLUMNS,
     QUARANTINE_COLUMNS,
     VALUE,
@@ -38,7 +38,7 @@ from vts.stream.validation import (
 )
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
     from pyspark.sql.types import StructType
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ __all__ = [
 class TransformConfig:
     """What the transforms need to know: topics -> tables, the v0 time zone, the clock.
 
-    Topic names are ``topic_prefix + table``. ``now=None`` uses Spark's
-    ``current_timestamp()`` (the micro-batch time in a stream); tests may pin it.
+    Topic names are ``topic_prefix + table``. ``now=None`` uses the micro-batch's
+    timestamp (``LakeSink`` hands it to the workers); tests may pin it (aware).
     """
 
     tables: tuple[str, ...] = TOPIC_NAMES
@@ -72,17 +72,11 @@ class TransformConfig:
     def __post_init__(self) -> None:
         for table in self.tables:
             event_type(table)
+        if self.now is not None and self.now.tzinfo is None:
+            raise ValueError("TransformConfig(now=...) must be timezone-aware")
 
     def topic(self, table: str) -> str:
         return self.topic_prefix + table
-
-
-def _now(config: TransformConfig) -> Column:
-    from pyspark.sql import functions as F
-
-    if config.now is None:
-        return F.current_timestamp()
-    return F.lit(config.now).cast("timestamp")
 
 
 def routed_schema() -> StructType:
@@ -104,9 +98,8 @@ def events(kafka_df: DataFrame, config: TransformConfig) -> DataFrame:
         F.col("timestamp").alias("kafka_timestamp"),
         F.decode(F.col("key"), "UTF-8").alias("kafka_key"),
         F.col("value").alias(VALUE),
-        _now(config).alias(NOW),
     )
-    judge = BatchValidator(config.tables, config.topic_prefix, config.v0_timezone)
+    judge = BatchValidator(config.tables, config.topic_prefix, config.v0_timezone, config.now)
     with warnings.catch_warnings():
         # PySpark 3.5 checks the pandas version with distutils' deprecated LooseVersion
         warnings.filterwarnings("ignore", "distutils Version classes", DeprecationWarning)

@@ -1,7 +1,8 @@
 """The job's Python side: Kafka records in Arrow batches -> judged, routed rows in Arrow.
 
 ``BatchValidator`` is the function the job hands to ``DataFrame.mapInArrow``; it runs on
-Spark's Python workers and needs only pyarrow, msgspec and ``vts.contract`` (no pyspark).
+Spark's Python workers and needs only pyarrow, msgspec and ``vts.contract`` (and, for a
+stream's clock, pyspark's ``TaskContext``).
 Each input batch holds Kafka records (``INPUT_COLUMNS``); each output batch holds, per
 record, a row in the order of ``output_schema``:
 
@@ -18,6 +19,13 @@ record, a row in the order of ``output_schema``:
 The Python side builds the whole row: the JVM then reads a handful of columns per row
 instead of every table's columns, and computes nothing per row before the dedup.
 
+The processing clock is the micro-batch's timestamp. It reaches the workers as a local
+property of the batch's Spark jobs (``BATCH_TIME_PROPERTY``, set by the sink from the
+checkpoint's offset log), not as a column: a column would carry a literal that changes
+with every batch, and Spark inlines such a literal into the generated code of the stage
+that reads Kafka, so every batch would compile, and the JVM re-optimise, its own copy of
+the job's hottest loop.
+
 The rules are the contract's (``vts.contract.fast.MessageValidator``); this module only
 moves data between Arrow and the validator and routes the verdicts.
 """
@@ -26,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -40,20 +48,14 @@ from vts.contract.topics import QUARANTINE_TABLE
 DEST = "_dest"
 DEDUP_KEY = "_dedup_key"
 INGEST_TS = "_ingest_ts"
-NOW = "_now"
 VALUE = "value"
 PARTITION_COLUMNS = ("dt", "hr")
-# What the job selects from the Kafka source for the workers (kafka_key decoded by Spark).
-INPUT_COLUMNS = (
-    "topic",
-    "kafka_partition",
-    "kafka_offset",
-    "kafka_timestamp",
-    "kafka_key",
-    VALUE,
-    NOW,
-)
 ENVELOPE = ("topic", "kafka_partition", "kafka_offset", "kafka_timestamp", "kafka_key")
+# What the job selects from the Kafka source for the workers (kafka_key decoded by Spark).
+INPUT_COLUMNS = (*ENVELOPE, VALUE)
+# The local property of a micro-batch's jobs that holds its timestamp (epoch milliseconds).
+BATCH_TIME_PROPERTY = "vts.batch_time_ms"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The quarantine dataset's columns (besides dt/hr), in file order.
 QUARANTINE_COLUMNS = (*ENVELOPE, "reason", "raw_value", "raw_text", "quarantined_at")
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -96,13 +98,15 @@ class BatchValidator:
     """``mapInArrow``'s function: ``BatchValidator(tables, prefix, tz)(batches)``.
 
     Topics are ``topic_prefix + table``; a record of any other topic is quarantined as
-    ``unknown_topic``. Picklable (Spark ships it to the workers); the validators are
-    built once per worker process.
+    ``unknown_topic``. The clock is ``now`` when given (tests pin it), else the
+    micro-batch's timestamp from the task's ``BATCH_TIME_PROPERTY``. Picklable (Spark
+    ships it to the workers); the validators are built once per worker process.
     """
 
     tables: tuple[str, ...]
     topic_prefix: str = ""
     v0_timezone: str = "UTC"
+    now: datetime | None = None
 
     @cached_property
     def _validators(self) -> dict[str, MessageValidator]:
@@ -116,34 +120,34 @@ class BatchValidator:
         return output_schema()
 
     def __getstate__(self) -> dict[str, Any]:  # ship the settings, not the caches
-        return {k: getattr(self, k) for k in ("tables", "topic_prefix", "v0_timezone")}
+        return {k: getattr(self, k) for k in ("tables", "topic_prefix", "v0_timezone", "now")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for key, value in state.items():
             object.__setattr__(self, key, value)
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        now = self.now or batch_clock()
         for batch in batches:
             if batch.num_rows == 0:
                 continue
             topics = batch.column("topic")
             present = pc.unique(topics).to_pylist()
             if len(present) == 1:
-                yield self.judge(batch, present[0])
+                yield self.judge(batch, present[0], now)
                 continue
             # several topics: one reordering by topic, then a zero-copy slice per topic
             batch = batch.take(pc.sort_indices(topics, null_placement="at_end"))
             start = 0
             for topic, length in _runs(batch.column("topic")):
-                yield self.judge(batch.slice(start, length), topic)
+                yield self.judge(batch.slice(start, length), topic, now)
                 start += length
 
-    def judge(self, batch: pa.RecordBatch, topic: str | None) -> pa.RecordBatch:
-        """One topic's records -> output rows."""
+    def judge(self, batch: pa.RecordBatch, topic: str | None, now: datetime) -> pa.RecordBatch:
+        """One topic's records -> output rows, judged with the clock ``now`` (aware)."""
         n = batch.num_rows
         raws = _values(batch.column(VALUE))
-        ingest = batch.column(NOW).cast(_TIMESTAMP)
-        now = ingest[0].as_py() if n else datetime.now(UTC)
+        ingest = pa.repeat(pa.scalar(now, _TIMESTAMP), n)
         validator = self._validators.get(topic) if topic is not None else None
         if validator is None:
             reasons: list[str | None] = [f"unknown_topic: {topic}"] * n
@@ -192,6 +196,21 @@ class BatchValidator:
             invalid = pc.invert(valid)  # the mask marks null structs
             arrays.append(pa.StructArray.from_arrays(children, fields=list(struct), mask=invalid))
         return pa.RecordBatch.from_arrays(arrays, schema=self._schema)
+
+
+def batch_clock() -> datetime:
+    """The micro-batch's timestamp, from the running Spark task's ``BATCH_TIME_PROPERTY``."""
+    from pyspark.taskcontext import TaskContext
+
+    context = TaskContext.get()
+    millis = context.getLocalProperty(BATCH_TIME_PROPERTY) if context is not None else None
+    if millis is None:
+        raise RuntimeError(
+            f"no micro-batch time: the Spark job carries no {BATCH_TIME_PROPERTY} property "
+            "(LakeSink sets it from the checkpoint's offset log); outside a stream, pin the "
+            "clock with TransformConfig(now=...)"
+        )
+    return _EPOCH + timedelta(milliseconds=int(millis))
 
 
 def _quarantine_key(batch: pa.RecordBatch) -> pa.Array:
