@@ -183,7 +183,6 @@ class LakeSink:
         self._missing: dict[str, float] = {}  # table -> when to ask the catalog again
         self._swept = False
         self._hold = _hold_from_env()
-        self._clock: str | None = None  # the batch's time, for the write threads' jobs
         for key, value in PARQUET_CONF.items():
             spark.conf.set(key, value)
 
@@ -217,8 +216,7 @@ class LakeSink:
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
-        self._clock = self.batch_time_ms(batch_id)
-        self._set_clock(self._clock)
+        self._set_clock(self.batch_time_ms(batch_id))
         # Compute the batch once (Kafka read, validation, dedup): the first action (the
         # count) fills the cache, the writes read it.
         frame = batch.persist()
@@ -256,8 +254,11 @@ class LakeSink:
             self._sweep_staging(tag)
             self._swept = True
 
+        clock = self.spark.sparkContext.getLocalProperty(BATCH_TIME_PROPERTY)
+
         def stage(table: str) -> None:
-            self._set_clock(self._clock)  # should a lost cached block be computed again
+            # the write threads' jobs carry the clock too: a lost cached block is recomputed
+            self._set_clock(clock)
             # one task per table, so one file per table partition per batch
             writer = (
                 frame.where(F.col(DEST) == table)
