@@ -216,19 +216,28 @@ def batch_cap(events: int, batches: int) -> int:
     return math.ceil(events / batches) + PARTITIONS_PER_TOPIC * len(TOPIC_NAMES)
 
 
+def tutorial_cap(per_batch: int) -> int:
+    """Each of the tutorial's five queries (one per topic) gets a fifth of the vts cap."""
+    return math.ceil(per_batch / 5)
+
+
 def _pair(
-    spark: Any, config: dict[str, Any], size: dict[str, Any], out: Path, vts_first: bool
+    spark: Any,
+    config: dict[str, Any],
+    size: dict[str, Any],
+    per_batch: int,
+    out: Path,
+    vts_first: bool,
 ) -> dict[str, Any]:
     """One run of each approach on the size's input, in the given order."""
     from bench.memory import PeakMemory
 
     bootstrap, events = config["bootstrap"], size["events"]
-    per_batch = batch_cap(events, size["batches"])
     runs: dict[str, Any] = {}
 
     def tutorial() -> None:
-        tut_cap = math.ceil(per_batch / 5)
-        runs["tutorial"] = _tutorial(spark, bootstrap, size["prefix"], out / "tutorial", tut_cap)
+        cap = tutorial_cap(per_batch)
+        runs["tutorial"] = _tutorial(spark, bootstrap, size["prefix"], out / "tutorial", cap)
 
     def vts() -> None:
         with PeakMemory() as memory:
@@ -260,12 +269,13 @@ def _compare(spark: Any, config: dict[str, Any], name: str, size: dict[str, Any]
     """``PAIRS`` pairs of runs on one input; the headline figures are their medians."""
     workdir = Path(config["workdir"]) / name
     events = size["events"]
+    per_batch = batch_cap(events, size["batches"])
     pairs = [
-        _pair(spark, config, size, workdir / f"pair{i}", vts_first=i % 2 == 1) for i in range(PAIRS)
+        _pair(spark, config, size, per_batch, workdir / f"pair{i}", vts_first=i % 2 == 1)
+        for i in range(PAIRS)
     ]
     seconds = statistics.median(p["seconds"] for p in pairs)
     tutorial_seconds = statistics.median(p["tutorial_seconds"] for p in pairs)
-    per_batch = batch_cap(events, size["batches"])
     files = _files_per_partition_hour(workdir / "pair0" / "vts" / "lake")
     return {
         "events": events,
@@ -279,7 +289,7 @@ def _compare(spark: Any, config: dict[str, Any], name: str, size: dict[str, Any]
         "ratio": round(statistics.median(p["ratio"] for p in pairs), 2),
         "ratio_range": [min(p["ratio"] for p in pairs), max(p["ratio"] for p in pairs)],
         "max_offsets_per_trigger": per_batch,
-        "tutorial_max_offsets_per_trigger": math.ceil(per_batch / 5),
+        "tutorial_max_offsets_per_trigger": tutorial_cap(per_batch),
         "batches": sorted({p["batches"] for p in pairs}),
         "memory": pairs[0]["memory"],
         "files": sum(files.values()),

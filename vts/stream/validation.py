@@ -127,7 +127,7 @@ class BatchValidator:
             object.__setattr__(self, key, value)
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        now = self.now or batch_clock()
+        now = self.now if self.now is not None else batch_clock()
         for batch in batches:
             if batch.num_rows == 0:
                 continue
