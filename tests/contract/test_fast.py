@@ -155,6 +155,30 @@ def test_event_times_in_other_accepted_forms_keep_their_instant(odd: str) -> Non
     assert verdicts.columns["ts"].to_pylist() == want
 
 
+@pytest.mark.parametrize(
+    "impossible",
+    [
+        "2024-02-30T08:00:00Z",  # the canonical form, but no such day
+        "2023-02-29T08:00:00+01:00",  # no leap day that year
+        "2024-05-01T24:00:00Z",  # no such hour
+        "2024-05-01T08:00:60Z",  # a leap second (Python has none)
+        "2024-05-01T08:00:00",  # no offset
+    ],
+)
+def test_an_impossible_event_time_among_good_ones_gets_the_exact_paths_reason(
+    impossible: str,
+) -> None:
+    good = ["2024-05-01T07:00:00Z", "2024-05-01T09:00:00.5+01:00"]
+    raws, want = _times_batch(good)
+    bad = json.dumps({**json.loads(raws[0]), "ts": impossible}).encode()
+    verdicts = MessageValidator("gps_data").validate([raws[0], bad, raws[1]], NOW)
+    reason = _exact("gps_data", bad)[0]
+    assert reason is not None and reason.startswith("bad_timestamp")
+    assert verdicts.reasons == [None, reason, None]
+    assert verdicts.columns["ts"].to_pylist() == [want[0], None, want[1]]
+    assert verdicts.columns["event_id"].to_pylist()[1] is None
+
+
 def test_event_times_of_tutorial_messages_among_current_ones() -> None:
     v0, v1 = SAMPLES["gps_data"]
     raws, want = _times_batch(["2024-05-01T07:00:00Z", "2024-05-01T08:00:00.25-03:00"])

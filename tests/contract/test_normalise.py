@@ -117,6 +117,12 @@ def test_decode_accepts_utf8_json() -> None:
         (b'{"s": "' + b"x[" * 10_000 + b'", "v": 1}', False),  # long, scanned, not counted
         (b'{"s": "' + b"x" * 10_000 + b'", "v": ' + b"[" * 40 + b"]" * 40 + b"}", True),
         (b'["unterminated' + b"[" * 100, False),  # json reports the string
+        # chains of keys and values between the openers: one match of the scan each
+        (b'{ "k" : [ 1, "v", ' * (MAX_NESTING // 2) + b"1" + b"]}" * (MAX_NESTING // 2), False),
+        (b'{ "k" : [ 1, "v", ' * (MAX_NESTING // 2 + 1) + b"1" + b"]}" * 17, True),
+        (b'{"[": ' * (MAX_NESTING + 1) + b"1" + b"}" * (MAX_NESTING + 1), True),
+        (b'{"k\\": ' * MAX_NESTING + b"1" + b"}" * MAX_NESTING, False),
+        (b'{"a": "' + b"[" * 9_000 + b'", "b": [[1]]}', False),  # long, brackets in a string
     ],
 )
 def test_nesting_is_measured_outside_strings(raw: bytes, too_deep: bool) -> None:

@@ -8,11 +8,12 @@ Python workers (``vts.stream.validation``); ``python -m bench validator`` measur
 Two paths, one set of rules:
 
 - the *fast path*: one call of a compiled msgspec decoder (``vts.contract.structs``) parses
-  the message and checks types, bounds, lengths, enums and unknown fields in C; then the
-  event time is read with ``datetime.fromisoformat`` (it must carry an offset); the rules
-  left are checked over whole columns at once: the event time's bounds, the position
-  pairs (both or neither) and the UUID pattern (Arrow's RE2, anchored, on strings of
-  exactly the canonical length), and a row that breaks one takes the exact path;
+  the message and checks types, bounds, lengths, enums and unknown fields in C; the rules
+  left are checked over whole columns at once: the event time's form (ISO 8601 with an
+  offset; read by Arrow's cast when every time is in the canonical form, else by
+  ``datetime.fromisoformat`` per row), its bounds, the position pairs (both or neither)
+  and the UUID pattern (Arrow's RE2, anchored, on strings of exactly the canonical
+  length), and a row that breaks one takes the exact path;
 - the *exact path*, for every message the fast path does not accept:
   ``vts.contract.normalise.parse_message`` (``json``, the tutorial normaliser, the
   validator), which gives the verdict and the precise reason.
@@ -75,24 +76,23 @@ class Verdicts:
         return sum(r is not None for r in self.reasons)
 
 
-def _time_column(texts: pa.Array, times: list[datetime | None]) -> pa.Array:
-    """The ts column: ``times`` (the event times the contract's rule accepted, None in
-    invalid rows) as Arrow timestamps.
+def _cast_times(texts: pa.Array) -> pa.Array | None:
+    """The ts column from the fast path's ts strings (null in the exact path's rows), when
+    every one is in the canonical form and Arrow reads them all; else ``None``.
 
-    ``texts`` holds the fast path's ts strings (null in rows the exact path judged). When
-    every valid row came through the fast path with a ts in the canonical form, Arrow
-    casts the strings (about a quarter of the cost of converting datetimes); for that
-    form its cast and ``datetime.fromisoformat`` give the same instant.
+    Arrow's cast costs about a quarter of converting datetimes. For the canonical form it
+    gives the instant ``datetime.fromisoformat`` gives, and it refuses the strings that
+    ``fromisoformat`` refuses (a day, hour, minute or second out of range); it also refuses
+    years that ``fromisoformat`` reads but a microsecond timestamp cannot hold, and then
+    Python reads the times.
     """
-    timestamp = ARROW_TYPES["timestamp"]
-    if len(times) - times.count(None) == len(texts) - texts.null_count:
-        canonical = pc.match_substring_regex(texts, CANONICAL_TS_PATTERN)
-        if pc.all(canonical).as_py() is not False:
-            try:
-                return texts.cast(timestamp)
-            except pa.ArrowInvalid:  # pragma: no cover - the pattern admits none
-                pass
-    return pa.array(times, timestamp)
+    canonical = pc.match_substring_regex(texts, CANONICAL_TS_PATTERN)
+    if pc.all(canonical).as_py() is False:
+        return None
+    try:
+        return texts.cast(ARROW_TYPES["timestamp"])
+    except pa.ArrowInvalid:
+        return None
 
 
 def _typed(f: Field) -> Callable[[Any], Any]:
@@ -120,7 +120,7 @@ class MessageValidator:
         self._pairs = self.event_type.pairs
         self._uuids = [f.name for f in self.event_type.fields if f.uuid]
         self._casts = [(name, _typed(fields[name])) for name in names]
-        # the rows' Arrow type: ts stays text there (``_time_column`` builds the ts column)
+        # the rows' Arrow type: ts stays text there (``_columns`` types it)
         self._row_type = pa.struct(
             [pa.field(n, pa.string() if n == "ts" else ARROW_TYPES[fields[n].type]) for n in names]
         )
@@ -162,47 +162,87 @@ class MessageValidator:
                 gc.enable()
 
     def _validate(self, raws: Sequence[Raw], now: datetime) -> Verdicts:
-        decode, astuple, fromiso = self._decode, msgspec.structs.astuple, datetime.fromisoformat
-        ts_at = self._ts
-        reasons: list[str | None] = []
+        decode, astuple = self._decode, msgspec.structs.astuple
         rows: list[tuple[Any, ...]] = []  # msgspec's tuples; ts holds the text (or None)
-        times: list[datetime | None] = []  # the ts column
+        refused: list[int] = []  # the rows the decoder did not accept
         for raw in raws:
             try:
                 if raw is None or len(raw) > MAX_MESSAGE_BYTES:
                     raise ValueError
-                row = astuple(decode(raw))
-                ts = fromiso(row[ts_at])
-                if ts.tzinfo is None:
-                    raise ValueError
+                rows.append(astuple(decode(raw)))
             except _DECODE_ERRORS:
-                reason, row, ts = self._exact_row(raw, now)
-                reasons.append(reason)
-                rows.append(row)
-                times.append(ts)
-                continue
-            reasons.append(None)
-            rows.append(row)
-            times.append(ts)
-        columns = self._columns(rows, times)
+                refused.append(len(rows))
+                rows.append(self._empty)
+        reasons: list[str | None] = [None] * len(rows)
+        times: dict[int, datetime] = {}  # the event times of valid rows the exact path judged
+        for i in refused:
+            self._judge_exactly(i, raws, rows, reasons, times, now)
+        columns = self._columns(raws, rows, reasons, times, now)
         if rows:
             columns = self._redo_broken(raws, rows, times, columns, reasons, now)
         return Verdicts(reasons, columns)
 
-    def _exact_row(self, raw: Raw, now: datetime) -> tuple[str | None, tuple[Any, ...], Any]:
-        """``exact``'s reason, its row shaped like the fast path's, and its event time."""
-        reason, row = self.exact(raw, now)
-        return reason, (*row[: self._ts], None, *row[self._ts + 1 :]), row[self._ts]
+    def _judge_exactly(
+        self,
+        i: int,
+        raws: Sequence[Raw],
+        rows: list[tuple[Any, ...]],
+        reasons: list[str | None],
+        times: dict[int, datetime],
+        now: datetime,
+    ) -> None:
+        """Row ``i`` by the exact path: its reason, its row shaped like the fast path's (ts
+        None) and, when valid, its event time in ``times`` (the lists in place)."""
+        reason, row = self.exact(raws[i], now)
+        reasons[i] = reason
+        rows[i] = (*row[: self._ts], None, *row[self._ts + 1 :])
+        if reason is None:
+            times[i] = row[self._ts]
 
-    def _columns(self, rows: list[tuple[Any, ...]], times: list[Any]) -> dict[str, pa.Array]:
-        """One Arrow conversion of all rows (a struct array), then its fields."""
+    def _columns(
+        self,
+        raws: Sequence[Raw],
+        rows: list[tuple[Any, ...]],
+        reasons: list[str | None],
+        times: dict[int, datetime],
+        now: datetime,
+    ) -> dict[str, pa.Array]:
+        """The rows' Arrow columns, ts typed. The fast path's ts strings are read as a whole
+        column when they allow it (``_cast_times``); else Python reads each one, and a row
+        whose time is not ISO 8601 with an offset goes to the exact path (in place)."""
+        columns = self._struct_columns(rows)
+        if not times:  # every valid row came through the fast path
+            cast = _cast_times(columns["ts"])
+            if cast is not None:
+                columns["ts"] = cast
+                return columns
+        fromiso, at = datetime.fromisoformat, self._ts
+        read: list[datetime | None] = [None] * len(rows)
+        moved = False
+        for i, row in enumerate(rows):
+            if row[at] is None:  # judged by the exact path
+                read[i] = times.get(i)
+                continue
+            try:
+                ts = fromiso(row[at])
+                if ts.tzinfo is None:
+                    raise ValueError
+                read[i] = ts
+            except ValueError:
+                self._judge_exactly(i, raws, rows, reasons, times, now)
+                read[i], moved = times.get(i), True
+        if moved:
+            columns = self._struct_columns(rows)
+        columns["ts"] = pa.array(read, ARROW_TYPES["timestamp"])
+        return columns
+
+    def _struct_columns(self, rows: list[tuple[Any, ...]]) -> dict[str, pa.Array]:
+        """One Arrow conversion of all rows (a struct array), then its fields (ts as text)."""
         if rows:
             arrays = pa.array(rows, self._row_type).flatten()
         else:
             arrays = [pa.array([], field.type) for field in self._row_type]
-        columns = dict(zip(self._names, arrays, strict=True))
-        columns["ts"] = _time_column(columns["ts"], times)
-        return columns
+        return dict(zip(self._names, arrays, strict=True))
 
     def _broken(self, columns: dict[str, pa.Array], now: datetime) -> pa.Array:
         """Which rows break a rule checked column-wise (null in rows already invalid): a
@@ -223,7 +263,7 @@ class MessageValidator:
         self,
         raws: Sequence[Raw],
         rows: list[tuple[Any, ...]],
-        times: list[Any],
+        times: dict[int, datetime],
         columns: dict[str, pa.Array],
         reasons: list[str | None],
         now: datetime,
@@ -235,7 +275,7 @@ class MessageValidator:
         if not indices:
             return columns
         for i in indices:
-            reasons[i], rows[i], times[i] = self._exact_row(raws[i], now)
+            self._judge_exactly(i, raws, rows, reasons, times, now)
         if any(reasons[i] is None for i in indices):  # the exact path took one: convert anew
-            return self._columns(rows, times)
+            return self._columns(raws, rows, reasons, times, now)
         return {name: pc.if_else(broken, pa.scalar(None, c.type), c) for name, c in columns.items()}

@@ -28,10 +28,16 @@ MAX_MESSAGE_BYTES = 128 * 1024
 MAX_NESTING = 32
 
 _PAIR = re.compile(r"^\s*[\(\[]\s*([^,\s]+)\s*,\s*([^\)\]\s]+)\s*[\)\]]\s*$")
-# what the nesting scan stops at: a bracket or a quote, and after an opener the openers
-# that follow it (up to one more than the bound). It starts with a character set, so
-# ``re`` skips to the next match without trying the pattern at every byte.
-_NESTING_TOKEN = re.compile(rb'[\[\]{}"](?:(?<=[\[{])[\[{]{0,%d})?' % MAX_NESTING)
+# what the nesting scan stops at: a bracket or a quote; after an opener, the openers that
+# follow it (up to one more than the bound), with what stands between them as long as
+# that holds no closer and its strings hold no bracket, quote or backslash (so a chain
+# like ``{"a": [{"b":`` is one match, and every bracket in it is an opener outside a
+# string). It starts with a character set, so ``re`` skips to the next match without
+# trying the pattern at every byte; the possessive quantifiers never backtrack.
+_NESTING_TOKEN = re.compile(
+    rb'[\[\]{}"](?:(?<=[\[{])(?:[^\[\]{}"]*+(?:"[^"\\\[\]{}]*+"[^\[\]{}"]*+)*+[\[{]){0,%d})?'
+    % MAX_NESTING
+)
 # Up to this size, counting the brackets first is cheaper than scanning (``count`` is
 # about ten times faster per byte than the scan's search, which stops at the bound).
 _COUNT_UP_TO = 8192
@@ -59,7 +65,8 @@ def nests_too_deeply(raw: bytes) -> bool:
         elif first == 93 or first == 125:  # ] }
             depth -= 1
         else:  # openers
-            depth += at - token.start()
+            run = raw[token.start() : at]
+            depth += run.count(b"[") + run.count(b"{")
             if depth > MAX_NESTING:
                 return True
     return False
