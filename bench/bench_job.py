@@ -21,8 +21,9 @@ The vts job reads the 240k input in 4 micro-batches and the 1.2M input in batche
 their batch counts are their own (reported as they were). Also measured: the peak
 resident memory of the driver, its JVM and the Python workers during the 1.2M vts run
 (in the shared process, after the tutorial's run, and again in a process of its own that
-runs only the vts job, as a Glue worker would), and the fixed cost of a micro-batch (the
-median wall time between batches of 1,000 events).
+runs only the vts job, as a Glue worker would), the dedup state's own task time per run
+(``bench.state``: RocksDB's calls, the commit's flush, the watermark's eviction), and the
+fixed cost of a micro-batch (the median wall time between batches of 1,000 events).
 
 Standalone: ``python -m bench.bench_job [--quick]`` (starts its own broker).
 """
@@ -231,6 +232,7 @@ def _pair(
 ) -> dict[str, Any]:
     """One run of each approach on the size's input, in the given order."""
     from bench.memory import PeakMemory
+    from bench.state import StateTimes
 
     bootstrap, events = config["bootstrap"], size["events"]
     runs: dict[str, Any] = {}
@@ -240,9 +242,11 @@ def _pair(
         runs["tutorial"] = _tutorial(spark, bootstrap, size["prefix"], out / "tutorial", cap)
 
     def vts() -> None:
-        with PeakMemory() as memory:
+        with PeakMemory() as memory, StateTimes(spark) as state:
             runs["vts"] = _vts(spark, bootstrap, size["prefix"], out / "vts", per_batch)
+            state.wait_for(runs["vts"][1].batches)
         runs["memory"] = memory.report()
+        runs["state"] = state.report()
 
     for step in (vts, tutorial) if vts_first else (tutorial, vts):
         step()
@@ -262,6 +266,7 @@ def _pair(
         "tutorial_batches_with_data": tutorial_batches,
         "quarantined": result.quarantined,
         "memory": runs["memory"],
+        "dedup_state": runs["state"],
     }
 
 
@@ -291,6 +296,10 @@ def _compare(spark: Any, config: dict[str, Any], name: str, size: dict[str, Any]
         "max_offsets_per_trigger": per_batch,
         "tutorial_max_offsets_per_trigger": tutorial_cap(per_batch),
         "batches": sorted({p["batches"] for p in pairs}),
+        # derived: the median over the runs of the dedup state's own task seconds
+        "dedup_state_task_s": statistics.median(
+            p["dedup_state"]["state_task_s_derived"] for p in pairs
+        ),
         "memory": pairs[0]["memory"],
         "files": sum(files.values()),
         "partition_hours": len(files),
