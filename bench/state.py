@@ -35,6 +35,27 @@ def _figure(operator: dict[str, Any], path: tuple[str, ...]) -> int:
     return int(value or 0)
 
 
+def eviction_scan(per_batch: list[dict[str, int]]) -> dict[str, float]:
+    """What the watermark's eviction costs per key (derived from a run's ``per_batch``).
+
+    Each batch's eviction reads every key then in the state (the keys kept so far plus the
+    batch's new ones), so its time over the keys it read is the cost of reading one key
+    once; ``scans_per_key`` is how often the run read each of its keys on average (a short
+    run reads each key a few times; a stream that holds a whole watermark, many times).
+    """
+    held = read = 0
+    removals_ms = 0
+    for batch in per_batch:
+        held += batch["rows_updated"] - batch["rows_removed"]
+        read += held
+        removals_ms += batch["removals_ms"]
+    keys = sum(b["rows_updated"] for b in per_batch)
+    return {
+        "scan_us_per_key": round(removals_ms * 1000 / read, 3) if read else 0.0,
+        "scans_per_key": round(read / keys, 3) if keys else 0.0,
+    }
+
+
 def batch_figures(operators: list[dict[str, Any]]) -> dict[str, int]:
     """One micro-batch's ``FIGURES``, summed over its state operators (0 where absent)."""
     return {name: sum(_figure(op, path) for op in operators) for name, path in FIGURES}
@@ -97,5 +118,6 @@ class StateTimes:
             "totals": totals,
             # derived: the RocksDB calls, the commit's flush and the eviction's scan
             "state_task_s_derived": round(sum(totals[n] for n in rocksdb) / 1000, 2),
+            "eviction_derived": eviction_scan(batches),
             "note": "summed over the state store's partitions (task time, not wall time)",
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.state import batch_figures
+from bench.state import batch_figures, eviction_scan
 
 
 def test_figures_are_summed_over_operators_and_missing_ones_count_zero() -> None:
@@ -22,3 +22,16 @@ def test_figures_are_summed_over_operators_and_missing_ones_count_zero() -> None
         "flush_ms": 0,
         "removals_ms": 30,
     }
+
+
+def test_the_eviction_scan_is_costed_per_key_read() -> None:
+    # three batches of 100 new keys, none expiring: the evictions read 100, 200, 300 keys
+    batches = [
+        {"rows_updated": 100, "rows_removed": 0, "removals_ms": 1},
+        {"rows_updated": 100, "rows_removed": 0, "removals_ms": 2},
+        {"rows_updated": 100, "rows_removed": 0, "removals_ms": 3},
+    ]
+    assert eviction_scan(batches) == {"scan_us_per_key": 10.0, "scans_per_key": 2.0}
+    # keys that expired are no longer read
+    batches[2] = {"rows_updated": 100, "rows_removed": 200, "removals_ms": 3}
+    assert eviction_scan(batches)["scan_us_per_key"] == round(6_000 / 400, 3)

@@ -29,6 +29,20 @@ def test_overrides_change_the_workload(capsys: pytest.CaptureFixture[str]) -> No
     assert record["vehicles"] == 10_000
 
 
+def test_a_longer_dedup_watermark_costs_more_glue(capsys: pytest.CaptureFixture[str]) -> None:
+    hourly = {}
+    for minutes in ("2", "60"):
+        args = ["cost", "--preset", "fleet-10k", "--watermark-minutes", minutes]
+        assert main([*args, "--format", "json"]) == 0
+        (record,) = json.loads(capsys.readouterr().out)
+        (glue,) = [line for line in record["lines"] if line["component"] == "Glue streaming job"]
+        assert f"{float(minutes):g}-minute watermark" in glue["basis"]
+        hourly[minutes] = glue["per_hour"]
+    assert hourly["60"] > hourly["2"]
+    assert main(["cost", "--watermark-minutes", "0"]) == 1
+    assert "--watermark-minutes" in capsys.readouterr().err
+
+
 def test_text_output_and_a_bad_value(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cost"]) == 0
     text = capsys.readouterr().out

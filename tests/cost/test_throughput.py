@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bench.state import eviction_scan
 from vts.cost.model import PRESETS, estimate
 from vts.cost.throughput import (
     REPLAY_HEADROOM,
@@ -27,6 +29,28 @@ def test_the_figure_is_the_recorded_benchmarks() -> None:
     assert STREAMING_JOB.events_per_core_second == pytest.approx(
         size["events_per_s"] / STREAMING_JOB.cores
     )
+    scans = [eviction_scan(p["dedup_state"]["per_batch"]) for p in size["pairs"]]
+    assert STREAMING_JOB.scan_core_seconds_per_key == pytest.approx(
+        statistics.median(s["scan_us_per_key"] for s in scans) / 1e6
+    )
+    assert STREAMING_JOB.scans_per_key_measured == statistics.median(
+        s["scans_per_key"] for s in scans
+    )
+
+
+def test_a_full_dedup_state_slows_the_job_by_its_reads() -> None:
+    job = Throughput(
+        events_per_core_second=20_000,
+        source="test",
+        scan_core_seconds_per_key=1e-6,
+        scans_per_key_measured=2.0,
+    )
+    # 60 s batches, 10 min watermark: each key is read by 2 * 600 / 60 + 1 = 21 evictions,
+    # 19 more than in the benchmark: 50 us + 19 us per event
+    assert job.at_steady_state(60, 600) == pytest.approx(1 / 69e-6)
+    assert job.at_steady_state(60, 30) == pytest.approx(20_000)  # no more reads than measured
+    slow = streaming_workers(50_000, "G.1X", throughput=job, watermark_seconds=3600)
+    assert slow > streaming_workers(50_000, "G.1X", throughput=job, watermark_seconds=60)
 
 
 def test_workers_grow_with_the_event_rate_and_keep_the_headroom() -> None:
@@ -41,7 +65,8 @@ def test_workers_grow_with_the_event_rate_and_keep_the_headroom() -> None:
 def test_a_fleet_costs_more_glue_when_the_job_is_slower() -> None:
     fleet = PRESETS["fleet-10k"]
     workers = fleet.streaming_workers
-    needed = fleet.events_per_hour / 3600 * REPLAY_HEADROOM / STREAMING_JOB.events_per_core_second
+    per_core = STREAMING_JOB.at_steady_state(fleet.trigger_seconds, fleet.watermark_seconds)
+    needed = fleet.events_per_hour / 3600 * REPLAY_HEADROOM / per_core
     assert (workers - 1) * 4 >= needed > (workers - 2) * 4  # G.1X: 4 vCPUs each
     fixed = estimate(replace(fleet, glue_workers=workers + 2))
     assert fixed.hourly > estimate(fleet).hourly

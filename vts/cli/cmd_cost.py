@@ -20,6 +20,7 @@ EPILOG = """examples:
   vts cost                                   the demo preset (the template's defaults)
   vts cost --preset fleet-10k                10,000 vehicles on provisioned MSK
   vts cost --preset fleet-10k --kafka msk-serverless --format json
+  vts cost --preset fleet-10k --watermark-minutes 2   a shorter dedup memory, fewer workers
   vts cost --all --markdown > docs/cost/estimates.md
 
 Prices are us-east-1 list prices with the date they were recorded (vts/cost/prices.py);
@@ -44,6 +45,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--brokers", type=int, help="brokers of a provisioned MSK cluster")
     parser.add_argument("--glue-worker-type", choices=sorted(DPU_PER_WORKER))
     parser.add_argument("--glue-workers", type=int, help="Glue workers (at least 2)")
+    parser.add_argument(
+        "--watermark-minutes",
+        type=float,
+        help="the job's dedup --watermark (default 10; a longer one needs more Glue workers)",
+    )
     parser.add_argument("--crawls-per-day", type=float)
     parser.add_argument("--queries-per-day", type=float, help="Redshift queries per day")
     parser.add_argument("--nat-gateway", action="store_true", help="count a NAT gateway")
@@ -64,6 +70,7 @@ def _estimates(args: argparse.Namespace) -> list[Estimate]:
         brokers=args.brokers,
         glue_worker_type=args.glue_worker_type,
         glue_workers=args.glue_workers,
+        watermark_seconds=None if args.watermark_minutes is None else args.watermark_minutes * 60,
         crawls_per_day=args.crawls_per_day,
         queries_per_day=args.queries_per_day,
         nat_gateway=True if args.nat_gateway else None,

@@ -17,6 +17,7 @@ from typing import Literal
 
 from vts.cost.prices import US_EAST_1, Prices
 from vts.cost.throughput import (
+    DEFAULT_WATERMARK_SECONDS,
     MIN_STREAMING_WORKERS,
     REPLAY_HEADROOM,
     STREAMING_JOB,
@@ -51,6 +52,8 @@ class Workload:
     # None: sized from the job's measured speed (vts.cost.throughput), with replay headroom
     glue_workers: int | None = None
     trigger_seconds: int = 60
+    # the job's --watermark: how long the dedup state holds a key costs every batch a read
+    watermark_seconds: int = DEFAULT_WATERMARK_SECONDS
     crawls_per_day: float = 4.0
     crawl_dpus: float = 2.0
     crawl_minutes: float = 10.0
@@ -85,6 +88,11 @@ class Workload:
                 f"unknown Glue worker type {self.glue_worker_type!r}",
                 hint=f"use one of {', '.join(DPU_PER_WORKER)}",
             )
+        if self.trigger_seconds < 1 or self.watermark_seconds <= 0:
+            raise ConfigError(
+                f"workload {self.name}: the trigger and the watermark must be positive",
+                hint="pass --watermark-minutes above 0",
+            )
         if self.glue_workers is not None and self.glue_workers < MIN_STREAMING_WORKERS:
             raise ConfigError(
                 f"workload {self.name}: a Glue streaming job needs at least "
@@ -97,7 +105,12 @@ class Workload:
         """The Glue job's workers: as given, or sized from the measured events/s per core."""
         if self.glue_workers is not None:
             return self.glue_workers
-        return streaming_workers(self.events_per_hour / 3600.0, self.glue_worker_type)
+        return streaming_workers(
+            self.events_per_hour / 3600.0,
+            self.glue_worker_type,
+            trigger_seconds=self.trigger_seconds,
+            watermark_seconds=self.watermark_seconds,
+        )
 
     @property
     def events_per_hour(self) -> float:
@@ -208,9 +221,12 @@ def _glue(w: Workload, p: Prices) -> list[CostLine]:
     dpus = workers * DPU_PER_WORKER[w.glue_worker_type]
     crawl_hours = max(w.crawl_minutes, p.crawler_minimum_minutes) / 60.0
     if w.glue_workers is None:
+        steady = STREAMING_JOB.at_steady_state(w.trigger_seconds, w.watermark_seconds)
         sized = (
             f"sized for {w.events_per_hour / 3600:,.0f} events/s x {REPLAY_HEADROOM:g} headroom "
-            f"at {STREAMING_JOB.events_per_core_second:,.0f} events/s per vCPU (make bench)"
+            f"at {steady:,.0f} events/s per vCPU (make bench: "
+            f"{STREAMING_JOB.events_per_core_second:,.0f}, less the dedup state's reads of a "
+            f"{w.watermark_seconds / 60:g}-minute watermark)"
         )
     else:
         sized = "as given"
