@@ -46,7 +46,11 @@ def register(sub: Any) -> None:
     p.add_argument("--topics", help="comma list of tables to read (default all five)")
     p.add_argument("--topic-prefix", default="", help="topic name = prefix + table")
     p.add_argument("--max-offsets-per-trigger", type=int, help="cap on records per batch")
-    p.add_argument("--watermark", default="10 minutes", help="how long duplicates are remembered")
+    p.add_argument(
+        "--watermark",
+        default="10 minutes",
+        help="a duplicate event_id this soon after the first is dropped (keys are kept ~2x)",
+    )
     p.add_argument("--database", default="vts", help="catalog database for new partitions")
     p.add_argument(
         "--no-register", action="store_true", help="do not register partitions in the catalog"

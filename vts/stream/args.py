@@ -20,7 +20,7 @@ run`` maps its flags onto the same record. Names (the SAM template passes these)
 ``--v0_timezone``              UTC       time zone of tutorial (v0) timestamps
 ``--register_partitions``      true      register new partitions after each batch
 ``--max_offsets_per_trigger``            cap on records per micro-batch
-``--watermark``                10 min    how long a duplicate ``event_id`` is remembered
+``--watermark``                10 min    a duplicate ``event_id`` this soon is dropped (kept ~2x)
 ``--available_now``            false     process what is there, then stop
 ``--fail_on_data_loss``        true      stop if Kafka deleted unread records
 ``--shuffle_partitions``                 Spark shuffle/state partitions (fixed at first run)
