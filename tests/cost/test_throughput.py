@@ -12,6 +12,7 @@ import pytest
 from bench.state import eviction_scan
 from vts.cost.model import PRESETS, estimate
 from vts.cost.throughput import (
+    DEFAULT_WATERMARK_SECONDS,
     REPLAY_HEADROOM,
     STREAMING_JOB,
     Throughput,
@@ -77,3 +78,11 @@ def test_fewer_than_two_workers_is_a_config_error() -> None:
         replace(PRESETS["demo"], glue_workers=1)
     with pytest.raises(ConfigError):
         streaming_workers(10, "G.9X")
+
+
+def test_the_default_watermark_is_the_jobs() -> None:
+    from vts.stream.args import JobArgs
+
+    number, unit = JobArgs.__dataclass_fields__["watermark"].default.split()
+    assert unit.rstrip("s") == "minute"  # the job's default is written in minutes
+    assert DEFAULT_WATERMARK_SECONDS == int(number) * 60

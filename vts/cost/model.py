@@ -53,7 +53,7 @@ class Workload:
     glue_workers: int | None = None
     trigger_seconds: int = 60
     # the job's --watermark: how long the dedup state holds a key costs every batch a read
-    watermark_seconds: int = DEFAULT_WATERMARK_SECONDS
+    watermark_seconds: float = DEFAULT_WATERMARK_SECONDS
     crawls_per_day: float = 4.0
     crawl_dpus: float = 2.0
     crawl_minutes: float = 10.0
