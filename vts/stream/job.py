@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from vts.stream.args import JobArgs
 from vts.stream.exceptions import JobFailedError
 from vts.stream.metrics import BatchMetricsCollector, make_publisher
+from vts.stream.objects import ParquetFiles
 from vts.stream.sink import BatchReport, LakeSink
 from vts.stream.source import read_kafka
-from vts.stream.transforms import TransformConfig, deduplicate, events
+from vts.stream.transforms import TransformConfig, deduplicate, staged_keys
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -50,17 +51,10 @@ SESSION_CONF = {
     # budget (each would otherwise take its own): the state fits a small worker's memory
     "spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage": "true",
     "spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB": "256",
-    # no _SUCCESS markers in staging folders
-    "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
     # no extra micro-batch just to move the dedup watermark on (a whole batch's fixed
     # cost, e.g. at the end of every available-now run): expired keys are dropped by the
     # next batch that brings data instead
     "spark.sql.streaming.noDataMicroBatches.enabled": "false",
-    # the sink's cache of a micro-batch lives for one batch: not worth compressing
-    "spark.sql.inMemoryColumnarStorage.compressed": "false",
-    # a write task keeps one file open per (dt, hr) instead of sorting its rows by them
-    # first (a batch spans a few hours; beyond this many, Spark sorts again)
-    "spark.sql.maxConcurrentOutputFileWriters": "24",
 }
 
 
@@ -118,7 +112,10 @@ def start(
     # One validation task per core, not one per topic partition: each task pays a fixed
     # cost (a Python worker, the validators), which dominates small batches.
     source = read_kafka(spark, args).coalesce(max(1, spark.sparkContext.defaultParallelism))
-    rows = deduplicate(events(source, config), args.watermark)
+    # the workers write the lake's files on the file system Spark checkpoints to (an S3
+    # endpoint set for s3a:// in a local run, AWS's S3 on Glue)
+    files = ParquetFiles(spark.conf.get("spark.hadoop.fs.s3a.endpoint", None), args.region)
+    keys = deduplicate(staged_keys(source, config, args.layout, files), args.watermark)
     collector = BatchMetricsCollector(
         make_publisher(args.metrics, namespace=args.metrics_namespace, job_name=args.job_name)
     )
@@ -131,6 +128,7 @@ def start(
     sink = LakeSink(
         spark,
         args.layout,
+        files=files,
         catalog=catalog,
         database=args.catalog_database,
         on_batch=on_report,
@@ -138,7 +136,7 @@ def start(
     query_name = args.job_name.replace("-", "_")
     sink.listener = _listen(spark, query_name, collector)
     writer = (
-        rows.writeStream.queryName(query_name)
+        keys.writeStream.queryName(query_name)
         .option("checkpointLocation", args.checkpoint_path)
         .foreachBatch(sink)
     )

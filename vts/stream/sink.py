@@ -54,12 +54,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vts.catalog.base import Catalog, Partition
-from vts.contract.events import event_type
 from vts.contract.topics import QUARANTINE_TABLE
 from vts.stream.commit import StagedFile, commit_batch
 from vts.stream.files import FileStore, HadoopFiles
-from vts.stream.layout import LakeLayout, batch_of, partition_values
-from vts.stream.transforms import DEST, PARTITION_COLUMNS, table_columns
+from vts.stream.layout import LakeLayout, batch_of
+from vts.stream.objects import ParquetFiles
+from vts.stream.staging import (
+    BATCH_PROPERTY,
+    FILE,
+    FILE_ROWS,
+    ROW,
+    StagedKey,
+    combine,
+    staged_path,
+)
 from vts.stream.validation import BATCH_TIME_PROPERTY
 
 if TYPE_CHECKING:
@@ -71,25 +79,8 @@ HOLD_ENV = "VTS_SINK_HOLD"
 HOLD_MARKER_ENV = "VTS_SINK_HOLD_MARKER"
 KEEP_MANIFESTS = 10
 MISSING_TABLE_RETRY_S = 300.0
-# What the lake's files look like (session settings, applied by the sink).
-PARQUET_CONF = {
-    # timestamps as TIMESTAMP_MICROS, UTC-adjusted: what pyarrow, Athena and Spectrum read
-    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-    "spark.sql.parquet.compression.codec": "snappy",
-}
-
-
-def plain_columns(table: str) -> list[str]:
-    """The columns of ``table`` written without a Parquet dictionary: values that rarely
-    repeat (measurements, times, the event id), where building one costs the writer time
-    and saves no space."""
-    if table == QUARANTINE_TABLE:
-        return []
-    return [
-        f.name
-        for f in event_type(table).fields
-        if f.type in ("double", "timestamp") or f.name == "event_id"
-    ]
+# Partitions whose staged files the sink combines at once (in the driver, with pyarrow).
+COMBINE_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -165,6 +156,7 @@ class LakeSink:
         layout: LakeLayout,
         *,
         store: FileStore | None = None,
+        files: ParquetFiles | None = None,
         catalog: Catalog | None = None,
         database: str = "vts",
         on_batch: Callable[[BatchReport], None] | None = None,
@@ -172,6 +164,7 @@ class LakeSink:
         self.spark = spark
         self.layout = layout
         self.store = store or HadoopFiles(spark)
+        self.files = files or ParquetFiles()
         self.catalog = catalog
         self.database = database
         self.on_batch = on_batch
@@ -183,8 +176,6 @@ class LakeSink:
         self._missing: dict[str, float] = {}  # table -> when to ask the catalog again
         self._swept = False
         self._hold = _hold_from_env()
-        for key, value in PARQUET_CONF.items():
-            spark.conf.set(key, value)
 
     @property
     def query_tag(self) -> str:
@@ -217,13 +208,12 @@ class LakeSink:
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
         self._set_clock(self.batch_time_ms(batch_id))
-        # Compute the batch once (Kafka read, validation, dedup): the first action (the
-        # count) fills the cache, the writes read it.
-        frame = batch.persist()
-        try:
-            report = self._write(frame, batch_id, started)
-        finally:
-            frame.unpersist(blocking=False)
+        tag = self.query_tag
+        self.spark.sparkContext.setLocalProperty(BATCH_PROPERTY, f"{tag}:{batch_id}")
+        if not self._swept:  # what a dead attempt may have left (this process wrote none)
+            self._sweep_staging(tag)
+            self._swept = True
+        report = self._write(batch, batch_id, tag, started)
         self.totals.add(report)
         logger.info(
             "batch %d: %d events, %d quarantined, %d files in %.1fs",
@@ -236,48 +226,52 @@ class LakeSink:
         if self.on_batch is not None:
             self.on_batch(report)
 
-    def _write(self, frame: DataFrame, batch_id: int, started: float) -> BatchReport:
+    def _survivors(self, keys: DataFrame) -> list[Any]:
+        """Per staged file: its row count, how many of its rows survived the dedup and,
+        for a file that lost some, which (one Spark job: it stages the batch too)."""
         from pyspark.sql import functions as F
 
-        counts = collect(frame.groupBy(DEST, *PARTITION_COLUMNS).count())
-        logger.debug(
-            "batch %d: computed and counted in %.1fs", batch_id, time.monotonic() - started
-        )
-        if not counts:  # e.g. a batch whose every record was a duplicate
-            return BatchReport(batch_id, {}, 0, 0, 0, 0, time.monotonic() - started)
-        tag = self.query_tag
-        rows: dict[str, int] = defaultdict(int)
-        for row in counts:
-            rows[row[DEST]] += int(row["count"])
-        tables = sorted(rows)
-        if not self._swept:  # what a dead attempt may have left (this process wrote none)
-            self._sweep_staging(tag)
-            self._swept = True
-
-        clock = self.spark.sparkContext.getLocalProperty(BATCH_TIME_PROPERTY)
-
-        def stage(table: str) -> None:
-            # the write threads' jobs carry the clock too: a lost cached block is recomputed
-            self._set_clock(clock)
-            # one task per table, so one file per table partition per batch
-            writer = (
-                frame.where(F.col(DEST) == table)
-                .select(*table_columns(table), *PARTITION_COLUMNS)
-                .coalesce(1)
-                .write.mode("append")
-                .partitionBy(*PARTITION_COLUMNS)
+        kept = F.count("*").alias("kept")
+        return collect(
+            keys.groupBy(FILE, FILE_ROWS)
+            .agg(kept, F.collect_list(ROW).alias("rows"))
+            .select(
+                FILE,
+                FILE_ROWS,
+                "kept",
+                F.when(F.col("kept") < F.col(FILE_ROWS), F.col("rows")).alias("rows"),
             )
-            for column in plain_columns(table):
-                writer = writer.option(f"parquet.enable.dictionary#{column}", "false")
-            writer.parquet(self.layout.staging_dir(table, tag, batch_id))
+        )
 
-        # the tables' write jobs run side by side, the largest submitted first (the batch
-        # takes as long as its largest table's single write task)
-        by_size = sorted(tables, key=lambda t: (-rows[t], t))
-        with ThreadPoolExecutor(max_workers=len(tables), thread_name_prefix="vts-sink") as pool:
-            list(pool.map(stage, by_size))
-        logger.debug("batch %d: staged in %.1fs", batch_id, time.monotonic() - started)
-        staged = [s for table in tables for s in self._staged(table, tag, batch_id)]
+    def _write(self, keys: DataFrame, batch_id: int, tag: str, started: float) -> BatchReport:
+        survivors = self._survivors(keys)
+        seconds = time.monotonic() - started
+        logger.debug("batch %d: staged and deduplicated in %.1fs", batch_id, seconds)
+        if not survivors:  # e.g. a batch whose every record was a duplicate
+            self._clean_up(self._all_tables(), tag, batch_id)
+            return BatchReport(batch_id, {}, 0, 0, 0, 0, time.monotonic() - started)
+        rows: dict[str, int] = defaultdict(int)
+        by_partition: dict[tuple[str, str, str], list[tuple[int, str, list[int] | None]]]
+        by_partition = defaultdict(list)
+        for found in survivors:
+            key = StagedKey.parse(found[FILE])
+            path = key.path(self.layout, tag, batch_id)
+            by_partition[(key.table, key.dt, key.hr)].append((key.part, path, found["rows"]))
+            rows[key.table] += int(found["kept"])
+
+        def one_file(partition: tuple[str, str, str]) -> StagedFile:
+            """The partition's one file: as staged, or its tasks' surviving rows combined."""
+            files = sorted(by_partition[partition])
+            final = self.layout.final_path(batch_id, tag, *partition, 0)
+            if len(files) == 1 and files[0][2] is None:
+                return StagedFile(staged=files[0][1], final=final)
+            target = staged_path(self.layout, tag, batch_id, *partition, "combined")
+            combine(self.files, partition[0], [(path, keep) for _, path, keep in files], target)
+            return StagedFile(staged=target, final=final)
+
+        # pyarrow reads and writes without the GIL: the combining runs side by side
+        with ThreadPoolExecutor(max_workers=COMBINE_THREADS, thread_name_prefix="vts-sink") as pool:
+            staged = list(pool.map(one_file, sorted(by_partition)))
         self._hold(batch_id, "staged")
         result = commit_batch(
             self.store,
@@ -288,37 +282,19 @@ class LakeSink:
         )
         self._hold(batch_id, "published")
         logger.debug("batch %d: published at %.1fs", batch_id, time.monotonic() - started)
-        self._clean_up(tables, tag, batch_id)
-        partitions = {(r[DEST], r["dt"], r["hr"]) for r in counts}
-        registered = self._register(partitions)
+        self._clean_up(self._all_tables(), tag, batch_id)
+        registered = self._register(set(by_partition))
         quarantined = rows.pop(QUARANTINE_TABLE, 0)
         return BatchReport(
             batch_id=batch_id,
             rows=dict(rows),
             quarantined=quarantined,
             files=result.files,
-            partitions=len(partitions),
+            partitions=len(by_partition),
             registered=registered,
             seconds=time.monotonic() - started,
             replayed=result.replaced_attempt,
         )
-
-    def _staged(self, table: str, tag: str, batch_id: int) -> list[StagedFile]:
-        """Spark's files in the staging folder, each with its deterministic final name."""
-        root = self.layout.staging_dir(table, tag, batch_id)
-        by_partition: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for path in self.store.list_files(root):
-            name = path.rsplit("/", 1)[-1]
-            if not name.endswith(".parquet") or name.startswith(("_", ".")):
-                continue
-            values = partition_values(path[len(root) :] if path.startswith(root) else path)
-            by_partition[(values["dt"], values["hr"])].append(path)
-        staged = []
-        for (dt, hr), paths in sorted(by_partition.items()):
-            for n, path in enumerate(sorted(paths)):
-                final = self.layout.final_path(batch_id, tag, table, dt, hr, n)
-                staged.append(StagedFile(staged=path, final=final))
-        return staged
 
     def _sweep_staging(self, tag: str) -> None:
         """Drop every staging folder of this query (from attempts that died)."""

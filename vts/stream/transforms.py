@@ -22,10 +22,13 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vts.contract.events import event_type
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
+from vts.stream.layout import LakeLayout
+from vts.stream.objects import ParquetFiles
+from vts.stream.staging import KEY_SCHEMA, StagingWriter
 from vts.stream.validation import (
     DEDUP_KEY,
     DEST,
@@ -52,6 +55,7 @@ __all__ = [
     "TransformConfig",
     "deduplicate",
     "events",
+    "staged_keys",
     "table_columns",
 ]
 
@@ -86,12 +90,11 @@ def routed_schema() -> StructType:
     return from_arrow_schema(output_schema())
 
 
-def events(kafka_df: DataFrame, config: TransformConfig) -> DataFrame:
-    """Kafka records -> routed rows (``vts.stream.validation.output_schema``), judged by
-    the contract's code on the Python workers."""
+def _records(kafka_df: DataFrame) -> DataFrame:
+    """The Kafka source's columns the workers read (``INPUT_COLUMNS``)."""
     from pyspark.sql import functions as F
 
-    records = kafka_df.select(
+    return kafka_df.select(
         F.col("topic"),
         F.col("partition").alias("kafka_partition"),
         F.col("offset").alias("kafka_offset"),
@@ -99,11 +102,34 @@ def events(kafka_df: DataFrame, config: TransformConfig) -> DataFrame:
         F.decode(F.col("key"), "UTF-8").alias("kafka_key"),
         F.col("value").alias(VALUE),
     )
-    judge = BatchValidator(config.tables, config.topic_prefix, config.v0_timezone, config.now)
+
+
+def _judge(config: TransformConfig) -> BatchValidator:
+    return BatchValidator(config.tables, config.topic_prefix, config.v0_timezone, config.now)
+
+
+def _map_in_arrow(frame: DataFrame, function: Any, schema: StructType) -> DataFrame:
     with warnings.catch_warnings():
         # PySpark 3.5 checks the pandas version with distutils' deprecated LooseVersion
         warnings.filterwarnings("ignore", "distutils Version classes", DeprecationWarning)
-        return records.mapInArrow(judge, routed_schema())
+        return frame.mapInArrow(function, schema)
+
+
+def events(kafka_df: DataFrame, config: TransformConfig) -> DataFrame:
+    """Kafka records -> routed rows (``vts.stream.validation.output_schema``), judged by
+    the contract's code on the Python workers."""
+    return _map_in_arrow(_records(kafka_df), _judge(config), routed_schema())
+
+
+def staged_keys(
+    kafka_df: DataFrame, config: TransformConfig, layout: LakeLayout, files: ParquetFiles
+) -> DataFrame:
+    """Kafka records -> the micro-batch's files staged by the workers, and one key row
+    per record (``vts.stream.staging.KEY_SCHEMA``) for the dedup and the sink."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    writer = StagingWriter(_judge(config), layout, files)
+    return _map_in_arrow(_records(kafka_df), writer, from_arrow_schema(KEY_SCHEMA))
 
 
 def deduplicate(routed: DataFrame, watermark: str) -> DataFrame:
