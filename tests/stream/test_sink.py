@@ -22,7 +22,9 @@ from vts.contract.events import EVENT_TYPES
 from vts.contract.hive import PARTITION_COLUMNS, hive_columns
 from vts.stream.layout import LakeLayout
 from vts.stream.sink import BatchReport, LakeSink, collect
-from vts.stream.transforms import TransformConfig, events
+from vts.stream.objects import ParquetFiles
+from vts.stream.staging import ROW
+from vts.stream.transforms import TransformConfig, staged_keys
 
 NOW = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 QUERY_ID = "1a2b3c4d-0000-4000-8000-000000000000"
@@ -37,8 +39,9 @@ def _kafka_rows(spark: Any, values: list[tuple[str, bytes]]) -> Any:
     )
 
 
-def _batch(spark: Any, count: int) -> tuple[Any, dict[str, set[str]]]:
-    """Routed rows for ``count`` events per table over two hours, plus one bad message."""
+def _batch(spark: Any, layout: LakeLayout, count: int) -> tuple[Any, dict[str, set[str]]]:
+    """The key rows of ``count`` events per table over two hours, plus one bad message
+    (their files are staged when the sink runs the batch)."""
     values: list[tuple[str, bytes]] = [("gps_data", b"not json")]
     ids: dict[str, set[str]] = {}
     for table in ("vehicle_data", "gps_data"):
@@ -49,8 +52,8 @@ def _batch(spark: Any, count: int) -> tuple[Any, dict[str, set[str]]]:
             record["ts"] = f"2024-03-01T{10 + i % 2:02d}:15:00+00:00"
             ids[table].add(record["event_id"])
             values.append((table, json.dumps(record).encode()))
-    routed = events(_kafka_rows(spark, values), TransformConfig(now=NOW))
-    return routed.localCheckpoint(eager=True), ids
+    keys = staged_keys(_kafka_rows(spark, values), TransformConfig(now=NOW), layout, ParquetFiles())
+    return keys, ids
 
 
 def _files(root: Path) -> list[Path]:
@@ -91,7 +94,7 @@ def test_batches_land_under_deterministic_names_and_register_partitions(
     reports: list[BatchReport] = []
     sink = LakeSink(spark, layout, catalog=catalog, database=database, on_batch=reports.append)
 
-    first, ids = _batch(spark, 6)
+    first, ids = _batch(spark, layout, 6)
     sink(first, 0)
 
     lake = tmp_path / "lake"
@@ -133,12 +136,38 @@ def test_batches_land_under_deterministic_names_and_register_partitions(
 
     # a replay of batch 0 with other rows replaces the batch's own files: nothing of the
     # first attempt stays visible, and the other batches' files are untouched
-    second, second_ids = _batch(spark, 3)
+    second, second_ids = _batch(spark, layout, 3)
     sink(second, 0)
     sink(second, 1)
     for table in ("gps_data", "vehicle_data"):
         assert sorted(_ids(lake / table)) == sorted(list(second_ids[table]) * 2)
     assert reports[1].replayed and not reports[2].replayed
+    assert not list((lake / "_staging").rglob("*.parquet"))
+
+
+@pytest.mark.integration
+def test_rows_the_dedup_drops_are_left_out_of_the_published_files(
+    spark: Any, tmp_path: Path
+) -> None:
+    layout = LakeLayout(
+        str(tmp_path / "lake"), str(tmp_path / "lake" / "quarantine"), str(tmp_path / "ckpt")
+    )
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "metadata").write_text(json.dumps({"id": QUERY_ID}))
+    reports: list[BatchReport] = []
+    sink = LakeSink(spark, layout, on_batch=reports.append)
+    keys, ids = _batch(spark, layout, 8)
+    # as if the dedup had seen every file's first row before: its key does not survive
+    sink(keys.where(keys[ROW] > 0), 0)
+
+    lake = tmp_path / "lake"
+    for table in ("gps_data", "vehicle_data"):
+        landed = _ids(lake / table)
+        assert len(landed) == len(set(landed)) and set(landed) < ids[table]
+        assert len(landed) == reports[0].rows[table]
+    assert not (lake / "quarantine").exists()  # its one row was its file's first
+    names = [p.name for p in _files(lake)]
+    assert len(names) == len(set(n.rsplit("-", 1)[0] for n in names))  # one per partition
     assert not list((lake / "_staging").rglob("*.parquet"))
 
 
