@@ -21,8 +21,8 @@ from vts.catalog.base import Column, TableSpec, get_catalog
 from vts.contract.events import EVENT_TYPES
 from vts.contract.hive import PARTITION_COLUMNS, hive_columns
 from vts.stream.layout import LakeLayout
-from vts.stream.sink import BatchReport, LakeSink, collect
 from vts.stream.objects import ParquetFiles
+from vts.stream.sink import BatchReport, LakeSink, collect
 from vts.stream.staging import ROW
 from vts.stream.transforms import TransformConfig, staged_keys
 

@@ -1,9 +1,10 @@
 """The job's transforms on a static DataFrame with real PySpark (``integration``).
 
 Kafka-shaped records (good, tutorial, malformed and hostile messages of several topics)
-go through ``events`` once: the rows must carry the contract's verdicts (the rules run on
-Spark's Python workers through ``mapInArrow``), typed values, the routing and partition
-columns, and quarantine rows with the raw bytes and Kafka coordinates.
+go once through the workers' validator on Spark's Python workers (``mapInArrow``, as the
+job's staging stage runs it): the routed rows it hands the staging writer must carry the
+contract's verdicts, typed values, the routing and partition columns, and quarantine
+rows with the raw bytes and Kafka coordinates.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from vts.contract.events import EVENT_TYPES
 from vts.contract.fast import MessageValidator
 from vts.contract.validate import parse_ts
 from vts.stream.sink import collect
-from vts.stream.transforms import DEDUP_KEY, DEST, TransformConfig, events
+from vts.stream.transforms import TransformConfig, kafka_records, map_in_arrow
+from vts.stream.validation import DEDUP_KEY, DEST, output_schema
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +50,9 @@ def judged(spark: Any) -> list[tuple[str, bytes | None, Any]]:
         "key binary, value binary, topic string, partition int, offset long, "
         "timestamp timestamp, timestampType int",
     )
-    out = collect(events(frame.repartition(3), TransformConfig(now=NOW)))
+    validator = TransformConfig(now=NOW).validator()
+    routed = map_in_arrow(kafka_records(frame.repartition(3)), validator, output_schema())
+    out = collect(routed)
     by_offset = {r["kafka_offset"]: r for r in out}
     assert len(out) == len(by_offset) == len(corpus)
     return [(topic, raw, by_offset[i]) for i, (topic, raw) in enumerate(corpus)]

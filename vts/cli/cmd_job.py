@@ -45,7 +45,11 @@ def register(sub: Any) -> None:
     p.add_argument("--auth", choices=("plaintext", "scram", "iam"), default="plaintext")
     p.add_argument("--topics", help="comma list of tables to read (default all five)")
     p.add_argument("--topic-prefix", default="", help="topic name = prefix + table")
-    p.add_argument("--max-offsets-per-trigger", type=int, help="cap on records per batch")
+    p.add_argument(
+        "--max-offsets-per-trigger",
+        type=int,
+        help="cap on records per batch (default: the job's, 500,000; it bounds a batch's memory)",
+    )
     p.add_argument(
         "--watermark",
         default="10 minutes",
@@ -69,6 +73,7 @@ def job_args(args: argparse.Namespace, paths: LocalPaths) -> JobArgs:
 
     lake = args.lake or str(paths.lake)
     topics = tuple(t.strip() for t in args.topics.split(",")) if args.topics else TOPIC_NAMES
+    cap = args.max_offsets_per_trigger
     return JobArgs(
         bootstrap_servers=resolve_bootstrap(args.broker),
         output_path=lake,
@@ -80,7 +85,7 @@ def job_args(args: argparse.Namespace, paths: LocalPaths) -> JobArgs:
         starting_offsets=args.starting_offsets,
         kafka_auth=args.auth,
         topic_prefix=args.topic_prefix,
-        max_offsets_per_trigger=args.max_offsets_per_trigger,
+        **({"max_offsets_per_trigger": args.max_offsets_per_trigger} if cap else {}),
         watermark=args.watermark,
         catalog_database=args.database,
         register_partitions=not args.no_register,

@@ -19,7 +19,7 @@ run`` maps its flags onto the same record. Names (the SAM template passes these)
 ``--catalog_database``         vts       where partitions are registered
 ``--v0_timezone``              UTC       time zone of tutorial (v0) timestamps
 ``--register_partitions``      true      register new partitions after each batch
-``--max_offsets_per_trigger``            cap on records per micro-batch
+``--max_offsets_per_trigger``  500000    cap on records per micro-batch (bounds its memory)
 ``--watermark``                10 min    a duplicate ``event_id`` this soon is dropped (kept ~2x)
 ``--available_now``            false     process what is there, then stop
 ``--fail_on_data_loss``        true      stop if Kafka deleted unread records
@@ -42,6 +42,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from vts.contract.topics import TOPIC_NAMES
 from vts.stream.exceptions import JobArgsError
 from vts.stream.layout import LakeLayout
+
+# A micro-batch's rows wait in the Python workers' memory until the workers write them
+# (``vts.stream.staging``): the cap bounds that, e.g. when a restarted job catches up.
+DEFAULT_MAX_OFFSETS_PER_TRIGGER = 500_000
 
 GLUE_REQUIRED = (
     "JOB_NAME",
@@ -94,7 +98,7 @@ class JobArgs:
     trigger_seconds: int = 60
     available_now: bool = False
     starting_offsets: str = "earliest"
-    max_offsets_per_trigger: int | None = None
+    max_offsets_per_trigger: int = DEFAULT_MAX_OFFSETS_PER_TRIGGER
     watermark: str = "10 minutes"
     catalog: str = "spark"
     catalog_database: str = "vts"

@@ -4,7 +4,7 @@
 
     <output>/<table>/dt=YYYY-MM-DD/hr=HH/b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet
     <quarantine>/dt=YYYY-MM-DD/hr=HH/b<batch>-<query>-quarantine-<dt>-<hr>-<n>.parquet
-    <output>/_staging/<query>/b<batch>/<table>/dt=…/hr=…/part-….parquet   (Spark's own names)
+    <output>/_staging/<query>/b<batch>/<table>/dt=…/hr=…/part-<task>.parquet  (the workers')
     <checkpoint>/vts-sink/manifests/b<batch>.json
 
 ``<query>`` is the first 8 hex digits of the streaming query's id, which Spark keeps in

@@ -2,25 +2,29 @@
 
 Spark's file sink hides files of failed batches only from Spark readers (through its
 ``_spark_metadata`` log); the Glue crawler, Redshift Spectrum and pyarrow read the folders
-and would see them. So ``LakeSink`` writes every micro-batch itself:
+and would see them. So the job writes every micro-batch itself:
 
-1. compute the batch once (``persist``; the counting of rows per (table, dt, hr) is the
-   action that computes and caches it);
-2. write each table with Spark into ``_staging/<query>/b<batch>/`` (hidden from readers),
-   one file per table partition (one write task per table; the tables in parallel);
-3. publish the staged files under ``b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet`` with
+1. the Python workers validate the batch's records and write each task's rows into
+   ``_staging/<query>/b<batch>/`` (hidden from readers), one file per table partition
+   and task; Spark sees only a key row per record (``vts.stream.staging``);
+2. after the dedup, ``LakeSink`` counts the surviving keys per staged file (the one Spark
+   job of the batch, which also runs step 1) and makes one staged file per table
+   partition: as written when one task wrote it and the dedup dropped none of its rows,
+   else the surviving rows of its staged files combined (pyarrow, in the driver);
+3. publish those files under ``b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet`` with
    ``commit.commit_batch`` (a manifest, then atomic moves), drop the staging folder;
 4. register new partitions in the catalog (best effort: the crawler catches up).
 
-The sink also hands the workers the batch's clock: the timestamp Spark recorded for the
-batch in the checkpoint's offset log (the same in a replay), as the local property
-``BATCH_TIME_PROPERTY`` of every job it runs.
+The sink also hands the workers the batch: its clock, the timestamp Spark recorded for
+the batch in the checkpoint's offset log (the same in a replay), and its name (query tag
+and batch id, where they stage), as the local properties ``BATCH_TIME_PROPERTY`` and
+``BATCH_PROPERTY`` of every job it runs.
 
-Per batch the sink lists only the batch's own staging folders: leftovers of an attempt
-that died are swept once, when the sink writes its first batch (a replay of the batch in
-flight, or the batch after it), and the manifest that falls out of the kept window is
-deleted by name. A table missing from the catalog is asked about again only after
-``MISSING_TABLE_RETRY_S``.
+The sink lists no staging folder per batch (the key rows name the staged files):
+leftovers of an attempt that died are swept once, when the sink writes its first batch
+(a replay of the batch in flight, or the batch after it), and the manifest that falls out
+of the kept window is deleted by name. A table missing from the catalog is asked about
+again only after ``MISSING_TABLE_RETRY_S``.
 
 Why a reader never sees a partial, orphan or duplicate file, even after ``kill -9``:
 partial files only ever exist in staging; a published file appears by an atomic move

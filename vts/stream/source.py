@@ -54,9 +54,8 @@ def kafka_options(args: JobArgs) -> dict[str, str]:
         # micro-batch read to its end, without this
         "kafka.fetch.max.wait.ms": str(FETCH_MAX_WAIT_MS),
         **auth.spark_options(),
+        "maxOffsetsPerTrigger": str(args.max_offsets_per_trigger),
     }
-    if args.max_offsets_per_trigger is not None:
-        options["maxOffsetsPerTrigger"] = str(args.max_offsets_per_trigger)
     return options
 
 

@@ -1,14 +1,16 @@
-"""The job's pipeline as ``DataFrame -> DataFrame`` functions (no I/O; tests run them on
-tiny static DataFrames).
+"""The job's pipeline as ``DataFrame -> DataFrame`` functions (tests run them on tiny
+static DataFrames).
 
-``events(kafka_df, config)``: Kafka records in, one row per record out, each either a
-valid event of one table (its typed contract values in the table's struct column,
-``_dest`` = the table, ``dt``/``hr`` from its event time in UTC) or a quarantine row
-(``_dest`` = ``quarantine``, the reason, raw bytes and Kafka coordinates, ``dt``/``hr``
-from ingest time). The records go to Python workers in Arrow batches
-(``DataFrame.mapInArrow``), where the contract's own code decodes, normalises and
-validates them and routes the verdicts (``vts.stream.validation``, ``vts.contract.fast``).
-``deduplicate`` (streaming only) then drops repeated ``event_id``s within the watermark.
+``staged_keys(kafka_df, config, layout, files)``: Kafka records go to Python workers in
+Arrow batches (``DataFrame.mapInArrow``), where the contract's own code decodes,
+normalises and validates them (``vts.stream.validation``, ``vts.contract.fast``) and the
+rows are written into the micro-batch's staging folder, one file per table partition and
+task (``vts.stream.staging``): a valid event under its table, its typed contract values,
+``dt``/``hr`` from its event time in UTC; anything else under ``quarantine``, with the
+reason, raw bytes and Kafka coordinates, ``dt``/``hr`` from ingest time. What comes back
+to the JVM is one narrow row per record: its dedup key, ingest time and where it was
+written. ``deduplicate`` (streaming only) then drops repeated keys within the watermark,
+and the sink publishes the staged rows whose keys survived.
 
 The processing clock (``now``) is the micro-batch's timestamp, which Spark keeps in its
 offset log, so a replayed batch routes and names its files exactly as the first attempt;
@@ -25,39 +27,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from vts.contract.events import event_type
-from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
+from vts.contract.topics import TOPIC_NAMES
 from vts.stream.layout import LakeLayout
 from vts.stream.objects import ParquetFiles
 from vts.stream.staging import KEY_SCHEMA, StagingWriter
-from vts.stream.validation import (
-    DEDUP_KEY,
-    DEST,
-    INGEST_TS,
-    PARTITION_COLUMNS,
-    QUARANTINE_COLUMNS,
-    VALUE,
-    BatchValidator,
-    output_schema,
-)
+from vts.stream.validation import DEDUP_KEY, INGEST_TS, VALUE, BatchValidator
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import DataFrame
-    from pyspark.sql.types import StructType
 
 logger = logging.getLogger(__name__)
-
-__all__ = [
-    "DEDUP_KEY",
-    "DEST",
-    "INGEST_TS",
-    "PARTITION_COLUMNS",
-    "QUARANTINE_COLUMNS",
-    "TransformConfig",
-    "deduplicate",
-    "events",
-    "staged_keys",
-    "table_columns",
-]
 
 
 @dataclass(frozen=True)
@@ -82,15 +62,12 @@ class TransformConfig:
     def topic(self, table: str) -> str:
         return self.topic_prefix + table
 
-
-def routed_schema() -> StructType:
-    """The Spark schema of ``events``' rows (from the workers' Arrow schema)."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(output_schema())
+    def validator(self) -> BatchValidator:
+        """The workers' function that judges Kafka records by these settings."""
+        return BatchValidator(self.tables, self.topic_prefix, self.v0_timezone, self.now)
 
 
-def _records(kafka_df: DataFrame) -> DataFrame:
+def kafka_records(kafka_df: DataFrame) -> DataFrame:
     """The Kafka source's columns the workers read (``INPUT_COLUMNS``)."""
     from pyspark.sql import functions as F
 
@@ -104,21 +81,14 @@ def _records(kafka_df: DataFrame) -> DataFrame:
     )
 
 
-def _judge(config: TransformConfig) -> BatchValidator:
-    return BatchValidator(config.tables, config.topic_prefix, config.v0_timezone, config.now)
+def map_in_arrow(frame: DataFrame, function: Any, schema: pa.Schema) -> DataFrame:
+    """``frame.mapInArrow(function, ...)`` with the Spark schema of the Arrow ``schema``."""
+    from pyspark.sql.pandas.types import from_arrow_schema
 
-
-def _map_in_arrow(frame: DataFrame, function: Any, schema: StructType) -> DataFrame:
     with warnings.catch_warnings():
         # PySpark 3.5 checks the pandas version with distutils' deprecated LooseVersion
         warnings.filterwarnings("ignore", "distutils Version classes", DeprecationWarning)
-        return frame.mapInArrow(function, schema)
-
-
-def events(kafka_df: DataFrame, config: TransformConfig) -> DataFrame:
-    """Kafka records -> routed rows (``vts.stream.validation.output_schema``), judged by
-    the contract's code on the Python workers."""
-    return _map_in_arrow(_records(kafka_df), _judge(config), routed_schema())
+        return frame.mapInArrow(function, from_arrow_schema(schema))
 
 
 def staged_keys(
@@ -126,10 +96,8 @@ def staged_keys(
 ) -> DataFrame:
     """Kafka records -> the micro-batch's files staged by the workers, and one key row
     per record (``vts.stream.staging.KEY_SCHEMA``) for the dedup and the sink."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    writer = StagingWriter(_judge(config), layout, files)
-    return _map_in_arrow(_records(kafka_df), writer, from_arrow_schema(KEY_SCHEMA))
+    writer = StagingWriter(config.validator(), layout, files)
+    return map_in_arrow(kafka_records(kafka_df), writer, KEY_SCHEMA)
 
 
 def deduplicate(routed: DataFrame, watermark: str) -> DataFrame:
@@ -141,11 +109,3 @@ def deduplicate(routed: DataFrame, watermark: str) -> DataFrame:
     duplicate is dropped when it arrives within ``watermark`` of the first copy.
     """
     return routed.withWatermark(INGEST_TS, watermark).dropDuplicatesWithinWatermark([DEDUP_KEY])
-
-
-def table_columns(table: str) -> list[str]:
-    """The file columns of a destination, as ``select`` paths of ``route``'s rows (the
-    contract fields in the table's struct column, or the quarantine columns)."""
-    if table == QUARANTINE_TABLE:
-        return list(QUARANTINE_COLUMNS)
-    return [f"{table}.{name}" for name in event_type(table).field_names]
