@@ -30,7 +30,7 @@ def test_glue_options_with_defaults() -> None:
     assert (args.watermark, args.v0_timezone, args.max_offsets_per_trigger) == (
         "10 minutes",
         "UTC",
-        None,
+        500_000,  # a batch's rows wait in the workers' memory: the cap bounds it
     )
     assert args.layout.table_root("gps_data") == "s3://bucket/data/gps_data"
     assert args.layout.table_root("quarantine") == "s3://bucket/quarantine"

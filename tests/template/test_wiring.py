@@ -54,6 +54,7 @@ JOB_ARGUMENTS = {
     "--v0_timezone",
     "--register_partitions",
     "--catalog",
+    "--region",
     "--metrics",
     "--metrics_namespace",
 }
@@ -192,6 +193,7 @@ def test_the_job_arguments_are_the_ones_the_job_reads(stack: Stack) -> None:
     assert args["--quarantine_path"] == f"{bucket}/quarantine"
     assert args["--checkpoint_path"].startswith(f"{bucket}/checkpoints/")
     assert args["--catalog_database"] == "{Ref:GlueDatabase}"
+    assert args["--region"] == REGION  # the stack's: the Glue catalog's, the workers' S3 client's
     if scram:
         assert args["--kafka_secret_arn"] == SCRAM_SECRET
 
