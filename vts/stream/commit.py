@@ -1,7 +1,8 @@
 """Publishing a micro-batch's staged files under their deterministic names, crash-safely.
 
-Spark writes a batch into a hidden staging folder (``_staging/...``) under names of its
-own. ``commit_batch`` then, for batch ``N``:
+A batch's files are first written into a hidden staging folder (``_staging/...``) under
+names of their own (by the job's Python workers, or by the sink where it combines their
+files: ``vts.stream.staging``). ``commit_batch`` then, for batch ``N``:
 
 1. reads batch ``N``'s manifest, if an earlier attempt left one (``files`` it published,
    ``stale`` files it had still to remove);
