@@ -56,6 +56,14 @@ def _batch(spark: Any, layout: LakeLayout, count: int) -> tuple[Any, dict[str, s
     return keys, ids
 
 
+def _layout(tmp_path: Path) -> LakeLayout:
+    """A lake under ``tmp_path`` and a checkpoint that names the query (``QUERY_ID``)."""
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "metadata").write_text(json.dumps({"id": QUERY_ID}))
+    lake = tmp_path / "lake"
+    return LakeLayout(str(lake), str(lake / "quarantine"), str(tmp_path / "ckpt"))
+
+
 def _files(root: Path) -> list[Path]:
     return sorted(
         p
@@ -73,11 +81,7 @@ def _ids(folder: Path) -> list[str]:
 def test_batches_land_under_deterministic_names_and_register_partitions(
     spark: Any, tmp_path: Path
 ) -> None:
-    layout = LakeLayout(
-        str(tmp_path / "lake"), str(tmp_path / "lake" / "quarantine"), str(tmp_path / "ckpt")
-    )
-    (tmp_path / "ckpt").mkdir()
-    (tmp_path / "ckpt" / "metadata").write_text(json.dumps({"id": QUERY_ID}))
+    layout = _layout(tmp_path)
     database = f"sink_{uuid.uuid4().hex[:8]}"
     catalog = get_catalog("spark", spark=spark)
     catalog.ensure_database(database)
@@ -149,11 +153,7 @@ def test_batches_land_under_deterministic_names_and_register_partitions(
 def test_rows_the_dedup_drops_are_left_out_of_the_published_files(
     spark: Any, tmp_path: Path
 ) -> None:
-    layout = LakeLayout(
-        str(tmp_path / "lake"), str(tmp_path / "lake" / "quarantine"), str(tmp_path / "ckpt")
-    )
-    (tmp_path / "ckpt").mkdir()
-    (tmp_path / "ckpt" / "metadata").write_text(json.dumps({"id": QUERY_ID}))
+    layout = _layout(tmp_path)
     reports: list[BatchReport] = []
     sink = LakeSink(spark, layout, on_batch=reports.append)
     keys, ids = _batch(spark, layout, 8)

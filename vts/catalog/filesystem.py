@@ -50,6 +50,21 @@ def _pyarrow_fs() -> Any:
     return pafs_module
 
 
+def s3_filesystem(endpoint: str | None = None, region: str | None = None) -> pafs.S3FileSystem:
+    """pyarrow's S3 client: on ``endpoint`` (an S3-compatible server, e.g. moto or MinIO;
+    ``None`` for AWS), in ``region`` (default ``AWS_REGION``/``AWS_DEFAULT_REGION``), with
+    credentials from the standard AWS chain."""
+    kwargs: dict[str, object] = {}
+    if endpoint:
+        url = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
+        kwargs.update(endpoint_override=url.netloc, scheme=url.scheme)
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        kwargs["region"] = region
+    filesystem: pafs.S3FileSystem = _pyarrow_fs().S3FileSystem(**kwargs)
+    return filesystem
+
+
 class LakeFS:
     """A lake root (local folder or S3 prefix) with listing and file access."""
 
@@ -73,16 +88,7 @@ class LakeFS:
         if parsed.scheme in S3_SCHEMES:
             if not parsed.netloc:
                 raise ConfigError(f"{text} names no bucket", hint="use s3://bucket/prefix")
-            endpoint = s3_endpoint or env("S3_ENDPOINT")
-            kwargs: dict[str, object] = {}
-            if endpoint:
-                ep = urlparse(endpoint if "://" in endpoint else f"https://{endpoint}")
-                kwargs["endpoint_override"] = ep.netloc
-                kwargs["scheme"] = ep.scheme
-            region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-            if region:
-                kwargs["region"] = region
-            fs = pafs_module.S3FileSystem(**kwargs)
+            fs = s3_filesystem(s3_endpoint or env("S3_ENDPOINT"), region)
             base = f"{parsed.netloc}/{parsed.path.strip('/')}".rstrip("/")
             return cls(fs, base, f"{parsed.scheme}://{base}")
         if parsed.scheme not in ("", "file"):

@@ -85,7 +85,7 @@ def job_args(args: argparse.Namespace, paths: LocalPaths) -> JobArgs:
         starting_offsets=args.starting_offsets,
         kafka_auth=args.auth,
         topic_prefix=args.topic_prefix,
-        **({"max_offsets_per_trigger": args.max_offsets_per_trigger} if cap else {}),
+        **({"max_offsets_per_trigger": cap} if cap else {}),
         watermark=args.watermark,
         catalog_database=args.database,
         register_partitions=not args.no_register,

@@ -1,14 +1,14 @@
 """Whole Parquet files in and out of the lake's file system, from any Python process.
 
-The Python workers write the staged files and the sink reads back the rare one it must
-trim (``vts.stream.staging``), on local disk or S3, with ``pyarrow.fs``: the same client
-the crawler uses (``vts.catalog.filesystem``). A file becomes visible whole or not at all:
-on S3 an object exists only once its upload completes; on disk it is written under a
-temporary name and renamed.
+The Python workers write the staged files, and the sink reads back those it combines into
+one file per table partition (``vts.stream.staging``), on local disk or S3, with
+``pyarrow.fs``: the same S3 client as the crawler's (``vts.catalog.filesystem``). A file
+becomes visible whole or not at all: on S3 an object exists only once its upload
+completes; on disk it is written under a temporary name and renamed.
 
 ``ParquetFiles`` is picklable (Spark ships it to the workers): it holds only where S3 is
-(``endpoint``: an S3-compatible server such as moto or MinIO, ``None`` for AWS; credentials
-come from the standard AWS chain) and opens its file systems lazily, once per process.
+(``endpoint``, ``None`` for AWS; and ``region``) and opens its file systems lazily, once
+per process.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from vts.catalog.filesystem import S3_SCHEMES
+from vts.catalog.filesystem import S3_SCHEMES, s3_filesystem
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -44,15 +44,7 @@ class ParquetFiles:
 
     @cached_property
     def _s3(self) -> pafs.FileSystem:
-        import pyarrow.fs as pafs
-
-        kwargs: dict[str, Any] = {}
-        if self.endpoint:
-            url = urlparse(self.endpoint if "://" in self.endpoint else f"https://{self.endpoint}")
-            kwargs.update(endpoint_override=url.netloc, scheme=url.scheme)
-        if self.region:
-            kwargs["region"] = self.region
-        return pafs.S3FileSystem(**kwargs)
+        return s3_filesystem(self.endpoint, self.region)
 
     @cached_property
     def _local(self) -> pafs.FileSystem:
