@@ -8,9 +8,10 @@ row went to (``FILE``: ``<table>/<dt>/<hr>/<task partition>``), the file's row c
 the row's index in it. So the dedup shuffle and state move a few dozen bytes per record,
 not the record, and no Spark job reads the batch again to write it.
 
-The sink (``vts.stream.sink``) counts the keys that survive the dedup per file: a file
-whose every row survived is published as written; the rare file that lost rows to the
-dedup is trimmed to its surviving rows first (``trim``); a file with none is left out.
+The sink (``vts.stream.sink``) counts the keys that survive the dedup per file and
+publishes one file per table partition: the staged file as written when it is the
+partition's only one and kept every row; else the surviving rows of the partition's
+staged files, combined (``combine``). A file with no survivor is left out.
 
 Which task wrote which rows is not stable across attempts of a batch (Spark may group
 the Kafka partitions differently after a restart), so nothing depends on it: a replay
@@ -139,7 +140,6 @@ def _file_rows(routed: pa.RecordBatch, table: str) -> pa.Table:
 class _File:
     """One staged file's rows, gathered over a task's batches."""
 
-    key: str
     parts: list[pa.Table] = field(default_factory=list)
     keys: list[pa.Array] = field(default_factory=list)
     ingest: list[pa.Array] = field(default_factory=list)
@@ -190,7 +190,7 @@ class StagingWriter:
         for group in groups:
             rows = routed if len(groups) == 1 else routed.filter(pc.equal(hour, group))
             key = f"{group}/{part}"
-            staged = gathered.setdefault(key, _File(key))
+            staged = gathered.setdefault(key, _File())
             staged.parts.append(_file_rows(rows, group.split("/", 1)[0]))
             staged.keys.append(rows.column(DEDUP_KEY))
             staged.ingest.append(rows.column(INGEST_TS))
