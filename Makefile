@@ -32,7 +32,18 @@ $(JARS)/%/.fetched: jvm/pom.xml
 	@rm -rf $(JARS)/$* && $(MVN) -P $* dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=$(JARS)/$*
 	@touch $@
 
-jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched $(JARS)/s3a/.fetched $(JARS)/glue/.fetched  ## fetch the pinned JVM jars into $(VTS_HOME)/jars
+# vts's own Spark plugin (jvm/src), compiled against the Spark and Log4j jars pyspark
+# bundles: Java 17 bytecode, as AWS Glue 5.1 runs. Shipped with the Glue job's extra jars.
+PLUGIN_SOURCES := $(shell find jvm/src -name '*.java')
+$(JARS)/vts/vts-spark.jar: $(PLUGIN_SOURCES) $(BIN)/.installed
+	@echo "compiling vts's Spark plugin -> $@" >&2
+	@rm -rf $(JARS)/vts && mkdir -p $(JARS)/vts/classes
+	@javac -nowarn --release 17 -d $(JARS)/vts/classes \
+		-cp "$$($(BIN)/python -c 'import pyspark, pathlib; print(pathlib.Path(pyspark.__file__).parent / "jars")')/*" \
+		$(PLUGIN_SOURCES)
+	@jar --create --file $@ -C $(JARS)/vts/classes . && rm -rf $(JARS)/vts/classes
+
+jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched $(JARS)/s3a/.fetched $(JARS)/glue/.fetched $(JARS)/vts/vts-spark.jar  ## fetch the pinned JVM jars into $(VTS_HOME)/jars, build vts's own
 
 # The rehearsals' virtualenvs, each exactly a pinned library set (rehearsal/<name>-requirements.txt):
 # glue-5.1 (Glue 5.1's preinstalled libraries) and lambda-python3.11 (the runtime's SDK).

@@ -8,12 +8,16 @@ import pytest
 
 from vts.local.exceptions import JarsNotInstalledError
 from vts.settings import LocalPaths
-from vts.spark.session import S3A_FILESYSTEM, SparkSettings, s3_conf
+from vts.spark.session import QUIET_KAFKA_PLUGIN, S3A_FILESYSTEM, SparkSettings, s3_conf
 
 
 @pytest.fixture
 def jar_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for profile, name in (("spark", "spark-sql-kafka.jar"), ("s3a", "hadoop-aws-3.3.4.jar")):
+    for profile, name in (
+        ("spark", "spark-sql-kafka.jar"),
+        ("vts", "vts-spark.jar"),
+        ("s3a", "hadoop-aws-3.3.4.jar"),
+    ):
         (tmp_path / "jars" / profile).mkdir(parents=True)
         (tmp_path / "jars" / profile / name).write_bytes(b"")
     monkeypatch.setenv("VTS_JARS_DIR", str(tmp_path / "jars"))
@@ -62,3 +66,12 @@ def test_an_endpoint_without_the_s3a_jars_says_run_make_jars(
     with pytest.raises(JarsNotInstalledError, match="'s3a' jars") as caught:
         SparkSettings.local(LocalPaths(tmp_path), s3_endpoint="http://127.0.0.1:5000")
     assert "make jars" in (caught.value.hint or "")
+
+
+def test_a_session_that_reads_kafka_loads_vts_s_plugin_from_its_jar(
+    jar_cache: Path, tmp_path: Path
+) -> None:
+    kafka = SparkSettings.local(LocalPaths(tmp_path))
+    assert kafka.plugins == (QUIET_KAFKA_PLUGIN,)
+    assert jar_cache / "vts" / "vts-spark.jar" in kafka.jars
+    assert SparkSettings.local(LocalPaths(tmp_path), kafka=False).plugins == ()

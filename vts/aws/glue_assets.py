@@ -8,7 +8,8 @@ that layer, so on every deploy it holds exactly what was built. It zips the ``vt
 
 * the job script and ``vts.zip`` (the job's ``ScriptLocation`` and ``--extra-py-files``);
 * ``jars/*.jar`` from the layer's ``glue_assets/jars/`` (the job's ``--extra-jars``: the
-  MSK IAM login module, shipped rather than trusted to be on Glue's classpath);
+  MSK IAM login module, shipped rather than trusted to be on Glue's classpath, and vts's
+  executor plugin, which the job's ``--conf`` loads);
 * ``python/*.whl`` from the layer's ``glue_assets/python/`` (the job's
   ``--additional-python-modules``: packages Glue 5.1 does not preinstall).
 

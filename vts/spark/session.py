@@ -1,5 +1,8 @@
 """Build the local SparkSession: ``local[2]``, the Kafka connector jars, Hive metastore.
 
+With the Kafka jars comes vts's own executor plugin (``QUIET_KAFKA_PLUGIN``), which the
+Glue job loads as well.
+
 On AWS Glue the session comes from ``GlueContext`` and the Glue Data Catalog is Spark's
 metastore (``--enable-glue-datacatalog``). Locally, Spark's embedded Hive metastore
 (Derby, persistent under the VTS home) plays the Glue catalog: one code path, another
@@ -54,6 +57,9 @@ FS_CHECKPOINT_MANAGER = (
 # The AWS SDK v1 provider that reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
 # AWS_SESSION_TOKEN from the JVM's environment (inherited from this process).
 ENV_CREDENTIALS = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+# vts's executor plugin (jvm/src, built by `make jars` into jars/vts/): quiets the Kafka
+# source's per-record warning. The Glue job loads it with --conf spark.plugins=... too.
+QUIET_KAFKA_PLUGIN = "io.vts.spark.QuietKafkaSourcePlugin"
 
 
 def s3_conf(endpoint: str, region: str | None = None) -> dict[str, str]:
@@ -84,6 +90,8 @@ class SparkSettings:
     classpath: tuple[Path, ...] = ()
     # an S3-compatible endpoint for s3a:// and s3:// (needs the s3a jars on ``classpath``)
     s3_endpoint: str | None = None
+    # spark.plugins class names (their jars on ``jars`` or ``classpath``)
+    plugins: tuple[str, ...] = ()
     driver_memory: str = "2g"
     shuffle_partitions: int = 4
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
@@ -109,7 +117,8 @@ class SparkSettings:
         return cls(
             warehouse=paths.home / "warehouse",
             metastore=paths.metastore if hive else None,
-            jars=tuple(classpath("spark")) if kafka else (),
+            jars=(*classpath("spark"), *classpath("vts")) if kafka else (),
+            plugins=(QUIET_KAFKA_PLUGIN,) if kafka else (),
             classpath=tuple(classpath("s3a")) if endpoint else (),
             s3_endpoint=endpoint,
         )
@@ -148,6 +157,8 @@ def build_session(settings: SparkSettings) -> SparkSession:
         builder = builder.config(
             "spark.driver.extraClassPath", os.pathsep.join(str(j) for j in settings.classpath)
         )
+    if settings.plugins:
+        builder = builder.config("spark.plugins", ",".join(settings.plugins))
     if settings.s3_endpoint:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         for key, value in s3_conf(settings.s3_endpoint, region).items():

@@ -9,7 +9,7 @@ What plays which part of Glue:
   the ``sam build`` output's script, ``vts.zip``, jars and wheels to the bucket; the
   rehearsal downloads them from there, as Glue does, and puts ``--extra-py-files`` on
   ``PYTHONPATH``, installs ``--additional-python-modules`` with pip, and hands
-  ``--extra-jars`` to the JVM (``PYSPARK_SUBMIT_ARGS``).
+  ``--extra-jars`` and the ``--conf`` settings to the JVM (``PYSPARK_SUBMIT_ARGS``).
 * **The arguments**: the translated template's ``DefaultArguments`` (tests/template/cfn.py)
   resolved for the parameters under test, the stack's resources replaced by local ones
   (the bucket, the Glue database), then Glue's own ``--JOB_NAME``/``--JOB_ID``/
@@ -141,6 +141,17 @@ class GlueJobRun:
             argv += [name, value]
         return argv
 
+    def spark_conf(self) -> list[str]:
+        """``--conf`` as Glue applies it: ``k=v`` settings, more joined by `` --conf ``."""
+        value = self.default_arguments().get("--conf")
+        if value is None:
+            return []
+        flags = []
+        for setting in value.split(" --conf "):
+            assert re.fullmatch(r"spark\.[\w.]+=\S+", setting), f"--conf {setting}: not k=v"
+            flags += ["--conf", setting]
+        return flags
+
     def process_env(self, home: Path) -> dict[str, str]:
         glue_classpath = [*classpath("spark"), *self.published.extra_jars]
         python_path = [str(self.published.python_modules), *map(str, self.published.extra_py_files)]
@@ -152,7 +163,9 @@ class GlueJobRun:
             "VTS_JARS_DIR": str(classpath("spark")[0].parent.parent),
             "PYTHONPATH": os.pathsep.join(python_path),
             # Glue's classpath: its Kafka connector, plus the job's --extra-jars.
-            "PYSPARK_SUBMIT_ARGS": f"--jars {','.join(map(str, glue_classpath))} pyspark-shell",
+            "PYSPARK_SUBMIT_ARGS": " ".join(
+                ["--jars", ",".join(map(str, glue_classpath)), *self.spark_conf(), "pyspark-shell"]
+            ),
             "PYSPARK_PYTHON": str(self.venv / "bin" / "python"),
             "JAVA_TOOL_OPTIONS": " ".join(self.jvm_options),
             **self.env,
