@@ -16,7 +16,15 @@ from vts.contract.events import EVENT_TYPES
 from vts.stream import staging
 from vts.stream.layout import LakeLayout
 from vts.stream.objects import ParquetFiles
-from vts.stream.staging import KEY_SCHEMA, StagedKey, StagingWriter, combine
+from vts.stream.staging import (
+    KEY_SCHEMA,
+    SURVIVOR_BLOCK,
+    StagedKey,
+    StagingWriter,
+    Survivors,
+    combine,
+    survivors,
+)
 from vts.stream.validation import BatchValidator
 
 NOW = datetime(2024, 6, 1, 12, 30, tzinfo=UTC)
@@ -98,3 +106,32 @@ def test_a_write_replaces_the_file_whole(tmp_path: Path) -> None:
     files.write(path, pa.table({"x": [2, 3]}))
     assert files.read(path).column("x").to_pylist() == [2, 3]
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+def _masks(file: str, file_rows: int, kept: list[int]) -> list[tuple[str, int, int, int]]:
+    """What the sink's aggregate returns for ``kept``: one signed-long bitmask per block."""
+    blocks: dict[int, int] = {}
+    for row in kept:
+        block, bit = divmod(row, SURVIVOR_BLOCK)
+        blocks[block] = blocks.get(block, 0) | 1 << bit
+    signed = {b: m - (1 << 64) if m >= 1 << 63 else m for b, m in blocks.items()}
+    return [(file, file_rows, b, m) for b, m in signed.items()]
+
+
+def test_a_file_that_kept_every_row_needs_no_list_of_them() -> None:
+    whole = _masks("gps_data/2024-05-01/08/0", 200, list(range(200)))
+    assert survivors(whole) == [Survivors("gps_data/2024-05-01/08/0", 200, 200, None)]
+
+
+def test_a_file_that_lost_rows_names_the_survivors_across_blocks_and_the_sign_bit() -> None:
+    kept = [0, 5, 63, 64, 127, 128, 191]  # 63 and 127 are a block's sign bit
+    found = survivors(
+        [
+            *_masks("vehicle_data/2024-05-01/08/1", 200, kept),
+            *_masks("gps_data/2024-05-01/08/0", 3, [0, 1, 2]),
+        ]
+    )
+    assert found == [
+        Survivors("gps_data/2024-05-01/08/0", 3, 3, None),
+        Survivors("vehicle_data/2024-05-01/08/1", 200, 7, kept),
+    ]

@@ -7,10 +7,11 @@ and would see them. So the job writes every micro-batch itself:
 1. the Python workers validate the batch's records and write each task's rows into
    ``_staging/<query>/b<batch>/`` (hidden from readers), one file per table partition
    and task; Spark sees only a key row per record (``vts.stream.staging``);
-2. after the dedup, ``LakeSink`` counts the surviving keys per staged file (the one Spark
-   job of the batch, which also runs step 1) and makes one staged file per table
-   partition: as written when one task wrote it and the dedup dropped none of its rows,
-   else the surviving rows of its staged files combined (pyarrow, in the driver);
+2. after the dedup, ``LakeSink`` gathers the surviving keys per staged file, as bitmasks
+   (``staging.survivors``; the one Spark job of the batch, which also runs step 1), and
+   makes one staged file per table partition: as written when one task wrote it and the
+   dedup dropped none of its rows, else the surviving rows of its staged files combined
+   (pyarrow, in the driver);
 3. publish those files under ``b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet`` with
    ``commit.commit_batch`` (a manifest, then atomic moves), drop the staging folder;
 4. register new partitions in the catalog (best effort: the crawler catches up).
@@ -68,9 +69,12 @@ from vts.stream.staging import (
     FILE,
     FILE_ROWS,
     ROW,
+    SURVIVOR_BLOCK,
     StagedKey,
+    Survivors,
     combine,
     staged_path,
+    survivors,
 )
 from vts.stream.validation import BATCH_TIME_PROPERTY
 
@@ -230,22 +234,16 @@ class LakeSink:
         if self.on_batch is not None:
             self.on_batch(report)
 
-    def _survivors(self, keys: DataFrame) -> list[Any]:
-        """Per staged file: its row count, how many of its rows survived the dedup and,
-        for a file that lost some, which (one Spark job: it stages the batch too)."""
+    def _survivors(self, keys: DataFrame) -> list[Survivors]:
+        """Which rows of each staged file survived the dedup (one Spark job: it stages the
+        batch too)."""
         from pyspark.sql import functions as F
 
-        kept = F.count("*").alias("kept")
-        return collect(
-            keys.groupBy(FILE, FILE_ROWS)
-            .agg(kept, F.collect_list(ROW).alias("rows"))
-            .select(
-                FILE,
-                FILE_ROWS,
-                "kept",
-                F.when(F.col("kept") < F.col(FILE_ROWS), F.col("rows")).alias("rows"),
-            )
-        )
+        row = F.col(ROW)
+        block = F.floor(row / SURVIVOR_BLOCK).cast("int").alias("block")
+        bit = F.expr(f"shiftleft(1L, {ROW} % {SURVIVOR_BLOCK})")  # the row's bit in its block
+        masks = keys.groupBy(FILE, FILE_ROWS, block).agg(F.bit_or(bit).alias("mask"))
+        return survivors(tuple(r) for r in collect(masks.select(FILE, FILE_ROWS, "block", "mask")))
 
     def _write(self, keys: DataFrame, batch_id: int, tag: str, started: float) -> BatchReport:
         survivors = self._survivors(keys)
@@ -258,10 +256,10 @@ class LakeSink:
         by_partition: dict[tuple[str, str, str], list[tuple[int, str, list[int] | None]]]
         by_partition = defaultdict(list)
         for found in survivors:
-            key = StagedKey.parse(found[FILE])
+            key = StagedKey.parse(found.file)
             path = key.path(self.layout, tag, batch_id)
-            by_partition[(key.table, key.dt, key.hr)].append((key.part, path, found["rows"]))
-            rows[key.table] += int(found["kept"])
+            by_partition[(key.table, key.dt, key.hr)].append((key.part, path, found.rows))
+            rows[key.table] += found.kept
 
         def one_file(partition: tuple[str, str, str]) -> StagedFile:
             """The partition's one file: as staged, or its tasks' surviving rows combined."""

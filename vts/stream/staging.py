@@ -8,10 +8,10 @@ row went to (``FILE``: ``<table>/<dt>/<hr>/<task partition>``), the file's row c
 the row's index in it. So the dedup shuffle and state move a few dozen bytes per record,
 not the record, and no Spark job reads the batch again to write it.
 
-The sink (``vts.stream.sink``) counts the keys that survive the dedup per file and
-publishes one file per table partition: the staged file as written when it is the
-partition's only one and kept every row; else the surviving rows of the partition's
-staged files, combined (``combine``). A file with no survivor is left out.
+The sink (``vts.stream.sink``) gathers the keys that survive the dedup per file
+(``survivors``) and publishes one file per table partition: the staged file as written
+when it is the partition's only one and kept every row; else the surviving rows of the
+partition's staged files, combined (``combine``). A file with no survivor is left out.
 
 Which task wrote which rows is not stable across attempts of a batch (Spark may group
 the Kafka partitions differently after a restart), so nothing depends on it: a replay
@@ -25,6 +25,7 @@ The batch's identity reaches the workers as the local property ``BATCH_PROPERTY`
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,9 @@ from vts.stream.validation import (
 FILE = "_file"
 FILE_ROWS = "_file_rows"
 ROW = "_row"
+# Rows per bitmask of surviving rows (the bits of a long), see ``survivors``.
+SURVIVOR_BLOCK = 64
+BLOCK_BITS = (1 << SURVIVOR_BLOCK) - 1
 # The local property of a micro-batch's jobs that names it: "<query tag>:<batch id>".
 BATCH_PROPERTY = "vts.batch"
 KEY_SCHEMA = pa.schema(
@@ -195,6 +199,44 @@ class StagingWriter:
             staged.keys.append(rows.column(DEDUP_KEY))
             staged.ingest.append(rows.column(INGEST_TS))
             staged.rows += rows.num_rows
+
+
+@dataclass(frozen=True)
+class Survivors:
+    """One staged file after the dedup: its rows, how many survived and, when some were
+    dropped, the indexes of those that survived (``None``: all of them)."""
+
+    file: str  # a FILE value
+    file_rows: int
+    kept: int
+    rows: list[int] | None
+
+
+def survivors(masks: Iterable[tuple[str, int, int, int]]) -> list[Survivors]:
+    """``(FILE, FILE_ROWS, block, mask)`` aggregates -> each file's ``Survivors``.
+
+    The sink aggregates the surviving keys into one bitmask per file and block of
+    ``SURVIVOR_BLOCK`` rows (bit ``i`` of block ``b``: row ``b * SURVIVOR_BLOCK + i``
+    survived), a fixed-width aggregate that Spark keeps in its hash map, where a list of
+    every row index per file would cost it a boxed object per row. Most files keep every
+    row, so only the others' indexes are spelled out.
+    """
+    blocks: dict[tuple[str, int], dict[int, int]] = defaultdict(dict)
+    for file, file_rows, block, mask in masks:
+        blocks[(file, file_rows)][block] = mask & BLOCK_BITS  # a signed long in Spark
+    found = []
+    for (file, file_rows), masks_of_file in sorted(blocks.items()):
+        kept = sum(m.bit_count() for m in masks_of_file.values())
+        rows = None
+        if kept < file_rows:
+            rows = [
+                block * SURVIVOR_BLOCK + bit
+                for block, mask in sorted(masks_of_file.items())
+                for bit in range(SURVIVOR_BLOCK)
+                if mask >> bit & 1
+            ]
+        found.append(Survivors(file, file_rows, kept, rows))
+    return found
 
 
 def combine(
