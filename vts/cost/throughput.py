@@ -49,9 +49,9 @@ class Throughput:
 # bench/results/<run>.json, results.job.sizes["1.2M"]: events_per_s / cores, and the median
 # over its pairs of bench.state.eviction_scan(pair["dedup_state"]["per_batch"]) (derived)
 STREAMING_JOB = Throughput(
-    events_per_core_second=72_509 / 2,
-    source="bench/results/2026-12-02T2031-validator-job.json",
-    scan_core_seconds_per_key=0.555e-6,
+    events_per_core_second=51_283 / 2,
+    source="bench/results/2026-12-03T0817-validator-job.json",
+    scan_core_seconds_per_key=0.88e-6,
     scans_per_key_measured=2.0,
 )
 # The job's default --watermark (vts.stream.args.JobArgs.watermark: 10 minutes).
