@@ -21,7 +21,7 @@ from tests.template.scenarios import SCENARIOS, SCRAM_SECRET
 from vts.aws.glue_assets import REFERENCE_TABLES
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
 from vts.reports.tables import TABLES
-from vts.spark.session import SparkSettings
+from vts.spark.session import QUIET_KAFKA_PLUGIN
 from vts.stream.args import JobArgs, parse_argv
 
 SIMULATOR_ENV = {
@@ -200,12 +200,12 @@ def test_the_job_arguments_are_the_ones_the_job_reads(stack: Stack) -> None:
         assert args["--kafka_secret_arn"] == SCRAM_SECRET
 
 
-def test_the_job_loads_the_executor_plugin_the_local_session_loads(stack: Stack) -> None:
+def test_the_job_loads_the_executor_plugin_as_the_local_session_does(stack: Stack) -> None:
     """On Glue only --conf can load it (the rehearsal's local session loads it anyway; the
     rehearsal checks that its jar is among the published --extra-jars)."""
     settings = dict(s.split("=", 1) for s in stack.props("StreamingJob")["DefaultArguments"]
                     ["--conf"].split(" --conf "))  # fmt: skip
-    assert settings["spark.plugins"].split(",") == list(SparkSettings.local().plugins)
+    assert settings["spark.plugins"].split(",") == [QUIET_KAFKA_PLUGIN]
 
 
 def test_the_job_reads_the_topics_the_simulator_writes(stack: Stack) -> None:

@@ -148,7 +148,11 @@ def test_the_published_extra_jars_hold_the_plugin_the_job_loads(
     published_job: PublishedJob,
 ) -> None:
     plugin = QUIET_KAFKA_PLUGIN.replace(".", "/") + ".class"
-    holders = [j.name for j in published_job.extra_jars if plugin in ZipFile(j).namelist()]
+    holders = []
+    for jar in published_job.extra_jars:
+        with ZipFile(jar) as entries:
+            if plugin in entries.namelist():
+                holders.append(jar.name)
     assert holders == ["vts-spark.jar"]
 
 
