@@ -239,8 +239,7 @@ class LakeSink:
         batch too)."""
         from pyspark.sql import functions as F
 
-        row = F.col(ROW)
-        block = F.floor(row / SURVIVOR_BLOCK).cast("int").alias("block")
+        block = F.expr(f"{ROW} div {SURVIVOR_BLOCK}").alias("block")
         bit = F.expr(f"shiftleft(1L, {ROW} % {SURVIVOR_BLOCK})")  # the row's bit in its block
         masks = keys.groupBy(FILE, FILE_ROWS, block).agg(F.bit_or(bit).alias("mask"))
         return survivors(tuple(r) for r in collect(masks.select(FILE, FILE_ROWS, "block", "mask")))
