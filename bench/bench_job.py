@@ -71,11 +71,8 @@ def _produce(ctx: BenchContext, bootstrap: str, prefix: str, vehicles: int, seco
 def run(ctx: BenchContext) -> dict[str, Any]:
     sizes = QUICK_SIZES if ctx.quick else SIZES
     bootstrap = ctx.kafka_bootstrap()
-    # The same topic names in every run (the broker is the run's own, so they are new):
-    # Spark lists a batch's Kafka offset ranges in the order of a map's keys (a hash of
-    # the topic partitions) and the job's coalesce groups them in that order, so the names
-    # decide which partitions share a task, and with that how evenly the two cores are
-    # loaded. Random names made that differ from run to run.
+    # Fixed names (the run's own broker): they decide which Kafka partitions share the
+    # job's tasks (BENCHMARKS.md, runs O1-O3), so random ones made runs differ by chance.
     tag = "r1"
     warm = f"benchjobwarm{tag}-"
     small = f"benchjobsmall{tag}-"
