@@ -71,8 +71,7 @@ def _produce(ctx: BenchContext, bootstrap: str, prefix: str, vehicles: int, seco
 def run(ctx: BenchContext) -> dict[str, Any]:
     sizes = QUICK_SIZES if ctx.quick else SIZES
     bootstrap = ctx.kafka_bootstrap()
-    # Fixed names (the run's own broker): they decide which Kafka partitions share the
-    # job's tasks (BENCHMARKS.md, runs O1-O3), so random ones made runs differ by chance.
+    # fixed names (a new broker per run): they decide which partitions share a task (run O)
     tag = "r1"
     warm = f"benchjobwarm{tag}-"
     small = f"benchjobsmall{tag}-"
