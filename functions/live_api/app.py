@@ -41,9 +41,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     http = event.get("requestContext", {}).get("http", {})
     method = str(http.get("method", "GET"))
     path = str(event.get("rawPath") or http.get("path") or "/")
-    response = api.handle(
-        _store(LiveSettings.from_env()), method, path, event.get("rawQueryString") or ""
-    )
+    query = event.get("rawQueryString") or ""
+    response = api.handle(method, path, query, store=_store(LiveSettings.from_env()))
     metrics.add_metric(name=f"Status{response.status // 100}xx", unit=MetricUnit.Count, value=1)
     if response.status >= 500:
         logger.error("live API failed", extra={"path": path, "body": response.body})

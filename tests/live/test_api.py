@@ -22,7 +22,7 @@ class _Untouchable:
 
 
 def _get(store: Any, path: str, query: str = "", method: str = "GET") -> tuple[int, Any]:
-    response = api.handle(store, method, path, query)
+    response = api.handle(method, path, query, store=store)
     assert response.headers["Content-Type"].startswith("application/json")
     return response.status, json.loads(response.body)
 
@@ -104,3 +104,13 @@ def test_a_store_that_does_not_answer_is_a_503(live_store: Any) -> None:
     store = live_store(url=f"redis://127.0.0.1:{free_port()}/0")
     status, body = _get(store, "/vehicles")
     assert status == 503 and "did not answer" in body["error"]
+
+
+def test_vts_live_run_has_help_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    from vts.cli.main import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["live", "run", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and "vts live run --available-now" in out

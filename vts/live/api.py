@@ -1,6 +1,6 @@
 """The live API's routing: a pure function from a request to a response, no HTTP server.
 
-``handle(store, method, path, query)`` serves (LIVE_CONTRACT.md, docs/live.md):
+``handle(method, path, query, store=...)`` serves (LIVE_CONTRACT.md, docs/live.md):
 
 - ``GET /vehicles[?bbox=minLon,minLat,maxLon,maxLat]`` -> ``{"vehicles", "cursor", "now"}``
 - ``GET /vehicles/{vehicle_id}`` -> ``{"vehicle", "trail"}``; 404 if unknown or expired
@@ -13,7 +13,8 @@ The response is ``(status, body, headers)``, ``body`` JSON text: the states are 
 JSON and joined on the server, so a snapshot of 10,000 vehicles is never parsed here. A
 bad parameter gets a 400 naming it; an unknown path or vehicle a 404; another method than
 GET/HEAD a 405; all errors are ``{"error": "..."}``. The Lambda behind the Function URL
-(``functions/live_api/app.py``) and ``vts live serve`` both call it.
+(``functions/live_api/app.py``) and ``vts live serve`` both call it; without a ``store``,
+``handle`` uses one connection to ``local_settings()``'s store (``vts local up``'s).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from urllib.parse import parse_qs, unquote
 
 from vts.live.cursor import Cursor
 from vts.live.exceptions import StoreError, StoreUnavailableError
+from vts.live.settings import local_settings
 from vts.live.store import BBox, LiveStore
 
 HEADERS: Mapping[str, str] = {
@@ -177,21 +179,34 @@ def error(status: int, message: str) -> Response:
     return Response(status, _json({"error": message}), HEADERS)
 
 
+_default: list[LiveStore] = []
+
+
+def default_store() -> LiveStore:
+    """The process's store for ``handle`` calls without one (made on first use)."""
+    if not _default:
+        _default.append(LiveStore.connect(local_settings()))
+    return _default[0]
+
+
 def handle(
-    store: LiveStore,
     method: str,
     path: str,
     query: str | Mapping[str, str | list[str]] | None = None,
+    *,
+    store: LiveStore | None = None,
 ) -> Response:
     """Route one request. ``path`` is the URL path (percent-encoded as sent), ``query`` the
-    query string or a mapping of it. A store that does not answer is a 503, one that
-    refuses a 500 (the error says which; the caller logs it)."""
+    query string or a mapping of it; ``store`` defaults to ``default_store()``. A store
+    that does not answer is a 503, one that refuses a 500 (the error says which)."""
     try:
         if method.upper() not in ("GET", "HEAD"):
             raise BadRequest(405, f"method {method[:16]} is not allowed; the API is read-only GET")
         params = parse_query(query)
         route = path.rstrip("/") or "/"
         serve = _ROUTES.get(route)
+        if store is None:
+            store = default_store()
         if serve is not None:
             return serve(store, params)
         if route.startswith("/vehicles/") and route.count("/") == 2:

@@ -90,3 +90,15 @@ class LiveSettings:
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def local_settings(url: str | None = None, **overrides: object) -> LiveSettings:
+    """Settings for a command on this machine: the store at ``url``, else
+    ``VTS_LIVE_URL``, else the one ``vts local up`` runs, else the default URL."""
+    if url is None and env("LIVE_URL") is None:
+        from vts.local.redis_server import LocalRedis
+
+        url = LocalRedis().status(probe_timeout=1.0).url
+    if url is not None:
+        overrides["url"] = url
+    return LiveSettings.from_env(**overrides)
