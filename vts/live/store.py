@@ -34,6 +34,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from vts.live.cursor import Cursor
 from vts.live.exceptions import StoreError, StoreUnavailableError
 from vts.live.settings import LiveSettings
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 256  # vehicles per script call: short scripts, one round trip for all of them
+CHUNK = 256  # vehicles per script call (one MessagePack argument): short scripts, one round trip
 SWEEP_LIMIT = 10_000  # removals per sweep
 GEO_MAX_LAT = 85.05112878  # the geo index's latitude limit
 EARTH_RADIUS_M = 6_372_797.560856  # the radius Redis's geo commands use
@@ -104,6 +106,10 @@ class BBox:
 
 def _number(value: float) -> str:
     return repr(float(value))
+
+
+# Redis's Lua MessagePack reads str, not bin: texts go as str
+_msgpack = msgspec.msgpack.Encoder().encode
 
 
 class LiveStore:
@@ -176,19 +182,18 @@ class LiveStore:
         trail_us = str(round(s.trail_s * 1_000_000))
         v_keys = [k["seq"], k["geo"], k["last"], k["feed"], k["gone"], k["epoch"]]
         for at in range(0, len(vehicles), CHUNK):
-            chunk = vehicles[at : at + CHUNK]
-            args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch, len(chunk)]
-            for v in chunk:
-                points = v.trail_points()
-                args += [
+            chunk = [
+                (
                     v.vehicle_id, str(v.t_us), v.rank, v.event_id,
                     _number(v.record["longitude"]), _number(v.record["latitude"]),
-                    v.state_json(), len(points),
-                ]  # fmt: skip
-                for t_us, point in points:
-                    args += [str(t_us), point]
+                    v.state_json().decode(), [x for t_us, point in v.trail_points()
+                                              for x in (str(t_us), point.decode())],
+                )
+                for v in vehicles[at : at + CHUNK]
+            ]  # fmt: skip
+            args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch]
+            args.append(_msgpack(chunk))
             self._scripts["write_vehicles"](keys=v_keys, args=args, client=pipe)
-        incidents = list(incidents)
         if incidents:
             args = [self.prefix, str(round(s.incident_ttl_s * 1000)), self._new_epoch]
             args.append(len(incidents))
