@@ -274,18 +274,20 @@ class LiveStore:
         return Changes(Cursor(epoch, int(seq)), False, vehicles, incidents, removed)
 
     def vehicle(self, vehicle_id: str) -> tuple[str, str] | None:
-        """``(V, trail)`` as JSON texts (the trail oldest first), or ``None``."""
+        """``(V, trail)`` as JSON texts (the trail oldest first, ``trail_s`` long), or
+        ``None``."""
 
         def run() -> Any:
             pipe = self.client.pipeline(transaction=False)
-            pipe.hget(self.prefix + "v:" + vehicle_id, "v")
-            pipe.zrange(self.prefix + "t:" + vehicle_id, 0, -1)
+            pipe.hmget(self.prefix + "v:" + vehicle_id, "v", "t")
+            pipe.zrange(self.prefix + "t:" + vehicle_id, 0, -1, withscores=True)
             return pipe.execute()
 
-        state, trail = self._call("a vehicle", run)
+        (state, t_us), trail = self._call("a vehicle", run)
         if state is None:
             return None
-        return state, "[" + ",".join(trail) + "]"
+        since = int(t_us) - round(self.settings.trail_s * 1_000_000)
+        return state, "[" + ",".join(p for p, score in trail if score >= since) + "]"
 
     def incidents(self) -> str:
         """The active incidents' JSON array."""

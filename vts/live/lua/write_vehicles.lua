@@ -5,8 +5,11 @@
 --   flat array {t_us, point, t_us, point, ...} (t_us, lon and lat as decimal text)
 -- A state replaces the stored one only if (t_us, rank, event_id) is greater, so a replay,
 -- duplicate or reordered batch never moves a vehicle back in time. Trail points newer
--- than the stored state are added; the trail keeps trail_us behind the newest state.
+-- than the stored state are added; points more than trail_us behind the newest state are
+-- trimmed on one write in TRIM_EVERY (readers filter by the same bound, so a trail never
+-- shows more than trail_us; trimming on every write cost a call per vehicle).
 -- Numbers stay text where they are stored (Lua would print them with 14 digits).
+local TRIM_EVERY = 8
 local prefix, silence, trail_us = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -52,8 +55,10 @@ for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
     if #points > 0 then
       local key_trail = prefix .. 't:' .. id
       redis.call('ZADD', key_trail, unpack(points))
-      redis.call('ZREMRANGEBYSCORE', key_trail, '-inf',
-        '(' .. string.format('%d', newest - trail_us))
+      if seq % TRIM_EVERY == 0 then
+        redis.call('ZREMRANGEBYSCORE', key_trail, '-inf',
+          '(' .. string.format('%d', newest - trail_us))
+      end
     end
   end
 end
