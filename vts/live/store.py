@@ -279,7 +279,7 @@ class LiveStore:
 
         def run() -> Any:
             pipe = self.client.pipeline(transaction=False)
-            pipe.hmget(self.prefix + "v:" + vehicle_id, "v", "t")
+            pipe.hmget(self.prefix + "v:" + vehicle_id, ["v", "t"])
             pipe.zrange(self.prefix + "t:" + vehicle_id, 0, -1, withscores=True)
             return pipe.execute()
 
