@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -102,12 +102,12 @@ def test_incidents_are_active_until_resolved(live_store: Any) -> None:
 
 def test_a_silent_vehicle_expires_into_removed(live_store: Any) -> None:
     consumer = _consumer(live_store, silence_s=2)
-    t = now() + timedelta(seconds=5)  # 5 s ago + 5 s: now
+    t = datetime.now(UTC)
     consumer.handle(event([fix("quiet", t - timedelta(seconds=1), 1.0, 1.0)]))
     consumer.handle(event([fix("old", t - timedelta(seconds=60), 1.0, 1.0)]))
     assert sorted(_states(consumer.store)) == ["quiet"]  # "old" was never live
     cursor = consumer.store.snapshot().cursor
-    time.sleep(1.5)
+    time.sleep(1.5)  # "quiet"'s newest event is now 2.5 s old
     changes = consumer.store.changes(cursor)
     assert changes.removed == ["quiet"] and _states(consumer.store) == {}
     assert consumer.store.vehicle("quiet") is None
