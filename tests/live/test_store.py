@@ -122,3 +122,15 @@ def test_a_bbox_selects_exactly_the_vehicles_inside(live_store: Any) -> None:
     got = {v["vehicle_id"] for v in json.loads(consumer.store.snapshot(box).vehicles_json)}
     want = {f"v{x}_{y}" for x in range(-5, 10) for y in range(-10, 3)}
     assert got == want
+
+
+def test_an_incident_not_heard_from_is_dropped(live_store: Any) -> None:
+    consumer = _consumer(live_store, incident_ttl_s=2)
+    t = datetime.now(UTC)
+    consumer.handle(event([incident("9449a17e-0a7b-4d99-962c-c7fbe49bbd5d", t, "Active")]))
+    consumer.handle(event([incident("0c7e9a52-3b1d-4f8e-a6c2-9d4b7e1f3a25",
+                                    t - timedelta(seconds=1), "Active")]))  # fmt: skip
+    assert len(json.loads(consumer.store.incidents())) == 2
+    time.sleep(1.5)  # the second one's newest event is now 2.5 s old
+    ids = [i["incident_id"] for i in json.loads(consumer.store.incidents())]
+    assert ids == ["9449a17e-0a7b-4d99-962c-c7fbe49bbd5d"]

@@ -293,7 +293,10 @@ class LiveStore:
         """The active incidents' JSON array."""
 
         def run() -> str:
-            ids: list[str] = self.client.zrange(self.k["active"], 0, -1)  # type: ignore[assignment]
+            pipe = self.client.pipeline(transaction=False)
+            self._sweep(pipe)
+            pipe.zrange(self.k["active"], 0, -1)
+            ids: list[str] = pipe.execute()[1]
             if not ids:
                 return "[]"
             pipe = self.client.pipeline(transaction=False)
