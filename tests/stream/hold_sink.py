@@ -45,7 +45,7 @@ def main() -> None:
         hold(batch_id, "published")
         return result
 
-    vts.stream.sink.commit_batch = commit_batch  # type: ignore[assignment]
+    vts.stream.sink.commit_batch = commit_batch
     sys.argv = [script, *args]
     runpy.run_path(script, run_name="__main__")
 
