@@ -37,8 +37,6 @@ MUST_BE_CONDITIONED = {
     "redshift-data:DescribeStatement",
     "redshift-data:CancelStatement",
 }
-# The only AWS-managed policy: Lambda's VPC networking (ENI actions have no resource type).
-ALLOWED_MANAGED = {"arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"}
 # Which ARN service each action's service prefix may name.
 SERVICE_OF_ARN = {
     "kafka-cluster": "kafka",
@@ -106,17 +104,43 @@ def test_every_statement_names_concrete_resources(stack: Stack) -> None:
     assert checked > 50
 
 
-def test_roles_use_no_managed_policy_but_lambda_vpc_access(stack: Stack) -> None:
+def test_roles_use_no_managed_policy_and_functions_write_only_their_own_logs(
+    stack: Stack,
+) -> None:
+    """AWSLambdaVPCAccessExecutionRole would let every function write to any log group."""
     for logical, role in stack.of_type("AWS::IAM::Role").items():
-        managed = set(role["Properties"].get("ManagedPolicyArns", []))
-        assert managed <= ALLOWED_MANAGED, logical
-        if managed:  # only functions that run in the VPC need it
-            functions = [
-                f
-                for f in stack.of_type("AWS::Lambda::Function").values()
-                if f["Properties"]["Role"] == f"{{{logical}.Arn}}"
-            ]
-            assert functions and all("VpcConfig" in f["Properties"] for f in functions), logical
+        assert not role["Properties"].get("ManagedPolicyArns"), logical
+    for where, statement in policy_statements(stack):
+        if "logs:PutLogEvents" in as_list(statement["Action"]) and where.startswith("Simulator"):
+            assert statement["Resource"] == "{SimulatorLogGroup.Arn}", where
+    # Every function runs in the VPC, so every function role gets the ENI actions, limited
+    # to the stack's subnets and the functions' own security groups.
+    network = stack.props("LambdaVpcAccessPolicy")
+    function_roles = {
+        f["Properties"]["Role"].removesuffix(".Arn}").removeprefix("{")
+        for f in stack.of_type("AWS::Lambda::Function").values()
+    }
+    assert {r.removeprefix("{Ref:").removesuffix("}") for r in network["Roles"]} == function_roles
+    for statement in network["PolicyDocument"]["Statement"]:
+        if "ec2:CreateNetworkInterface" in statement["Action"]:
+            assert statement["Resource"] != "*"
+
+
+def test_glue_may_delete_and_tag_only_its_own_interfaces_in_the_stacks_vpc(stack: Stack) -> None:
+    for where, statement in policy_statements(stack):
+        actions = set(as_list(statement["Action"]))
+        if actions & {"ec2:DeleteNetworkInterface", "ec2:CreateTags", "ec2:DeleteTags"}:
+            if where == "LambdaVpcAccessPolicy":
+                continue  # Lambda's own ENIs: the stack's subnets and groups (above)
+            condition = statement.get("Condition", {})
+            assert condition, f"{where}: {sorted(actions)} unconditioned"
+            if "ec2:DeleteNetworkInterface" in actions:
+                assert condition["ArnEquals"]["ec2:Vpc"].endswith(
+                    stack.params["VpcId"] or "{Ref:Vpc}"
+                ), where
+            else:
+                tag_keys = condition["ForAllValues:StringEquals"]["aws:TagKeys"]
+                assert tag_keys == ["aws-glue-service-resource"], where
 
 
 def test_one_role_per_component_and_service_trust(stack: Stack) -> None:
@@ -151,7 +175,12 @@ def test_one_role_per_component_and_service_trust(stack: Stack) -> None:
 
 
 def test_the_msk_iam_producer_may_write_idempotently_to_the_five_topics_only() -> None:
-    stack = Stack()
+    # The default MSK Serverless cluster runs without transactions (no AWS document says
+    # it serves them); turned on, the grant follows.
+    default = Stack()
+    assert len(default.props("SimulatorMskIamPolicy")["PolicyDocument"]["Statement"]) == 2
+    assert default.function_env("SimulatorFunction")["VTS_KAFKA_TRANSACTIONS"] == "false"
+    stack = Stack({"KafkaTransactions": "true"})
     statements = stack.props("SimulatorMskIamPolicy")["PolicyDocument"]["Statement"]
     connect, write, transactions = statements
     assert "kafka-cluster:WriteDataIdempotently" in connect["Action"]
