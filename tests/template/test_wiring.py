@@ -421,3 +421,24 @@ def test_rules_accept_every_scenario_and_reject_a_missing_bootstrap() -> None:
     ) == ["ExistingKafkaNeedsExistingVpc"]
     assert broken({"VpcId": EXISTING_VPC["VpcId"]}) == ["ExistingVpcNeedsSubnets"]
     assert broken({"SubnetIds": EXISTING_VPC["SubnetIds"]}) == ["SubnetsNeedTheirVpc"]
+
+
+def test_custom_resources_fail_fast_and_are_never_retried_behind_cloudformations_back(
+    stack: Stack,
+) -> None:
+    """A lost answer must fail the deploy within minutes (ServiceTimeout, not the hour
+    CloudFormation waits by default), and Lambda must not re-run an asynchronous request
+    that was already answered (EventInvokeConfig: no retries)."""
+    customs = {k: v for k, v in stack.resources.items() if v["Type"].startswith("Custom::")}
+    assert {"GlueAssets", "ReportsGlueAssets", "StreamingSwitch"} <= set(customs)
+    invoke_configs = {
+        body["Properties"]["FunctionName"]: body["Properties"]
+        for body in stack.of_type("AWS::Lambda::EventInvokeConfig").values()
+    }
+    for logical, body in customs.items():
+        props = body["Properties"]
+        function = props["ServiceToken"].removeprefix("{").removesuffix(".Arn}")
+        timeout = stack.props(function)["Timeout"]
+        assert timeout < int(props["ServiceTimeout"]) <= timeout + 120, logical
+        config = invoke_configs[f"{{Ref:{function}}}"]
+        assert config["MaximumRetryAttempts"] == 0, function

@@ -22,8 +22,8 @@ import pytest
 from tests.fixtures.aws import MotoServer
 from tests.rehearsal.glue.harness import GlueJobRun, PublishedJob
 from tests.stream.jobs import LakeReader, event_ids, messages, produce, simulated
-from tests.template.scenarios import EXISTING_VPC
 from tests.template.cfn import Stack
+from tests.template.scenarios import EXISTING_VPC
 from vts.contract.topics import TOPIC_NAMES
 from vts.kafka.admin import create_topics
 from vts.spark.session import QUIET_KAFKA_PLUGIN
