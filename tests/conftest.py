@@ -7,5 +7,6 @@ each real service once per test session, on free ports, under a temporary VTS ho
 pytest_plugins = [
     "tests.fixtures.aws",
     "tests.fixtures.kafka",
+    "tests.fixtures.redis",
     "tests.fixtures.spark",
 ]

@@ -59,9 +59,20 @@ def test_schedules_build_yesterday_daily_and_today_hourly(stack: Stack) -> None:
         )
     assert days["ReportsDailySchedule"] == ("cron(20 0 * * ? *)", "yesterday")
     assert days["ReportsHourlySchedule"] == ("cron(5 * * * ? *)", "today")
-    (statement,) = stack.props("ReportsSchedulerRole")["Policies"][0]["PolicyDocument"]["Statement"]
-    assert statement["Action"] == "glue:StartJobRun"
-    assert statement["Resource"].endswith(":job/{Ref:ReportsJob}")
+    statements = stack.props("ReportsSchedulerRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    (start,) = [s for s in statements if s["Action"] == "glue:StartJobRun"]
+    assert start["Resource"].endswith(":job/{Ref:ReportsJob}")
+    # A start the scheduler gives up on lands in a queue an alarm watches.
+    (dead_letter,) = [s for s in statements if s["Action"] == "sqs:SendMessage"]
+    for logical in days:
+        dlq = stack.props(logical)["Target"]["DeadLetterConfig"]["Arn"]
+        assert dlq == dead_letter["Resource"] == "{ReportsScheduleDeadLetterQueue.Arn}"
+    watched = {
+        d["Value"]
+        for a in stack.of_type("AWS::CloudWatch::Alarm").values()
+        for d in a["Properties"]["Dimensions"]
+    }
+    assert "{ReportsScheduleDeadLetterQueue.QueueName}" in watched
 
 
 def _tables(resources: list[str]) -> set[str]:
