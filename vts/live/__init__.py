@@ -1,0 +1,1 @@
+"""The live path: each vehicle's latest state beside the lake, an API over it, a live map."""
