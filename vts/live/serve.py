@@ -109,6 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         body = json.dumps({"error": f"{self.command} is not served: the live map only reads"})
+        self.close_connection = True  # the request's body is not read
         self.send_response(405)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
