@@ -7,10 +7,12 @@ given, ``forget()`` drops the change feed's history so the next ``/changes`` is 
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 import numpy as np
 
@@ -40,7 +42,7 @@ class FakeLiveApi:
 
     # -- driving the fleet ---------------------------------------------------------------
     def step(self, now: float, fraction: float = 0.25) -> None:
-        """Every live vehicle moves ``fraction`` of its segment (wrapping) and reports at ``now``."""
+        """Each live vehicle drives ``fraction`` of its segment (wrapping), reporting at ``now``."""
         with self._lock:
             self.position += 1
             live = np.array([v not in self.removed for v in self.ids])
@@ -90,30 +92,31 @@ class FakeLiveApi:
             del trail[:-20]
 
     # -- the API ---------------------------------------------------------------------------
-    def handle(
-        self, method: str, path: str, query: Mapping[str, str]
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def handle(self, method: str, path: str, query: str) -> tuple[int, str, dict[str, str]]:
+        """``vts.live.api.handle`` with its store bound: path as sent, the query string."""
+        params = dict(parse_qsl(query, keep_blank_values=True))
         with self._lock:
-            return self._route(method, path, query)
+            status, body = self._route(method, unquote(path), params)
+        return status, json.dumps(body), {"Content-Type": "application/json; charset=utf-8"}
 
     def _route(
         self, method: str, path: str, query: Mapping[str, str]
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    ) -> tuple[int, dict[str, Any]]:
         now = iso(datetime.now(UTC).timestamp())
         live = [i for i, v in enumerate(self.ids) if v not in self.removed]
         if path == "/vehicles":
             vehicles = [self.vehicle(i) for i in live]
-            return 200, {"vehicles": vehicles, "cursor": str(self.position), "now": now}, {}
+            return 200, {"vehicles": vehicles, "cursor": str(self.position), "now": now}
         if path.startswith("/vehicles/"):
             vid = path.removeprefix("/vehicles/")
             if vid not in self.trails or vid in self.removed:
-                return 404, {"error": f"no vehicle {vid}"}, {}
+                return 404, {"error": f"no vehicle {vid}"}
             i = self.ids.index(vid)
-            return 200, {"vehicle": self.vehicle(i), "trail": self.trails[vid]}, {}
+            return 200, {"vehicle": self.vehicle(i), "trail": self.trails[vid]}
         if path == "/changes":
             after = query.get("after", "")
             if not after.isdigit():
-                return 400, {"error": f"after={after!r} is not a cursor"}, {}
+                return 400, {"error": f"after={after!r} is not a cursor"}
             cursor = int(after)
             reset = cursor < self.oldest
             changed = live if reset else [i for i in live if self.changed_at[i] > cursor]
@@ -127,8 +130,8 @@ class FakeLiveApi:
                 "reset": reset,
                 "now": now,
             }
-            return 200, body, {}
+            return 200, body
         if path == "/incidents":
             active = [i for i in self.incidents.values() if i["status"] != "Resolved"]
-            return 200, {"incidents": active}, {}
-        return 404, {"error": f"no route {method} {path}"}, {}
+            return 200, {"incidents": active}
+        return 404, {"error": f"no route {method} {path}"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from botocore.credentials import Credentials
@@ -22,10 +23,10 @@ KEY, SECRET, TOKEN = "AKIDLIVEMAPTEST", "not-a-secret", "session-token"
 REGION = "eu-west-1"
 
 
-def echo(method: str, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any], dict]:
+def echo(method: str, path: str, query: str) -> tuple[int, str, dict[str, str]]:
     if path == "/missing":
-        return 404, {"error": "no vehicle missing"}, {}
-    return 200, {"path": path, "query": query}, {}
+        return 404, json.dumps({"error": "no vehicle missing"}), {}
+    return 200, json.dumps({"path": path, "query": dict(parse_qsl(query))}), {}
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from botocore.credentials import Credentials
@@ -75,7 +74,7 @@ def test_the_page_its_files_the_roads_and_the_speed_bands_of_every_map(
 
 def test_the_api_is_mounted_under_api_and_keeps_its_status_codes(server: LiveServer) -> None:
     status, kind, body = get(server.url + "api/vehicles")
-    assert (status, kind) == (200, "application/json")
+    assert (status, kind) == (200, "application/json; charset=utf-8")  # the API's own
     assert len(json.loads(body)["vehicles"]) == 5
     status, _, body = get(server.url + "api/changes?after=x")
     assert status == 400 and "after" in json.loads(body)["error"]
@@ -91,7 +90,8 @@ def test_nothing_outside_leafletss_dist_is_served(server: LiveServer) -> None:
 
 
 def test_only_get_is_served(server: LiveServer) -> None:
-    request = urllib.request.Request(server.url + "api/vehicles", data=b"{}", method="POST")
+    url = server.url + "api/vehicles"
+    request = urllib.request.Request(url, data=b"{}", method="POST")  # noqa: S310
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(request, timeout=10)  # noqa: S310
     err.value.close()
@@ -109,8 +109,8 @@ def test_the_command_prints_its_url_forwards_signed_and_stops_cleanly_on_ctrl_c(
 ) -> None:
     key = Credentials("AKIDLIVEMAPTEST", "not-a-secret")
 
-    def vehicles(method: str, path: str, query: dict[str, str]) -> tuple[int, Any, dict]:
-        return 200, {"vehicles": [], "cursor": "0", "now": "2026-01-01T00:00:00Z"}, {}
+    def vehicles(method: str, path: str, query: str) -> tuple[int, str, dict[str, str]]:
+        return 200, json.dumps({"vehicles": [], "cursor": "0", "now": "2026-01-01T00Z"}), {}
 
     upstream = SigningUpstream(key, "eu-west-1", vehicles)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

@@ -4,7 +4,8 @@ Like the real URL it answers 403 unless the request carries a valid SigV4 signat
 service ``lambda`` in its region: it recomputes the signature (botocore) from the request
 as it arrived (method, host, path, query, the signed headers) and the secret key it shares
 with the test. moto cannot stand in here: it stores Function URL configs but serves no
-invocations at the URL. Signed requests are answered by a ``handle`` like ``vts.live.api``'s.
+invocations at the URL. Signed requests are answered by a ``handle`` like ``vts.live.api``'s
+(its store bound).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -77,11 +78,11 @@ class _Handler(BaseHTTPRequestHandler):
         problem = self.server.verdict("GET", self.path, self.headers)
         self.server.seen.append({"path": self.path, "verdict": problem or "ok"})
         if problem:
-            status, body = 403, {"Message": f"Forbidden: {problem}"}
+            status, body = 403, json.dumps({"Message": f"Forbidden: {problem}"})
         else:
             parts = urlsplit(self.path)
-            status, body, _ = self.server.handle("GET", parts.path, dict(parse_qsl(parts.query)))
-        data = json.dumps(body).encode()
+            status, body, _ = self.server.handle("GET", parts.path, parts.query)
+        data = body.encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -47,7 +47,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from vts.live.serve import LiveServer, Site, leaflet_dir
 
     if not 0 <= args.port <= 65535:
-        raise ConfigError(f"--port {args.port} is not a TCP port", hint="pass 0-65535 (0: any free)")
+        raise ConfigError(
+            f"--port {args.port} is not a TCP port", hint="pass 0-65535 (0: any free)"
+        )
     leaflet = leaflet_dir()
     rows, source = _roads(lake_of(args), args.scenario)
     backend: Backend

@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from vts.exceptions import ConfigError
 
@@ -41,8 +41,9 @@ class Backend(Protocol):
     def get(self, path_and_query: str) -> Reply: ...
 
 
-# vts.live.api's routing: (method, path, query) -> (status, JSON body, headers)
-ApiHandle = Callable[[str, str, Mapping[str, str]], tuple[int, Mapping[str, Any], Any]]
+# vts.live.api's routing with its store bound: (method, path as sent, query string) ->
+# (status, JSON text, headers)
+ApiHandle = Callable[[str, str, str], tuple[int, str, Mapping[str, str]]]
 
 
 class LocalBackend:
@@ -53,9 +54,9 @@ class LocalBackend:
 
     def get(self, path_and_query: str) -> Reply:
         parts = urlsplit(path_and_query)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        status, body, _headers = self._handle("GET", parts.path or "/", query)
-        return json_reply(status, body)
+        status, body, headers = self._handle("GET", parts.path or "/", parts.query)
+        kind = headers.get("Content-Type", "application/json")
+        return Reply(status, body.encode(), kind)
 
 
 def region_of(url: str) -> str | None:
@@ -85,12 +86,13 @@ class SignedForwarder:
                 "https://abc123.lambda-url.eu-west-1.on.aws/",
             )
         self.base_url = base_url.rstrip("/")
-        self.region = region or region_of(base_url)
-        if not self.region:
+        found = region or region_of(base_url)
+        if not found:
             raise ConfigError(
                 f"cannot tell the AWS region from {base_url!r}",
-                hint="pass --region (a Function URL's host names it: <id>.lambda-url.<region>.on.aws)",
+                hint="pass --region (a Function URL names it: <id>.lambda-url.<region>.on.aws)",
             )
+        self.region: str = found
         credentials = boto3.Session(profile_name=profile).get_credentials()
         if credentials is None:
             raise ConfigError(

@@ -2,7 +2,8 @@
 
 The rows are the lake's ``roads`` table (``vts.reports.roads.ROAD_FIELDS``: ``road_id``,
 ``speed_limit_kmh`` and the segment's end points); each becomes a ``LineString`` feature
-whose properties are the row's other columns (not its bounding box). Coordinates are GeoJSON's ``[lon, lat]``.
+whose properties are the row's other columns (not its bounding box). Coordinates are
+GeoJSON's ``[lon, lat]``.
 """
 
 from __future__ import annotations

@@ -139,7 +139,9 @@ class LiveServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}/"
 
     def start(self) -> LiveServer:
-        self._thread = threading.Thread(target=self.serve_forever, name="vts-live-serve", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="vts-live-serve", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -87,7 +87,10 @@ const FleetLayer = L.Layer.extend({
   },
 
   onAdd(map) {
-    this.canvas = L.DomUtil.create("canvas", "fleet leaflet-zoom-hide", map.getPane("overlayPane"));
+    // its own pane, above the roads (overlayPane, 400) and below the incidents (markerPane, 600)
+    const pane = map.getPane("fleet") || map.createPane("fleet");
+    pane.style.zIndex = 450;
+    this.canvas = L.DomUtil.create("canvas", "fleet leaflet-zoom-hide", pane);
     map.on("moveend zoomend resize viewreset", this.draw, this);
     this.draw();
   },
@@ -127,7 +130,7 @@ const FleetLayer = L.Layer.extend({
       this.x[i] = ((lon[i] + 180) / 360) * scale - origin.x;
       this.y[i] = (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * scale - origin.y;
     }
-    const r = map.getZoom() >= 14 ? 4 : 3;
+    const r = map.getZoom() >= 13 ? 4 : 3;
     ctx.strokeStyle = "rgba(0, 0, 0, 0.45)";
     ctx.lineWidth = 0.75;
     for (let b = 0; b < this.colours.length; b++) {
@@ -172,6 +175,7 @@ const FleetLayer = L.Layer.extend({
   let lastOkMs = null;
   let selected = null; // { id, trail: L.polyline }
 
+  map.createPane("trail").style.zIndex = 500; // a selected vehicle's trail: above the fleet
   window.vtsLive = { map, stats, fleet };
   drawLegend(bands);
 
@@ -302,7 +306,10 @@ const FleetLayer = L.Layer.extend({
     }
     if (selected && selected.id !== id) select(null);
     const points = body.trail.map((p) => [p.latitude, p.longitude]);
-    if (!selected) selected = { id, trail: L.polyline([], { color: TRAIL_COLOUR, weight: 3, interactive: false }).addTo(map) };
+    if (!selected) {
+      const trail = L.polyline([], { color: TRAIL_COLOUR, weight: 4, interactive: false, pane: "trail" });
+      selected = { id, trail: trail.addTo(map) };
+    }
     selected.trail.setLatLngs(points);
     document.getElementById("details-title").textContent = id;
     document.getElementById("details-fields").replaceWith(detailsTable(body.vehicle, "details-fields"));
