@@ -1,6 +1,7 @@
 """The live map in headless Chromium, as a person sees it: vehicles appear and move, a click
 shows a vehicle's details and trail, incidents are marked, the freshness indicator counts,
-a reset of the change feed is survived, and the console shows no errors (``page`` fixture).
+a reset of the change feed is survived, an API that does not answer is shown and
+recovered from, and the console shows no errors (``page`` fixture).
 
 The API behind the page is ``tests/live/fake_api.py`` (the contract's routes over an
 in-memory fleet that the test moves), served by the real ``vts live serve`` server.
@@ -21,7 +22,7 @@ from botocore.credentials import Credentials
 from simulator.scenario import road_table
 from tests.live.fake_api import FakeLiveApi, iso
 from tests.live.upstream import SigningUpstream
-from vts.live.forward import Backend, LocalBackend, SignedForwarder
+from vts.live.forward import Backend, LocalBackend, Reply, SignedForwarder, json_reply
 from vts.live.roads import roads_geojson
 from vts.live.serve import LiveServer, Site
 from vts.reports.maps import SPEED_BANDS
@@ -204,3 +205,41 @@ def test_the_map_against_a_deployed_api_signs_every_request(
     paths = [s["path"].split("?")[0] for s in upstream.seen]
     assert {"/vehicles", "/incidents", "/changes"} <= set(paths)
     assert {s["verdict"] for s in upstream.seen} == {"ok"}, json.dumps(upstream.seen)
+
+
+class Outage:
+    """A backend that answers 503 while ``down`` (as the API does when the store is down)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.down = True
+
+    def get(self, path_and_query: str) -> Reply:
+        if self.down:
+            return json_reply(503, {"error": "the live store at redis://127.0.0.1:1 is down"})
+        return self.backend.get(path_and_query)
+
+
+def test_the_map_says_when_the_api_does_not_answer_and_recovers(
+    page: Any, fleet: FakeLiveApi, serve: Callable[[Backend], str]
+) -> None:
+    api = Outage(LocalBackend(fleet.handle))
+    page.goto(serve(api))
+    freshness = page.locator("#freshness")
+    page.wait_for_function("document.getElementById('freshness').textContent.includes('503')")
+    assert freshness.inner_text().startswith("no answer from the API: Error: api/vehicles")
+    assert "the live store at redis://127.0.0.1:1 is down" in freshness.inner_text()
+    api.down = False  # it comes up: the map starts by itself
+    page.wait_for_function("window.vtsLive.stats.updates >= 2", timeout=20_000)
+    assert page.inner_text("#vehicle-count") == f"{VEHICLES} vehicles"
+    api.down = True  # down for a while: the indicator says for how long
+    said = (
+        "/no answer from the API for \\d+ s/.test(document.getElementById('freshness').textContent)"
+    )
+    page.wait_for_function(said, timeout=20_000)
+    assert freshness.get_attribute("class") == "stale"
+    api.down = False
+    fleet.step(time.time())
+    page.wait_for_function("document.getElementById('freshness').className === 'fresh'")
+    # the browser logs each 503 as a failed resource load; nothing else may be logged
+    page.errors[:] = [e for e in page.errors if "status of 503" not in e]

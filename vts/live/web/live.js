@@ -187,13 +187,13 @@ const FleetLayer = L.Layer.extend({
   if (roads.features.length) map.fitBounds(roadLayer.getBounds(), { padding: [20, 20] });
   else map.setView([0, 0], 2);
 
-  const snapshot = await getJSON("api/vehicles");
+  const snapshot = await untilAnswered(() => getJSON("api/vehicles"));
   update(() => {
     fleet.replace(snapshot.vehicles);
     if (!roads.features.length && fleet.size) map.fitBounds(fleet.bounds(), { padding: [20, 20] });
     return snapshot;
   });
-  await loadIncidents();
+  await untilAnswered(loadIncidents);
   setInterval(showFreshness, 250);
   map.on("click", (e) => select(layer.nearest(e.containerPoint, 8)));
   document.getElementById("details-close").onclick = () => select(null);
@@ -339,6 +339,20 @@ const FleetLayer = L.Layer.extend({
       swatch.style.background = colour;
       el.append(swatch, upper === Infinity ? `${lower}+` : `${lower}–${upper}`);
       lower = upper;
+    }
+  }
+
+  // The API may not be up yet (or down a while): say so, and try again every poll interval.
+  async function untilAnswered(request) {
+    for (;;) {
+      try {
+        return await request();
+      } catch (err) {
+        stats.errors += 1;
+        stats.lastError = String(err);
+        showFreshness();
+        await new Promise((resolve) => setTimeout(resolve, config.poll_ms));
+      }
     }
   }
 
