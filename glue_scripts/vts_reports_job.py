@@ -6,11 +6,12 @@ day replaces that day's report files. Locally the same script runs under PySpark
 
     python glue_scripts/vts_reports_job.py --lake_path vts-data/lake --day 2024-03-05
 
-Arguments (``--name value``): ``lake_path`` (the lake: its tables and ``roads``),
-``output_path`` (default: the lake), ``day`` (YYYY-MM-DD, ``today`` or ``yesterday``) or
-``from_day``/``to_day``, ``source`` (vehicle_data), ``scenario`` (its geofences; ``none``),
-``geofences`` (a GeoJSON file of your own, s3:// or local), ``params`` (``name=value,...``
-overrides, see ``vts reports params``). Everything else lives in ``vts.reports``.
+Arguments (``--name value``): ``lake_path`` (the lake: its tables and the reference tables
+``roads`` and ``geofences``), ``output_path`` (default: the lake), ``day`` (YYYY-MM-DD,
+``today`` or ``yesterday``) or ``from_day``/``to_day``, ``source`` (vehicle_data),
+``geofences`` (a GeoJSON file of your own, s3:// or local, beside the lake's), ``params``
+(``name=value,...`` overrides, see ``vts reports params``). Everything else lives in
+``vts.reports``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from vts.glue_runtime import resolve_options, started_by_spark_submit
 
 logger = logging.getLogger("vts_reports_job")
-OPTIONS = ("lake_path", "output_path", "day", "from_day", "to_day", "source", "scenario",
-           "geofences", "params")  # fmt: skip
+OPTIONS = ("lake_path", "output_path", "day", "from_day", "to_day", "source", "geofences",
+           "params")  # fmt: skip
 
 
 def parse_day(text: str, today: date) -> date:
@@ -53,12 +54,10 @@ def main(argv: Sequence[str]) -> int:
     else:
         days = days_between(parse_day(o["from_day"], today), parse_day(o["to_day"], today))
     overrides = dict(p.split("=", 1) for p in o.get("params", "").split(",") if "=" in p)
-    scenario = o.get("scenario", "city")
     options = BuildOptions(
         lake=o["lake_path"],
         output=o.get("output_path") or None,
         source=o.get("source", "vehicle_data"),
-        scenario=None if scenario == "none" else scenario,
         geofences=o.get("geofences") or None,
         params=ReportParams().with_overrides(overrides),
     )
