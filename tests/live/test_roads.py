@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.scenario import road_table, write_road_table
-from vts.exceptions import ConfigError
+from simulator.reference import road_table, write_reference
 from vts.live.roads import read_lake_roads, roads_geojson
+from vts.reference.exceptions import RoadTableError
 
 
 def test_every_segment_becomes_a_line_from_its_start_to_its_end_in_lon_lat_order() -> None:
@@ -27,13 +27,13 @@ def test_every_segment_becomes_a_line_from_its_start_to_its_end_in_lon_lat_order
     assert "start_lat" not in first["properties"] and "min_lat" not in first["properties"]
 
 
-def test_a_row_without_an_end_point_is_an_error_that_names_the_row_and_field() -> None:
+def test_a_bad_row_is_refused_as_every_reader_of_the_table_refuses_it() -> None:
     rows = [dict(road_table("city")[0]), {"road_id": "R-BAD", "speed_limit_kmh": 50.0}]
-    with pytest.raises(ConfigError, match=r"row 1 \(R-BAD\) has no start_lat, start_lon"):
-        roads_geojson(rows)
+    with pytest.raises(RoadTableError, match=r"roads table lake/roads row 1 has no road_name"):
+        roads_geojson(rows, "lake/roads")
 
 
-def test_the_lake_roads_table_is_read_as_the_demo_writes_it(tmp_path: Path) -> None:
+def test_the_lake_roads_table_is_read_as_the_simulator_writes_it(tmp_path: Path) -> None:
     assert read_lake_roads(tmp_path) is None  # no table: the caller decides (scenario or none)
-    write_road_table("city", tmp_path / "roads" / "roads.parquet")
+    write_reference("city", tmp_path)
     assert read_lake_roads(tmp_path) == road_table("city")

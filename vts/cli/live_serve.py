@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     else:
         backend = _local_backend()
         api = "the local store"
-    site = Site(backend=backend, roads=roads_geojson(rows), leaflet=leaflet)
+    site = Site(backend=backend, roads=roads_geojson(rows, source), leaflet=leaflet)
     try:
         server = LiveServer(site, args.host, args.port)
     except OSError as exc:
@@ -87,7 +87,7 @@ def _roads(lake: Path, scenario: str) -> tuple[list[dict[str, Any]], str]:
         return rows, str(lake_roads_file(lake))
     if scenario == "none":
         return [], "nowhere (--scenario none)"
-    from simulator.scenario import road_table  # the CLI may use the simulator; vts.live may not
+    from simulator.reference import road_table  # the CLI may use the simulator; vts.live not
 
     return road_table(scenario), f"the {scenario} scenario (no roads table in {lake})"
 
