@@ -11,7 +11,7 @@ MVN := mvn -q -B -f jvm/pom.xml
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install jars web rehearsal-glue rehearsal-lambda chromium demo test test-unit check-template lint format bench clean
+.PHONY: help install jars web rehearsal-glue rehearsal-lambda chromium redis demo test test-unit check-template lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -71,7 +71,7 @@ rehearsal-glue: install $(REHEARSALS)/glue-5.1/.installed  ## the Glue 5.1 rehea
 
 rehearsal-lambda: install $(REHEARSALS)/lambda-python3.11/.installed  ## the Lambda rehearsal's python3.11 virtualenv (cached under $(VTS_HOME))
 
-demo: install jars web  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
+demo: install jars web redis  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
 	$(BIN)/vts demo
 
 check-template: install jars  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov, sam build
@@ -88,7 +88,14 @@ chromium:  ## Debian's chromium for the map screenshot test (apt-get, only when 
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium" >&2; \
 		apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2; }
 
-test: install jars web check-template rehearsal-glue rehearsal-lambda chromium  ## install everything, start the services the tests need, run the whole suite
+# The live store's local server: Valkey when installed, else Debian's redis-server 7.0 (BSD),
+# installed only when neither is on PATH (needs root and Debian's package index).
+redis:  ## a Redis-protocol server for the live store (apt-get redis-server, only when missing)
+	@command -v valkey-server >/dev/null || command -v redis-server >/dev/null || { \
+		echo "installing Debian's redis-server" >&2; apt-get update -q >&2 && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2; }
+
+test: install jars web check-template rehearsal-glue rehearsal-lambda chromium redis  ## install everything, start the services the tests need, run the whole suite
 	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider
 	$(BIN)/pytest -m e2e -p no:cacheprovider
 
@@ -109,4 +116,4 @@ bench: install jars web chromium  ## benchmarks: one JSON document on stdout (pr
 
 clean:  ## remove local runtime state (keeps .venv and the jar cache)
 	-$(BIN)/vts local down 2>/dev/null
-	rm -rf $(VTS_HOME)/kafka $(VTS_HOME)/lake $(VTS_HOME)/checkpoints $(VTS_HOME)/metastore $(VTS_HOME)/logs .aws-sam
+	rm -rf $(VTS_HOME)/kafka $(VTS_HOME)/redis $(VTS_HOME)/lake $(VTS_HOME)/checkpoints $(VTS_HOME)/metastore $(VTS_HOME)/logs .aws-sam

@@ -8,5 +8,6 @@ pytest_plugins = [
     "tests.fixtures.aws",
     "tests.fixtures.browser",
     "tests.fixtures.kafka",
+    "tests.fixtures.redis",
     "tests.fixtures.spark",
 ]
