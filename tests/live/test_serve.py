@@ -130,11 +130,16 @@ def test_the_command_prints_its_url_forwards_signed_and_stops_cleanly_on_ctrl_c(
         assert "480 segments from the city scenario" in proc.stdout.readline()
         status, _, body = get(url + "api/vehicles")
         assert (status, json.loads(body)["cursor"]) == (200, "0")
-        assert upstream.seen == [{"path": "/vehicles", "verdict": "ok"}]
+        assert upstream.seen == [  # the command asks for /health once as it starts
+            {"path": "/health", "verdict": "ok"},
+            {"path": "/vehicles", "verdict": "ok"},
+        ]
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     finally:
-        proc.kill()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
         upstream.shutdown()
         upstream.server_close()
     assert proc.returncode == 0, err

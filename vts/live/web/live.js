@@ -283,9 +283,17 @@ const FleetLayer = L.Layer.extend({
       return;
     }
     const ageS = Math.max(0, (now + clockOffsetMs - fleet.newestMs) / 1000);
-    el.textContent = `newest position ${ageS < 10 ? ageS.toFixed(1) : Math.round(ageS)} s old`;
+    el.textContent = `newest position ${age(ageS)} old`;
     el.className = ageS < 2 ? "fresh" : ageS < 10 ? "late" : "stale";
     el.dataset.ageS = ageS.toFixed(3);
+  }
+
+  function age(s) {
+    if (s < 10) return `${s.toFixed(1)} s`;
+    if (s < 120) return `${Math.round(s)} s`;
+    if (s < 7200) return `${Math.round(s / 60)} min`;
+    if (s < 172800) return `${Math.round(s / 3600)} h`;
+    return `${Math.round(s / 86400)} days`;
   }
 
   // -- a vehicle's details ---------------------------------------------------------------
