@@ -7,7 +7,8 @@ states (~330 bytes each) but made here, not read from redis, so the store's and 
 API's work (benchmarked on their own) stays out of the page's figure. The page times each
 update itself with ``performance.now()``: parsing the answer, updating the fleet and
 redrawing its canvas (``vtsLive.stats.scriptMs``). Reported: p50, p95 and max over the
-updates after a warm-up, and how many updates a second the page applied. Target: p95 <= 100 ms. ``--quick``: 1,000 vehicles, 10 updates.
+updates after a warm-up, and how many updates a second the page applied. Target: p95 <=
+100 ms. ``--quick``: 1,000 vehicles, 10 updates.
 """
 
 from __future__ import annotations
