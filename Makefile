@@ -82,9 +82,10 @@ check-template: install jars  ## offline checks of template.yaml: sam validate -
 	@# stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
 
-# Debian's chromium: the HTML map's screenshot test opens the map in it (headless).
+# Debian's chromium: the HTML map's screenshot test opens the map in it (headless), and
+# Playwright drives it for the live map's tests and benchmark (it downloads no browser).
 # Installed only when missing (needs root and Debian's package index).
-chromium:  ## Debian's chromium for the map screenshot test (apt-get, only when missing)
+chromium:  ## Debian's chromium for the maps' browser tests (apt-get, only when missing)
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium" >&2; \
 		apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2; }
 
