@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def measure(vehicles: int, windows: int, window_s: int = 60) -> dict[str, Any]:
     """Time ``windows`` windows after a warm-up one (whichever ``simulator`` is imported)."""
-    from simulator import fleet, generate
+    from simulator import generate
+    from simulator.model import fleet
 
     started = time.perf_counter()
     fleet.build("city", 1, vehicles)

@@ -147,9 +147,9 @@ TEXT = DOC.read_text(encoding="utf-8")
 
 def test_the_graph_sees_imports_wherever_they_are() -> None:
     """(The parser's own check: a function-level, a relative and a from-import are seen.)"""
-    assert "simulator.reference" in GRAPH["vts.cli.cmd_reports"]  # inside a function
+    assert "simulator.outputs.reference" in GRAPH["vts.cli.cmd_reports"]  # inside a function
     assert {"vts.geo", "vts.reference.schema"} <= GRAPH["vts.reference.geofences"]
-    assert "simulator.fleet" in GRAPH["simulator.timeline"]  # under TYPE_CHECKING
+    assert "simulator.model.fleet" in GRAPH["simulator.model.timeline"]  # under TYPE_CHECKING
 
 
 def test_vts_library_and_glue_scripts_import_nothing_from_the_simulator() -> None:

@@ -128,8 +128,8 @@ def _spark(paths: LocalPaths) -> SparkSession:
 
 
 def _simulate(options: DemoOptions, bootstrap: str, say: Say) -> dict[str, int]:
-    from simulator.producer import Producer
-    from simulator.run import KafkaSink, RunPlan, default_start, default_window_seconds, run
+    from simulator.entry.run import KafkaSink, RunPlan, default_start, default_window_seconds, run
+    from simulator.outputs.producer import Producer
 
     duration = options.minutes * 60
     plan = RunPlan(
@@ -211,7 +211,7 @@ def _reports(
 
     import pyarrow.dataset as ds
 
-    from simulator.reference import write_reference
+    from simulator.outputs.reference import write_reference
     from vts.reports.build import BuildOptions, build
     from vts.reports.tables import TABLES
 

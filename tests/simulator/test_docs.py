@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from simulator import dynamics, fleet, plan, weather
+from simulator.model import dynamics, fleet, plan, weather
 from vts.cli.main import build_parser
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "simulator.md"

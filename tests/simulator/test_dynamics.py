@@ -7,11 +7,12 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from simulator import EventBatch, dynamics, fleet, generate, timeline
-from simulator.fleet import ACCEL, VEHICLE_TYPES
-from simulator.incidents import Incidents
-from simulator.scenario import load
-from simulator.weather import HEAVY_MM, RAIN_SLOWDOWN, SNOW_SLOWDOWN, readings, speed_factor
+from simulator import EventBatch, generate
+from simulator.model import dynamics, fleet, timeline
+from simulator.model.fleet import ACCEL, VEHICLE_TYPES
+from simulator.model.incidents import Incidents
+from simulator.model.scenario import load
+from simulator.model.weather import HEAVY_MM, RAIN_SLOWDOWN, SNOW_SLOWDOWN, readings, speed_factor
 from tests.simulator.conftest import HOUR_START, SEED, START, TruthSpan
 from tests.simulator.helpers import times_s
 
@@ -157,7 +158,7 @@ def test_reporters_are_at_their_incident(hour: TruthSpan) -> None:
 
 
 def test_fuel_never_runs_out_and_every_refuel_is_a_station_dwell() -> None:
-    from simulator.truth import truth
+    from simulator.outputs.truth import truth
 
     month = generate("city", SEED, START, 30 * 86_400, vehicles=6, tick_seconds=300)
     fuel = month["vehicle_data"].columns["fuel_level_pct"]
@@ -228,7 +229,7 @@ def test_shards_drive_exactly_like_the_whole_fleet() -> None:
 def test_the_epoch_and_an_empty_shard_are_fine() -> None:
     from datetime import UTC, datetime
 
-    from simulator.truth import truth
+    from simulator.outputs.truth import truth
 
     epoch = datetime(2024, 1, 1, tzinfo=UTC)
     first = generate("city", SEED, epoch, 30, vehicles=40)["vehicle_data"].columns

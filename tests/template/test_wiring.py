@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.invocation import parse_invocation
-from simulator.settings import SimulatorSettings
+from simulator.entry.invocation import parse_invocation
+from simulator.entry.settings import SimulatorSettings
 from tests.template.cfn import REGION, REPO, Stack, local_code_paths
 from tests.template.scenarios import EXISTING_VPC, SCENARIOS, SCRAM_SECRET
 from vts.aws.glue_assets import REFERENCE_TABLES

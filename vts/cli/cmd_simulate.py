@@ -119,7 +119,7 @@ def _bootstrap(args: argparse.Namespace) -> str:
 
 
 def _producer(args: argparse.Namespace) -> Any:
-    from simulator.producer import Producer
+    from simulator.outputs.producer import Producer
     from vts.kafka.auth import get_auth
 
     prefix = (args.topic_prefix if args.topic_prefix is not None else env("TOPIC_PREFIX")) or ""
@@ -134,9 +134,15 @@ def _producer(args: argparse.Namespace) -> Any:
 
 
 def _simulate(args: argparse.Namespace, out: Output) -> int:
-    from simulator.run import FileSink, KafkaSink, RunPlan, default_start, default_window_seconds
-    from simulator.run import run as run_plan
-    from simulator.window import iso, parse_duration, parse_time
+    from simulator.entry.run import (
+        FileSink,
+        KafkaSink,
+        RunPlan,
+        default_start,
+        default_window_seconds,
+    )
+    from simulator.entry.run import run as run_plan
+    from simulator.model.window import iso, parse_duration, parse_time
 
     if args.replay is not None:
         return _replay(args, out)
@@ -186,7 +192,7 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
     if args.truth is not None:
         record.update(truth=_write_truth(plan, args.truth))
     if args.reference is not None:
-        from simulator.reference import write_reference
+        from simulator.outputs.reference import write_reference
 
         written = write_reference(plan.scenario, args.reference)
         record.update(reference={name: str(path) for name, path in written.items()})
@@ -205,7 +211,7 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
 
 def _write_truth(plan: Any, directory: Path) -> dict[str, int]:
     """The plan's ground truth as Parquet tables; returns rows per table."""
-    from simulator.truth import truth, write_truth
+    from simulator.outputs.truth import truth, write_truth
 
     tables = truth(
         plan.scenario, plan.seed, plan.start, plan.duration_s, shard=plan.shard,
@@ -228,7 +234,7 @@ def _render(
 
 
 def _replay(args: argparse.Namespace, out: Output) -> int:
-    from simulator.replay import replay
+    from simulator.entry.replay import replay
 
     producer = _producer(args)
     queued = replay(args.replay, producer)

@@ -15,14 +15,14 @@ from datetime import datetime
 
 import numpy as np
 
-from simulator import fleet as fleet_mod
-from simulator.batch import EventBatch
+from simulator.events.batch import EventBatch
 from simulator.exceptions import BadWindowError
-from simulator.scenario import load
-from simulator.sensors import emergency_events, traffic_events, weather_events
-from simulator.telemetry import vehicle_events
-from simulator.text import to_unix_ms
-from simulator.window import iso
+from simulator.model import fleet as fleet_mod
+from simulator.model.scenario import load
+from simulator.model.sensors import emergency_events, traffic_events, weather_events
+from simulator.model.telemetry import vehicle_events
+from simulator.model.text import to_unix_ms
+from simulator.model.window import iso
 from vts.contract.topics import TOPIC_NAMES
 
 logger = logging.getLogger(__name__)

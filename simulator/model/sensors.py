@@ -18,15 +18,15 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, timeline
-from simulator.batch import EventBatch
-from simulator.fleet import Fleet, vehicle_ids
-from simulator.hashing import integers, normal, salt, uuid_bytes
-from simulator.incidents import INCIDENT_KINDS, INCIDENT_UPDATE_MS, expand
-from simulator.placement import DAY_MS, placed
-from simulator.scenario import Scenario
-from simulator.text import iso_ms
-from simulator.weather import readings
+from simulator.events.batch import EventBatch
+from simulator.model import dynamics, timeline
+from simulator.model.fleet import Fleet, vehicle_ids
+from simulator.model.hashing import integers, normal, salt, uuid_bytes
+from simulator.model.incidents import INCIDENT_KINDS, INCIDENT_UPDATE_MS, expand
+from simulator.model.placement import DAY_MS, placed
+from simulator.model.scenario import Scenario
+from simulator.model.text import iso_ms
+from simulator.model.weather import readings
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -26,13 +26,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, plan, timeline
-from simulator import fleet as fleet_mod
 from simulator.exceptions import BadWindowError
-from simulator.generate import _whole_ms
-from simulator.placement import DAY_MS, placed
-from simulator.sensors import window_legs
-from simulator.text import to_unix_ms
+from simulator.model import dynamics, plan, timeline
+from simulator.model import fleet as fleet_mod
+from simulator.model.generate import _whole_ms
+from simulator.model.placement import DAY_MS, placed
+from simulator.model.sensors import window_legs
+from simulator.model.text import to_unix_ms
 from vts import geo
 
 I64 = npt.NDArray[np.int64]

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator import fleet as fleet_mod
-from simulator import timeline
-from simulator.incidents import Incidents, Schedule, incident_slots, schedule, slow_factor
-from simulator.scenario import load
+from simulator.model import fleet as fleet_mod
+from simulator.model import timeline
+from simulator.model.incidents import Incidents, Schedule, incident_slots, schedule, slow_factor
+from simulator.model.scenario import load
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -1,7 +1,7 @@
 """Scenarios: a deterministic synthetic road network, its places, cameras and weather stations.
 
 A scenario depends on its name only (never on the seed): roads, speed limits, cameras and
-stations are the same in every run, so analytics can join on them. ``simulator.reference``
+stations are the same in every run, so analytics can join on them. ``simulator.outputs.reference``
 writes its roads and geofences as vts's reference tables (``vts.reference``).
 
 The network is a jittered grid of intersections around a centre point. Every grid line is
@@ -20,8 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.exceptions import UnknownScenarioError
-from simulator.hashing import salt, uniform
-from simulator.text import ids
+from simulator.model.hashing import salt, uniform
+from simulator.model.text import ids
 from vts import geo
 
 F64 = npt.NDArray[np.float64]

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator import routes
-from simulator.hashing import integers, salt, uniform
-from simulator.scenario import Scenario
+from simulator.model import routes
+from simulator.model.hashing import integers, salt, uniform
+from simulator.model.scenario import Scenario
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, plan, routes
-from simulator.hashing import salt, uniform
-from simulator.incidents import Incidents
-from simulator.weather import speed_factor
+from simulator.model import dynamics, plan, routes
+from simulator.model.hashing import salt, uniform
+from simulator.model.incidents import Incidents
+from simulator.model.weather import speed_factor
 from vts import geo
 
 if TYPE_CHECKING:  # fleet imports this module
-    from simulator.fleet import Fleet
+    from simulator.model.fleet import Fleet
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -122,7 +122,7 @@ def walk(fleet: Fleet, day: int, with_incidents: bool = True, vehicles: I64 | No
 
 @functools.lru_cache(maxsize=32)  # a month of days (a window needs one or two)
 def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
-    from simulator.placement import incidents_near
+    from simulator.model.placement import incidents_near
 
     n = len(fleet)
     vehicles = np.arange(n)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.scenario import Scenario, load
+from simulator.model.scenario import Scenario, load
 from vts import geo
 from vts.reference.geofences import GEOFENCES, write_geofences
 from vts.reference.roads import ROAD_CLASSES, ROADS, write_roads

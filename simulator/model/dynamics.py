@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator import routes
-from simulator.hashing import hash64, salt
-from simulator.incidents import Incidents
-from simulator.scenario import Scenario
+from simulator.model import routes
+from simulator.model.hashing import hash64, salt
+from simulator.model.incidents import Incidents
+from simulator.model.scenario import Scenario
 from vts import geo
 
 F64 = npt.NDArray[np.float64]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator.hashing import integers, salt, uniform, uuid_bytes
-from simulator.scenario import Scenario
+from simulator.model.hashing import integers, salt, uniform, uuid_bytes
+from simulator.model.scenario import Scenario
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

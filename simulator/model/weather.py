@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simulator.hashing import salt, uniform
-from simulator.scenario import Scenario
+from simulator.model.hashing import salt, uniform
+from simulator.model.scenario import Scenario
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

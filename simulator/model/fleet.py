@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator import plan as plan_mod
-from simulator.dynamics import Driving
-from simulator.hashing import integers, salt, uniform
-from simulator.scenario import Scenario, load
-from simulator.text import ids, to_unix_ms
+from simulator.model import plan as plan_mod
+from simulator.model.dynamics import Driving
+from simulator.model.hashing import integers, salt, uniform
+from simulator.model.scenario import Scenario, load
+from simulator.model.text import ids, to_unix_ms
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.batch import EventBatch
-from simulator.delivery import DeliveryReport
+from simulator.entry.settings import SimulatorSettings
+from simulator.events.batch import EventBatch
 from simulator.exceptions import BadWindowError
-from simulator.generate import generate
-from simulator.producer import Producer
-from simulator.settings import SimulatorSettings
-from simulator.window import Window, iso, parse_time, scheduled_window
+from simulator.model.generate import generate
+from simulator.model.window import Window, iso, parse_time, scheduled_window
+from simulator.outputs.delivery import DeliveryReport
+from simulator.outputs.producer import Producer
 
 logger = logging.getLogger(__name__)
 
