@@ -19,11 +19,11 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.events.batch import EventBatch
-from simulator.model import dynamics, timeline
+from simulator.model import days, dynamics, timeline
 from simulator.model.fleet import Fleet, vehicle_ids
 from simulator.model.hashing import integers, normal, salt, uuid_bytes
 from simulator.model.incidents import INCIDENT_KINDS, INCIDENT_UPDATE_MS, expand
-from simulator.model.placement import DAY_MS, placed
+from simulator.model.placement import DAY_MS
 from simulator.model.scenario import Scenario
 from simulator.model.text import iso_ms
 from simulator.model.weather import readings
@@ -57,7 +57,7 @@ def window_legs(fleet: Fleet, t0_us: int, t1_us: int) -> list[tuple[timeline.Wal
     d1 = timeline.days_of(fleet, v, np.full(n, t1_us))
     out = []
     for d in range(int(d0.min()), int(d1.max()) + 1):
-        w = timeline.walk(fleet, d, vehicles=np.flatnonzero((d0 <= d) & (d1 >= d)))
+        w = days.walk(fleet, d, vehicles=np.flatnonzero((d0 <= d) & (d1 >= d)))
         row = w.legs.row
         legs = np.flatnonzero(
             (d0[row] <= d) & (d1[row] >= d) & (w.leg_start_us < t1_us) & (w.leg_arrive_us > t0_us)
@@ -157,7 +157,7 @@ def emergency_events(
 ) -> EventBatch:  # fmt: skip
     """Lifecycle events of the shard's incident slots that fall in the window."""
     parts = [
-        placed(sc.name, seed, fleet_size, u)
+        days.placed(sc.name, seed, fleet_size, u)
         for u in range((t0_ms - MAX_INCIDENT_MS) // DAY_MS, (t1_ms - 1) // DAY_MS + 1)
     ]
     names = ("rep", "act", "res", "slot", "lat", "lon", "kind", "sev", "code", "id", "who")

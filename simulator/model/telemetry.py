@@ -20,10 +20,11 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.events.batch import EventBatch
+from simulator.model.days import state
 from simulator.model.fleet import Fleet, gps_outages
 from simulator.model.hashing import normal_pair, salt, uuid_bytes
 from simulator.model.text import iso_ms
-from simulator.model.timeline import days_of, state
+from simulator.model.timeline import days_of
 from vts import geo
 
 I64 = npt.NDArray[np.int64]

@@ -1,33 +1,35 @@
-"""A vehicle's day, walked leg by leg, and its state at any instant.
+"""A vehicle's day, walked leg by leg, and its state at any instant, given the incidents.
 
 Day ``d`` of a vehicle starts at ``d * DAY + shift start + jitter`` (jitter up to
 ``START_JITTER_US``) at home; its legs (``plan.day_legs``) follow one another, each after
 the dwell at the previous destination, and the last ends at home, where the vehicle
 parks until the next day starts. Only the legs' start times depend on what came before
 (weather, rush hour, lights and incidents change how long a leg takes), so a day is walked
-once (``walk``, cached), for a chunk of vehicles of similar shift starts at a time when a
-window first needs one of them, all legs of the chunk together; a leg's items are
-recomputed from its start whenever they are needed (``dynamics.leg_items``). Nothing
+once (``Walk``, built by ``new_walk``), for a chunk of vehicles of similar shift starts at a
+time when a window first needs one of them, all legs of the chunk together; a leg's items
+are recomputed from its start whenever they are needed (``dynamics.leg_items``). Nothing
 depends on an earlier day: any window is computed from the days it touches.
+
+This module walks a day with whatever incidents it is given; which incidents those are is
+the business of ``days``, which runs the model's stages in order (a day without incidents
+first, to place them, then the day with them) and caches the walks.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
 from simulator.model import dynamics, plan, routes
+from simulator.model.fleet import Fleet
 from simulator.model.hashing import salt, uniform
 from simulator.model.incidents import Incidents
 from simulator.model.weather import speed_factor
 from vts import geo
-
-if TYPE_CHECKING:  # fleet imports this module
-    from simulator.model.fleet import Fleet
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -113,22 +115,12 @@ def _drive(fleet: Fleet, w: Walk, legs: I64, drive_only: bool) -> dynamics.Items
     )  # fmt: skip
 
 
-def walk(fleet: Fleet, day: int, with_incidents: bool = True, vehicles: I64 | None = None) -> Walk:
-    """Day ``day`` of the fleet, walked at least for ``vehicles`` (all by default)."""
-    w = _walk(fleet, day, with_incidents)
-    w.ensure(vehicles)
-    return w
-
-
-@functools.lru_cache(maxsize=32)  # a month of days (a window needs one or two)
-def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
-    from simulator.model.placement import incidents_near
-
+def new_walk(fleet: Fleet, day: int, incidents: Incidents) -> Walk:
+    """Day ``day`` of the fleet meeting ``incidents``, its chunks not walked yet (``ensure``)."""
     n = len(fleet)
     vehicles = np.arange(n)
     d = np.full(n, day, dtype=np.int64)
     lg = plan.day_legs(fleet.scenario, fleet.plan, vehicles, d)
-    incidents = incidents_near(fleet, day) if with_incidents else Incidents.none()
     start = day_start_us(fleet, vehicles, d)
     m = lg.row.size
     # vehicles are independent: a chunk of them is walked when first needed (``ensure``),
@@ -239,8 +231,12 @@ def days_of(fleet: Fleet, vehicle: I64, t_us: I64) -> I64:
     return np.asarray((t_us - fleet.shift_start_us[vehicle]) // DAY_US)
 
 
-def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) -> State:
-    """True state of ``fleet`` vehicles ``vehicle`` at ``t_us`` (1-d, equally long)."""
+WalkOf = Callable[[Fleet, int, I64], Walk]  # (fleet, day, vehicles) -> their walk of that day
+
+
+def state(fleet: Fleet, vehicle: I64, t_us: I64, walk_of: WalkOf) -> State:
+    """True state of ``fleet`` vehicles ``vehicle`` at ``t_us`` (1-d, equally long), on the
+    walks ``walk_of`` gives (``days.walk``, or ``days.walk_without_incidents``)."""
     n = vehicle.size
     lat, lon, dist, heading = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     speed, fuel = np.zeros(n), np.zeros(n)
@@ -253,7 +249,7 @@ def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) ->
     for d in range(d_lo, d_hi + 1):
         sel: slice | I64 = slice(None) if d_lo == d_hi else np.flatnonzero(day == d)
         v, t = vehicle[sel], t_us[sel]
-        w = walk(fleet, d, with_incidents, v)
+        w = walk_of(fleet, d, v)
         lg = w.legs
         pos = np.searchsorted(w.leg_key, v * _KEY + (t - d * DAY_US), "right") - 1
         before = (pos < lg.first[v]) | (t < w.start_us[v])

@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.exceptions import BadWindowError
-from simulator.model import dynamics, plan, timeline
+from simulator.model import days, dynamics, plan, timeline
 from simulator.model import fleet as fleet_mod
 from simulator.model.generate import _whole_ms
-from simulator.model.placement import DAY_MS, placed
+from simulator.model.placement import DAY_MS
 from simulator.model.sensors import window_legs
 from simulator.model.text import to_unix_ms
 from vts import geo
@@ -63,7 +63,7 @@ class _Span:
 
     def zero_speed(self, vehicle: I64, t_us: I64) -> npt.NDArray[np.bool_]:
         """Whether the fix at ``t_us`` shows 0.00 km/h (the event's rounded speed)."""
-        both = timeline.state(
+        both = days.state(
             self.fleet, np.concatenate([vehicle, vehicle]), np.concatenate([t_us - self.tick, t_us])
         ).distance_m
         n = vehicle.size
@@ -106,7 +106,7 @@ def truth(
     d_lo = int(timeline.days_of(fleet, v_all, np.full(n, t0)).min(initial=t0 // 86_400_000_000)) - 1
     d_hi = int(timeline.days_of(fleet, v_all, np.full(n, t1)).max(initial=-1))
     for d in range(d_lo, d_hi + 1):
-        w = timeline.walk(fleet, d)
+        w = days.walk(fleet, d)
         _dwells(fleet, w, span, tables, epoch_us)
     for w, legs in window_legs(fleet, t0, t1):
         it = timeline.leg_items(fleet, w, legs)
@@ -264,7 +264,7 @@ def _incidents(
 ) -> None:  # fmt: skip
     sc = fleet.scenario
     for u in range((t0 // 1000 - 5_400_000) // DAY_MS, (t1 // 1000 - 1) // DAY_MS + 1):
-        p = placed(sc.name, fleet.seed, fleet.size, u)
+        p = days.placed(sc.name, fleet.seed, fleet.size, u)
         s = p.schedule
         mine = (s.slot % shard_count == shard) & (s.resolved_ms * 1000 > t0)
         mine &= s.reported_ms * 1000 < t1
@@ -273,7 +273,7 @@ def _incidents(
         # where each reporter really is at the report time (its drive with incidents): an
         # earlier incident may have held it up behind the spot it reports from
         who, which = np.unique(s.reporter[picked], return_inverse=True)
-        really = timeline.state(
+        really = days.state(
             fleet_mod.build_indices(sc, fleet.seed, who, fleet.size), which,
             s.reported_ms[picked] * 1000,
         )  # fmt: skip

@@ -9,6 +9,7 @@ import pytest
 
 from simulator import EventBatch, generate
 from simulator.model import dynamics, fleet, timeline
+from simulator.model.days import walk_without_incidents
 from simulator.model.fleet import ACCEL, VEHICLE_TYPES
 from simulator.model.incidents import Incidents
 from simulator.model.scenario import load
@@ -76,7 +77,7 @@ def test_weather_lowers_speed_by_the_documented_amount() -> None:
 
     # the same legs driven in heavy rain: every cruise is 10 % slower, the legs take longer
     f = fleet.build("city", SEED, 40)
-    wk = timeline.walk(f, 60, with_incidents=False)
+    wk = walk_without_incidents(f, 60)
     legs = np.arange(wk.legs.row.size)
     lg = wk.legs
     args = (load("city"), SEED, f.driving, lg.row, lg.start_node, lg.end_node, lg.hfirst,
@@ -97,7 +98,7 @@ def test_weather_lowers_speed_by_the_documented_amount() -> None:
 def test_an_incident_slows_vehicles_on_its_segment() -> None:
     sc = load("city")
     f = fleet.build("city", SEED, 40)
-    wk = timeline.walk(f, 60, with_incidents=False)
+    wk = walk_without_incidents(f, 60)
     lg = wk.legs
     legs = np.flatnonzero(lg.mm > 2_000_000)[:50]
     args = (sc, SEED, f.driving, lg.row[legs], lg.start_node[legs], lg.end_node[legs],
@@ -179,7 +180,7 @@ def test_a_day_ends_before_the_next_begins_and_days_vary() -> None:
     v = np.arange(len(f))
     places_by_day = []
     for day in range(60, 88):
-        w = timeline.walk(f, day, with_incidents=False)
+        w = walk_without_incidents(f, day)
         lg = w.legs
         end = w.leg_arrive_us[lg.first + lg.count - 1]
         nxt = timeline.day_start_us(f, v, np.full(v.size, day + 1))
