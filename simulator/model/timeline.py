@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -100,19 +99,26 @@ def conditions(fleet: Fleet, node: I64, t_us: I64) -> tuple[F64, F64]:
 
 def leg_items(fleet: Fleet, w: Walk, legs: I64) -> dynamics.Items:
     """The items of walk ``w``'s legs ``legs`` (indices into its leg arrays)."""
-    items = _drive(fleet, w, legs, False)
-    if not isinstance(items, dynamics.Items):  # pragma: no cover - drive_only=False
-        raise TypeError("leg_items returned durations")
-    return items
-
-
-def _drive(fleet: Fleet, w: Walk, legs: I64, drive_only: bool) -> dynamics.Items | I64:
-    lg = w.legs
+    at = dynamics.Conditions(
+        start_us=w.leg_start_us[legs],
+        weather_factor=w.leg_cond[legs],
+        rush_hour_factor=w.leg_rush[legs],
+        incidents=w.incidents,
+    )
     return dynamics.leg_items(
-        fleet.scenario, fleet.seed, fleet.driving, lg.row[legs], lg.start_node[legs],
-        lg.end_node[legs], lg.hfirst[legs], w.leg_start_us[legs], w.day * 1024 + lg.number[legs],
-        w.leg_cond[legs], w.leg_rush[legs], w.incidents, drive_only,
-    )  # fmt: skip
+        fleet.scenario, fleet.seed, fleet.driving, _legs(w.day, w.legs, legs), at
+    )
+
+
+def _legs(day: int, lg: plan.DayLegs, legs: I64) -> dynamics.Legs:
+    """Legs ``legs`` of day ``day``'s ``lg``, as ``dynamics`` drives them."""
+    return dynamics.Legs(
+        vehicle=lg.row[legs],
+        start_node=lg.start_node[legs],
+        end_node=lg.end_node[legs],
+        hfirst=lg.hfirst[legs],
+        code=day * 1024 + lg.number[legs],
+    )
 
 
 def new_walk(fleet: Fleet, day: int, incidents: Incidents) -> Walk:
@@ -158,15 +164,15 @@ def _walk_chunk(
     in ``legs`` each leg's vehicle's first leg is."""  # fmt: skip
     sc = fleet.scenario
     row, node = lg.row[legs], lg.start_node[legs]
-    code = day * 1024 + lg.number[legs]
-    geom = dynamics.geometry(sc, fleet.seed, fleet.driving, row, node, lg.end_node[legs],
-                             lg.hfirst[legs], code)  # fmt: skip
+    driven = _legs(day, lg, legs)
+    geom = dynamics.geometry(sc, fleet.seed, fleet.driving, driven)
     dwell = lg.dwell_us[legs]
 
     def drive(at: I64, cond: F64, rush: F64, met: Incidents) -> tuple[I64, I64]:
-        d = dynamics.leg_items(sc, fleet.seed, fleet.driving, row, node, lg.end_node[legs],
-                               lg.hfirst[legs], at, code, cond, rush, met, True, geom)  # fmt: skip
-        drive_us = cast(I64, d)
+        conditions = dynamics.Conditions(
+            start_us=at, weather_factor=cond, rush_hour_factor=rush, incidents=met
+        )
+        drive_us = dynamics.leg_drive_us(sc, fleet.seed, fleet.driving, driven, conditions, geom)
         # a leg starts after the previous legs and dwells of its vehicle's day
         step = drive_us + dwell
         cum = np.cumsum(step)
@@ -277,7 +283,7 @@ def state(fleet: Fleet, vehicle: I64, t_us: I64, walk_of: WalkOf) -> State:
             la[driving] = sc.node_lat[na] + frac * (sc.node_lat[nb] - sc.node_lat[na])
             lo[driving] = sc.node_lon[na] + frac * (sc.node_lon[nb] - sc.node_lon[na])
             into[driving] = lg.offset_mm[leg[driving]] + items.arc_mm[k] + x * 1000.0
-            hd[driving], ed[driving] = items.heading[k], items.edge[k]
+            hd[driving], ed[driving] = items.heading_deg[k], items.edge[k]
             sp[driving] = s_ms
         lat[sel], lon[sel], heading[sel], edge[sel], speed[sel] = la, lo, hd, ed, sp
         dist[sel] = w.start_mm[v] / 1000.0 + into / 1000.0

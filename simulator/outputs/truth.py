@@ -217,10 +217,19 @@ def _items(
                 "last_fix_us": int(last[j]) + epoch_us if first[j] <= last[j] else None,
             })  # fmt: skip
     seg = ~it.halt & inside
-    for i in np.flatnonzero(seg & (it.vp > it.limit_ms)):
-        s = int(it.start_us[i]) + int(round((it.limit_ms[i] - it.v0[i]) / it.a[i] * 1e6))
+    for i in np.flatnonzero(seg & (it.speed_peak_mps > it.limit_mps)):
+        s = int(it.start_us[i]) + int(
+            round((it.limit_mps[i] - it.speed_in_mps[i]) / it.accel_mps2[i] * 1e6)
+        )
         e = int(it.start_us[i]) + int(
-            round((it.t_acc[i] + it.t_cru[i] + (it.vp[i] - it.limit_ms[i]) / it.b[i]) * 1e6)
+            round(
+                (
+                    it.accel_s[i]
+                    + it.cruise_s[i]
+                    + (it.speed_peak_mps[i] - it.limit_mps[i]) / it.decel_mps2[i]
+                )
+                * 1e6
+            )
         )
         f, la = span.clip(
             _ceil(np.array([s + span.tick]), span.tick), _floor(np.array([e]), span.tick)
@@ -228,7 +237,7 @@ def _items(
         tables["overspeed"].append({
             "vehicle_id": vid[vehicle[i]].decode(), **road(i), **at(i, s),
             "start_us": s + epoch_us, "end_us": e + epoch_us,
-            "peak_kmh": round(float(it.vp[i] * 3.6), 2),
+            "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
             "first_fix_us": int(f[0]) + epoch_us if f[0] <= la[0] else None,
             "last_fix_us": int(la[0]) + epoch_us if f[0] <= la[0] else None,
         })  # fmt: skip
@@ -236,12 +245,12 @@ def _items(
         for i in np.flatnonzero(seg & mask):
             t_seg = int(it.start_us[i])
             if kind == "harsh_acceleration":
-                s, e, peak = t_seg, t_seg + int(round(it.t_acc[i] * 1e6)), float(it.a[i])
-                v_from, v_to = it.v0[i], it.vp[i]
+                s, e, peak = t_seg, t_seg + int(round(it.accel_s[i] * 1e6)), float(it.accel_mps2[i])
+                v_from, v_to = it.speed_in_mps[i], it.speed_peak_mps[i]
             else:
-                s = t_seg + int(round((it.t_acc[i] + it.t_cru[i]) * 1e6))
-                e, peak = int(end[i]), float(it.b[i])
-                v_from, v_to = it.vp[i], it.v1[i]
+                s = t_seg + int(round((it.accel_s[i] + it.cruise_s[i]) * 1e6))
+                e, peak = int(end[i]), float(it.decel_mps2[i])
+                v_from, v_to = it.speed_peak_mps[i], it.speed_out_mps[i]
             tables["harsh"].append({
                 "vehicle_id": vid[vehicle[i]].decode(), "kind": kind, **road(i), **at(i, s),
                 "start_us": s + epoch_us, "end_us": e + epoch_us, "peak_ms2": round(peak, 3),
@@ -254,7 +263,7 @@ def _items(
             "incident_id": w.incidents.incident_id[it.incident[i]].decode(), **road(i),
             "start_us": int(it.start_us[i]) + epoch_us, "end_us": int(end[i]) + epoch_us,
             "speed_factor": round(float(w.incidents.factor[it.incident[i]]), 3),
-            "peak_kmh": round(float(it.vp[i] * 3.6), 2),
+            "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
         })  # fmt: skip
 
 

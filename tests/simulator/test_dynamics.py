@@ -80,15 +80,31 @@ def test_weather_lowers_speed_by_the_documented_amount() -> None:
     wk = walk_without_incidents(f, 60)
     legs = np.arange(wk.legs.row.size)
     lg = wk.legs
-    args = (load("city"), SEED, f.driving, lg.row, lg.start_node, lg.end_node, lg.hfirst,
-            wk.leg_start_us, 60 * 1024 + lg.number)  # fmt: skip
+    driven = dynamics.Legs(
+        vehicle=lg.row,
+        start_node=lg.start_node,
+        end_node=lg.end_node,
+        hfirst=lg.hfirst,
+        code=60 * 1024 + lg.number,
+    )
     ones = np.ones(legs.size)
-    dry = dynamics.leg_items(*args, ones, ones, Incidents.none())
-    wet = dynamics.leg_items(*args, ones * (1 - RAIN_SLOWDOWN), ones, Incidents.none())
-    assert isinstance(dry, dynamics.Items) and isinstance(wet, dynamics.Items)
-    cruising = ~dry.halt & (dry.d_cru > 1.0) & (wet.d_cru > 1.0)
+
+    def drive(weather_factor: np.ndarray) -> dynamics.Items:
+        at = dynamics.Conditions(
+            start_us=wk.leg_start_us,
+            weather_factor=weather_factor,
+            rush_hour_factor=ones,
+            incidents=Incidents.none(),
+        )
+        return dynamics.leg_items(load("city"), SEED, f.driving, driven, at)
+
+    dry = drive(ones)
+    wet = drive(ones * (1 - RAIN_SLOWDOWN))
+    cruising = ~dry.halt & (dry.cruise_m > 1.0) & (wet.cruise_m > 1.0)
     assert cruising.sum() > 1000
-    assert np.allclose(wet.vp[cruising] / dry.vp[cruising], 1 - RAIN_SLOWDOWN)
+    assert np.allclose(
+        wet.speed_peak_mps[cruising] / dry.speed_peak_mps[cruising], 1 - RAIN_SLOWDOWN
+    )
     assert np.all(wet.leg_drive_us >= dry.leg_drive_us)
     moving = dry.leg_drive_us > 0
     ratio = dry.leg_drive_us[moving].sum() / wet.leg_drive_us[moving].sum()
@@ -101,11 +117,24 @@ def test_an_incident_slows_vehicles_on_its_segment() -> None:
     wk = walk_without_incidents(f, 60)
     lg = wk.legs
     legs = np.flatnonzero(lg.mm > 2_000_000)[:50]
-    args = (sc, SEED, f.driving, lg.row[legs], lg.start_node[legs], lg.end_node[legs],
-            lg.hfirst[legs], wk.leg_start_us[legs], 60 * 1024 + lg.number[legs],
-            wk.leg_cond[legs], wk.leg_rush[legs])  # fmt: skip
-    free = dynamics.leg_items(*args, Incidents.none())
-    assert isinstance(free, dynamics.Items)
+    driven = dynamics.Legs(
+        vehicle=lg.row[legs],
+        start_node=lg.start_node[legs],
+        end_node=lg.end_node[legs],
+        hfirst=lg.hfirst[legs],
+        code=60 * 1024 + lg.number[legs],
+    )
+
+    def drive(incidents: Incidents) -> dynamics.Items:
+        at = dynamics.Conditions(
+            start_us=wk.leg_start_us[legs],
+            weather_factor=wk.leg_cond[legs],
+            rush_hour_factor=wk.leg_rush[legs],
+            incidents=incidents,
+        )
+        return dynamics.leg_items(sc, SEED, f.driving, driven, at)
+
+    free = drive(Incidents.none())
     # an incident active all day on the third segment of every leg, keeping 45 % of the speed
     third = np.flatnonzero(
         ~free.halt & (np.arange(free.leg.size) - np.searchsorted(free.leg, free.leg) == 4)
@@ -115,13 +144,13 @@ def test_an_incident_slows_vehicles_on_its_segment() -> None:
     size = edges.size
     inc = Incidents.of(edges, np.full(size, day), np.full(size, day + 86_400_000_000),
                        np.full(size, 0.45), np.array([b"x"] * size, dtype="S36"))  # fmt: skip
-    slowed = dynamics.leg_items(*args, inc)
-    assert isinstance(slowed, dynamics.Items)
+    slowed = drive(inc)
     hit = slowed.incident >= 0
     assert hit.sum() >= third.size and np.all(np.isin(slowed.edge[hit], edges))
-    assert np.all(slowed.vp[hit] < free.vp[hit])
-    cruising = hit & (slowed.d_cru > 1.0) & (free.d_cru > 1.0)
-    assert cruising.any() and np.allclose(slowed.vp[cruising] / free.vp[cruising], 0.45)
+    assert np.all(slowed.speed_peak_mps[hit] < free.speed_peak_mps[hit])
+    cruising = hit & (slowed.cruise_m > 1.0) & (free.cruise_m > 1.0)
+    assert cruising.any()
+    assert np.allclose(slowed.speed_peak_mps[cruising] / free.speed_peak_mps[cruising], 0.45)
     assert np.all(slowed.dur_us[hit] > free.dur_us[hit])
     assert np.all(slowed.leg_drive_us > free.leg_drive_us)
 
