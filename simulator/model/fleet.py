@@ -193,10 +193,19 @@ def build_indices(sc: Scenario, seed: int, index: I64, size: int) -> Fleet:
                  * HOUR_US).astype(np.int64)  # fmt: skip
     electric = _FUEL[variant] == b"Electric"
     ramp = _FAST_MS / (2 * accel) + _FAST_MS / (2 * decel)
-    plan = plan_mod.build(
-        sc, seed, index, type_code, home, driver, ramp, shift_len, behaviour[:, 2],
-        behaviour[:, 3], range_km, electric,
-    )  # fmt: skip
+    vehicles = plan_mod.Vehicles(
+        index=index,
+        type_code=type_code,
+        home_node=home,
+        driver_factor=driver,
+        ramp_s=ramp,
+        shift_us=shift_len,
+        dwell_min_s=behaviour[:, 2],
+        dwell_max_s=behaviour[:, 3],
+        range_km=range_km,
+        electric=electric,
+    )
+    plan = plan_mod.build(sc, seed, vehicles)
 
     k9 = np.arange(9)
     periods = np.array([420.0, 65.0, 150.0, 47.0, 29.0, 53.0, 31.0, 61.0, 37.0])

@@ -20,6 +20,7 @@ a closed-form function of the distance into the cycle — no history to replay.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -115,159 +116,320 @@ def _places(sc: Scenario, seed: int, index: I64, home: I64, bus: Bool, m: int) -
     return np.asarray(node, dtype=np.int64)
 
 
-def build(
-    sc: Scenario, seed: int, index: I64, type_code: I64, home: I64, driver: F64,
-    ramp_s: F64, shift_us: I64, dwell_lo: F64, dwell_hi: F64, range_km: F64,
-    electric: Bool,
-) -> Plan:  # fmt: skip
-    """The weekly plans of vehicles ``index`` (fleet indices) and their refuelling cycle."""
-    n = index.size
-    legs_from, legs_to, legs_h, legs_dwell, legs_kind, legs_v, legs_wd = [], [], [], [], [], [], []
-    for t, m in enumerate(LEGS_PER_DAY):
-        g = np.flatnonzero(type_code == t)
-        if g.size == 0:
-            continue
-        p = _places(sc, seed, index[g], home[g], np.full(g.size, t == BUS), m)
-        gi = index[g][:, None, None]
-        wd = np.arange(DAYS_PER_WEEK)[None, :, None]
-        j = np.arange(m)[None, None, :]
-        code = gi * 1024 + wd * 128 + j
-        at_home = np.broadcast_to(home[g][:, None, None], (g.size, 7, 1))
-        start = np.concatenate([at_home, p[:, :, :-1]], axis=2)
-        h_out, t_out = _faster(sc, start, p, uniform(salt(sc.name, seed, "leg-order"), code))
-        homes = np.broadcast_to(home[g][:, None, None], p.shape)
-        h_back, t_back = _faster(sc, p, homes, uniform(salt(sc.name, seed, "leg-order-home"), code))
-        slow = (driver[g] * PLAN_SPEED)[:, None, None]
-        per_junction = (JUNCTION_S + 0.5 * ramp_s[g])[:, None, None]
+@dataclass(frozen=True, eq=False)
+class Vehicles:
+    """What the plans are drawn from: one entry per vehicle."""
 
-        def worst_s(
-            a: I64, b: I64, at_limit: F64, slow: F64 = slow, per_junction: F64 = per_junction
-        ) -> F64:
-            return np.asarray(
-                at_limit / slow + routes.steps(sc, a, b) * per_junction + LEG_ALLOWANCE_S
-            )
+    index: I64  # fleet index (what the draws are keyed by)
+    type_code: I64  # index into ``LEGS_PER_DAY`` and ``REFUEL_RESERVE_S``
+    home_node: I64
+    driver_factor: F64  # normal cruise as a share of the limit
+    ramp_s: F64  # braking to a stop and pulling away to cruise again
+    shift_us: I64
+    dwell_min_s: F64
+    dwell_max_s: F64
+    range_km: F64
+    electric: Bool
 
-        lo, hi = dwell_lo[g][:, None, None], dwell_hi[g][:, None, None]
-        dwell_s = lo + (hi - lo) * uniform(salt(sc.name, seed, "dwell"), code)
-        cum = np.cumsum(worst_s(start, p, t_out) + dwell_s, axis=2)
-        total = cum + worst_s(p, homes, t_back)
-        budget = (shift_us[g] / 1e6 - REFUEL_RESERVE_S[t])[:, None, None]
-        ok = total <= budget
-        fits = np.where(ok.all(axis=2), m, np.argmin(ok, axis=2))  # leading days that fit
-        m_day = np.maximum(fits, 1)  # (g, 7)
-        keep = j < m_day[:, :, None]
-        # each day: its m legs out, then the leg home from the last place
-        last = np.take_along_axis(p, (m_day - 1)[:, :, None], axis=2)[:, :, 0]
-        last_h = np.take_along_axis(h_back, (m_day - 1)[:, :, None], axis=2)[:, :, 0]
-        vv = np.broadcast_to(g[:, None, None], p.shape)
-        ww = np.broadcast_to(wd, p.shape)
-        legs_from.append(np.concatenate([start[keep], last.ravel()]))
-        legs_to.append(np.concatenate([p[keep], home[g].repeat(7)]))
-        legs_h.append(np.concatenate([h_out[keep], last_h.ravel()]))
-        legs_dwell.append(np.concatenate([np.rint(dwell_s[keep] * 1e6), np.zeros(g.size * 7)]))
-        legs_kind.append(
-            np.concatenate([np.full(int(keep.sum()), KIND_PLACE), np.full(g.size * 7, KIND_HOME)])
+
+def build(sc: Scenario, seed: int, vehicles: Vehicles) -> Plan:
+    """The weekly plans of ``vehicles`` and their refuelling cycle, in stages: the legs of
+    each weekday, the cycle's length and fills, the cycle's legs, the refuel detours, and
+    the distance into the cycle at each of its days."""
+    n = vehicles.index.size
+    legs = _week_legs(sc, seed, vehicles)
+    week = _week(legs, n)
+    weeks, fills = _cycle_size(week.day_mm, vehicles.range_km)
+    period_days = weeks * DAYS_PER_WEEK
+    phase = (uniform(salt(sc.name, seed, "cycle-phase"), vehicles.index) * period_days).astype(
+        np.int64
+    )
+    cycle = _cycle_legs(week, legs.mm, period_days)
+    refuels = _refuels(sc, seed, vehicles, legs, cycle, fills)
+    cycle_day_mm = _cycle_day_mm(week.day_mm, period_days, cycle, refuels)
+    return Plan(
+        leg_from=legs.from_node,
+        leg_to=legs.to_node,
+        leg_hfirst=legs.hfirst,
+        leg_mm=legs.mm,
+        leg_dwell_us=legs.dwell_us,
+        leg_kind=legs.kind,
+        day_first=week.day_first,
+        day_count=week.day_count,
+        weeks=weeks,
+        phase_days=phase,
+        refuels=refuels.count,
+        ref_first=refuels.first,
+        ref_count=refuels.count,
+        ref_cday=cycle.cycle_day[refuels.cycle_leg],
+        ref_leg=cycle.within_day[refuels.cycle_leg],
+        ref_station=refuels.station,
+        ref_hfirst=refuels.hfirst,
+        ref_dwell_us=refuels.dwell_us,
+        ref_fill_mm=refuels.fill_mm,
+        cycle_day_mm=cycle_day_mm,
+        cycle_mm=cycle_day_mm[np.arange(n), period_days],
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _WeekLegs:
+    """Every vehicle's legs of every weekday, flattened vehicle-major, weekday, leg."""
+
+    from_node: I64
+    to_node: I64
+    hfirst: Bool
+    mm: I64
+    dwell_us: I64
+    kind: I64
+    vehicle: I64  # row in the vehicles
+    weekday: I64
+
+
+def _week_legs(sc: Scenario, seed: int, vehicles: Vehicles) -> _WeekLegs:
+    """The legs of each vehicle's weekday plans, drawn per vehicle type."""
+    parts = [
+        _legs_of_type(sc, seed, vehicles, vtype, members)
+        for vtype in range(len(LEGS_PER_DAY))
+        if (members := np.flatnonzero(vehicles.type_code == vtype)).size
+    ]
+    if not parts:  # no vehicles (an empty shard)
+        parts = [cast(_LegColumns, (np.zeros(0, dtype=np.int64),) * 7)]
+    from_node, to_node, hfirst, dwell_us, kind, vehicle, key = (
+        np.concatenate(column) for column in zip(*parts, strict=True)
+    )
+    order = np.lexsort((key, vehicle))
+    from_node = from_node[order].astype(np.int64)
+    to_node = to_node[order].astype(np.int64)
+    hfirst = hfirst[order]
+    return _WeekLegs(
+        from_node=from_node,
+        to_node=to_node,
+        hfirst=hfirst,
+        mm=routes.length_mm(sc, from_node, to_node, hfirst),
+        dwell_us=dwell_us[order].astype(np.int64),
+        kind=kind[order].astype(np.int64),
+        vehicle=vehicle[order],
+        weekday=key[order] // 1024,
+    )
+
+
+_LegColumns = tuple[I64, I64, Bool, F64, I64, I64, I64]
+
+
+def _legs_of_type(
+    sc: Scenario, seed: int, vehicles: Vehicles, vtype: int, members: I64
+) -> _LegColumns:
+    """(from, to, hfirst, dwell µs, kind, vehicle, sort key) of the legs of ``members``, all of
+    type ``vtype``: each weekday, as many of its candidate places as fit, then home."""
+    candidates = LEGS_PER_DAY[vtype]
+    index, home = vehicles.index[members], vehicles.home_node[members]
+    places = _places(sc, seed, index, home, np.full(members.size, vtype == BUS), candidates)
+    weekday = np.arange(DAYS_PER_WEEK)[None, :, None]
+    number = np.arange(candidates)[None, None, :]
+    code = index[:, None, None] * 1024 + weekday * 128 + number
+    at_home = np.broadcast_to(home[:, None, None], (members.size, DAYS_PER_WEEK, 1))
+    start = np.concatenate([at_home, places[:, :, :-1]], axis=2)
+    out_hfirst, out_limit_s = _faster(
+        sc, start, places, uniform(salt(sc.name, seed, "leg-order"), code)
+    )
+    homes = np.broadcast_to(home[:, None, None], places.shape)
+    back_hfirst, back_limit_s = _faster(
+        sc, places, homes, uniform(salt(sc.name, seed, "leg-order-home"), code)
+    )
+    lo = vehicles.dwell_min_s[members][:, None, None]
+    hi = vehicles.dwell_max_s[members][:, None, None]
+    dwell_s = lo + (hi - lo) * uniform(salt(sc.name, seed, "dwell"), code)
+    slowest = _Slowest(sc, vehicles, members)
+    cum = np.cumsum(slowest.leg_s(start, places, out_limit_s) + dwell_s, axis=2)
+    total = cum + slowest.leg_s(places, homes, back_limit_s)
+    budget = (vehicles.shift_us[members] / 1e6 - REFUEL_RESERVE_S[vtype])[:, None, None]
+    ok = total <= budget
+    fits = np.where(ok.all(axis=2), candidates, np.argmin(ok, axis=2))  # leading places that fit
+    places_per_day = np.maximum(fits, 1)  # (members, 7)
+    keep = number < places_per_day[:, :, None]
+    # each day: its legs out, then the leg home from the last place
+    last = (places_per_day - 1)[:, :, None]
+    last_place = np.take_along_axis(places, last, axis=2)[:, :, 0]
+    last_back_hfirst = np.take_along_axis(back_hfirst, last, axis=2)[:, :, 0]
+    days = members.size * DAYS_PER_WEEK
+    going_out = int(keep.sum())
+    # sort key: weekday * 1024 + leg number, the leg home last (1023)
+    out_key = np.broadcast_to(weekday, places.shape)[keep] * 1024
+    out_key = out_key + np.broadcast_to(number, places.shape)[keep]
+    home_key = np.tile(np.arange(DAYS_PER_WEEK), members.size) * 1024 + 1023
+    return (
+        np.concatenate([start[keep], last_place.ravel()]),
+        np.concatenate([places[keep], home.repeat(DAYS_PER_WEEK)]),
+        np.concatenate([out_hfirst[keep], last_back_hfirst.ravel()]),
+        np.concatenate([np.rint(dwell_s[keep] * 1e6), np.zeros(days)]),
+        np.concatenate([np.full(going_out, KIND_PLACE), np.full(days, KIND_HOME)]),
+        np.concatenate(
+            [np.broadcast_to(members[:, None, None], places.shape)[keep], members.repeat(7)]
+        ),
+        np.concatenate([out_key, home_key]),
+    )
+
+
+class _Slowest:
+    """A leg's time as planned: at ``PLAN_SPEED`` of the driver's speed, with ``JUNCTION_S``
+    and a ramp at every junction and ``LEG_ALLOWANCE_S`` for incidents."""
+
+    def __init__(self, sc: Scenario, vehicles: Vehicles, members: I64) -> None:
+        self.sc = sc
+        self.cruise_factor = (vehicles.driver_factor[members] * PLAN_SPEED)[:, None, None]
+        self.junction_s = (JUNCTION_S + 0.5 * vehicles.ramp_s[members])[:, None, None]
+
+    def leg_s(self, start: I64, end: I64, at_limit_s: F64) -> F64:
+        steps = routes.steps(self.sc, start, end)
+        return np.asarray(
+            at_limit_s / self.cruise_factor + steps * self.junction_s + LEG_ALLOWANCE_S
         )
-        # sort key: the leg home goes after the day's places
-        legs_v.append(np.concatenate([vv[keep], g.repeat(7)]))
-        legs_wd.append(
-            np.concatenate([ww[keep] * 1024 + np.broadcast_to(j, p.shape)[keep],
-                            np.tile(np.arange(7), g.size) * 1024 + 1023])
-        )  # fmt: skip
-    if not legs_v:  # no vehicles (an empty shard)
-        for lst in (legs_from, legs_to, legs_h, legs_dwell, legs_kind, legs_v, legs_wd):
-            lst.append(np.zeros(0, dtype=np.int64))
-    v_all = np.concatenate(legs_v)
-    order = np.lexsort((np.concatenate(legs_wd), v_all))
-    leg_from = np.concatenate(legs_from)[order].astype(np.int64)
-    leg_to = np.concatenate(legs_to)[order].astype(np.int64)
-    leg_h = np.concatenate(legs_h)[order]
-    leg_dwell = np.concatenate(legs_dwell)[order].astype(np.int64)
-    leg_kind = np.concatenate(legs_kind)[order].astype(np.int64)
-    leg_v = v_all[order]
-    leg_wd = np.concatenate(legs_wd)[order] // 1024
-    leg_mm = routes.length_mm(sc, leg_from, leg_to, leg_h)
-    day_key = leg_v * 7 + leg_wd
+
+
+@dataclass(frozen=True, eq=False)
+class _Week:
+    """Per vehicle and weekday: the first leg, the leg count, and the distance (mm)."""
+
+    day_first: I64  # (vehicles, 7)
+    day_count: I64
+    day_mm: I64
+
+
+def _week(legs: _WeekLegs, n: int) -> _Week:
+    day_key = legs.vehicle * DAYS_PER_WEEK + legs.weekday
     day_count = np.bincount(day_key, minlength=n * 7).reshape(n, 7)
     day_first = (np.cumsum(day_count.ravel()) - day_count.ravel()).reshape(n, 7)
-    day_mm = np.bincount(day_key, weights=leg_mm, minlength=n * 7).reshape(n, 7)
-    day_mm = np.rint(day_mm).astype(np.int64)
+    day_mm = np.bincount(day_key, weights=legs.mm, minlength=n * 7).reshape(n, 7)
+    return _Week(day_first, day_count, np.rint(day_mm).astype(np.int64))
 
-    # the cycle: weeks and fills so that each gap is close to REFUEL_AT_RANGE of the range
+
+def _cycle_size(day_mm: I64, range_km: F64) -> tuple[I64, I64]:
+    """(weeks, fills) per vehicle: each gap between fills close to ``REFUEL_AT_RANGE`` of
+    the range."""
+    n = day_mm.shape[0]
     range_mm = range_km * 1e6
     week_mm = day_mm.sum(axis=1)
     w = np.arange(1, MAX_WEEKS + 1)[None, :]
     fills = np.maximum(np.rint(w * week_mm[:, None] / (REFUEL_AT_RANGE * range_mm[:, None])), 1)
     score = np.abs(w * week_mm[:, None] / fills / range_mm[:, None] - REFUEL_AT_RANGE * 0.97)
     pick = np.argmin(score, axis=1)
-    weeks = (pick + 1).astype(np.int64)
-    refuels = fills[np.arange(n), pick].astype(np.int64)
-    period = weeks * 7
-    phase = (uniform(salt(sc.name, seed, "cycle-phase"), index) * period).astype(np.int64)
+    return (pick + 1).astype(np.int64), fills[np.arange(n), pick].astype(np.int64)
 
-    # the cycle's legs (every day of every week of it), their distance into the cycle
-    cyc_day_count = np.stack([day_count[:, c % 7] for c in range(7 * MAX_WEEKS)], axis=1)
-    cyc_day_count = np.where(np.arange(7 * MAX_WEEKS)[None, :] < period[:, None], cyc_day_count, 0)
-    cyc_legs = cyc_day_count.sum(axis=1)
-    cv = np.repeat(np.arange(n), cyc_legs)
-    cday = np.repeat(np.tile(np.arange(7 * MAX_WEEKS), n), cyc_day_count.ravel())
-    first_of_v = np.cumsum(cyc_legs) - cyc_legs
-    first_of_day = np.cumsum(cyc_day_count.ravel()) - cyc_day_count.ravel()
-    within = np.arange(cv.size) - first_of_day[cv * 7 * MAX_WEEKS + cday]
-    base = day_first[cv, cday % 7] + within
-    cmm = leg_mm[base]
-    c_end = np.cumsum(cmm)
-    c_start = c_end - cmm - (c_end - cmm)[first_of_v][cv]
-    cycle_base = np.add.reduceat(cmm, first_of_v) if cv.size else np.zeros(n, dtype=np.int64)
 
-    # fills: the leg whose start is nearest to phi + k * gap
-    gap = cycle_base / refuels
-    ref_v = np.repeat(np.arange(n), refuels)
-    k = np.arange(ref_v.size) - (np.cumsum(refuels) - refuels)[ref_v]
-    phi = uniform(salt(sc.name, seed, "refuel-phase"), index) * gap
-    target = np.rint(phi[ref_v] + k * gap[ref_v]).astype(np.int64)
-    key = cv * _KEY + c_start
-    pos = np.searchsorted(key, ref_v * _KEY + target)
-    lo_leg = np.clip(pos - 1, first_of_v[ref_v], first_of_v[ref_v] + cyc_legs[ref_v] - 1)
-    hi_leg = np.clip(pos, first_of_v[ref_v], first_of_v[ref_v] + cyc_legs[ref_v] - 1)
-    near_hi = np.abs(c_start[hi_leg] - target) < np.abs(c_start[lo_leg] - target)
-    cl = np.where(near_hi, hi_leg, lo_leg)
-    cl = np.unique(ref_v.astype(np.int64) * (1 << 32) + cl) % (1 << 32)
-    ref_v = cv[cl]
-    refuels = np.bincount(ref_v, minlength=n)
-    bl = base[cl]
-    a, b = leg_from[bl], leg_to[bl]
+@dataclass(frozen=True, eq=False)
+class _CycleLegs:
+    """The legs of every day of each vehicle's cycle (vehicle-major), before refuels."""
+
+    vehicle: I64
+    cycle_day: I64
+    within_day: I64  # leg number within its day
+    week_leg: I64  # the leg of the weekly plan it is
+    start_mm: I64  # distance into the cycle at its start
+    first: I64  # per vehicle: its first cycle leg
+    count: I64  # per vehicle
+    cycle_mm: I64  # per vehicle: the cycle's distance
+
+
+def _cycle_legs(week: _Week, leg_mm: I64, period_days: I64) -> _CycleLegs:
+    n = week.day_count.shape[0]
+    cycle_days = DAYS_PER_WEEK * MAX_WEEKS
+    day_count = np.stack([week.day_count[:, c % 7] for c in range(cycle_days)], axis=1)
+    day_count = np.where(np.arange(cycle_days)[None, :] < period_days[:, None], day_count, 0)
+    count = day_count.sum(axis=1)
+    vehicle = np.repeat(np.arange(n), count)
+    cycle_day = np.repeat(np.tile(np.arange(cycle_days), n), day_count.ravel())
+    first = np.cumsum(count) - count
+    first_of_day = np.cumsum(day_count.ravel()) - day_count.ravel()
+    within = np.arange(vehicle.size) - first_of_day[vehicle * cycle_days + cycle_day]
+    week_leg = week.day_first[vehicle, cycle_day % 7] + within
+    mm = leg_mm[week_leg]
+    end_mm = np.cumsum(mm)
+    start_mm = end_mm - mm - (end_mm - mm)[first][vehicle]
+    cycle_mm = np.add.reduceat(mm, first) if vehicle.size else np.zeros(n, dtype=np.int64)
+    return _CycleLegs(vehicle, cycle_day, within, week_leg, start_mm, first, count, cycle_mm)
+
+
+@dataclass(frozen=True, eq=False)
+class _Refuels:
+    """Each vehicle's fills (vehicle-major): detours to a station from a cycle leg's start."""
+
+    cycle_leg: I64  # the cycle leg the detour replaces
+    vehicle: I64
+    count: I64  # per vehicle
+    first: I64  # per vehicle
+    station: I64
+    hfirst: Bool  # (fills, 2): turn order of the two detour legs
+    extra_mm: I64  # the detour's distance beyond the leg's
+    fill_mm: I64  # distance into the cycle at the fill (arrival at the station)
+    dwell_us: I64
+
+
+def _refuels(
+    sc: Scenario, seed: int, vehicles: Vehicles, legs: _WeekLegs, cycle: _CycleLegs, fills: I64
+) -> _Refuels:
+    """The fills: at the cycle leg whose start is nearest ``phi + k * gap`` (a leg picked
+    twice fills once), each a detour to the station nearest the leg's start."""
+    n = vehicles.index.size
+    gap = cycle.cycle_mm / fills
+    fill_vehicle = np.repeat(np.arange(n), fills)
+    k = np.arange(fill_vehicle.size) - (np.cumsum(fills) - fills)[fill_vehicle]
+    phi = uniform(salt(sc.name, seed, "refuel-phase"), vehicles.index) * gap
+    target = np.rint(phi[fill_vehicle] + k * gap[fill_vehicle]).astype(np.int64)
+    key = cycle.vehicle * _KEY + cycle.start_mm
+    pos = np.searchsorted(key, fill_vehicle * _KEY + target)
+    lowest = cycle.first[fill_vehicle]
+    highest = lowest + cycle.count[fill_vehicle] - 1
+    below, above = np.clip(pos - 1, lowest, highest), np.clip(pos, lowest, highest)
+    nearer_above = np.abs(cycle.start_mm[above] - target) < np.abs(cycle.start_mm[below] - target)
+    picked = np.where(nearer_above, above, below)
+    picked = np.unique(fill_vehicle.astype(np.int64) * (1 << 32) + picked) % (1 << 32)
+    fill_vehicle = cycle.vehicle[picked]
+    count = np.bincount(fill_vehicle, minlength=n)
+    week_leg = cycle.week_leg[picked]
+    a, b = legs.from_node[week_leg], legs.to_node[week_leg]
     station = _nearest_station(sc, a, b)
-    ref_first = np.cumsum(refuels) - refuels
-    rcode = index[ref_v] * 4096 + np.arange(cl.size) - ref_first[ref_v]
-    ends = ((a, station), (station, b))
-    rh = np.stack([faster_turn(sc, x, y, uniform(salt(sc.name, seed, "refuel-order", i), rcode))
-                   for i, (x, y) in enumerate(ends)], 1)  # fmt: skip
-    to_station = routes.length_mm(sc, a, station, rh[:, 0])
-    extra = to_station + routes.length_mm(sc, station, b, rh[:, 1]) - leg_mm[bl]
+    first = np.cumsum(count) - count
+    code = vehicles.index[fill_vehicle] * 4096 + np.arange(picked.size) - first[fill_vehicle]
+    hfirst = np.stack(
+        [
+            faster_turn(sc, x, y, uniform(salt(sc.name, seed, "refuel-order", i), code))
+            for i, (x, y) in enumerate(((a, station), (station, b)))
+        ],
+        1,
+    )
+    to_station = routes.length_mm(sc, a, station, hfirst[:, 0])
+    extra = to_station + routes.length_mm(sc, station, b, hfirst[:, 1]) - legs.mm[week_leg]
     extra_before = np.cumsum(extra) - extra
-    extra_before = extra_before - extra_before[ref_first][ref_v]
-    fill_mm = c_start[cl] + extra_before + to_station
-    u = uniform(salt(sc.name, seed, "refuel-dwell"), rcode)
-    ev = electric[ref_v]
-    dwell_s = np.where(ev, 1500.0 + 1200.0 * u, 240.0 + 240.0 * u)
+    extra_before = extra_before - extra_before[first][fill_vehicle]
+    u = uniform(salt(sc.name, seed, "refuel-dwell"), code)
+    dwell_s = np.where(vehicles.electric[fill_vehicle], 1500.0 + 1200.0 * u, 240.0 + 240.0 * u)
+    return _Refuels(
+        cycle_leg=picked,
+        vehicle=fill_vehicle,
+        count=count,
+        first=first,
+        station=station,
+        hfirst=hfirst,
+        extra_mm=extra,
+        fill_mm=cycle.start_mm[picked] + extra_before + to_station,
+        dwell_us=np.rint(dwell_s * 1e6).astype(np.int64),
+    )
 
-    # distance into the cycle at each cycle day's start: base plus the detours before it
-    day_base = np.zeros((n, 7 * MAX_WEEKS + 1), dtype=np.int64)
-    in_cycle = np.arange(7 * MAX_WEEKS)[None, :] < period[:, None]
-    day_base[:, 1:] = np.cumsum(np.where(in_cycle, day_mm[:, np.arange(7 * MAX_WEEKS) % 7], 0), 1)
-    extra_by_day = np.zeros((n, 7 * MAX_WEEKS + 1), dtype=np.int64)
-    np.add.at(extra_by_day, (ref_v, cday[cl] + 1), extra)
-    cycle_day_mm = day_base + np.cumsum(extra_by_day, axis=1)
-    cycle_mm = cycle_day_mm[np.arange(n), period]
-    return Plan(
-        leg_from=leg_from, leg_to=leg_to, leg_hfirst=leg_h, leg_mm=leg_mm,
-        leg_dwell_us=leg_dwell, leg_kind=leg_kind, day_first=day_first, day_count=day_count,
-        weeks=weeks, phase_days=phase, refuels=refuels, ref_first=ref_first, ref_count=refuels,
-        ref_cday=cday[cl], ref_leg=within[cl], ref_station=station, ref_hfirst=rh,
-        ref_dwell_us=np.rint(dwell_s * 1e6).astype(np.int64), ref_fill_mm=fill_mm,
-        cycle_day_mm=cycle_day_mm, cycle_mm=cycle_mm,
-    )  # fmt: skip
+
+def _cycle_day_mm(day_mm: I64, period_days: I64, cycle: _CycleLegs, refuels: _Refuels) -> I64:
+    """(vehicles, 7 * MAX_WEEKS + 1): distance into the cycle at each cycle day's start,
+    the plan's legs plus the detours before it."""
+    n = day_mm.shape[0]
+    cycle_days = DAYS_PER_WEEK * MAX_WEEKS
+    base = np.zeros((n, cycle_days + 1), dtype=np.int64)
+    in_cycle = np.arange(cycle_days)[None, :] < period_days[:, None]
+    base[:, 1:] = np.cumsum(np.where(in_cycle, day_mm[:, np.arange(cycle_days) % 7], 0), 1)
+    extra_by_day = np.zeros((n, cycle_days + 1), dtype=np.int64)
+    np.add.at(
+        extra_by_day, (refuels.vehicle, cycle.cycle_day[refuels.cycle_leg] + 1), refuels.extra_mm
+    )
+    return np.asarray(base + np.cumsum(extra_by_day, axis=1))
 
 
 def faster_turn(sc: Scenario, a: I64, b: I64, u: F64) -> Bool:
