@@ -145,9 +145,13 @@ def run_invocation(
             producer.raise_for_failures(report)
     logger.info(
         "shard %d window %s +%gs: delivered %d, failed %d in %.2fs",
-        invocation.shard, iso(invocation.window.start), invocation.window.seconds,
-        report.total_delivered, report.total_failed, report.elapsed_s,
-    )  # fmt: skip
+        invocation.shard,
+        iso(invocation.window.start),
+        invocation.window.seconds,
+        report.total_delivered,
+        report.total_failed,
+        report.elapsed_s,
+    )
     return InvocationResult(
         invocation.shard, invocation.window, {t: len(b) for t, b in batches.items()}, report
     )

@@ -155,10 +155,15 @@ def run(
                 if wait > 0:
                     sleep(wait)
             batches = generate(
-                plan.scenario, plan.seed, window.start, window.seconds,
-                shard=plan.shard, shard_count=plan.shard_count, vehicles=plan.vehicles,
+                plan.scenario,
+                plan.seed,
+                window.start,
+                window.seconds,
+                shard=plan.shard,
+                shard_count=plan.shard_count,
+                vehicles=plan.vehicles,
                 tick_seconds=plan.tick_s,
-            )  # fmt: skip
+            )
             sink.write(batches)
             for topic, batch in batches.items():
                 summary.generated[topic] += len(batch)

@@ -99,7 +99,11 @@ def generate(
     }
     logger.debug(
         "generated %s for shard %d/%d of %d vehicles, window %s +%gs",
-        {t: len(b) for t, b in batches.items()}, shard, shard_count, vehicles,
-        iso(window_start), window_seconds,
-    )  # fmt: skip
+        {t: len(b) for t, b in batches.items()},
+        shard,
+        shard_count,
+        vehicles,
+        iso(window_start),
+        window_seconds,
+    )
     return {t: batches[t] for t in TOPIC_NAMES}

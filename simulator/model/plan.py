@@ -515,9 +515,10 @@ def day_legs(sc: Scenario, plan: Plan, vehicle: I64, day: I64) -> DayLegs:
     start = np.where(is_detour_out, station, plan.leg_from[base[out]])
     end = np.where(is_detour_in, station, plan.leg_to[base[out]])
     hfirst = np.where(
-        is_detour_in, plan.ref_hfirst[safe, 0],
+        is_detour_in,
+        plan.ref_hfirst[safe, 0],
         np.where(is_detour_out, plan.ref_hfirst[safe, 1], plan.leg_hfirst[base[out]]),
-    )  # fmt: skip
+    )
     mm = np.where(split[out], routes.length_mm(sc, start, end, hfirst), plan.leg_mm[base[out]])
     dwell = np.where(is_detour_in, plan.ref_dwell_us[safe], plan.leg_dwell_us[base[out]])
     kind = np.where(is_detour_in, KIND_STATION, plan.leg_kind[base[out]])
@@ -528,7 +529,16 @@ def day_legs(sc: Scenario, plan: Plan, vehicle: I64, day: I64) -> DayLegs:
     cum = np.cumsum(mm)
     offset = cum - mm - (cum - mm)[out_first][out_row] if out.size else cum
     return DayLegs(
-        row=out_row, number=number, start_node=start, end_node=end, hfirst=hfirst, mm=mm,
-        dwell_us=dwell, kind=kind, refuel=np.where(is_detour_in, ref, -1), first=out_first,
-        count=out_count, offset_mm=offset,
-    )  # fmt: skip
+        row=out_row,
+        number=number,
+        start_node=start,
+        end_node=end,
+        hfirst=hfirst,
+        mm=mm,
+        dwell_us=dwell,
+        kind=kind,
+        refuel=np.where(is_detour_in, ref, -1),
+        first=out_first,
+        count=out_count,
+        offset_mm=offset,
+    )

@@ -152,9 +152,15 @@ def weather_events(
 
 
 def emergency_events(
-    sc: Scenario, seed: int, fleet_size: int, shard: int, shard_count: int, t0_ms: int, t1_ms: int,
+    sc: Scenario,
+    seed: int,
+    fleet_size: int,
+    shard: int,
+    shard_count: int,
+    t0_ms: int,
+    t1_ms: int,
     epoch_unix_ms: int,
-) -> EventBatch:  # fmt: skip
+) -> EventBatch:
     """Lifecycle events of the shard's incident slots that fall in the window."""
     parts = [
         days.placed(sc.name, seed, fleet_size, u)
@@ -169,10 +175,19 @@ def emergency_events(
             & (sch.resolved_ms >= t0_ms)
             & (sch.reported_ms < t1_ms)
         )
-        for k, a in (("rep", sch.reported_ms), ("act", sch.active_ms), ("res", sch.resolved_ms),
-                     ("slot", sch.slot), ("lat", p.lat), ("lon", p.lon), ("kind", sch.kind),
-                     ("sev", sch.severity), ("code", sch.code), ("id", sch.incident_id),
-                     ("who", sch.reporter)):  # fmt: skip
+        for k, a in (
+            ("rep", sch.reported_ms),
+            ("act", sch.active_ms),
+            ("res", sch.resolved_ms),
+            ("slot", sch.slot),
+            ("lat", p.lat),
+            ("lon", p.lon),
+            ("kind", sch.kind),
+            ("sev", sch.severity),
+            ("code", sch.code),
+            ("id", sch.incident_id),
+            ("who", sch.reporter),
+        ):
             cols[k].append(a[mine])
     c = {k: np.concatenate(v) for k, v in cols.items()}
     if c["rep"].size == 0:
@@ -182,9 +197,10 @@ def emergency_events(
     inc, m = expand(3 + updates)
     last = m == 2 + updates[inc]
     t_ms = np.where(
-        m == 0, reported[inc],
+        m == 0,
+        reported[inc],
         np.where(last, resolved[inc], active[inc] + (m - 1) * INCIDENT_UPDATE_MS),
-    )  # fmt: skip
+    )
     status = np.where(m == 0, 0, np.where(last, 2, 1))
     keep = (t_ms >= t0_ms) & (t_ms < t1_ms)
     inc, t_ms, status = inc[keep], t_ms[keep], status[keep]

@@ -75,8 +75,15 @@ class Walk:
             local_first = np.cumsum(count) - count
             within = np.arange(count.sum()) - np.repeat(local_first, count)
             legs = np.repeat(lg.first[rows], count) + within
-            out = _walk_chunk(self.fleet, self.day, lg, legs, np.repeat(local_first, count),
-                              self.start_us, self.incidents)  # fmt: skip
+            out = _walk_chunk(
+                self.fleet,
+                self.day,
+                lg,
+                legs,
+                np.repeat(local_first, count),
+                self.start_us,
+                self.incidents,
+            )
             self.leg_start_us[legs], self.leg_arrive_us[legs] = out[0], out[1]
             self.leg_cond[legs], self.leg_rush[legs] = out[2], out[3]
             self.leg_key[legs] = lg.row[legs] * _KEY + (out[0] - self.day * DAY_US)
@@ -146,9 +153,25 @@ def new_walk(fleet: Fleet, day: int, incidents: Incidents) -> Walk:
     def zeros() -> I64:
         return np.zeros(m, dtype=np.int64)
 
-    return Walk(day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d), zeros(), zeros(),
-                np.ones(m), np.ones(m), key, incidents, heading, edge, p_heading, p_edge, fleet,
-                chunk_of, done)  # fmt: skip
+    return Walk(
+        day,
+        lg,
+        start,
+        plan.day_start_mm(fleet.plan, vehicles, d),
+        zeros(),
+        zeros(),
+        np.ones(m),
+        np.ones(m),
+        key,
+        incidents,
+        heading,
+        edge,
+        p_heading,
+        p_edge,
+        fleet,
+        chunk_of,
+        done,
+    )
 
 
 def _walk_chunk(
@@ -161,7 +184,7 @@ def _walk_chunk(
     incidents: Incidents,
 ) -> tuple[I64, I64, F64, F64]:
     """Leg starts, arrivals and conditions of whole vehicle-days ``legs``; ``first``: where
-    in ``legs`` each leg's vehicle's first leg is."""  # fmt: skip
+    in ``legs`` each leg's vehicle's first leg is."""
     sc = fleet.scenario
     row, node = lg.row[legs], lg.start_node[legs]
     driven = _legs(day, lg, legs)

@@ -142,8 +142,13 @@ def test_an_incident_slows_vehicles_on_its_segment() -> None:
     edges = np.unique(free.edge[third])
     day = 60 * 86_400_000_000
     size = edges.size
-    inc = Incidents.of(edges, np.full(size, day), np.full(size, day + 86_400_000_000),
-                       np.full(size, 0.45), np.array([b"x"] * size, dtype="S36"))  # fmt: skip
+    inc = Incidents.of(
+        edges,
+        np.full(size, day),
+        np.full(size, day + 86_400_000_000),
+        np.full(size, 0.45),
+        np.array([b"x"] * size, dtype="S36"),
+    )
     slowed = drive(inc)
     hit = slowed.incident >= 0
     assert hit.sum() >= third.size and np.all(np.isin(slowed.edge[hit], edges))
@@ -178,8 +183,10 @@ def test_reporters_are_at_their_incident(hour: TruthSpan) -> None:
         if track is None or not (track[0][0] <= i["reported_us"] / 1e6 <= track[0][-1]):
             continue
         k = int(np.argmin(np.abs(track[0] - i["reported_us"] / 1e6)))
-        d = np.hypot((track[1][k] - i["latitude"]) * 111_195.0,
-                     (track[2][k] - i["longitude"]) * 111_195.0 * 0.62)  # fmt: skip
+        d = np.hypot(
+            (track[1][k] - i["latitude"]) * 111_195.0,
+            (track[2][k] - i["longitude"]) * 111_195.0 * 0.62,
+        )
         # within what the reporter drives in half a tick, plus what the truth says it missed by
         assert d <= i["reporter_distance_m"] + 15.0, i
         checked += 1
