@@ -30,6 +30,17 @@ STAR_ONLY_ACTIONS = {
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcAttribute",
     "ec2:DescribeNetworkInterfaces",
+    # Step Functions' log delivery (CloudWatch Logs vended logs) and X-Ray sampling
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
 }
 # "*" actions that still get a condition narrowing them.
 MUST_BE_CONDITIONED = {

@@ -16,6 +16,7 @@ import pytest
 
 from simulator.invocation import parse_invocation
 from simulator.settings import SimulatorSettings
+from tests.template.asl import Run, definition
 from tests.template.cfn import REGION, REPO, Stack, local_code_paths
 from tests.template.scenarios import EXISTING_VPC, SCENARIOS, SCRAM_SECRET
 from vts.aws.glue_assets import REFERENCE_TABLES
@@ -281,31 +282,49 @@ def test_the_simulator_environment_is_what_its_settings_read(
     assert env["POWERTOOLS_SERVICE_NAME"] == "vts-simulator"
 
 
-@pytest.mark.parametrize("shards", range(1, 9))
+@pytest.mark.parametrize("shards", [1, 2, 8, 9, 250])
 @pytest.mark.parametrize("window", [60, 300, 900, 3600])
-def test_one_schedule_per_shard_reaches_the_handler_with_its_window(
+def test_every_shard_is_invoked_once_per_window_with_its_window(
     shards: int, window: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stack = Stack({"FleetShards": str(shards), "SimulationWindowSeconds": str(window)})
+    """The schedule starts the fan-out, which (run by tests.template.asl) invokes the
+    simulator once per shard; each payload is what the handler parses. No block per shard:
+    the shard count is a parameter, not a copy of the template."""
+    vehicles = max(100, 4 * shards)  # the simulator refuses empty shards
+    stack = Stack(
+        {
+            "FleetShards": str(shards),
+            "FleetVehicles": str(vehicles),
+            "SimulationWindowSeconds": str(window),
+        }
+    )
     for name, value in deployed_env(stack).items():
         monkeypatch.setenv(name, value)
     settings = SimulatorSettings.from_env()
     schedules = stack.of_type("AWS::Scheduler::Schedule")
-    simulator = {k: v["Properties"] for k, v in schedules.items() if k.startswith("Simulator")}
-    assert len(simulator) == shards
-
-    seen = []
-    for props in simulator.values():
-        assert props["Target"]["Arn"] == "{SimulatorFunction.Arn}"
-        expression = props["ScheduleExpression"]
-        every = {"minute": 60, "minutes": 60, "hour": 3600}
-        count, unit = re.match(r"^rate\((\d+) (\w+)\)$", expression).groups()  # type: ignore[union-attr]
-        assert int(count) * every[unit] == window, "the schedule must tile time with windows"
-        # EventBridge Scheduler substitutes the context attribute at invocation time.
-        payload = props["Target"]["Input"].replace(
+    (schedule,) = [v["Properties"] for k, v in schedules.items() if k.startswith("Simulator")]
+    assert schedule["Target"]["Arn"] == "{Ref:SimulatorFanOut}"
+    every = {"minute": 60, "minutes": 60, "hour": 3600}
+    count, unit = re.match(r"^rate\((\d+) (\w+)\)$", schedule["ScheduleExpression"]).groups()  # type: ignore[union-attr]
+    assert int(count) * every[unit] == window, "the schedule must tile time with windows"
+    # EventBridge Scheduler substitutes the context attribute at invocation time.
+    start = json.loads(
+        schedule["Target"]["Input"].replace(
             "<aws.scheduler.scheduled-time>", "2024-03-01T10:05:00Z"
         )
-        invocation = parse_invocation(json.loads(payload), settings)
+    )
+    invoke = "arn:aws:states:::lambda:invoke"
+    fan_out = Run(definition(stack, "SimulatorFanOut"), {invoke: lambda params: {}})
+    fan_out(start)
+    payloads = []
+    for resource, params in fan_out.calls:
+        assert resource == invoke
+        assert params["FunctionName"] == "{SimulatorFunction.Arn}"
+        assert params["InvocationType"] == "Event"  # Lambda's retries and failure queue apply
+        payloads.append(params["Payload"])
+    seen = []
+    for payload in payloads:
+        invocation = parse_invocation(payload, settings)
         assert invocation.window.seconds == window
         seen.append(invocation.shard)
     assert sorted(seen) == list(range(shards))
