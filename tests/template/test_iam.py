@@ -237,12 +237,13 @@ def test_the_simulator_records_windows_in_its_own_table_only() -> None:
 
 def test_scram_reads_only_its_secret_through_secrets_manager() -> None:
     stack = Stack(SCENARIOS["existing-scram-existing-redshift-secret"])
-    for logical in ("SimulatorScramPolicy", "GlueJobScramPolicy"):
-        read, decrypt = stack.props(logical)["PolicyDocument"]["Statement"]
-        assert read["Resource"].split(":secret:")[1].startswith("AmazonMSK_")
-        assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
-            f"secretsmanager.{REGION}.amazonaws.com"
-        )
+    policy = stack.props("KafkaScramPolicy")  # one policy for both readers
+    assert policy["Roles"] == ["{Ref:SimulatorRole}", "{Ref:GlueJobRole}"]
+    read, decrypt = policy["PolicyDocument"]["Statement"]
+    assert read["Resource"].split(":secret:")[1].startswith("AmazonMSK_")
+    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
+        f"secretsmanager.{REGION}.amazonaws.com"
+    )
     assert "SimulatorMskIamPolicy" not in stack.resources
 
 
