@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
 )
 
-from tests.aws.lambda_support import REPO, LambdaContext, load_handler, restore_logging  # noqa: F401
+from tests.aws.lambda_support import REPO, LambdaContext, load_handler
 from tests.fixtures.aws import MotoServer
 from tests.fixtures.kafka import KafkaBroker
 from tests.functions.test_simulator_producer import SEED, SHARDS, VEHICLES, WINDOW_S, _expected
@@ -42,7 +42,7 @@ def function_env(
     kafka_broker: KafkaBroker,
     moto_server: MotoServer,
     monkeypatch: pytest.MonkeyPatch,
-    restore_logging: None,  # noqa: F811
+    restore_logging: None,
 ) -> dict[str, str]:
     """The function's environment (as the template sets it) for this process and the child."""
     prefix = fresh_prefix(kafka_broker.bootstrap)

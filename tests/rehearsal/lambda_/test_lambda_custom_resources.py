@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
+from tests.aws.cfn_server import CfnResponses
 from tests.fixtures.aws import MotoServer
 from tests.fixtures.kafka import KafkaBroker
 from tests.functions.test_redshift_schema import BackgroundRedshift
@@ -70,7 +70,7 @@ def test_glue_assets_publishes_and_deletes_on_moto_s3(
     lambda_runtime: LambdaRuntime,
     moto_server: MotoServer,
     s3_bucket: str,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     tmp_path: Path,
 ) -> None:
     function = built_stack.by_source("glue_assets")
@@ -109,7 +109,7 @@ def test_glue_job_switch_starts_and_switches_off_on_moto_glue(
     built_stack: BuiltStack,
     lambda_runtime: LambdaRuntime,
     moto_server: MotoServer,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     tmp_path: Path,
 ) -> None:
     function = built_stack.by_source("glue_job_switch")
@@ -142,7 +142,7 @@ def test_redshift_schema_runs_each_event_through_moto_redshift_data(
     built_stack: BuiltStack,
     lambda_runtime: LambdaRuntime,
     moto_server: MotoServer,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     tmp_path: Path,
 ) -> None:
     function = built_stack.by_source("redshift_schema")
@@ -170,7 +170,7 @@ def test_msk_topics_reports_failure_to_cloudformation_where_moto_stops(
     built_stack: BuiltStack,
     lambda_runtime: LambdaRuntime,
     moto_server: MotoServer,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     tmp_path: Path,
 ) -> None:
     """moto has no GetBootstrapBrokers: the function must say so to CloudFormation (FAILED,
