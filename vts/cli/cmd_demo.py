@@ -22,11 +22,14 @@ State goes to $VTS_HOME/demo (wiped at the start). Afterwards, query it again wi
 
 
 def register(sub: Any) -> None:
+    from vts.demo import BUSY_UTC
+
+    busy = f"{BUSY_UTC[0]:%H:%M}-{BUSY_UTC[1]:%H:%M} UTC"
     p = sub.add_parser(
         "demo",
         help="run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries",
         description="Start local Kafka, simulate a fleet (the minutes before now when they "
-        "fall in the fleet's busy hours, 09:30-12:30 UTC, else the end of the last busy "
+        f"fall in the fleet's busy hours, {busy}, else the end of the last busy "
         "hours), run the Glue streaming job on local PySpark until caught up, build the "
         "reports, crawl the lake into the local catalog, run sql/analytics, print a "
         "summary, stop Kafka.",
