@@ -245,20 +245,21 @@ def lake_stats(lake: Path) -> dict[str, dict[str, int]]:
 def _reports(
     spark: SparkSession, paths: LocalPaths, options: DemoOptions, say: Say
 ) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
-    """Build the fleet reports for every day the lake holds: a few rows of each table, and
-    how many vehicles drove (a daily summary with distance) of how many reported."""
+    """Write the scenario's reference tables into the lake, then build the fleet reports
+    for every day the lake holds: a few rows of each table, and how many vehicles drove (a
+    daily summary with distance) of how many reported."""
     from datetime import date
 
     import pyarrow.dataset as ds
 
-    from simulator.scenario import write_road_table
+    from simulator.reference import write_reference
     from vts.reports.build import BuildOptions, build
     from vts.reports.tables import SUMMARY, TABLES
 
-    write_road_table(options.scenario, paths.lake / "roads" / "roads.parquet")
+    write_reference(options.scenario, paths.lake)
     folders = sorted((paths.lake / "vehicle_data").glob("dt=*"))
     days = [date.fromisoformat(f.name.removeprefix("dt=")) for f in folders]
-    built = build(spark, days, BuildOptions(lake=str(paths.lake), scenario=options.scenario))
+    built = build(spark, days, BuildOptions(lake=str(paths.lake)))
     for day in built:
         say(f"    {day.day}: {day.vehicles} vehicles, {day.rows} in {day.seconds:.1f}s")
     results: dict[str, dict[str, Any]] = {}
@@ -277,7 +278,7 @@ def _crawl(spark: SparkSession, paths: LocalPaths, say: Say) -> dict[str, int]:
     from vts.catalog.base import get_catalog
     from vts.catalog.crawler import crawl
 
-    # (the reports step wrote the roads reference table into the lake: it is crawled too)
+    # the reference tables (roads, geofences) are in the lake since the reports step
     report = crawl(paths.lake, get_catalog("spark", spark=spark), database=DATABASE)
     for skip in report.skipped:
         say(f"    skipped {skip}")

@@ -28,10 +28,10 @@ def _glue(**options: str) -> ReportsArgs:
 
 
 def test_glue_arguments_as_the_schedules_pass_them() -> None:
-    args = _glue(day="yesterday", scenario="city", TempDir="s3://b/tmp", JOB_NAME="reports")
+    args = _glue(day="yesterday", TempDir="s3://b/tmp", JOB_NAME="reports")
     assert args.days == (date(2024, 3, 5),)
-    assert (args.lake_path, args.scenario, args.output_path) == ("s3://b/data", "city", None)
-    assert _glue(day="today", scenario="none").scenario is None
+    assert (args.lake_path, args.output_path, args.geofences) == ("s3://b/data", None, None)
+    assert _glue(day="today").days == (TODAY,)
     assert _glue(from_day="2024-03-01", to_day="2024-03-03").days == (
         date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3),
     )  # fmt: skip
@@ -80,12 +80,12 @@ def test_the_cli_builds_the_same_record(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setattr("vts.reports.build.build", lambda spark, days, options: built.append(
         (tuple(days), options)) or [])  # fmt: skip
     monkeypatch.setattr("vts.spark.session.build_session", lambda settings: "local session")
-    cli = ["reports", "build", "--lake", str(tmp_path), "--from", "2024-03-01",
-           "--to", "2024-03-02", "--scenario", "none", "--param", "min_duration_s=300"]  # fmt: skip
+    cli = ["reports", "build", "--lake", str(tmp_path), "--from", "2024-03-01", "--to",
+           "2024-03-02", "--geofences", "z.geojson", "--param", "min_duration_s=300"]  # fmt: skip
     assert vts(cli) == 0
     glue = ReportsArgs.from_options(
         {"lake_path": str(tmp_path), "from_day": "2024-03-01", "to_day": "2024-03-02",
-         "scenario": "none", "params": "min_duration_s=300"}, today=TODAY,
+         "geofences": "z.geojson", "params": "min_duration_s=300"}, today=TODAY,
     )  # fmt: skip
     assert built == [(glue.days, glue.build_options())]
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from tests.stream.jobs import (
     LakeReader,
     bad_messages,
     glue_argv,
-    kill_when,
+    kill_at,
     produce,
     simulated,
 )
@@ -47,7 +46,6 @@ from vts.kafka.admin import create_topics
 from vts.settings import LocalPaths
 from vts.stream.args import JobArgs
 from vts.stream.job import run
-from vts.stream.sink import HOLD_ENV, HOLD_MARKER_ENV
 
 pytestmark = pytest.mark.integration
 
@@ -192,20 +190,9 @@ def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
     args = _args(kafka_broker.bootstrap, prefix, tmp_path)
     argv = glue_argv(args, "--max_offsets_per_trigger", "400")
     jars = str(LocalPaths.from_env().jars)  # the shared jar cache, whatever the home
-    marker = tmp_path / "held"
-    env = {
-        **os.environ,
-        "VTS_HOME": str(tmp_path / "home"),
-        "VTS_JARS_DIR": jars,
-        # the sink stops in batch 1 after publishing its first file, and waits to be killed
-        HOLD_ENV: "renamed:1@1",
-        HOLD_MARKER_ENV: str(marker),
-    }
-    log = tmp_path / "job.log"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        held = kill_when(proc, marker)
-    assert held, log.read_text(errors="replace")[-3000:]
+    env = {**os.environ, "VTS_HOME": str(tmp_path / "home"), "VTS_JARS_DIR": jars}
+    # the sink stops in batch 1 after publishing its first file, and is killed there
+    kill_at(argv, env, "renamed:1@1", tmp_path)
     lake = tmp_path / "lake"
 
     # killed mid-publish: some of batch 1 is visible, nothing partial, nothing twice

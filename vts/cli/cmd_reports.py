@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,10 @@ BUILD_EPILOG = """examples:
   vts reports build --from 2024-03-01 --to 2024-03-07
   vts reports build --day today                  today so far (rerun: replaces its output)
   vts reports build --day yesterday --geofences zones.geojson --param min_duration_s=300
-  vts reports geofences city.geojson             the scenario's geofences, to edit or view
+  vts reports geofences city.geojson             a scenario's geofences, to edit or view
+
+Roads and geofences come from the lake (<lake>/roads, <lake>/geofences: `vts simulate
+--reference LAKE` writes a scenario's); --geofences adds a GeoJSON file of your own.
   vts reports params                             every parameter and its default
 
 Tables: <lake>/report_<name>/dt=<day>/report_<name>-<day>.parquet, one file per day.
@@ -71,16 +73,15 @@ def register(sub: Any) -> None:
     add_lake_option(p)
     p.add_argument("--output", help="where the report tables go (default: the lake)")
     p.add_argument("--source", default="vehicle_data", choices=("vehicle_data", "gps_data"))
-    p.add_argument("--scenario", default="city", help="whose geofences to use ('none': no)")
-    p.add_argument("--geofences", help="a GeoJSON file of your own geofences (added)")
+    p.add_argument("--geofences", help="a GeoJSON file of your own geofences (beside the lake's)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable; see `vts reports params`)")  # fmt: skip
     add_output_options(p)
     p.set_defaults(func=_build)
 
-    p = add_command(verbs, "geofences", "write the scenario's geofences as GeoJSON", BUILD_EPILOG)
+    p = add_command(verbs, "geofences", "write a scenario's geofences as GeoJSON", BUILD_EPILOG)
     p.add_argument("file", type=Path, help="where to write (e.g. city.geojson)")
-    p.add_argument("--scenario", default="city")
+    p.add_argument("--scenario", default="city", help="the simulator's scenario (default city)")
     p.set_defaults(func=_geofences)
 
     p = add_command(verbs, "params", "list the parameters and their defaults", BUILD_EPILOG)
@@ -100,14 +101,13 @@ def register(sub: Any) -> None:
 
 def reports_args(args: argparse.Namespace) -> ReportsArgs:
     """The ``ReportsArgs`` the flags describe (the same record the Glue script builds)."""
-    from vts.reports.args import NO_SCENARIO, ReportsArgs, days_of, parse_params
+    from vts.reports.args import ReportsArgs, days_of, parse_params
 
     return ReportsArgs(
         lake_path=str(lake_of(args)),
         days=days_of(args.day, args.first, args.last),
         output_path=args.output,
         source=args.source,
-        scenario=None if args.scenario == NO_SCENARIO else args.scenario,
         geofences=args.geofences,
         params=parse_params(args.param),
     )
@@ -131,11 +131,11 @@ def _build(args: argparse.Namespace, out: Output) -> int:
 
 
 def _geofences(args: argparse.Namespace, out: Output) -> int:
-    from vts.reports.scenario_fences import scenario_geofences
+    from simulator.reference import scenario_geofences
+    from vts.reference.geofences import write_geofences
 
     doc = scenario_geofences(args.scenario)
-    args.file.parent.mkdir(parents=True, exist_ok=True)
-    args.file.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    write_geofences(doc, args.file)
     out.message(f"wrote {len(doc['features'])} geofences of {args.scenario} to {args.file}")
     return 0
 

@@ -29,6 +29,8 @@ EPILOG = """examples:
   vts simulate --replay events.jsonl --broker 127.0.0.1:9092    produce a file from --out
   vts simulate --vehicles 20 --duration 1h --out events.jsonl --truth truth/
                                       also write the ground truth (Parquet tables)
+  vts simulate --vehicles 10 --duration 2m --reference vts-data/lake
+                                      also write the scenario's roads and geofences
 
 Events are a pure function of (scenario, seed, time window, shard): the same arguments
 produce the same events and event_ids. Without --start, the simulated span ends now (or
@@ -45,6 +47,9 @@ kept under $VTS_HOME/simulator/produced/, and a rerun sends only the part it lac
 
 --truth DIR writes the ground truth of the simulated span as DIR/<table>.parquet: dwells,
 halts, overspeed, harsh, refuels, gps_outages, incidents, incident_effects (docs/simulator.md).
+
+--reference LAKE writes the scenario's reference tables where the reports read them:
+LAKE/roads/roads.parquet and LAKE/geofences/geofences.parquet (docs/reference.md).
 """
 
 AUTH_MODES = ("plaintext", "scram", "iam", "ssl")
@@ -118,6 +123,12 @@ def register(sub: Any) -> None:
         type=Path,
         metavar="DIR",
         help="also write the span's ground truth as DIR/<table>.parquet (needs pyarrow)",
+    )
+    p.add_argument(
+        "--reference",
+        type=Path,
+        metavar="LAKE",
+        help="also write the scenario's roads and geofences tables into LAKE (needs pyarrow)",
     )
     add_output_options(p)
     p.set_defaults(func=_simulate)
@@ -221,6 +232,11 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
         record.update(already_produced=[str(s) for s in skipped])
     if args.truth is not None:
         record.update(truth=_write_truth(plan, args.truth))
+    if args.reference is not None:
+        from simulator.reference import write_reference
+
+        written = write_reference(plan.scenario, args.reference)
+        record.update(reference={name: str(path) for name, path in written.items()})
     if isinstance(sink, FileSink):
         record.update(out=str(args.out), bytes=sink.bytes)
     else:

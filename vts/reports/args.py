@@ -2,18 +2,19 @@
 
 On AWS Glue the arguments arrive as ``--name value`` pairs (``getResolvedOptions``);
 locally ``glue_scripts/vts_reports_job.py`` takes the same pairs, and ``vts reports build``
-maps its flags onto the same record. Names (the SAM template passes ``lake_path``,
-``scenario`` and ``day``; the schedules override ``day``):
+maps its flags onto the same record. Names (the SAM template passes ``lake_path`` and
+``day``; the schedules override ``day``):
 
 ==================  ============  ======================================================
-``--lake_path``     required      the lake: its source table and ``roads``
+``--lake_path``     required      the lake: its source table and the reference tables
+                                  ``roads`` and ``geofences``
 ``--output_path``   the lake      where the report tables go
 ``--day``                         YYYY-MM-DD, ``today`` or ``yesterday`` (UTC)
 ``--from_day``                    with ``--to_day``: a range of days, both included
 ``--to_day``
 ``--source``        vehicle_data  vehicle_data or gps_data
-``--scenario``      city          whose geofences to use; ``none``: no scenario's
-``--geofences``                   a GeoJSON file of your own (s3:// or local), added
+``--geofences``                   a GeoJSON file of your own (s3:// or local), beside
+                                  the lake's
 ``--params``                      ``name=value,...`` overrides (``vts reports params``)
 ==================  ============  ======================================================
 
@@ -31,9 +32,7 @@ from vts.reports.exceptions import ReportsArgsError
 from vts.reports.params import ReportParams
 
 GLUE_REQUIRED = ("lake_path",)
-GLUE_OPTIONAL = ("output_path", "day", "from_day", "to_day", "source", "scenario",
-                 "geofences", "params")  # fmt: skip
-NO_SCENARIO = "none"
+GLUE_OPTIONAL = ("output_path", "day", "from_day", "to_day", "source", "geofences", "params")
 ONE_OR_RANGE = (
     "pass one day (--day YYYY-MM-DD, today or yesterday) or a range "
     "(vts reports build: --from and --to; the Glue job: --from_day and --to_day)"
@@ -90,7 +89,6 @@ class ReportsArgs:
     days: tuple[date, ...]
     output_path: str | None = None
     source: str = "vehicle_data"
-    scenario: str | None = "city"
     geofences: str | None = None
     params: ReportParams = field(default_factory=ReportParams)
 
@@ -110,7 +108,6 @@ class ReportsArgs:
             lake=self.lake_path,
             output=self.output_path,
             source=self.source,
-            scenario=self.scenario,
             geofences=self.geofences,
             params=self.params,
         )
@@ -124,13 +121,11 @@ class ReportsArgs:
             return parse_day(text, today, name=name) if text else None
 
         params = options.get("params") or ""
-        scenario = options.get("scenario") or "city"
         return cls(
             lake_path=options.get("lake_path") or "",
             days=days_of(day("day"), day("from_day"), day("to_day")),
             output_path=options.get("output_path") or None,
             source=options.get("source") or "vehicle_data",
-            scenario=None if scenario == NO_SCENARIO else scenario,
             geofences=options.get("geofences") or None,
             params=parse_params(p for p in params.split(",") if p.strip()),
         )

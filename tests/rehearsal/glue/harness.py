@@ -71,7 +71,6 @@ def publish_and_fetch(
     venv: Path,
     workdir: Path,
     script: str = "vts_streaming_job.py",
-    extra_packages: tuple[str, ...] = (),
 ) -> PublishedJob:
     """Publish the built code with the custom resource's code, then fetch it like Glue."""
     assets = publish_glue_assets(
@@ -81,7 +80,6 @@ def publish_and_fetch(
         CODE_LAYER / "glue_scripts" / script,
         CODE_LAYER / "python" / "vts",
         CODE_LAYER / "glue_assets",
-        tuple(CODE_LAYER / "python" / p for p in extra_packages),
     )
     fetched = workdir / "fetched"
     fetched.mkdir(parents=True)
