@@ -383,7 +383,8 @@ def test_layers_hold_the_dependencies_and_the_code_for_python311_x86() -> None:
         assert layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
         assert layer["Properties"]["CompatibleArchitectures"] == ["x86_64"]
     requirements = (REPO / "layers" / "dependencies" / "requirements.txt").read_text()
-    for package in ("numpy", "confluent-kafka", "aws-lambda-powertools", "aws-msk-iam-sasl-signer"):
+    packages = ("numpy", "confluent-kafka", "aws-lambda-powertools", "aws-msk-iam-sasl-signer")
+    for package in (*packages, "redis", "msgspec"):
         assert re.search(rf"^{package}", requirements, re.M), package
 
 
