@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.template.cfn import ACCOUNT, REGION, Stack
+from tests.template.cfn import ACCOUNT, REGION, Stack, iam_glob
 from tests.template.scenarios import SCENARIOS
 
 # Actions whose only possible resource is "*" (no resource-level permissions in IAM).
@@ -265,11 +265,6 @@ def test_every_list_is_limited_to_prefixes_and_every_use_of_the_data_key_to_a_se
     assert lists >= 4 and keys >= 5
 
 
-def _iam_glob(pattern: str) -> re.Pattern[str]:
-    """An IAM resource pattern: ``*`` any characters, ``?`` exactly one (both cross ``/``)."""
-    return re.compile("".join({"*": ".*", "?": "."}.get(c, re.escape(c)) for c in pattern))
-
-
 def test_the_streaming_job_writes_only_its_tables_and_its_own_staging() -> None:
     from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
     from vts.reports.build import STAGING as REPORTS_STAGING
@@ -283,7 +278,7 @@ def test_the_streaming_job_writes_only_its_tables_and_its_own_staging() -> None:
     ]
     (write,) = [s for s in statements if "s3:PutObject" in s["Action"]]
     patterns = [
-        _iam_glob(r.replace("{DataBucket.Arn}", "s3://{Ref:DataBucket}")) for r in write["Resource"]
+        iam_glob(r.replace("{DataBucket.Arn}", "s3://{Ref:DataBucket}")) for r in write["Resource"]
     ]
 
     def writable(path: str) -> bool:
@@ -358,3 +353,14 @@ def test_an_existing_redshift_secret_under_a_customer_key_can_be_decrypted() -> 
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
         f"secretsmanager.{REGION}.amazonaws.com"
     )
+
+
+def test_table_wildcards_stay_inside_the_stacks_own_database(stack: Stack) -> None:
+    """The crawler and Spectrum may use every table of the lake's database (the stack creates
+    it, with the lake's tables only), and no other database's."""
+    database = stack.params["GlueDatabaseName"]
+    assert stack.props("GlueDatabase")["DatabaseInput"]["Name"] == database
+    for where, statement in policy_statements(stack):
+        for resource in as_list(statement["Resource"]):
+            if ":glue:" in resource and ":table/" in resource:
+                assert resource.split(":table/")[1].split("/")[0] == database, where

@@ -17,7 +17,7 @@ import pytest
 from simulator.invocation import parse_invocation
 from simulator.settings import SimulatorSettings
 from tests.template.asl import Run, definition
-from tests.template.cfn import REGION, REPO, Stack, local_code_paths
+from tests.template.cfn import REGION, REPO, Stack, glue_table_arn, local_code_paths, may
 from tests.template.scenarios import EXISTING_VPC, SCENARIOS, SCRAM_SECRET
 from vts.aws.glue_assets import REFERENCE_TABLES
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
@@ -119,10 +119,6 @@ def test_the_crawler_makes_one_table_per_folder_with_the_recrawl_policy(stack: S
     assert config["Grouping"]["TableGroupingPolicy"] == "CombineCompatibleSchemas"
 
 
-def _glue_tables(policy_resources: list[str]) -> set[str]:
-    return {r.rsplit("/", 1)[1] for r in policy_resources if ":table/" in r}
-
-
 def test_every_table_a_query_reads_is_written_crawled_and_readable(stack: Stack) -> None:
     """What sql/analytics joins on Redshift must exist there: something writes the folder,
     the crawler catalogs it, and the crawler and Spectrum roles may use its table."""
@@ -139,22 +135,13 @@ def test_every_table_a_query_reads_is_written_crawled_and_readable(stack: Stack)
         t["Path"].rstrip("/").rsplit("/", 1)[1]
         for t in stack.props("Crawler")["Targets"]["S3Targets"]
     }
-    crawler_may = set()
-    for statement in stack.props("CrawlerRole")["Policies"][0]["PolicyDocument"]["Statement"]:
-        if "glue:CreateTable" in statement["Action"]:
-            crawler_may |= _glue_tables(statement["Resource"])
-    spectrum_may = set()
-    if stack.condition("HasRedshift"):
-        for policy in stack.props("SpectrumRole")["Policies"]:
-            for statement in policy["PolicyDocument"]["Statement"]:
-                if "glue:GetTable" in statement["Action"]:
-                    spectrum_may |= _glue_tables(statement["Resource"])
     for table in sorted(queried):
+        arn = glue_table_arn(stack, table)
         assert table in written, f"sql/analytics reads {table}, which nothing writes on AWS"
         assert table in crawled, f"sql/analytics reads {table}, which the crawler never visits"
-        assert table in crawler_may, f"the crawler may not create the {table} table"
+        assert may(stack, "CrawlerRole", "glue:CreateTable", arn), f"the crawler: {table}"
         if stack.condition("HasRedshift"):
-            assert table in spectrum_may, f"Spectrum may not read the {table} table"
+            assert may(stack, "SpectrumRole", "glue:GetTable", arn), f"Spectrum: {table}"
 
 
 # ── the Glue streaming job ──
