@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vts.reference.exceptions import GeofenceFileError
+from vts.reference.exceptions import GeofenceFileError, ReferenceDataError
 from vts.reference.geofences import (
     GEOFENCES,
     read_geofences,
@@ -83,3 +83,9 @@ def test_a_file_that_is_not_json_names_itself(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(GeofenceFileError, match="zones.geojson cannot be read as JSON"):
         read_geofences(path)
+
+
+def test_an_unknown_file_kind_is_refused_naming_the_kinds(tmp_path: Path) -> None:
+    with pytest.raises(ReferenceDataError, match="zones.txt") as caught:
+        write_geofences(DOC, tmp_path / "zones.txt")
+    assert "*.geojson" in str(caught.value) and not (tmp_path / "zones.txt").exists()

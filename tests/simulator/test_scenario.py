@@ -12,7 +12,7 @@ from simulator.exceptions import UnknownScenarioError
 from simulator.reference import road_table
 from simulator.scenario import SCENARIOS, load
 from vts.geo import haversine_m
-from vts.reference.exceptions import RoadTableError
+from vts.reference.exceptions import ReferenceDataError
 from vts.reference.roads import ROAD_CLASSES, ROAD_COLUMNS, write_roads
 
 
@@ -54,8 +54,9 @@ def test_write_csv_and_parquet(tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     table = pq.read_table(write_roads(rows, tmp_path / "ref" / "roads.parquet"))
     assert table.column_names == list(ROAD_COLUMNS) and table.to_pylist() == rows
-    with pytest.raises(RoadTableError, match="parquet or"):
+    with pytest.raises(ReferenceDataError, match="roads.txt") as caught:
         write_roads(rows, tmp_path / "roads.txt")
+    assert "*.parquet" in str(caught.value)
 
 
 def test_unknown_scenario_names_the_known_ones() -> None:

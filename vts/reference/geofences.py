@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vts import geo
-from vts.reference.exceptions import GeofenceFileError
+from vts.reference.exceptions import GeofenceFileError, ReferenceDataError
 from vts.reference.schema import GEOFENCES, KINDS
 
 F64 = npt.NDArray[np.float64]
@@ -194,8 +194,9 @@ def write_geofences(doc: Mapping[str, Any], path: str | Path) -> Path:
     elif target.suffix in (".geojson", ".json"):
         target.write_text(json.dumps(doc, indent=1), encoding="utf-8")
     else:
-        raise GeofenceFileError(
-            str(target), "cannot be written: name it *.parquet (a table) or *.geojson"
+        raise ReferenceDataError(
+            f"cannot write geofences as {target.name}",
+            hint="name the file *.parquet (the lake's table) or *.geojson (GeoJSON)",
         )
     return target
 

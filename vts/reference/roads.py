@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from vts.reference.exceptions import RoadTableError
+from vts.reference.exceptions import ReferenceDataError, RoadTableError
 from vts.reference.schema import ROAD_CLASSES, ROADS
 
 ROAD_COLUMNS = ROADS.column_names
@@ -53,10 +53,10 @@ def write_roads(rows: Sequence[Mapping[str, Any]], path: str | Path) -> Path:
     elif target.suffix == ".csv":
         _write_csv(rows, target)
     else:
-        raise RoadTableError(
-            str(target), f"cannot be written as {target.suffix or 'a file without a suffix'}"
-            " (name it *.parquet or *.csv)"
-        )  # fmt: skip
+        raise ReferenceDataError(
+            f"cannot write a roads table as {target.name}",
+            hint="name the file *.parquet (the lake's table) or *.csv",
+        )
     return target
 
 

@@ -23,6 +23,7 @@ from tests.fixtures.aws import MotoServer
 from tests.rehearsal.glue.harness import GlueJobRun, PublishedJob
 from tests.stream.jobs import LakeReader, event_ids, messages, produce, simulated
 from tests.template.cfn import Stack
+from tests.template.scenarios import EXISTING_VPC
 from vts.contract.topics import TOPIC_NAMES
 from vts.kafka.admin import create_topics
 from vts.spark.session import QUIET_KAFKA_PLUGIN
@@ -56,6 +57,7 @@ def glue_job(
         tls = auth != "plaintext"  # MSK serves SCRAM and IAM over TLS only
         stack = Stack(
             {
+                **EXISTING_VPC,
                 "KafkaSource": "existing",
                 "RedshiftMode": "none",
                 "ExistingKafkaAuth": auth,
