@@ -44,7 +44,7 @@ def main(argv: Sequence[str]) -> int:
         print(__doc__)
         return 0
     from vts.reports.build import BuildOptions, build, days_between
-    from vts.reports.params import ReportParams
+    from vts.rules.params import ReportParams
     from vts.spark.session import SparkSettings, build_session
 
     o = resolve_options(argv, [n for n in OPTIONS if f"--{n}" in argv])

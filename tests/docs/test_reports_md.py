@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from vts.cli.main import build_parser
-from vts.reports.params import ReportParams
+from vts.rules.params import ReportParams
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reports.md"
 

@@ -34,9 +34,9 @@ from simulator.truth import truth
 from tests.reports.simulated import roads, tracks
 from vts.reference.geofences import from_geojson
 from vts.reports.geofences import visits
-from vts.reports.params import DEFAULT_PARAMS as P
 from vts.reports.tables import ALERTS, STOPS
 from vts.reports.vehicle import Context, Window, vehicle_reports
+from vts.rules.params import DEFAULT_PARAMS as P
 
 SCENARIO, SEED, VEHICLES = "city", 11, 200
 DAY = datetime(2024, 3, 5, tzinfo=UTC)

@@ -117,7 +117,7 @@ def _days(args: argparse.Namespace) -> list[date]:
 def _build(args: argparse.Namespace, out: Output) -> int:
     from vts.cli.cmd_query import parse_params
     from vts.reports.build import BuildOptions, build
-    from vts.reports.params import ReportParams
+    from vts.rules.params import ReportParams
     from vts.spark.session import SparkSettings, build_session
 
     days = _days(args)
@@ -151,7 +151,7 @@ def _geofences(args: argparse.Namespace, out: Output) -> int:
 
 
 def _params(args: argparse.Namespace, out: Output) -> int:
-    from vts.reports.params import ReportParams, describe
+    from vts.rules.params import ReportParams, describe
 
     doc = describe()
     out.table(

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vts.reference.roadmatch import RoadIndex
 from vts.reports.motion import Motion
-from vts.reports.params import ReportParams
-from vts.reports.roads import RoadIndex
-from vts.reports.track import Bool, Track
+from vts.rules.params import ReportParams
+from vts.rules.track import Bool, Track
 
 LOW_FUEL_REARM_PCT = 5.0
 ALERT_TYPES = ("overspeed", "harsh_braking", "harsh_acceleration", "silent", "low_fuel")

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 from vts.catalog.spark_sql import collect
 from vts.reference.geofences import GEOFENCES, Geofence, from_geojson, from_rows
+from vts.reference.roadmatch import ROAD_FIELDS, RoadIndex
 from vts.reference.roads import ROADS
-from vts.reports.params import ReportParams
-from vts.reports.roads import ROAD_FIELDS, RoadIndex
 from vts.reports.spark import day_fixes, report_rows, table_frame
 from vts.reports.tables import FIX_FILTER, TABLES, ReportTable, file_name
 from vts.reports.vehicle import Context, Window
+from vts.rules.params import ReportParams
 from vts.stream.layout import join
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vts.reference.geofences import Geofence
-from vts.reports.track import F64, Bool, Track
+from vts.rules.track import F64, Bool, Track
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,8 @@ def report_rows(fixes: DataFrame, ctx: Context) -> DataFrame:
     def per_vehicle(frame: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
-        from vts.reports.track import Track
         from vts.reports.vehicle import vehicle_reports
+        from vts.rules.track import Track
 
         pairs: list[tuple[str, str]] = []
         for table, rows in vehicle_reports(Track.from_frame(frame), ctx).items():

@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 
 from vts.reference.geofences import Geofence
+from vts.reference.roadmatch import RoadIndex
 from vts.reports import alerts as alert_rules
 from vts.reports.filter import filter_fixes
 from vts.reports.geofences import smallest_containing, visits
 from vts.reports.motion import Span, detect
-from vts.reports.params import ReportParams
-from vts.reports.roads import RoadIndex
 from vts.reports.tables import ALERTS, FIX_FILTER, GEOFENCE_EVENTS, STOPS, SUMMARY, TRIPS
-from vts.reports.track import Track
+from vts.rules.params import ReportParams
+from vts.rules.track import Track
 
 Row = dict[str, Any]
 
