@@ -28,7 +28,7 @@ from vts.query.analytics import analytics_dir, resolve
 from vts.query.runner import run_template
 from vts.reference.roadmatch import RoadIndex, render_into
 from vts.reference.roads import write_roads
-from vts.reports.alerts import overspeed
+from vts.rules.driving import overspeed
 from vts.rules.params import DEFAULT_PARAMS
 from vts.rules.track import Track
 
@@ -105,7 +105,7 @@ def _reports_road(index: RoadIndex, lat: float, lon: float, heading: float) -> s
     full = np.full(n, 1.0)
     track = Track("V", t, full * lat, full * lon, full * 200.0, full * heading,
                   full * NAN, full * NAN, full * NAN)  # fmt: skip
-    found = overspeed(track, index, DEFAULT_PARAMS)
+    found = overspeed(track, {}, index, DEFAULT_PARAMS)
     assert len(found) <= 1
     return found[0].road_id if found else None
 
