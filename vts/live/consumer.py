@@ -4,7 +4,8 @@
 judges each value with the contract's reader (``vts.contract.reader``: the job's rules,
 one message at a time), skips and counts the invalid ones (the streaming job quarantines
 them), coalesces the rest to one state per vehicle and incident (``vts.live.coalesce``)
-and writes them in one pipelined round trip (``vts.live.store``). It returns a
+and writes them in one pipelined round trip (``vts.live.store``); with ``alerts``, the
+rules then run on the batch (``vts.live.alerts``). It returns a
 ``BatchReport``; the Lambda entry point turns it into metrics. No message can make it
 raise; a store that does not answer does (the mapping then retries the batch, which the
 store's newest-wins rule makes harmless).
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vts.contract.reader import MessageReader, utc_now
+from vts.live.alerts import LiveAlerts
 from vts.live.coalesce import Coalescer
 from vts.live.esm import read_records
 from vts.live.states import INCIDENT_TOPIC, VEHICLE_TOPICS
@@ -45,6 +47,7 @@ class BatchReport:
     stale: int = 0
     incidents: int = 0
     incidents_written: int = 0
+    alerts_changed: int = 0  # alerts written anew (vts.live.alerts; 0 without it)
     max_record_age_s: float | None = None
     min_record_age_s: float | None = None
     reasons: Counter[str] = field(default_factory=Counter)
@@ -58,8 +61,15 @@ class BatchReport:
 class LiveConsumer:
     """The handler core over one store; readers are made once per topic."""
 
-    def __init__(self, store: LiveStore, *, topic_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        store: LiveStore,
+        *,
+        topic_prefix: str | None = None,
+        alerts: LiveAlerts | None = None,
+    ) -> None:
         self.store = store
+        self.alerts = alerts
         settings = store.settings
         self.topic_prefix = settings.topic_prefix if topic_prefix is None else topic_prefix
         self._readers = {t: MessageReader(t, v0_timezone=settings.v0_timezone) for t in LIVE_TOPICS}
@@ -120,6 +130,9 @@ class LiveConsumer:
         )
         report.written, report.older, report.stale = result.written, result.older, result.stale
         report.incidents_written = result.incidents_written
+        if self.alerts is not None:  # after the states: a kill in between is a retry
+            batch = self.alerts.run(coalescer.vehicles.values(), coalescer.incidents.values())
+            report.alerts_changed = batch.changed
         if report.invalid:
             logger.info("skipped %d invalid records: %s", report.invalid, dict(report.reasons))
         return report
