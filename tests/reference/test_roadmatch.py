@@ -5,14 +5,16 @@ two parallel segments 1 m apart; fixes exactly at the junction (a tie in distanc
 all four) with headings along each road, diagonal and missing, a fix halfway between the
 parallels (a tie in distance and in heading), and one off every road. The SQL
 (``speeding_events.sql`` on the real local Spark), the reports' overspeed alerts and
-the live alerts must name the road the rule's statement says, for every fix.
+the live alerts (through the live consumer on a real redis-server) must name the road
+the rule's statement says, for every fix.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +23,19 @@ import pyarrow as pa
 import pytest
 
 from simulator.lake import contract_schema, with_partitions, write_table
+from tests.live.messages import event, fix
 from vts.catalog import get_catalog
 from vts.catalog.crawler import crawl
 from vts.geo import M_PER_DEG
+from vts.live.alerts import LiveAlerts
+from vts.live.api import handle
+from vts.live.consumer import LiveConsumer
 from vts.query.analytics import analytics_dir, resolve
 from vts.query.runner import run_template
 from vts.reference.roadmatch import RoadIndex, render_into
 from vts.reference.roads import write_roads
 from vts.rules.driving import overspeed
+from vts.rules.fold import RuleContext
 from vts.rules.params import DEFAULT_PARAMS
 from vts.rules.track import Track
 
@@ -155,3 +162,18 @@ def test_the_sql_names_the_same_road(spark: Any, junction_lake: str) -> None:
     got = {r["vehicle_id"]: r["road_id"] for r in result.rows}
     want = {f"V-{i:03d}": c[3] for i, c in enumerate(CASES) if c[3] is not None}
     assert got == want
+
+
+@pytest.mark.integration
+def test_the_live_alerts_name_the_same_road(live_store: Any) -> None:
+    store = live_store(silence_s=10 * 365 * 86400.0)
+    consumer = LiveConsumer(store, alerts=LiveAlerts(store, RuleContext(DEFAULT_PARAMS, _index())))
+    for k in range(4):  # each case's vehicle speeding on its spot, a fix every 10 s
+        ts = START + timedelta(seconds=10 * k)
+        consumer.handle(event(
+            fix(f"V-{i:03d}", ts, lat, lon, speed=200.0, heading_deg=None if np.isnan(h) else h)
+            for i, (lat, lon, h, _) in enumerate(CASES)
+        ))  # fmt: skip
+    alerts = json.loads(handle("GET", "/alerts", "", store=store)[1])["alerts"]
+    got = {a["vehicle_id"]: a["road_id"] for a in alerts if a["alert"] == "overspeed"}
+    assert got == {f"V-{i:03d}": c[3] for i, c in enumerate(CASES) if c[3] is not None}
