@@ -1,7 +1,7 @@
 """A simulated span streamed through the live alerts and built by the reports, compared.
 
 Shared by ``bench/bench_alerts.py`` (a day, 200 vehicles, one fix per 10 s) and
-``tests/live/test_alerts_agreement.py`` (the same at a small size). Both sides read the
+``tests/live/test_alerts.py`` (the same at a small size). Both sides read the
 same messages: the simulator's ``vehicle_data`` and ``emergency_data`` as JSON lines. The
 live side gets them in time order as MSK events of ``batch_ticks`` ticks each
 (``vts.live.consumer`` with ``vts.live.alerts``); the reports side folds each vehicle's
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -24,13 +25,16 @@ LIVE_TOPICS = ("vehicle_data", "emergency_data")
 ALERT_TABLE, FENCE_TABLE = "report_alerts", "report_geofence_events"
 
 
+FIX_FIELDS = ("ts", "latitude", "longitude", "speed_kmh", "heading_deg", "odometer_km",
+              "fuel_level_pct")  # fmt: skip
+CHUNK_S = 3600.0  # generated an hour at a time (a pure function of the window)
+
+
 @dataclass
 class Span:
-    """The messages of a simulated span, and what the reports read of them."""
+    """What the reports read of a simulated span (filled while it is streamed)."""
 
-    events: list[dict[str, Any]]  # MSK events, time order
-    batch_last_ts: list[float]  # per event: its newest event time (epoch s)
-    fixes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by vehicle
+    fixes: dict[str, list[tuple[float, ...]]] = field(default_factory=dict)  # FIX_FIELDS
     incidents: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -38,38 +42,45 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def simulate(scenario: str, seed: int, start: datetime, seconds: float, vehicles: int,
-             tick: float, batch_ticks: int = 1) -> Span:  # fmt: skip
+def stream(scenario: str, seed: int, start: datetime, seconds: float, vehicles: int,
+           tick: float, span: Span, batch_ticks: int = 1) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """The span's ``vehicle_data`` and ``emergency_data`` as MSK events of ``batch_ticks``
+    ticks each, in time order; ``span`` collects what the reports read."""
     from simulator import generate
     from vts.live.esm import build_event, record_json
 
-    batches = generate(scenario, seed, start, seconds, vehicles=vehicles, tick_seconds=tick)
-    rows: list[tuple[float, str, bytes, bytes]] = []
-    for topic in LIVE_TOPICS:
-        batch = batches[topic]
-        for key, line in zip(batch.keys, batch.to_json_lines(), strict=True):
-            rows.append((_epoch(json.loads(line)["ts"]), topic, bytes(key), line))
-    rows.sort(key=lambda r: r[0])
-    span = Span([], [])
-    t0 = start.timestamp()
-    groups: dict[int, list[tuple[float, str, bytes, bytes]]] = defaultdict(list)
-    for row in rows:
-        groups[int((row[0] - t0) // (tick * batch_ticks))].append(row)
-        record = json.loads(row[3])
-        record["ts"] = row[0]
-        if row[1] == "vehicle_data":
-            span.fixes.setdefault(record["vehicle_id"], []).append(record)
-        else:
-            span.incidents.append(record)
     offset = 0
-    for n in sorted(groups):
-        records = []
-        for t, topic, key, line in groups[n]:
-            records.append(record_json(topic, 0, offset, int(t * 1000), key, line))
-            offset += 1
-        span.events.append(build_event(records))
-        span.batch_last_ts.append(groups[n][-1][0])
-    return span
+    done = 0.0
+    while done < seconds:
+        length = min(CHUNK_S, seconds - done)
+        window = start + timedelta(seconds=done)
+        batches = generate(scenario, seed, window, length, vehicles=vehicles, tick_seconds=tick)
+        rows: list[tuple[float, str, bytes, bytes]] = []
+        for topic in LIVE_TOPICS:
+            batch = batches[topic]
+            for key, line in zip(batch.keys, batch.to_json_lines(), strict=True):
+                record = json.loads(line)
+                t = _epoch(record["ts"])
+                rows.append((t, topic, bytes(key), line))
+                if topic == "vehicle_data":
+                    record["ts"] = t
+                    fix = tuple(np.nan if record.get(f) is None else float(record[f])
+                                for f in FIX_FIELDS)  # fmt: skip
+                    span.fixes.setdefault(record["vehicle_id"], []).append(fix)
+                else:
+                    record["ts"] = t
+                    span.incidents.append(record)
+        rows.sort(key=lambda r: r[0])
+        groups: dict[int, list[tuple[float, str, bytes, bytes]]] = defaultdict(list)
+        for row in rows:
+            groups[int((row[0] - start.timestamp()) // (tick * batch_ticks))].append(row)
+        for n in sorted(groups):
+            records = []
+            for t, topic, key, line in groups[n]:
+                records.append(record_json(topic, 0, offset, int(t * 1000), key, line))
+                offset += 1
+            yield build_event(records)
+        done += length
 
 
 def report_side(span: Span, context: Any, t0: float, t1: float) -> list[dict[str, Any]]:
@@ -83,13 +94,8 @@ def report_side(span: Span, context: Any, t0: float, t1: float) -> list[dict[str
                   context.fences, incidents)  # fmt: skip
     out: list[dict[str, Any]] = []
     for vid, rows in span.fixes.items():
-
-        def col(name: str, rows: list[dict[str, Any]] = rows) -> np.ndarray:
-            return np.array([np.nan if r.get(name) is None else float(r[name]) for r in rows])
-
-        tr = Track(vid, col("ts"), col("latitude"), col("longitude"), col("speed_kmh"),
-                   col("heading_deg"), col("odometer_km"), col("fuel_level_pct"),
-                   np.full(len(rows), np.nan))  # fmt: skip
+        cols = np.array(sorted(rows), dtype=np.float64).T  # FIX_FIELDS, time order
+        tr = Track(vid, *cols, np.full(len(rows), np.nan))
         tables = vehicle_reports(tr, ctx)
         for a in tables[ALERT_TABLE]:
             if a["alert"] == "silent":
@@ -110,9 +116,7 @@ def live_side(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for a in alerts:
         subject = a["subject"] if a["alert"] == "geofence" else ""
-        end = None if a["end_ts"] is None or a["status"] != "ended" else _epoch(a["end_ts"])
-        if a["alert"] != "geofence" and a["end_ts"] is not None:
-            end = _epoch(a["end_ts"])
+        end = None if a["end_ts"] is None else _epoch(a["end_ts"])  # a visit's: its exit
         out.append({"vehicle_id": a["vehicle_id"], "alert": a["alert"], "subject": subject,
                     "start": _epoch(a["start_ts"]), "end": end})  # fmt: skip
     return out

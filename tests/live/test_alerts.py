@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from bench.alerts_day import compare, live_side, report_side, simulate
+from bench.alerts_day import Span, compare, live_side, report_side, stream
 from simulator.reference import road_table, scenario_geofences
 from vts.live.alerts import LiveAlerts
 from vts.live.api import handle
@@ -53,9 +54,17 @@ def _all_alerts(store: Any) -> list[dict[str, Any]]:
         cursor = page["cursor"]
 
 
+@dataclass
+class Streamed:
+    span: Span
+    events: list[dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
-def span() -> Any:
-    return simulate("city", 11, START, SECONDS, VEHICLES, TICK, batch_ticks=3)
+def span() -> Streamed:
+    collected = Span()
+    events = list(stream("city", 11, START, SECONDS, VEHICLES, TICK, collected, batch_ticks=3))
+    return Streamed(collected, events)
 
 
 def test_live_alerts_raised_once_and_agree_with_the_reports(live_store: Any, span: Any) -> None:
@@ -72,7 +81,7 @@ def test_live_alerts_raised_once_and_agree_with_the_reports(live_store: Any, spa
     assert len(again) == len(first) and {a["alert_id"]: a for a in again} == first
 
     live = live_side(list(first.values()))
-    reports = report_side(span, ctx, START.timestamp(), START.timestamp() + SECONDS)
+    reports = report_side(span.span, ctx, START.timestamp(), START.timestamp() + SECONDS)
     kinds = {a["alert"] for a in live}
     assert {"overspeed", "geofence"} <= kinds, kinds
     agreed, only_live = compare(live, reports, TICK)
