@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from vts.geo import haversine_m
 from vts.reference.geofences import Geofence
@@ -47,10 +48,13 @@ def geofences(
     if n == 0:
         return found
     out: dict[str, list[Any]] = {}
-    for fence in fences:
+    near = _near(fences, tr)
+    for j, fence in enumerate(fences):
         memo = carried.get(fence.id)
-        raw = fence.contains(tr.lat, tr.lon) if memo is not None or _near(fence, tr) else None
-        if raw is None or (memo is None and not raw.any()):
+        if memo is None and not near[j]:
+            continue
+        raw = fence.contains(tr.lat, tr.lon)
+        if memo is None and not raw.any():
             continue
         if memo is None:  # outside so far, or (its first fix ever) where it starts
             side = bool(raw[0]) if first_ever else False
@@ -71,9 +75,16 @@ def geofences(
     return found
 
 
-def _near(fence: Geofence, tr: Track) -> bool:
-    lon0, lat0, lon1, lat1 = fence.bbox
-    return bool(((tr.lon >= lon0) & (tr.lon <= lon1) & (tr.lat >= lat0) & (tr.lat <= lat1)).any())
+def _near(fences: Sequence[Geofence], tr: Track) -> npt.NDArray[np.bool_]:
+    """Per fence, whether its box overlaps the box of the fixes (a fix may be inside)."""
+    if not fences:
+        return np.zeros(0, dtype=bool)
+    box = np.array([f.bbox for f in fences])  # lon0, lat0, lon1, lat1
+    lat0, lat1 = np.nanmin(tr.lat), np.nanmax(tr.lat)
+    lon0, lon1 = np.nanmin(tr.lon), np.nanmax(tr.lon)
+    return np.asarray(
+        (box[:, 0] <= lon1) & (box[:, 2] >= lon0) & (box[:, 1] <= lat1) & (box[:, 3] >= lat0)
+    )
 
 
 def _flip(tr: Track, fence: Geofence, memo: list[Any], now: float, dwell: float,
