@@ -193,8 +193,9 @@ def _latency(url: str, bootstrap: str, quick: bool, ctx: BenchContext) -> dict[s
             samples.append(at - produced_at)
             kinds[alert["alert"]] += 1
     samples.sort()
-    if not samples:
-        raise RuntimeError("no alert became visible in /alerts")
+    if not samples:  # reported, not raised: the agreement figures still stand
+        return {"vehicles": vehicles, "seconds": seconds, "alerts_seen": len(seen),
+                "ticks_produced": len(produced), "samples": 0, "p95_s": None}  # fmt: skip
     return {
         "vehicles": vehicles,
         "seconds": seconds,
