@@ -45,7 +45,7 @@ YEARS = 10 * 365 * 86400.0
 
 
 def _context() -> Any:
-    from simulator.reference import road_table, scenario_geofences
+    from simulator.outputs.reference import road_table, scenario_geofences
     from vts.reference.geofences import from_geojson
     from vts.reference.roadmatch import RoadIndex
     from vts.rules.fold import RuleContext
@@ -123,8 +123,8 @@ def _decidable(alert: dict[str, Any], params: Any, tick: float) -> float:
 
 def _latency(url: str, bootstrap: str, quick: bool, ctx: BenchContext) -> dict[str, Any]:
     from simulator import generate
-    from simulator.producer import Producer
-    from simulator.reference import write_reference
+    from simulator.outputs.producer import Producer
+    from simulator.outputs.reference import write_reference
     from vts.contract.topics import TOPIC_NAMES
     from vts.kafka.admin import create_topics
     from vts.live import api

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bench.alerts_day import Span, compare, live_side, report_side, stream
-from simulator.reference import road_table, scenario_geofences
+from simulator.outputs.reference import road_table, scenario_geofences
 from vts.live.alerts import LiveAlerts
 from vts.live.api import handle
 from vts.live.consumer import LiveConsumer

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from simulator.lake import contract_schema, with_partitions, write_table
+from simulator.outputs.lake import contract_schema, with_partitions, write_table
 from tests.live.messages import event, fix
 from vts.catalog import get_catalog
 from vts.catalog.crawler import crawl

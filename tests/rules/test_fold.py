@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from simulator.reference import scenario_geofences
+from simulator.outputs.reference import scenario_geofences
 from tests.reports.simulated import roads, tracks
 from tests.reports.tracks import LAT0, LON0, TrackBuilder, epoch
 from vts.reference.geofences import from_geojson

@@ -122,6 +122,9 @@ def _run(args: argparse.Namespace, out: Output) -> int:
             params = ReportParams().with_overrides(parse_params(args.param))
             alerts = LiveAlerts(store, rule_context(lake_of(args), params))
         consumer = LiveConsumer(store, alerts=alerts)
-        totals = EventSourceEmulator(consumer, options).run(_progress)
+        try:
+            totals = EventSourceEmulator(consumer, options).run(_progress)
+        finally:
+            consumer.close()
     out.record(totals.as_dict(), title="live run")
     return 0
