@@ -55,6 +55,8 @@ EXECUTOR_MEMORY = "640m"
 EXECUTOR_CLASS = "org.apache.spark.executor.CoarseGrainedExecutorBackend"
 PYTHON_WORKER_MODULES = ("pyspark.daemon", "pyspark.worker")
 START_TIMEOUT_S = 120.0
+# A node's own folders (the rest of its folder is its image and logs).
+SCRATCH = ("home", "tmp", "local", "work")
 
 # Runs in the worker's new mount namespace, then execs the worker. The image's parts are
 # bound under the node folder first, so hiding a folder that holds one of them loses
@@ -161,10 +163,20 @@ class Node:
         """``path`` as this node's processes see it (its mount namespace)."""
         return Path(f"/proc/{self.process.pid}/root") / str(path).lstrip("/")
 
+    def sees(self, folder: Path, image: Path) -> list[str]:
+        """What the node finds in ``folder``, one of the driver's: nothing, or the way to
+        its ``image`` (the venv, bound back when it lies inside ``folder``)."""
+        way = image.relative_to(folder).parts[0] if image.is_relative_to(folder) else None
+        seen = self.view(folder)  # absent when it lies in a folder hidden already
+        return [p.name for p in seen.iterdir() if p.name != way] if seen.exists() else []
+
     def files(self) -> list[Path]:
-        """Every file under the node's folder, as the node sees it (relative)."""
+        """Every file the node's processes wrote (its scratch folders, not its image), as
+        the node sees them, relative to its folder."""
         root = self.view(self.root)
-        return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+        return sorted(
+            p.relative_to(root) for sub in SCRATCH for p in (root / sub).rglob("*") if p.is_file()
+        )
 
 
 @dataclass
@@ -174,6 +186,7 @@ class StandaloneCluster:
     master_url: str
     web_url: str
     master: subprocess.Popen[bytes]
+    hidden: tuple[Path, ...]  # the driver's folders, empty on every node
     nodes: list[Node] = field(default_factory=list)
 
     def state(self) -> dict[str, object]:
@@ -270,11 +283,14 @@ def start_cluster(
              "--host", "127.0.0.1", "--port", str(port), "--webui-port", str(web_port)],
             env=env, cwd=master_dir, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    cluster = StandaloneCluster(f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{web_port}", master)
+    hidden = tuple(p for p in hidden if p.exists())
+    cluster = StandaloneCluster(
+        f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{web_port}", master, hidden
+    )
     logs = [master_log]
     try:
         _wait(lambda: cluster.state() is not None, "the master", logs, [master])
-        hidden_list = " ".join(shlex.quote(str(p)) for p in hidden if p.exists())
+        hidden_list = " ".join(shlex.quote(str(p)) for p in hidden)
         for name, own in node_env.items():
             root = folder / name
             env = _spark_env(venv, root)

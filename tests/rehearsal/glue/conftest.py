@@ -151,16 +151,18 @@ def spark_cluster(
     }
     folder = Path(tempfile.mkdtemp(prefix="vts-cluster-"))
     assert not any(folder.is_relative_to(h) for h in hidden), folder
-    cluster = start_cluster(
-        glue_venv,
-        folder,
-        hidden=sorted(hidden),
-        s3_connector=classpath("s3a")[0].parent,
-        python_modules=published_job.python_modules,
-        node_env=NODE_CREDENTIALS,
-    )
     try:
-        yield cluster
+        cluster = start_cluster(
+            glue_venv,
+            folder,
+            hidden=sorted(hidden),
+            s3_connector=classpath("s3a")[0].parent,
+            python_modules=published_job.python_modules,
+            node_env=NODE_CREDENTIALS,
+        )
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
     finally:
-        cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)

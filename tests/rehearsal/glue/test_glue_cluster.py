@@ -66,6 +66,8 @@ def _on_cluster(job: GlueJobRun, cluster: StandaloneCluster, home: Path) -> Glue
             "--conf",
             "spark.executor.cores=1",
         ),  # fmt: skip
+        # two dedup state stores, one per executor (on Glue the job picks 16)
+        run_arguments={**job.run_arguments, "--shuffle_partitions": "2"},
         env={
             **job.env,
             "VTS_SPARK_MASTER": cluster.master_url,
@@ -76,8 +78,9 @@ def _on_cluster(job: GlueJobRun, cluster: StandaloneCluster, home: Path) -> Glue
     )
 
 
-def _run(job: GlueJobRun, home: Path) -> None:
+def _run(job: GlueJobRun, home: Path, name: str) -> None:
     done = job.run(home, timeout=300)
+    (home.parent / f"{name}.log").write_text(done.stderr)
     assert done.returncode == 0, f"exit {done.returncode}\n{done.stderr[-6000:]}"
 
 
@@ -148,15 +151,16 @@ def test_sigkill_of_executors_and_driver_mid_batch_then_restarts_land_every_even
     _assert_reader_view(reader, "after kill -9 of an executor and the driver")
 
     # 2. the restart replays batch 0 from the checkpoint on S3
-    _run(job, home)
+    _run(job, home, "restart")
     for table, rows in first.items():
         assert sorted(reader.ids(f"data/{table}")) == sorted(event_ids(rows)), table
     _assert_reader_view(reader, "after the restart")
 
-    # 3. a later run resumes from the checkpoint with new events
+    # 3. a later run resumes from the checkpoint with new events and re-sent old ones,
+    # which the dedup state (restored from S3 by the executors) drops
     second = simulated(start + timedelta(minutes=5), 60)
-    produce(bootstrap, messages(prefix, second))
-    _run(job, home)
+    produce(bootstrap, messages(prefix, second) + messages(prefix, first, limit=5))
+    _run(job, home, "resume")
     for table in TOPIC_NAMES:
         expected = event_ids(first[table]) | event_ids(second[table])
         assert sorted(reader.ids(f"data/{table}")) == sorted(expected), table
@@ -173,6 +177,8 @@ def test_sigkill_of_executors_and_driver_mid_batch_then_restarts_land_every_even
     assert seen["python"]["AWS_ACCESS_KEY_ID"] == node.credentials["AWS_ACCESS_KEY_ID"]
     assert str(home) not in seen["python"].get("PYTHONPATH", "")
     for each in spark_cluster.nodes:
+        for hidden in spark_cluster.hidden:
+            assert each.sees(hidden, job.venv) == [], f"{each.name} sees into {hidden}"
         files = [str(p) for p in each.files()]
         assert [p for p in files if p.startswith("work/app-") and p.endswith("/vts.zip")], files
         assert not [p for p in files if "vts-data" in p or p.endswith(".parquet")], files
