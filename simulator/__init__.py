@@ -6,12 +6,13 @@ incidents in a synthetic city, and the Kafka producer that publishes its events.
 - ``EventBatch``: one topic's events as numpy columns, with fast JSON-lines encoding
 - ``truth.truth(...)`` / ``truth.write_truth(dir, tables)``: what the model knows about a
   span (dwells, light halts, overspeed and harsh episodes, refuels, GPS outages, incidents)
-- ``scenario.road_table(name)``: the road segments and their speed limits
+- ``reference.write_reference(name, lake)``: the scenario's roads and geofences, written as
+  vts's reference tables (``reference.road_table``, ``reference.scenario_geofences``)
 - ``producer.Producer`` / ``delivery.DeliveryReport``: idempotent, keyed, batched Kafka publishing
 """
 
 from simulator.batch import EventBatch
 from simulator.generate import generate
-from simulator.scenario import road_table, write_road_table
+from simulator.reference import road_table, write_reference
 
-__all__ = ["EventBatch", "generate", "road_table", "write_road_table"]
+__all__ = ["EventBatch", "generate", "road_table", "write_reference"]

@@ -29,10 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator import geo, routes
+from simulator import routes
 from simulator.hashing import hash64, salt
 from simulator.incidents import Incidents
 from simulator.scenario import Scenario
+from vts import geo
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -1,9 +1,8 @@
 """Scenarios: a deterministic synthetic road network, its places, cameras and weather stations.
 
 A scenario depends on its name only (never on the seed): roads, speed limits, cameras and
-stations are the same in every run, so analytics can join on them. ``road_table`` gives the
-roads as rows (``write_road_table`` as CSV or Parquet) for a ``roads`` reference table:
-speeding is a vehicle's speed against the limit of the road it is on.
+stations are the same in every run, so analytics can join on them. ``simulator.reference``
+writes its roads and geofences as vts's reference tables (``vts.reference``).
 
 The network is a jittered grid of intersections around a centre point. Every grid line is
 one named road made of segments between neighbouring intersections; its class sets the
@@ -13,26 +12,21 @@ school zones). ``road_id`` names one segment.
 
 from __future__ import annotations
 
-import csv
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from simulator import geo
 from simulator.exceptions import UnknownScenarioError
 from simulator.hashing import salt, uniform
 from simulator.text import ids
+from vts import geo
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-ROAD_CLASSES = ("ring", "arterial", "collector", "residential", "school_zone")
 PLACE_KINDS = (
     "Depot", "Station", "Market", "Hospital", "School", "Park", "Mall", "Office Park",
     "Stadium", "Library", "Harbour", "University",
@@ -83,7 +77,7 @@ class Scenario:
     edge_to: I64
     edge_length_m: F64
     edge_limit_kmh: F64
-    edge_class: I64
+    edge_class: I64  # an index into vts.reference.roads.ROAD_CLASSES
     edge_name: tuple[str, ...]
     edge_id: npt.NDArray[np.bytes_]
     place_node: I64
@@ -286,82 +280,3 @@ def _build(spec: ScenarioSpec) -> Scenario:
         col_limit_s=np.hstack([np.zeros((cols, 1)), np.cumsum(v_s, axis=1)]),
         node_station=np.argmin(d_station, axis=1).astype(np.int64),
     )
-
-
-ROAD_COLUMNS = (
-    "road_id", "road_name", "road_class", "speed_limit_kmh", "length_m",
-    "start_lat", "start_lon", "end_lat", "end_lon",
-    "min_lat", "min_lon", "max_lat", "max_lon",
-)  # fmt: skip
-
-
-def road_table(scenario: str | Scenario) -> list[dict[str, Any]]:
-    """The scenario's road segments as rows (for a ``roads`` reference table).
-
-    Each row: ``road_id`` (e.g. ``"R-0042"``), ``road_name``, ``road_class`` (one of
-    ``ROAD_CLASSES``), ``speed_limit_kmh``, ``length_m``, the segment's end points
-    ``start_lat/start_lon/end_lat/end_lon`` and its bounding box ``min_lat .. max_lon``.
-    A vehicle is on the segment nearest to its (map-matched ``vehicle_data``) position.
-    """
-    sc = load(scenario) if isinstance(scenario, str) else scenario
-    la, lo = sc.node_lat, sc.node_lon
-    f, t = sc.edge_from, sc.edge_to
-    rows = []
-    for i in range(f.size):
-        a, b = int(f[i]), int(t[i])
-        rows.append(
-            {
-                "road_id": sc.edge_id[i].decode(),
-                "road_name": sc.edge_name[i],
-                "road_class": ROAD_CLASSES[int(sc.edge_class[i])],
-                "speed_limit_kmh": float(sc.edge_limit_kmh[i]),
-                "length_m": round(float(sc.edge_length_m[i]), 2),
-                "start_lat": round(float(la[a]), 6),
-                "start_lon": round(float(lo[a]), 6),
-                "end_lat": round(float(la[b]), 6),
-                "end_lon": round(float(lo[b]), 6),
-                "min_lat": round(float(min(la[a], la[b])), 6),
-                "min_lon": round(float(min(lo[a], lo[b])), 6),
-                "max_lat": round(float(max(la[a], la[b])), 6),
-                "max_lon": round(float(max(lo[a], lo[b])), 6),
-            }
-        )
-    return rows
-
-
-def write_road_table(scenario: str | Scenario, path: str | Path) -> Path:
-    """Write ``road_table`` to ``path``: ``.csv``, or ``.parquet`` (needs pyarrow)."""
-    target = Path(path)
-    rows = road_table(scenario)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.suffix == ".parquet":
-        _write_parquet(rows, target)
-    elif target.suffix == ".csv":
-        _write_csv(rows, target)
-    else:
-        from vts.exceptions import ConfigError
-
-        raise ConfigError(
-            f"cannot write a road table as {target.suffix or 'a file without a suffix'}",
-            hint="name the file *.csv or *.parquet",
-        )
-    return target
-
-
-def _write_csv(rows: Iterable[dict[str, Any]], target: Path) -> None:
-    with target.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=ROAD_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def _write_parquet(rows: list[dict[str, Any]], target: Path) -> None:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        from vts.exceptions import NotInstalledError
-
-        raise NotInstalledError("pyarrow", extra="spark") from None
-    table = pa.Table.from_pylist(rows)
-    pq.write_table(table.select(list(ROAD_COLUMNS)), target)

@@ -19,12 +19,12 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simulator import geo
 from simulator.batch import EventBatch
 from simulator.fleet import Fleet, gps_outages
 from simulator.hashing import normal_pair, salt, uuid_bytes
 from simulator.text import iso_ms
 from simulator.timeline import days_of, state
+from vts import geo
 
 I64 = npt.NDArray[np.int64]
 

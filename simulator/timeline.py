@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, geo, plan, routes
+from simulator import dynamics, plan, routes
 from simulator.hashing import salt, uniform
 from simulator.incidents import Incidents
 from simulator.weather import speed_factor
+from vts import geo
 
 if TYPE_CHECKING:  # fleet imports this module
     from simulator.fleet import Fleet

@@ -26,13 +26,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, geo, plan, timeline
+from simulator import dynamics, plan, timeline
 from simulator import fleet as fleet_mod
 from simulator.exceptions import BadWindowError
 from simulator.generate import _whole_ms
 from simulator.placement import DAY_MS, placed
 from simulator.sensors import window_legs
 from simulator.text import to_unix_ms
+from vts import geo
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]

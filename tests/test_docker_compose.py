@@ -79,3 +79,13 @@ def test_data_lives_in_a_named_volume(compose: dict[str, Any]) -> None:
     assert kafka["environment"]["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
     assert "kafka-data:/var/lib/kafka/data" in kafka["volumes"]
     assert "kafka-data" in compose["volumes"]
+
+
+def test_the_live_store_is_valkey_on_the_port_vts_live_expects(compose: dict[str, Any]) -> None:
+    valkey = compose["services"]["valkey"]
+    assert valkey["image"].startswith("valkey/valkey:")
+    assert "127.0.0.1:6379:6379" in valkey["ports"]
+    assert valkey["command"][0] == "valkey-server" and "healthcheck" in valkey
+    from vts.live.settings import DEFAULT_URL
+
+    assert DEFAULT_URL == "redis://127.0.0.1:6379/0"

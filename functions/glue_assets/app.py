@@ -41,11 +41,14 @@ def _client() -> Any:
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    resource = GlueAssetsResource(
-        _client(),
-        package_dir=Path(vts.__file__).parent,
-        scripts_dir=Path(os.environ.get("VTS_GLUE_SCRIPTS_DIR") or DEFAULT_SCRIPTS_DIR),
-        assets_dir=Path(os.environ.get("VTS_GLUE_ASSETS_DIR") or DEFAULT_ASSETS_DIR),
-        reference_dir=Path(os.environ.get("VTS_REFERENCE_DIR") or DEFAULT_REFERENCE_DIR),
-    )
+    def resource() -> GlueAssetsResource:
+        return GlueAssetsResource(
+            _client(),
+            package_dir=Path(vts.__file__).parent,
+            scripts_dir=Path(os.environ.get("VTS_GLUE_SCRIPTS_DIR") or DEFAULT_SCRIPTS_DIR),
+            assets_dir=Path(os.environ.get("VTS_GLUE_ASSETS_DIR") or DEFAULT_ASSETS_DIR),
+            reference_dir=Path(os.environ.get("VTS_REFERENCE_DIR") or DEFAULT_REFERENCE_DIR),
+        )
+
+    # a factory: the client is made inside the runner's guard
     return run_custom_resource(event, context, resource)

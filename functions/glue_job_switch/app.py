@@ -30,4 +30,4 @@ def _client() -> Any:
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return run_custom_resource(event, context, GlueStreamingSwitch(_client()))
+    return run_custom_resource(event, context, lambda: GlueStreamingSwitch(_client()))

@@ -35,4 +35,4 @@ def _redshift_data() -> Any:
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return run_custom_resource(event, context, RedshiftExternalSchema(_redshift_data()))
+    return run_custom_resource(event, context, lambda: RedshiftExternalSchema(_redshift_data()))

@@ -1,11 +1,12 @@
 """Write every scenario's reference tables for the code layer (run by this folder's Makefile).
 
-    python layers/code/reference_tables.py OUT_DIR     # -> OUT_DIR/<scenario>/roads.parquet
+    python layers/code/reference_tables.py OUT_DIR   # -> OUT_DIR/<scenario>/<table>/<table>.parquet
 
-The files are made by the same code a local run uses (``simulator.scenario``), so the
-lake on AWS gets the same ``roads`` table as ``make demo``; ``Custom::GlueAssets`` copies
-the deployed scenario's files into the lake. Needs the project's environment (numpy and
-pyarrow): build with ``make check-template``, or ``sam build`` with .venv/bin first on PATH.
+The files are made by the same code a local run uses (``simulator.reference``), so the
+lake on AWS gets the same ``roads`` and ``geofences`` tables (``vts.reference``) as
+``make demo``; ``Custom::GlueAssets`` copies the deployed scenario's files into the lake.
+Needs the project's environment (numpy and pyarrow): build with ``make build``,
+or ``sam build`` with .venv/bin first on PATH.
 """
 
 from __future__ import annotations
@@ -17,23 +18,26 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write each scenario's reference tables (roads) as Parquet.",
+        description="Write each scenario's reference tables (roads, geofences) as Parquet.",
         epilog="example: python layers/code/reference_tables.py .aws-sam/reference",
     )
-    parser.add_argument("out_dir", type=Path, help="folder to write <scenario>/roads.parquet to")
+    parser.add_argument(
+        "out_dir", type=Path, help="folder to write <scenario>/<table>/<table>.parquet to"
+    )
     args = parser.parse_args(argv)
     try:
-        from simulator.scenario import SCENARIOS, write_road_table
+        from simulator.reference import write_reference
+        from simulator.scenario import SCENARIOS
     except ImportError as exc:
         print(
             f"cannot import the simulator ({exc}): run this with the project's venv "
-            "(make install), e.g. via make check-template",
+            "(make install), e.g. via make build",
             file=sys.stderr,
         )
         return 2
     for name in sorted(SCENARIOS):
-        path = write_road_table(name, args.out_dir / name / "roads.parquet")
-        print(f"wrote {path}", file=sys.stderr)
+        for path in write_reference(name, args.out_dir / name).values():
+            print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
+from tests.aws.cfn_server import CfnResponses
 from tests.aws.lambda_support import LambdaContext, load_event
 from vts.aws.cfn_response import (
     MAX_BODY_BYTES,
@@ -135,7 +135,7 @@ def test_an_event_without_a_request_type_is_rejected() -> None:
 
 
 def test_send_response_puts_json_with_an_empty_content_type(
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     request = CustomResourceRequest.from_event(
         load_event("redshift_schema_create.json", ResponseURL=cfn_responses.url)
@@ -148,3 +148,40 @@ def test_send_response_puts_json_with_an_empty_content_type(
     assert put["body"] == sent
     assert put["body"]["Data"] == {"SchemaName": "vts"}
     assert put["body"]["NoEcho"] is False
+
+
+def test_a_malformed_event_is_answered_failed_when_it_names_a_response_url() -> None:
+    """Parsing is inside the guard: CloudFormation hears FAILED instead of waiting an hour."""
+    recorder = Recorder()
+    event = load_event("redshift_schema_create.json")
+    event["RequestType"] = "Replace"
+    resource = Scripted(lambda r, d: Outcome("never"))
+    body = run_custom_resource(event, LambdaContext(), resource, send=recorder)
+    assert body["Status"] == "FAILED"
+    assert "malformed custom resource event" in body["Reason"]
+    assert body["RequestId"] == event["RequestId"]
+    assert body["LogicalResourceId"] == event["LogicalResourceId"]
+    assert [r.status for r in recorder.sent] == ["FAILED"]
+    assert resource.seen == []
+
+
+def test_a_malformed_event_without_a_response_url_raises() -> None:
+    event = load_event("redshift_schema_create.json")
+    del event["ResponseURL"]
+    with pytest.raises(InvalidPropertyError):
+        run_custom_resource(event, LambdaContext(), Scripted(lambda r, d: Outcome("x")))
+
+
+def test_a_resource_factory_that_fails_is_reported_failed() -> None:
+    """The handlers pass a factory, so making the AWS client is inside the guard too."""
+    recorder = Recorder()
+
+    def no_client() -> CustomResource:
+        raise RuntimeError("You must specify a region.")
+
+    body = run_custom_resource(
+        load_event("redshift_schema_delete.json"), LambdaContext(), no_client, send=recorder
+    )
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == "RuntimeError: You must specify a region."
+    assert len(recorder.sent) == 1

@@ -16,10 +16,9 @@ import pytest
 from moto import mock_aws
 
 import vts
-from tests.aws.lambda_support import REGION, aws_env, resource_request  # noqa: F401
+from tests.aws.lambda_support import REGION, resource_request
 from vts.aws.cfn_response import CustomResourceRequest, RequestType
 from vts.aws.custom_resource import Deadline
-from vts.aws.exceptions import InvalidPropertyError
 from vts.aws.glue_assets import GlueAssetsResource, build_package_zip, publish_glue_assets
 
 BUCKET = "vts-test-lake"
@@ -27,7 +26,7 @@ PACKAGE = Path(vts.__file__).parent
 
 
 @pytest.fixture
-def s3(aws_env: None) -> Iterator[Any]:  # noqa: F811
+def s3(aws_env: None) -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("s3", region_name=REGION)
         client.create_bucket(Bucket=BUCKET)
@@ -137,8 +136,8 @@ def test_a_missing_script_fails_with_a_hint_moto(s3: Any, tmp_path: Path) -> Non
 
 
 def _layer_assets(tmp_path: Path) -> tuple[Path, Path]:
-    """A code layer's glue_assets/ (one jar, one wheel) and reference/ (the city's roads)."""
-    from simulator.scenario import write_road_table
+    """A code layer's glue_assets/ (one jar, one wheel) and reference/ (the city's tables)."""
+    from simulator.reference import write_reference
 
     assets = tmp_path / "glue_assets"
     (assets / "jars").mkdir(parents=True)
@@ -146,7 +145,7 @@ def _layer_assets(tmp_path: Path) -> tuple[Path, Path]:
     (assets / "jars" / "aws-msk-iam-auth-2.3.2-all.jar").write_bytes(b"PK jar")
     (assets / "python" / "pkg-1.0-cp311-manylinux2014_x86_64.whl").write_bytes(b"PK whl")
     reference = tmp_path / "reference"
-    write_road_table("city", reference / "city" / "roads.parquet")
+    write_reference("city", reference / "city")
     return assets, reference
 
 
@@ -169,7 +168,7 @@ def test_jars_and_wheels_are_published_for_the_job_arguments_moto(
     )
 
 
-def test_the_scenarios_roads_land_in_the_lake_and_survive_a_later_delete_moto(
+def test_the_scenarios_reference_tables_land_in_the_lake_and_survive_a_later_delete_moto(
     s3: Any, script: Path, tmp_path: Path
 ) -> None:
     assets_dir, reference = _layer_assets(tmp_path)
@@ -177,14 +176,18 @@ def test_the_scenarios_roads_land_in_the_lake_and_survive_a_later_delete_moto(
     create = request("Create", {"Scenario": "city"})
     created = resource.create(create, Deadline.after(30))
 
-    assert created.data["ReferenceTables"] == "data/roads/roads.parquet"
-    body = s3.get_object(Bucket=BUCKET, Key="data/roads/roads.parquet")["Body"].read()
+    tables = ["data/roads/roads.parquet", "data/geofences/geofences.parquet"]
+    assert created.data["ReferenceTables"] == ",".join(tables)
+    body = s3.get_object(Bucket=BUCKET, Key=tables[0])["Body"].read()
     roads = pq.read_table(io.BytesIO(body))
     assert roads.num_rows > 100 and "speed_limit_kmh" in roads.column_names
+    body = s3.get_object(Bucket=BUCKET, Key=tables[1])["Body"].read()
+    fences = pq.read_table(io.BytesIO(body)).to_pylist()
+    assert {f["kind"] for f in fences} == {"depot", "place", "low_emission_zone", "school_zone"}
     resource.delete(
         request("Delete", physical_resource_id=created.physical_resource_id), Deadline.after(30)
     )
-    assert keys(s3) == ["data/roads/roads.parquet"]  # lake data stays with the bucket
+    assert keys(s3) == sorted(tables)  # lake data stays with the bucket
 
 
 def test_an_unknown_scenario_fails_naming_the_built_ones_moto(
@@ -219,26 +222,14 @@ def test_the_wheels_sam_build_fetches_for_glue_pin_what_the_dev_venv_runs() -> N
         assert importlib.metadata.version(name) == version, f"the venv has another {name}"
 
 
-# ExtraPackages: more packages beside vts (the reports job imports simulator), each zipped
-# like vts and listed in ExtraPyFiles.
-def test_extra_packages_are_zipped_beside_vts_and_listed_moto(s3: Any) -> None:
+# The reports job reads its roads and geofences from the lake: it ships vts alone.
+def test_the_reports_job_ships_vts_alone_moto(s3: Any) -> None:
     scripts = PACKAGE.resolve().parent / "glue_scripts"  # the real ones: both jobs
     created = GlueAssetsResource(s3, PACKAGE, scripts).create(
-        request("Create", {"ScriptName": "vts_reports_job.py", "ExtraPackages": ["simulator"]}),
-        Deadline.after(60),
-    )
-    folder = f"s3://{BUCKET}/glue/{created.data['Digest']}/"
-    assert created.data["ExtraPyFiles"] == f"{folder}vts.zip,{folder}simulator.zip"
-    body = s3.get_object(Bucket=BUCKET, Key=f"glue/{created.data['Digest']}/simulator.zip")["Body"]
-    names = zipfile.ZipFile(io.BytesIO(body.read())).namelist()
-    assert "simulator/geo.py" in names and "simulator/scenario.py" in names
-    without = GlueAssetsResource(s3, PACKAGE, scripts).create(
         request("Create", {"ScriptName": "vts_reports_job.py"}), Deadline.after(60)
     )
-    assert without.data["Digest"] != created.data["Digest"]  # the packages are in the digest
-
-
-def test_extra_packages_must_be_package_names_moto(s3: Any) -> None:
-    resource = GlueAssetsResource(s3, PACKAGE, PACKAGE.resolve().parent / "glue_scripts")
-    with pytest.raises(InvalidPropertyError):
-        resource.create(request("Create", {"ExtraPackages": ["../etc"]}), Deadline.after(60))
+    folder = f"s3://{BUCKET}/glue/{created.data['Digest']}/"
+    assert created.data["ExtraPyFiles"] == f"{folder}vts.zip"
+    body = s3.get_object(Bucket=BUCKET, Key=f"glue/{created.data['Digest']}/vts.zip")["Body"]
+    names = zipfile.ZipFile(io.BytesIO(body.read())).namelist()
+    assert {"vts/geo.py", "vts/reference/roads.py", "vts/reference/geofences.py"} <= set(names)

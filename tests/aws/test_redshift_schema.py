@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 from moto.redshiftdata.models import redshiftdata_backends
 
-from tests.aws.lambda_support import ACCOUNT, REGION, REPO, aws_env, resource_request  # noqa: F401
+from tests.aws.lambda_support import ACCOUNT, REGION, REPO, resource_request
 from vts.aws.cfn_response import CustomResourceRequest, RequestType
 from vts.aws.custom_resource import FAILED_CREATE_PREFIX, Deadline
 from vts.aws.exceptions import DeadlineExceededError, InvalidPropertyError, StatementFailedError
@@ -60,7 +60,7 @@ class RedshiftEngine:
 
 
 @pytest.fixture
-def redshift_data(aws_env: None) -> Iterator[Any]:  # noqa: F811
+def redshift_data(aws_env: None) -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("redshift-data", region_name=REGION)
         calls: list[dict[str, Any]] = []
@@ -262,3 +262,51 @@ def test_the_sql_file_renders_to_the_statement_the_resource_runs() -> None:
         schema="fleet_ops", catalog_database="lake_db", iam_role_arn=ROLE, region="eu-west-1"
     )
     assert rendered == spec.create_sql() + ";"
+
+
+class GoneWorkgroup:
+    """A Data API client whose workgroup was deleted (moto does not check workgroups)."""
+
+    def execute_statement(self, **_: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        raise ClientError(
+            {"Error": {"Code": "ResourceNotFoundException", "Message": "Workgroup vts not found"}},
+            "ExecuteStatement",
+        )
+
+
+def test_delete_succeeds_when_the_workgroup_is_already_gone() -> None:
+    """A failed Delete would block the stack's deletion for nothing: the schema is gone too."""
+    resource = RedshiftExternalSchema(GoneWorkgroup(), sleep=lambda _: None)
+    outcome = resource.delete(
+        request("Delete", PROPS, physical_resource_id="vts/dev/vts"), Deadline.after(60)
+    )
+    assert outcome.physical_resource_id == "vts/dev/vts"
+    assert "no longer exists" in outcome.reason
+
+
+def test_delete_succeeds_when_the_database_is_gone_but_other_failures_still_fail_moto(
+    redshift_data: Any,
+) -> None:
+    engine = RedshiftEngine(fail_when=lambda sql: sql.startswith("drop"))
+    statement_errors = iter(['database "dev" does not exist', "permission denied for schema vts"])
+
+    def sleep(seconds: float) -> None:
+        engine.sleep(seconds)
+        for statement in engine.statements():
+            if statement.status == "FAILED" and not getattr(statement, "error_message", None):
+                statement.error_message = next(statement_errors)
+
+    resource = RedshiftExternalSchema(redshift_data, sleep=sleep)
+    delete = request("Delete", PROPS, physical_resource_id="vts/dev/vts")
+    described = redshift_data.describe_statement
+    redshift_data.describe_statement = lambda **kw: {
+        **described(**kw),
+        "Error": next(s.error_message for s in engine.statements() if s.id == kw["Id"])
+        if any(s.id == kw["Id"] and s.status == "FAILED" for s in engine.statements())
+        else "",
+    }
+    assert "no longer exists" in resource.delete(delete, Deadline.after(60)).reason
+    with pytest.raises(StatementFailedError):
+        resource.delete(delete, Deadline.after(60))

@@ -16,7 +16,10 @@ from vts.cli.main import main
 from vts.contract.topics import TOPIC_NAMES
 from vts.kafka import admin
 from vts.kafka.auth.scram import ScramAuth
+from vts.live.settings import LiveSettings
+from vts.live.store import LiveStore
 from vts.local.kafka_broker import LocalKafka
+from vts.local.redis_server import LocalRedis
 from vts.settings import LocalPaths
 
 
@@ -47,7 +50,7 @@ def test_every_verb_has_help_with_an_example(verb: str, capsys: pytest.CaptureFi
 def test_status_when_not_running(vts_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "local", "status", "--format", "json")
     assert code == 3
-    assert json.loads(out) == {"running": False}
+    assert json.loads(out) == {"running": False, "live_store": {"running": False}}
 
 
 def test_up_without_jars_says_make_jars(
@@ -97,13 +100,23 @@ def test_cli_lifecycle(
         code, out, _ = _run(capsys, "local", "up")
         assert code == 0 and f"already running at {bootstrap}" in out
 
+        live = started["live_store"]
+        assert live["running"] is True and live["url"].startswith("redis://127.0.0.1:")
+        with LiveStore.connect(LiveSettings(url=live["url"])) as store:
+            assert store.client.ping()
+
         code, out, _ = _run(capsys, "--format", "json", "local", "status")
-        assert code == 0 and json.loads(out)["bootstrap"] == bootstrap
+        status = json.loads(out)
+        assert code == 0 and status["bootstrap"] == bootstrap
+        assert status["live_store"]["url"] == live["url"] and status["live_store"]["version"]
+        code, out, _ = _run(capsys, "local", "status")
+        assert "live store" in out and live["url"] in out
 
         code, out, _ = _run(capsys, "local", "down")
-        assert code == 0 and "Kafka stopped" in out
+        assert code == 0 and "Kafka stopped" in out and "live store stopped" in out
         code, out, _ = _run(capsys, "local", "status", "--format", "json")
         assert code == 3 and json.loads(out)["running"] is False
+        assert json.loads(out)["live_store"] == {"running": False}
 
         # restart on the formatted storage, now with a SCRAM user (added through the admin API)
         monkeypatch.setenv("VTS_KAFKA_PASSWORD", "restart-pw")
@@ -116,6 +129,8 @@ def test_cli_lifecycle(
         assert admin.wait_until_ready(restarted["scram_bootstrap"], auth, timeout=30) == 1
 
         code, out, _ = _run(capsys, "local", "down", "--format", "json")
-        assert code == 0 and json.loads(out) == {"running": False, "stopped": True}
+        assert code == 0
+        assert json.loads(out) == {"running": False, "stopped": True, "live_store_stopped": True}
     finally:
         LocalKafka(vts_home).down()
+        LocalRedis(vts_home).down()

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from tests.sql.lakegen import LakeSpec, write_lake
+from simulator.lake import LakeSpec, write_lake
 from vts.catalog import get_catalog
 from vts.catalog.crawler import crawl
 from vts.query.analytics import sql_dir
@@ -100,7 +100,19 @@ def test_the_spectrum_queries_run_on_spark_sql_over_the_crawled_tables(
         spark.sql(f"DROP DATABASE IF EXISTS {database} CASCADE")
 
 
+def test_the_lakes_geofences_table_is_used(lake: Path, built: DayReport) -> None:
+    fences = {r["id"]: r for r in pq.read_table(lake / "geofences").to_pylist()}
+    visits = pq.read_table(lake / "report_geofence_events").to_pylist()
+    assert built.rows["report_geofence_events"] == len(visits) > 0
+    assert {v["geofence_id"] for v in visits} <= set(fences)
+    assert {fences[v["geofence_id"]]["kind"] for v in visits} & {"depot", "place"}
+
+
 def test_a_users_geofence_file_is_used(spark: Any, lake: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "lake"  # the lake without its geofences table
+    bare.mkdir()
+    for table in ("vehicle_data", "roads"):
+        (bare / table).symlink_to(lake / table, target_is_directory=True)
     ring = [[-0.30, 51.40], [0.05, 51.40], [0.05, 51.62], [-0.30, 51.62], [-0.30, 51.40]]
     doc = {"type": "FeatureCollection", "features": [{
         "type": "Feature", "properties": {"id": "all", "name": "Everywhere", "kind": "city"},
@@ -108,7 +120,7 @@ def test_a_users_geofence_file_is_used(spark: Any, lake: Path, tmp_path: Path) -
     path = tmp_path / "zones.geojson"
     path.write_text(json.dumps(doc))
     out = tmp_path / "out"
-    options = BuildOptions(lake=str(lake), output=str(out), scenario=None, geofences=str(path))
+    options = BuildOptions(lake=str(bare), output=str(out), geofences=str(path))
     (report,) = build(spark, [DAY], options)
     visits = pq.read_table(out / "report_geofence_events").to_pylist()
     assert {v["geofence_id"] for v in visits} == {"all"}

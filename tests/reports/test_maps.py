@@ -14,14 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.scenario import road_table
+from simulator.reference import road_table, scenario_geofences
 from tests.reports.tracks import TrackBuilder, epoch
+from vts.reference.geofences import from_geojson
 from vts.reports.dayview import DayView
 from vts.reports.filter import filter_fixes
-from vts.reports.geofences import from_geojson
 from vts.reports.maps import STOP_COLOUR, speed_colour, to_html, write_html, write_png
 from vts.reports.params import DEFAULT_PARAMS as P
-from vts.reports.scenario_fences import scenario_geofences
 from vts.reports.tables import ALERTS, STOPS
 from vts.reports.vehicle import Context, Window, vehicle_reports
 

@@ -29,11 +29,12 @@ from typing import Any
 
 import pytest
 
+from simulator.reference import scenario_geofences
 from simulator.truth import truth
 from tests.reports.simulated import roads, tracks
-from vts.reports.geofences import from_geojson, visits
+from vts.reference.geofences import from_geojson
+from vts.reports.geofences import visits
 from vts.reports.params import DEFAULT_PARAMS as P
-from vts.reports.scenario_fences import scenario_geofences
 from vts.reports.tables import ALERTS, STOPS
 from vts.reports.vehicle import Context, Window, vehicle_reports
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.geo import offset
 from tests.reports.tracks import LAT0, LON0, TrackBuilder, epoch
-from vts.reports.geofences import from_geojson
+from vts.geo import offset
+from vts.reference.geofences import from_geojson
 from vts.reports.params import DEFAULT_PARAMS as P
 from vts.reports.roads import RoadIndex
 from vts.reports.tables import ALERTS, GEOFENCE_EVENTS, STOPS, SUMMARY, TRIPS

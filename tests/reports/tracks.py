@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from simulator.geo import offset
+from vts.geo import offset
 from vts.reports.track import Track
 
 LAT0, LON0 = 51.5, -0.12

@@ -1,4 +1,4 @@
-"""Scenarios: a deterministic road network with speed limits, exported as a road table."""
+"""Scenarios: a deterministic road network with speed limits, exported as vts's roads table."""
 
 from __future__ import annotations
 
@@ -9,16 +9,11 @@ import numpy as np
 import pytest
 
 from simulator.exceptions import UnknownScenarioError
-from simulator.geo import haversine_m
-from simulator.scenario import (
-    ROAD_CLASSES,
-    ROAD_COLUMNS,
-    SCENARIOS,
-    load,
-    road_table,
-    write_road_table,
-)
-from vts.exceptions import ConfigError
+from simulator.reference import road_table
+from simulator.scenario import SCENARIOS, load
+from vts.geo import haversine_m
+from vts.reference.exceptions import ReferenceDataError
+from vts.reference.roads import ROAD_CLASSES, ROAD_COLUMNS, write_roads
 
 
 def test_road_table_rows() -> None:
@@ -52,15 +47,16 @@ def test_cameras_stand_on_roads() -> None:
 
 def test_write_csv_and_parquet(tmp_path: Path) -> None:
     rows = road_table("town")
-    with write_road_table("town", tmp_path / "roads.csv").open() as fh:
+    with write_roads(rows, tmp_path / "roads.csv").open() as fh:
         read = list(csv.DictReader(fh))
     assert [r["road_id"] for r in read] == [r["road_id"] for r in rows]
     assert float(read[3]["speed_limit_kmh"]) == rows[3]["speed_limit_kmh"]
     pq = pytest.importorskip("pyarrow.parquet")
-    table = pq.read_table(write_road_table("town", tmp_path / "ref" / "roads.parquet"))
+    table = pq.read_table(write_roads(rows, tmp_path / "ref" / "roads.parquet"))
     assert table.column_names == list(ROAD_COLUMNS) and table.to_pylist() == rows
-    with pytest.raises(ConfigError, match="csv or"):
-        write_road_table("town", tmp_path / "roads.txt")
+    with pytest.raises(ReferenceDataError, match="roads.txt") as caught:
+        write_roads(rows, tmp_path / "roads.txt")
+    assert "*.parquet" in str(caught.value)
 
 
 def test_unknown_scenario_names_the_known_ones() -> None:

@@ -8,11 +8,11 @@ from collections import defaultdict
 import numpy as np
 
 from simulator import EventBatch, generate
-from simulator.geo import M_PER_DEG, haversine_m
 from simulator.scenario import load
 from simulator.sensors import INCIDENT_UPDATE_MS, WEATHER_INTERVAL_MS
 from tests.simulator.conftest import SEED, START
 from tests.simulator.helpers import consecutive, times_s
+from vts.geo import M_PER_DEG, haversine_m
 
 
 def _tracks(vehicle: EventBatch) -> dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -13,9 +13,9 @@ from datetime import timedelta
 import numpy as np
 
 from simulator import EventBatch, generate
-from simulator.geo import angle_diff_deg, bearing_deg, haversine_m
 from tests.simulator.conftest import SEED, START
 from tests.simulator.helpers import consecutive, times_s
+from vts.geo import angle_diff_deg, bearing_deg, haversine_m
 
 POSITION_TOLERANCE_M = 0.3  # lat/lon carry 6 decimals (~0.11 m) at each end
 

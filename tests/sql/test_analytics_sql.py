@@ -2,7 +2,7 @@
 
 The dataset is fixed: the simulator's ``town`` scenario (seed 42), 12 vehicles reporting
 once a minute, in two windows (a busy late afternoon, and two hours across midnight for the
-per-day figures), written as the job writes the lake (``lakegen``), plus the scenario's
+per-day figures), written as the job writes the lake (``simulator.lake``), plus the scenario's
 roads. Two edits exercise edge cases: one station's readings of one
 hour are removed (fixes near it then have an 'Unknown' condition) and a tutorial-style
 ``'None'`` emergency report is added next to a vehicle (it is not an incident). The lake
@@ -26,7 +26,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from tests.sql.lakegen import (
+from simulator.lake import (
     LakeSpec,
     contract_schema,
     with_partitions,
@@ -98,7 +98,7 @@ def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]
     _edit(root)
     database = f"sql_{uuid.uuid4().hex[:10]}"
     report = crawl(root, get_catalog("spark", spark=spark), database=database)
-    assert report.skipped == () and len(report.tables) == 6
+    assert report.skipped == () and len(report.tables) == 7  # 5 topics, roads, geofences
     frames = {
         name: ds.dataset(root / name, partitioning="hive").to_table().to_pandas()
         for name in ("vehicle_data", "traffic_data", "weather_data", "emergency_data")

@@ -1,7 +1,7 @@
 """What the streaming-job integration tests share, whether the lake is local or on S3.
 
 Input (simulated events, malformed messages, producing them), the Glue job script as a
-subprocess held at a commit step (``VTS_SINK_HOLD``) and killed with SIGKILL, and
+subprocess held at a commit step (tests/stream/hold_sink.py) and killed with SIGKILL, and
 ``LakeReader``: the lake's folders as a Hive-style reader lists them through a pyarrow
 filesystem (local, or S3 on moto's server), which is how the Glue crawler and Redshift
 Spectrum see them, not through Spark's metadata.
@@ -33,7 +33,6 @@ from tests.contract.tutorial_samples import SAMPLES
 from vts.contract.topics import QUARANTINE_TABLE
 from vts.stream.args import JobArgs
 from vts.stream.layout import STAGING_DIR
-from vts.stream.sink import HOLD_ENV, HOLD_MARKER_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 GLUE_SCRIPT = REPO / "glue_scripts" / "vts_streaming_job.py"
@@ -123,17 +122,14 @@ def kill_when(proc: subprocess.Popen[bytes], marker: Path) -> bool:
 
 
 def kill_at(argv: list[str], env: Mapping[str, str], step: str, workdir: Path) -> None:
-    """Run the job script until its sink holds at ``step`` (``<step>@<batch>``), then SIGKILL it."""
+    """Run the job script (``argv``: ``glue_argv``'s) until its sink holds at ``step``
+    (``<step>@<batch>``, see tests/stream/hold_sink.py), then SIGKILL it."""
     tag = re.sub(r"\W", "-", step)
     marker = workdir / f"held-{tag}"
     log = workdir / f"job-{tag}.log"
+    held_argv = [sys.executable, "-m", "tests.stream.hold_sink", step, str(marker), *argv[1:]]
     with log.open("wb") as err:
-        proc = subprocess.Popen(
-            argv,
-            env={**env, HOLD_ENV: step, HOLD_MARKER_ENV: str(marker)},
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
+        proc = subprocess.Popen(held_argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err)
         held = kill_when(proc, marker)
     assert held, f"the job never reached {step}:\n" + log.read_text(errors="replace")[-3000:]
 

@@ -1,15 +1,17 @@
 """The sink's commit protocol on the local filesystem: a crash at any step, then a replay,
-leaves exactly the replay's files visible (no partial, orphan or duplicate file)."""
+leaves exactly the replay's files visible (no partial, orphan or duplicate file). The
+crashes are raised from the store as ``commit_batch`` passes each step
+(tests/stream/steps.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.stream.steps import STEPS, StepStore
 from vts.stream.commit import Manifest, StagedFile, commit_batch
-from vts.stream.files import LocalFiles
+from vts.stream.files import FileStore, LocalFiles
 
 
 class Crash(Exception):
@@ -35,15 +37,14 @@ def _visible(root: Path) -> dict[str, str]:
     }
 
 
-def _crash_at(step: str) -> Callable[[str], None]:
-    def hook(at: str) -> None:
-        if at == step:
-            raise Crash(at)
+def crashing_at(step: str, store: FileStore) -> FileStore:
+    """``store``, dying (``Crash``) when the commit reaches ``step``."""
 
-    return hook
+    def at(reached: str) -> None:
+        if reached == step:
+            raise Crash(reached)
 
-
-STEPS = ["manifest", "stale", "renamed:1", "renamed:2"]
+    return StepStore(store, at)
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -53,7 +54,7 @@ def test_a_replay_after_a_crash_publishes_exactly_its_own_files(tmp_path: Path, 
     # the first attempt would publish a, b, c; it dies at `step`
     first = _stage(tmp_path, "first", ["dt=1/a.parquet", "dt=1/b.parquet", "dt=2/c.parquet"])
     with pytest.raises(Crash):
-        commit_batch(store, manifest, 7, first, hook=_crash_at(step))
+        commit_batch(crashing_at(step, store), manifest, 7, first)
     # whatever is visible now is complete and belongs to the batch
     for name, content in _visible(tmp_path).items():
         assert content == f"first:{name}"
@@ -76,7 +77,7 @@ def test_a_second_crash_still_removes_the_first_attempts_orphans(tmp_path: Path)
     commit_batch(store, manifest, 1, first)  # published, then Spark died before its commit log
     second = _stage(tmp_path, "second", ["x.parquet"])
     with pytest.raises(Crash):  # dies after the manifest, before removing y
-        commit_batch(store, manifest, 1, second, hook=_crash_at("manifest"))
+        commit_batch(crashing_at("manifest", store), manifest, 1, second)
     third = _stage(tmp_path, "third", ["z.parquet"])
     commit_batch(store, manifest, 1, third)
 
@@ -84,6 +85,24 @@ def test_a_second_crash_still_removes_the_first_attempts_orphans(tmp_path: Path)
     text = store.read_text(manifest)
     assert text is not None
     assert Manifest.from_json(text).files == (str(tmp_path / "lake" / "z.parquet"),)
+
+
+def test_a_replay_that_publishes_nothing_removes_what_the_first_attempt_published(
+    tmp_path: Path,
+) -> None:
+    store = LocalFiles()
+    manifest = str(tmp_path / "m.json")
+    commit_batch(store, manifest, 4, _stage(tmp_path, "first", ["x.parquet", "y.parquet"]))
+
+    result = commit_batch(store, manifest, 4, [])
+
+    assert _visible(tmp_path) == {}
+    assert result.removed == 2 and result.replaced_attempt
+    text = store.read_text(manifest)
+    assert text is not None and Manifest.from_json(text).files == ()
+    # a batch that never published anything leaves no manifest at all
+    assert commit_batch(store, str(tmp_path / "n.json"), 5, []).files == 0
+    assert not (tmp_path / "n.json").exists()
 
 
 def test_two_staged_files_cannot_share_a_final_name(tmp_path: Path) -> None:

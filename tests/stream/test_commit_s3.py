@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tests.fixtures.aws import MotoServer
-from tests.stream.test_commit import STEPS, Crash, _crash_at
+from tests.stream.steps import STEPS
+from tests.stream.test_commit import Crash, crashing_at
 from vts.stream.commit import StagedFile, commit_batch
 from vts.stream.files import HadoopFiles
 
@@ -50,7 +51,7 @@ def test_a_replay_after_a_crash_publishes_exactly_its_own_files_on_s3(
     manifest = f"s3a://{s3_bucket}/checkpoints/vts-sink/manifests/b0000000007.json"
     first = _stage(s3, s3_bucket, "first", ["dt=1/a.parquet", "dt=1/b.parquet", "dt=2/c.parquet"])
     with pytest.raises(Crash):
-        commit_batch(store, manifest, 7, first, hook=_crash_at(step))
+        commit_batch(crashing_at(step, store), manifest, 7, first)
     for name, content in _visible(s3, s3_bucket).items():
         assert content == f"first:{name}"
     # the replay produces another set (b moved to another partition as d) over the first's

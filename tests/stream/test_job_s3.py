@@ -53,12 +53,12 @@ from vts.stream.args import JobArgs
 from vts.stream.job import run
 
 pytestmark = pytest.mark.integration
-# Where the sink is killed (VTS_SINK_HOLD steps), one attempt after the other, each
-# replaying the batch over what the one before left: staged files only; one file published;
-# the manifest rewritten over the earlier one's, that file still visible; everything
-# published but the batch not committed (the next attempt replaces every file). A kill at
-# "stale" or at a later "renamed:<k>" leaves one of these states when, as here, the
-# replay produces the same names; tests/stream/test_commit_s3.py crashes the S3 commit
+# Where the sink is killed (tests/stream/hold_sink.py's steps), one attempt after the
+# other, each replaying the batch over what the one before left: staged files only; one
+# file published; the manifest rewritten over the earlier one's, that file still visible;
+# everything published but the batch not committed (the next attempt replaces every file).
+# A kill at "stale" or at a later "renamed:<k>" leaves one of these states when, as here,
+# the replay produces the same names; tests/stream/test_commit_s3.py crashes the S3 commit
 # at every step with a replay that produces other names.
 KILL_STEPS = ("staged", "renamed:1", "manifest", "published")
 # two tables: a batch of several files, and cheaper to run once per step

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -32,8 +33,10 @@ PSEUDO = {
     "AWS::StackName": STACK,
     "AWS::URLSuffix": "amazonaws.com",
 }
-# Parameters without defaults: what `sam deploy --guided` would ask for.
-REQUIRED = {"SubnetIds": "subnet-0aaa,subnet-0bbb,subnet-0ccc", "SecurityGroupIds": "sg-0123"}
+# Parameters without defaults: what `sam deploy --guided` would ask for (none: the default
+# deploy builds its own network).
+REQUIRED: dict[str, str] = {}
+AVAILABILITY_ZONES = [f"{REGION}{zone}" for zone in "abcdef"]
 FAKE_ATTRIBUTES = {
     "MskCluster.Arn": f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/{STACK}-kafka/0b1c2d3e-s1",
 }
@@ -115,7 +118,8 @@ class Stack:
             name: given.get(name, spec.get("Default")) for name, spec in params.items()
         }
         for name, spec in params.items():
-            if spec["Type"].startswith("List<") and isinstance(self.params[name], str):
+            listed = spec["Type"].startswith("List<") or spec["Type"] == "CommaDelimitedList"
+            if listed and isinstance(self.params[name], str):
                 self.params[name] = self.params[name].split(",")
         self._conditions: dict[str, bool] = {}
         if not self.with_resources:
@@ -180,6 +184,13 @@ class Stack:
             if key == "Fn::Select":
                 index, items = arg
                 return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::GetAZs":
+                return list(AVAILABILITY_ZONES)
+            if key == "Fn::Cidr":
+                block, count, bits = (self.resolve(v) for v in arg)
+                network = ipaddress.ip_network(block)
+                subnets = network.subnets(new_prefix=network.max_prefixlen - int(bits))
+                return [str(next(subnets)) for _ in range(int(count))]
             if key == "Fn::FindInMap":
                 table, first, second = (self.resolve(v) for v in arg)
                 return self.template["Mappings"][table][str(first)][second]

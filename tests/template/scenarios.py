@@ -16,9 +16,17 @@ WORKGROUP_ARN = (
 )
 ADMIN_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift-admin-AbCdEf"  # noqa: S105
 
+# An existing VPC: what a stack on an existing cluster must name (Rules).
+EXISTING_VPC = {
+    "VpcId": "vpc-0a1b2c3d4e5f60718",
+    "SubnetIds": "subnet-0aaa,subnet-0bbb,subnet-0ccc",
+}
+
 SCENARIOS: dict[str, dict[str, str]] = {
     "defaults": {},
+    "own-vpc-nat-gateway-no-redshift": {"NetworkEgress": "nat-gateway", "RedshiftMode": "none"},
     "existing-scram-existing-redshift-secret": {
+        **EXISTING_VPC,
         "KafkaSource": "existing",
         "ExistingKafkaBootstrap": "b-1.prod.kafka.us-east-1.amazonaws.com:9096",
         "ExistingKafkaAuth": "scram",
@@ -29,6 +37,7 @@ SCENARIOS: dict[str, dict[str, str]] = {
         "ExistingRedshiftSecretArn": ADMIN_SECRET,
     },
     "existing-msk-iam-redshift-iam-auth": {
+        **EXISTING_VPC,
         "KafkaSource": "existing",
         "ExistingKafkaBootstrap": "b-1.prod.kafka.us-east-1.amazonaws.com:9098",
         "ExistingKafkaAuth": "iam",
@@ -41,6 +50,7 @@ SCENARIOS: dict[str, dict[str, str]] = {
         "TopicPrefix": "fleet1.",
     },
     "plaintext-no-redshift-paused": {
+        **EXISTING_VPC,
         "KafkaSource": "existing",
         "ExistingKafkaBootstrap": "kafka.internal:9092",
         "ExistingKafkaAuth": "plaintext",

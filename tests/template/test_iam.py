@@ -37,8 +37,6 @@ MUST_BE_CONDITIONED = {
     "redshift-data:DescribeStatement",
     "redshift-data:CancelStatement",
 }
-# The only AWS-managed policy: Lambda's VPC networking (ENI actions have no resource type).
-ALLOWED_MANAGED = {"arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"}
 # Which ARN service each action's service prefix may name.
 SERVICE_OF_ARN = {
     "kafka-cluster": "kafka",
@@ -106,17 +104,43 @@ def test_every_statement_names_concrete_resources(stack: Stack) -> None:
     assert checked > 50
 
 
-def test_roles_use_no_managed_policy_but_lambda_vpc_access(stack: Stack) -> None:
+def test_roles_use_no_managed_policy_and_functions_write_only_their_own_logs(
+    stack: Stack,
+) -> None:
+    """AWSLambdaVPCAccessExecutionRole would let every function write to any log group."""
     for logical, role in stack.of_type("AWS::IAM::Role").items():
-        managed = set(role["Properties"].get("ManagedPolicyArns", []))
-        assert managed <= ALLOWED_MANAGED, logical
-        if managed:  # only functions that run in the VPC need it
-            functions = [
-                f
-                for f in stack.of_type("AWS::Lambda::Function").values()
-                if f["Properties"]["Role"] == f"{{{logical}.Arn}}"
-            ]
-            assert functions and all("VpcConfig" in f["Properties"] for f in functions), logical
+        assert not role["Properties"].get("ManagedPolicyArns"), logical
+    for where, statement in policy_statements(stack):
+        if "logs:PutLogEvents" in as_list(statement["Action"]) and where.startswith("Simulator"):
+            assert statement["Resource"] == "{SimulatorLogGroup.Arn}", where
+    # Every function runs in the VPC, so every function role gets the ENI actions, limited
+    # to the stack's subnets and the functions' own security groups.
+    network = stack.props("LambdaVpcAccessPolicy")
+    function_roles = {
+        f["Properties"]["Role"].removesuffix(".Arn}").removeprefix("{")
+        for f in stack.of_type("AWS::Lambda::Function").values()
+    }
+    assert {r.removeprefix("{Ref:").removesuffix("}") for r in network["Roles"]} == function_roles
+    for statement in network["PolicyDocument"]["Statement"]:
+        if "ec2:CreateNetworkInterface" in statement["Action"]:
+            assert statement["Resource"] != "*"
+
+
+def test_glue_may_delete_and_tag_only_its_own_interfaces_in_the_stacks_vpc(stack: Stack) -> None:
+    for where, statement in policy_statements(stack):
+        actions = set(as_list(statement["Action"]))
+        if actions & {"ec2:DeleteNetworkInterface", "ec2:CreateTags", "ec2:DeleteTags"}:
+            if where == "LambdaVpcAccessPolicy":
+                continue  # Lambda's own ENIs: the stack's subnets and groups (above)
+            condition = statement.get("Condition", {})
+            assert condition, f"{where}: {sorted(actions)} unconditioned"
+            if "ec2:DeleteNetworkInterface" in actions:
+                assert condition["ArnEquals"]["ec2:Vpc"].endswith(
+                    stack.params["VpcId"] or "{Ref:Vpc}"
+                ), where
+            else:
+                tag_keys = condition["ForAllValues:StringEquals"]["aws:TagKeys"]
+                assert tag_keys == ["aws-glue-service-resource"], where
 
 
 def test_one_role_per_component_and_service_trust(stack: Stack) -> None:
@@ -151,7 +175,12 @@ def test_one_role_per_component_and_service_trust(stack: Stack) -> None:
 
 
 def test_the_msk_iam_producer_may_write_idempotently_to_the_five_topics_only() -> None:
-    stack = Stack()
+    # The default MSK Serverless cluster runs without transactions (no AWS document says
+    # it serves them); turned on, the grant follows.
+    default = Stack()
+    assert len(default.props("SimulatorMskIamPolicy")["PolicyDocument"]["Statement"]) == 2
+    assert default.function_env("SimulatorFunction")["VTS_KAFKA_TRANSACTIONS"] == "false"
+    stack = Stack({"KafkaTransactions": "true"})
     statements = stack.props("SimulatorMskIamPolicy")["PolicyDocument"]["Statement"]
     connect, write, transactions = statements
     assert "kafka-cluster:WriteDataIdempotently" in connect["Action"]
@@ -204,3 +233,116 @@ def test_scram_reads_only_its_secret_through_secrets_manager() -> None:
             f"secretsmanager.{REGION}.amazonaws.com"
         )
     assert "SimulatorMskIamPolicy" not in stack.resources
+
+
+def test_every_list_is_limited_to_prefixes_and_every_use_of_the_data_key_to_a_service(
+    stack: Stack,
+) -> None:
+    lists = keys = 0
+    for where, statement in policy_statements(stack):
+        actions = as_list(statement["Action"])
+        if "s3:ListBucket" in actions:
+            lists += 1
+            assert actions == ["s3:ListBucket"], where  # a prefix condition fits no other action
+            prefixes = as_list(statement["Condition"]["StringLike"]["s3:prefix"])
+            assert prefixes and all(p and p != "*" for p in prefixes), where
+        if statement["Resource"] == "{DataKey.Arn}":
+            keys += 1
+            via = as_list(statement["Condition"]["StringEquals"]["kms:ViaService"])
+            assert via and all(v.endswith(f".{REGION}.amazonaws.com") for v in via), where
+    assert lists >= 4 and keys >= 5
+
+
+def _iam_glob(pattern: str) -> re.Pattern[str]:
+    """An IAM resource pattern: ``*`` any characters, ``?`` exactly one (both cross ``/``)."""
+    return re.compile("".join({"*": ".*", "?": "."}.get(c, re.escape(c)) for c in pattern))
+
+
+def test_the_streaming_job_writes_only_its_tables_and_its_own_staging() -> None:
+    from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
+    from vts.reports.build import STAGING as REPORTS_STAGING
+    from vts.stream.layout import LakeLayout
+
+    stack = Stack()
+    args = stack.props("StreamingJob")["DefaultArguments"]
+    layout = LakeLayout(args["--output_path"], args["--quarantine_path"], args["--checkpoint_path"])
+    statements = [
+        s for p in stack.props("GlueJobRole")["Policies"] for s in p["PolicyDocument"]["Statement"]
+    ]
+    (write,) = [s for s in statements if "s3:PutObject" in s["Action"]]
+    patterns = [
+        _iam_glob(r.replace("{DataBucket.Arn}", "s3://{Ref:DataBucket}")) for r in write["Resource"]
+    ]
+
+    def writable(path: str) -> bool:
+        return any(p.fullmatch(path) for p in patterns)
+
+    # what the job writes (vts.stream.layout), with a real 8-digit query tag
+    for table in (*TOPIC_NAMES, QUARANTINE_TABLE):
+        assert writable(layout.final_path(7, "0a1b2c3d", table, "2024-03-01", "10", 0)), table
+        assert writable(layout.staging_dir(table, "0a1b2c3d", 7) + "/part-0.parquet"), table
+    assert writable(layout.manifest_path(7))
+    # ... and not the other tables of the lake, nor the reports job's staging
+    assert not writable(layout.final_path(7, "0a1b2c3d", "report_trips", "2024-03-01", "10", 0))
+    assert not writable(layout.final_path(7, "0a1b2c3d", "roads", "2024-03-01", "10", 0))
+    reports = f"{args['--output_path']}/{REPORTS_STAGING}/report_trips/dt=2024-03-01/p.parquet"
+    assert not writable(reports)
+
+
+def test_the_job_may_call_only_the_catalog_actions_its_code_calls() -> None:
+    """vts.catalog.glue's methods the stream uses, followed through ``self`` calls, give the
+    Glue operations; Spark's catalog client adds GetDatabase at start-up."""
+    import ast
+
+    from tests.template.cfn import REPO
+
+    tree = ast.parse((REPO / "vts" / "catalog" / "glue.py").read_text())
+    methods = {
+        f.name: f for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+        for f in node.body if isinstance(f, ast.FunctionDef)
+    }  # fmt: skip
+    used = set()
+    for path in (REPO / "vts" / "stream").glob("*.py"):
+        used |= set(re.findall(r"self\.catalog\.(\w+)\(", path.read_text()))
+    assert used, "the stream calls no catalog method?"
+    operations, todo, seen = set(), list(used), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in methods:
+            continue
+        seen.add(name)
+        for node in ast.walk(methods[name]):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr == "_call" and isinstance(node.args[0], ast.Constant):
+                    operations.add(str(node.args[0].value))
+                elif isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
+                    todo.append(node.func.attr)
+    expected = {"glue:" + "".join(w.title() for w in op.split("_")) for op in operations}
+    stack = Stack()
+    statements = [
+        s for p in stack.props("GlueJobRole")["Policies"] for s in p["PolicyDocument"]["Statement"]
+    ]
+    (register,) = [s for s in statements if s["Sid"] == "RegisterPartitionsOfTheSixTables"]
+    assert set(register["Action"]) == expected | {"glue:GetDatabase"}
+
+
+def test_redshift_may_assume_the_spectrum_role_only_for_this_account() -> None:
+    stack = Stack()
+    (statement,) = stack.props("SpectrumRole")["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == ACCOUNT
+
+
+def test_an_existing_redshift_secret_under_a_customer_key_can_be_decrypted() -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-0000-4000-8000-00000000000f"
+    stack = Stack(
+        {
+            **SCENARIOS["existing-scram-existing-redshift-secret"],
+            "ExistingRedshiftSecretKmsKeyArn": key,
+        }
+    )
+    statements = stack.props("RedshiftSchemaRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    (decrypt,) = [s for s in statements if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Resource"] == key
+    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
+        f"secretsmanager.{REGION}.amazonaws.com"
+    )

@@ -9,6 +9,7 @@ import pytest
 
 from tests.template.cfn import REPO, Stack
 from tests.template.scenarios import SCENARIOS
+from vts.aws.glue_assets import REFERENCE_TABLES
 from vts.reports.tables import TABLES
 
 REPORT_TABLES = {t.name for t in TABLES}
@@ -19,18 +20,29 @@ def stack(request: pytest.FixtureRequest) -> Stack:
     return Stack(SCENARIOS[request.param])
 
 
-def test_the_reports_job_runs_its_published_script_with_vts_and_simulator(stack: Stack) -> None:
+def test_the_reports_job_runs_its_published_script_with_vts_alone(stack: Stack) -> None:
     job = stack.props("ReportsJob")
     assert job["GlueVersion"] == "5.1" and job["Command"]["Name"] == "glueetl"
     assert job["Command"]["ScriptLocation"] == "{ReportsGlueAssets.ScriptLocation}"
     assets = stack.props("ReportsGlueAssets")
     assert assets["ScriptName"] == "vts_reports_job.py"
     assert (REPO / "glue_scripts" / assets["ScriptName"]).is_file()
-    assert assets["ExtraPackages"] == ["simulator"]
+    assert "ExtraPackages" not in assets  # vts.zip alone: the library needs no simulator
     args = job["DefaultArguments"]
     assert args["--extra-py-files"] == "{ReportsGlueAssets.ExtraPyFiles}"
     assert args["--lake_path"] == "s3://{Ref:DataBucket}/data"
-    assert args["--scenario"] == stack.params["Scenario"]
+    assert "--scenario" not in args  # the roads and geofences are the lake's
+
+
+def test_the_reports_job_may_read_the_reference_tables_the_deploy_writes(stack: Stack) -> None:
+    statements = stack.props("ReportsJobRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    readable = {r for s in statements if "s3:GetObject" in s["Action"] for r in s["Resource"]}
+    written = stack.props("GlueAssetsRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    (reference,) = [s for s in written if s["Sid"] == "WriteReferenceTables"]
+    assert set(reference["Resource"]) == {
+        f"{{DataBucket.Arn}}/data/{key.split('/')[1]}/*" for _, key in REFERENCE_TABLES.values()
+    }
+    assert set(reference["Resource"]) <= readable
 
 
 def test_schedules_build_yesterday_daily_and_today_hourly(stack: Stack) -> None:
@@ -47,9 +59,20 @@ def test_schedules_build_yesterday_daily_and_today_hourly(stack: Stack) -> None:
         )
     assert days["ReportsDailySchedule"] == ("cron(20 0 * * ? *)", "yesterday")
     assert days["ReportsHourlySchedule"] == ("cron(5 * * * ? *)", "today")
-    (statement,) = stack.props("ReportsSchedulerRole")["Policies"][0]["PolicyDocument"]["Statement"]
-    assert statement["Action"] == "glue:StartJobRun"
-    assert statement["Resource"].endswith(":job/{Ref:ReportsJob}")
+    statements = stack.props("ReportsSchedulerRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    (start,) = [s for s in statements if s["Action"] == "glue:StartJobRun"]
+    assert start["Resource"].endswith(":job/{Ref:ReportsJob}")
+    # A start the scheduler gives up on lands in a queue an alarm watches.
+    (dead_letter,) = [s for s in statements if s["Action"] == "sqs:SendMessage"]
+    for logical in days:
+        dlq = stack.props(logical)["Target"]["DeadLetterConfig"]["Arn"]
+        assert dlq == dead_letter["Resource"] == "{ReportsScheduleDeadLetterQueue.Arn}"
+    watched = {
+        d["Value"]
+        for a in stack.of_type("AWS::CloudWatch::Alarm").values()
+        for d in a["Properties"]["Dimensions"]
+    }
+    assert "{ReportsScheduleDeadLetterQueue.QueueName}" in watched
 
 
 def _tables(resources: list[str]) -> set[str]:

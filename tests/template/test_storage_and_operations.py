@@ -52,8 +52,16 @@ def test_lifecycle_expires_quarantine_and_never_live_checkpoints(stack: Stack) -
     assert "ExpirationInDays" not in checkpoints  # would corrupt a running query's state
     assert checkpoints["NoncurrentVersionExpiration"]["NoncurrentDays"] >= 1
     assert not any(
-        "ExpirationInDays" in r and r.get("Prefix", "").startswith("data") for r in rules.values()
+        "ExpirationInDays" in r and r.get("Prefix", "").startswith("data")
+        for r in rules.values()
+        if not r.get("Prefix", "").startswith("data/_staging/")
     )
+    # The staging folders, where every batch's files are renamed (copied and deleted) in a
+    # versioned bucket: leftovers, old versions and the delete markers all go.
+    staging = [r for r in rules.values() if r.get("Prefix") == "data/_staging/"]
+    assert any(r.get("ExpiredObjectDeleteMarker") is True for r in staging)
+    assert any(r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") == 1 for r in staging)
+    assert any(r.get("ExpirationInDays") == 1 for r in staging)
 
 
 def test_every_function_logs_to_its_own_group_with_retention_and_kms(stack: Stack) -> None:
@@ -84,12 +92,15 @@ def test_alarms_watch_the_simulator_the_job_the_crawler_and_the_lag(stack: Stack
     alarms = {k: v["Properties"] for k, v in stack.of_type("AWS::CloudWatch::Alarm").items()}
     for props in alarms.values():
         assert props["AlarmActions"] == ["{Ref:AlertsTopic}"]
+        # and says when it is over, so a subscriber is not left guessing
+        assert props["OKActions"] == ["{Ref:AlertsTopic}"]
     errors = alarms["SimulatorErrorsAlarm"]
     assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": "{Ref:SimulatorFunction}"}]
 
     rule = stack.props("GlueJobFailedRule")["EventPattern"]
-    assert rule["detail"]["jobName"] == ["{Ref:StreamingJob}"]
+    # both Glue jobs: a failed reports run raises the alarm too
+    assert rule["detail"]["jobName"] == ["{Ref:StreamingJob}", "{Ref:ReportsJob}"]
     assert set(rule["detail"]["state"]) >= {"FAILED", "TIMEOUT"}
     failed = alarms["GlueJobFailedAlarm"]
     assert failed["Dimensions"] == [{"Name": "RuleName", "Value": "{Ref:GlueJobFailedRule}"}]

@@ -17,7 +17,7 @@ import pytest
 from simulator.invocation import parse_invocation
 from simulator.settings import SimulatorSettings
 from tests.template.cfn import REGION, REPO, Stack, local_code_paths
-from tests.template.scenarios import SCENARIOS, SCRAM_SECRET
+from tests.template.scenarios import EXISTING_VPC, SCENARIOS, SCRAM_SECRET
 from vts.aws.glue_assets import REFERENCE_TABLES
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
 from vts.reports.tables import TABLES
@@ -165,7 +165,10 @@ def test_the_job_runs_the_published_script_with_the_kafka_connection(stack: Stac
     assert job["Command"]["Name"] == "gluestreaming"
     assert job["Command"]["ScriptLocation"] == "{GlueAssets.ScriptLocation}"
     assert job["DefaultArguments"]["--extra-py-files"] == "{GlueAssets.ExtraPyFiles}"
-    assert job["Connections"] == {"Connections": ["{Ref:KafkaConnection}"]}
+    # the Kafka connection first (its subnet and brokers), the second AZ's after it
+    assert job["Connections"] == {
+        "Connections": ["{Ref:KafkaConnection}", "{Ref:GlueNetworkConnection}"]
+    }
     assert job["SecurityConfiguration"] == "{Ref:GlueSecurityConfiguration}"
     assert re.match(r"^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):\d{1,2}$", job["MaintenanceWindow"])
     assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
@@ -270,7 +273,10 @@ def test_the_simulator_environment_is_what_its_settings_read(
     assert settings.fleet_shards == int(stack.params["FleetShards"])
     assert settings.window_seconds == int(stack.params["SimulationWindowSeconds"])
     assert settings.topic_prefix == stack.params["TopicPrefix"]
-    assert settings.transactions is (stack.params["KafkaTransactions"] == "true")
+    # auto: transactions on an existing cluster only, never on the MSK Serverless it creates
+    choice = stack.params["KafkaTransactions"]
+    created = stack.params["KafkaSource"] == "create-msk-serverless"
+    assert settings.transactions is (choice == "true" or (choice == "auto" and not created))
     assert settings.idempotency_table == "{Ref:SimulatorWindowsTable}"
     assert env["POWERTOOLS_SERVICE_NAME"] == "vts-simulator"
 
@@ -305,10 +311,9 @@ def test_one_schedule_per_shard_reaches_the_handler_with_its_window(
     assert sorted(seen) == list(range(shards))
 
 
-def test_the_simulator_fails_to_a_queue_and_runs_in_the_vpc(stack: Stack) -> None:
+def test_the_simulator_fails_to_a_queue(stack: Stack) -> None:
+    """(Where it runs: tests/template/test_network.py.)"""
     function = stack.props("SimulatorFunction")
-    assert function["VpcConfig"]["SubnetIds"] == stack.params["SubnetIds"]
-    assert function["VpcConfig"]["SecurityGroupIds"] == stack.params["SecurityGroupIds"]
     invoke_config = stack.props("SimulatorFunctionEventInvokeConfig")
     assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == (
         "{SimulatorFailureQueue.Arn}"
@@ -359,7 +364,8 @@ def test_layers_hold_the_dependencies_and_the_code_for_python311_x86() -> None:
         assert layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
         assert layer["Properties"]["CompatibleArchitectures"] == ["x86_64"]
     requirements = (REPO / "layers" / "dependencies" / "requirements.txt").read_text()
-    for package in ("numpy", "confluent-kafka", "aws-lambda-powertools", "aws-msk-iam-sasl-signer"):
+    packages = ("numpy", "confluent-kafka", "aws-lambda-powertools", "aws-msk-iam-sasl-signer")
+    for package in (*packages, "redis", "msgspec"):
         assert re.search(rf"^{package}", requirements, re.M), package
 
 
@@ -401,9 +407,39 @@ def test_rules_accept_every_scenario_and_reject_a_missing_bootstrap() -> None:
 
     for name, overrides in SCENARIOS.items():
         assert broken(overrides) == [], name
-    assert broken({"KafkaSource": "existing", "ExistingKafkaAuth": "plaintext"}) == [
-        "ExistingKafkaNeedsBootstrap"
+    existing = {**EXISTING_VPC, "KafkaSource": "existing"}
+    assert broken({**existing, "ExistingKafkaAuth": "plaintext"}) == ["ExistingKafkaNeedsBootstrap"]
+    assert broken({**existing, "ExistingKafkaBootstrap": "b:9098", "ExistingKafkaAuth": "iam"}) == [
+        "ExistingMskIamNeedsClusterArn"
     ]
+    # The stack's own VPC has no route to an existing cluster; an existing VPC has subnets.
     assert broken(
-        {"KafkaSource": "existing", "ExistingKafkaBootstrap": "b:9098", "ExistingKafkaAuth": "iam"}
-    ) == ["ExistingMskIamNeedsClusterArn"]
+        {
+            "KafkaSource": "existing",
+            "ExistingKafkaBootstrap": "b:9092",
+            "ExistingKafkaAuth": "plaintext",
+        }
+    ) == ["ExistingKafkaNeedsExistingVpc"]
+    assert broken({"VpcId": EXISTING_VPC["VpcId"]}) == ["ExistingVpcNeedsSubnets"]
+    assert broken({"SubnetIds": EXISTING_VPC["SubnetIds"]}) == ["SubnetsNeedTheirVpc"]
+
+
+def test_custom_resources_fail_fast_and_are_never_retried_behind_cloudformations_back(
+    stack: Stack,
+) -> None:
+    """A lost answer must fail the deploy within minutes (ServiceTimeout, not the hour
+    CloudFormation waits by default), and Lambda must not re-run an asynchronous request
+    that was already answered (EventInvokeConfig: no retries)."""
+    customs = {k: v for k, v in stack.resources.items() if v["Type"].startswith("Custom::")}
+    assert {"GlueAssets", "ReportsGlueAssets", "StreamingSwitch"} <= set(customs)
+    invoke_configs = {
+        body["Properties"]["FunctionName"]: body["Properties"]
+        for body in stack.of_type("AWS::Lambda::EventInvokeConfig").values()
+    }
+    for logical, body in customs.items():
+        props = body["Properties"]
+        function = props["ServiceToken"].removeprefix("{").removesuffix(".Arn}")
+        timeout = stack.props(function)["Timeout"]
+        assert timeout < int(props["ServiceTimeout"]) <= timeout + 120, logical
+        config = invoke_configs[f"{{Ref:{function}}}"]
+        assert config["MaximumRetryAttempts"] == 0, function

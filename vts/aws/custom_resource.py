@@ -4,8 +4,11 @@ A custom resource handler subclasses :class:`CustomResource` and implements ``cr
 ``update`` and ``delete``; :func:`run_custom_resource` parses the event, calls the right
 method with a :class:`Deadline` (the Lambda time left, minus a reserve for reporting),
 turns any exception into a FAILED response with the error and its hint as the reason, and
-PUTs exactly one response. A watchdog thread sends FAILED just before the function would
-time out, so a call that hangs can never leave the stack waiting for an hour.
+PUTs exactly one response. Everything that can fail runs inside that guard: parsing the
+event (a malformed one is answered FAILED whenever it names a ResponseURL) and making the
+resource (its AWS client), which the handler passes as a factory. A watchdog thread sends
+FAILED just before the function would time out, so a call that hangs can never leave the
+stack waiting for an hour.
 """
 
 from __future__ import annotations
@@ -129,16 +132,49 @@ def _failure_id(request: CustomResourceRequest) -> str:
     return f"{FAILED_CREATE_PREFIX}{request.logical_resource_id}:{request.request_id}"
 
 
+def _salvaged_request(event: Mapping[str, Any]) -> CustomResourceRequest | None:
+    """What can be answered of an event that does not parse: ``None`` without a ResponseURL."""
+    if not isinstance(event, Mapping) or not event.get("ResponseURL"):
+        return None
+    return CustomResourceRequest(
+        request_type="Create",
+        response_url=str(event["ResponseURL"]),
+        stack_id=str(event.get("StackId", "")),
+        request_id=str(event.get("RequestId", "")),
+        logical_resource_id=str(event.get("LogicalResourceId", "")),
+        resource_type=str(event.get("ResourceType", "Custom::Unknown")),
+        properties={},
+        physical_resource_id=event.get("PhysicalResourceId"),
+    )
+
+
 def run_custom_resource(
     event: Mapping[str, Any],
     context: Any,
-    resource: CustomResource,
+    resource: CustomResource | Callable[[], CustomResource],
     *,
     send: Sender | None = None,
     reserve: float = DEFAULT_RESERVE_SECONDS,
 ) -> dict[str, Any]:
-    """Handle one CloudFormation event and return the response body that was sent."""
-    request = CustomResourceRequest.from_event(event)
+    """Handle one CloudFormation event and return the response body that was sent.
+
+    ``resource`` may be a factory (e.g. one that makes the AWS client): it is called inside
+    the guard, so a failure there is reported to CloudFormation too.
+    """
+    try:
+        request = CustomResourceRequest.from_event(event)
+    except Exception as exc:  # noqa: BLE001 - a bad event must still be answered
+        salvaged = _salvaged_request(event)
+        logger.error("malformed custom resource event: %s", exc)
+        if salvaged is None:
+            raise  # no ResponseURL: nothing can answer it; Lambda logs the error
+        return _OneResponse(salvaged, send or send_response).send(
+            CustomResourceResponse(
+                status="FAILED",
+                physical_resource_id=_failure_id(salvaged),
+                reason=f"malformed custom resource event: {exc}",
+            )
+        )
     responder = _OneResponse(request, send or send_response)
     deadline = Deadline.from_context(context, reserve=reserve)
     logger.info(
@@ -164,7 +200,8 @@ def run_custom_resource(
     watchdog.daemon = True
     watchdog.start()
     try:
-        outcome = resource.handle(request, deadline)
+        handler = resource if isinstance(resource, CustomResource) else resource()
+        outcome = handler.handle(request, deadline)
         response = CustomResourceResponse(
             status="SUCCESS",
             physical_resource_id=outcome.physical_resource_id,

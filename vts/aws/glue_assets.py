@@ -1,10 +1,10 @@
 """Publish what the Glue job needs to the data bucket on deploy.
 
-``sam build`` puts ``vts/``, ``simulator/``, ``glue_scripts/`` and ``glue_assets/`` in the
-code layer (layers/code/Makefile); the ``Custom::GlueAssets`` resource's function carries
-that layer, so on every deploy it holds exactly what was built. It zips the ``vts`` package
-(deterministically: sorted entries, fixed timestamps, no ``__pycache__``) and uploads, under
-``<prefix><digest>/`` where ``digest`` is a hash of all of it:
+``sam build`` puts ``vts/``, ``simulator/``, ``glue_scripts/``, ``glue_assets/`` and
+``reference/`` in the code layer (layers/code/Makefile); the ``Custom::GlueAssets``
+resource's function carries that layer, so on every deploy it holds exactly what was built.
+It zips the ``vts`` package (deterministically: sorted entries, fixed timestamps, no
+``__pycache__``) and uploads, under ``<prefix><digest>/`` where ``digest`` is a hash of all of it:
 
 * the job script and ``vts.zip`` (the job's ``ScriptLocation`` and ``--extra-py-files``);
 * ``jars/*.jar`` from the layer's ``glue_assets/jars/`` (the job's ``--extra-jars``: the
@@ -14,9 +14,10 @@ that layer, so on every deploy it holds exactly what was built. It zips the ``vt
   ``--additional-python-modules``: packages Glue 5.1 does not preinstall).
 
 It also writes the scenario's reference tables into the lake under deterministic names
-(``data/roads/roads.parquet``), from the Parquet files the build wrote with the same code
-as a local run (``simulator.scenario.write_road_table``), so the crawler catalogs them and
-Spectrum can join them; a redeploy replaces them.
+(``data/roads/roads.parquet``, ``data/geofences/geofences.parquet``: ``vts.reference``),
+from the Parquet files the build wrote with the same code as a local run
+(``simulator.reference.write_reference``), so the crawler catalogs them, Spectrum can join
+them and the reports job reads them; a redeploy replaces them.
 
 The job's arguments come from this resource's attributes, so:
 
@@ -44,12 +45,16 @@ from vts.aws.cfn_response import CustomResourceRequest
 from vts.aws.custom_resource import CustomResource, Deadline, Outcome, is_failed_create
 from vts.aws.exceptions import InvalidPropertyError
 from vts.exceptions import ConfigError
+from vts.reference.schema import TABLES
 
 logger = logging.getLogger(__name__)
 
 PACKAGE_ZIP_NAME = "vts.zip"
-# Reference tables: name -> the file the build writes per scenario and the lake key.
-REFERENCE_TABLES = {"roads": ("roads.parquet", "data/roads/roads.parquet")}
+# Reference tables: name -> the file the build writes per scenario (a lake of its own,
+# <reference>/<scenario>/<table>/<table>.parquet) and its key in the data bucket.
+REFERENCE_TABLES = {
+    t.name: (f"{t.name}/{t.file_name}", f"data/{t.name}/{t.file_name}") for t in TABLES
+}
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 _SKIP_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
@@ -58,7 +63,7 @@ _PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)*$")
 # Where the code layer puts things inside the Lambda (layers unpack under /opt).
 DEFAULT_SCRIPTS_DIR = "/opt/glue_scripts"
 DEFAULT_ASSETS_DIR = "/opt/glue_assets"  # jars/ and python/ (wheels)
-DEFAULT_REFERENCE_DIR = "/opt/reference"  # <scenario>/roads.parquet
+DEFAULT_REFERENCE_DIR = "/opt/reference"  # <scenario>/<table>/<table>.parquet
 
 
 def _package_files(package_dir: Path) -> Iterator[Path]:
@@ -100,7 +105,6 @@ class GlueAssets:
     script_name: str
     jar_names: tuple[str, ...] = ()
     wheel_names: tuple[str, ...] = ()
-    extra_packages: tuple[str, ...] = ()  # more packages, each zipped as <name>.zip
 
     @property
     def folder(self) -> str:
@@ -120,8 +124,7 @@ class GlueAssets:
 
     @property
     def extra_py_files(self) -> str:
-        zips = [self.package_key, *(f"{self.folder}{n}.zip" for n in self.extra_packages)]
-        return ",".join(f"s3://{self.bucket}/{key}" for key in zips)
+        return f"s3://{self.bucket}/{self.package_key}"
 
     @property
     def extra_jars(self) -> str:
@@ -149,12 +152,8 @@ def publish_glue_assets(
     script: Path,
     package_dir: Path,
     assets_dir: Path | None = None,
-    extra_packages: tuple[Path, ...] = (),
 ) -> GlueAssets:
-    """Upload the script, the package zip, jars and wheels under a content-addressed folder.
-
-    ``extra_packages``: more package directories the script imports (the reports job
-    needs ``simulator``), each zipped like ``vts`` and added to ``--extra-py-files``."""
+    """Upload the script, the package zip, jars and wheels under a content-addressed folder."""
     if not script.is_file():
         raise ConfigError(
             f"the Glue job script {script} does not exist",
@@ -165,9 +164,6 @@ def publish_glue_assets(
     jars = _files(assets_dir / "jars" if assets_dir else None, ".jar")
     wheels = _files(assets_dir / "python" if assets_dir else None, ".whl")
     digest_input = hashlib.sha256(script_bytes + b"\0" + package_zip)
-    extra_zips = [(p.name, build_package_zip(p)) for p in extra_packages]
-    for name, body in extra_zips:
-        digest_input.update(b"\0" + name.encode() + b"\0" + body)
     for path in (*jars, *wheels):
         digest_input.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
     assets = GlueAssets(
@@ -177,12 +173,9 @@ def publish_glue_assets(
         script_name=script.name,
         jar_names=tuple(p.name for p in jars),
         wheel_names=tuple(p.name for p in wheels),
-        extra_packages=tuple(name for name, _ in extra_zips),
     )
     s3.put_object(Bucket=bucket, Key=assets.script_key, Body=script_bytes)
     s3.put_object(Bucket=bucket, Key=assets.package_key, Body=package_zip)
-    for name, body in extra_zips:
-        s3.put_object(Bucket=bucket, Key=f"{assets.folder}{name}.zip", Body=body)
     for folder, paths in (("jars", jars), ("python", wheels)):
         for path in paths:
             s3.put_object(
@@ -207,7 +200,7 @@ def publish_reference_tables(s3: Any, bucket: str, reference_dir: Path, scenario
         built = sorted(p.name for p in reference_dir.iterdir()) if reference_dir.is_dir() else []
         raise ConfigError(
             f"no reference tables were built for scenario {scenario!r} (built: {built or 'none'})",
-            hint="pass a Scenario the simulator knows, and build with `make check-template`",
+            hint="pass a Scenario the simulator knows, and build with `make build`",
         )
     keys = []
     for name, (file_name, key) in REFERENCE_TABLES.items():
@@ -236,10 +229,9 @@ def delete_folder(s3: Any, physical_id: str) -> int:
 
 
 class GlueAssetsResource(CustomResource):
-    """``Custom::GlueAssets``: properties ``Bucket``, ``Prefix``, ``ScriptName``,
-    (optional) ``ExtraPackages`` (packages beside ``vts`` in the layer the script also
-    imports, e.g. ``[simulator]``) and (optional) ``Scenario``, whose reference tables are
-    written into the lake.
+    """``Custom::GlueAssets``: properties ``Bucket``, ``Prefix``, ``ScriptName`` and
+    (optional) ``Scenario``, whose reference tables are written into the lake. The job
+    gets ``vts`` only: nothing a job imports lives outside it.
 
     Attributes: ``ScriptLocation``, ``ExtraPyFiles``, ``ExtraJars`` and
     ``AdditionalPythonModules`` (s3:// URIs, comma-separated), ``Digest``, and
@@ -275,11 +267,6 @@ class GlueAssetsResource(CustomResource):
         script_name = props.get("ScriptName")
         if not isinstance(script_name, str) or not re.match(r"^[\w.-]+\.py$", script_name):
             raise InvalidPropertyError("ScriptName", script_name, "a .py file in glue_scripts/")
-        packages = props.get("ExtraPackages", [])
-        if not isinstance(packages, list) or not all(
-            isinstance(p, str) and re.match(r"^[a-z_][a-z0-9_]*$", p) for p in packages
-        ):
-            raise InvalidPropertyError("ExtraPackages", packages, "a list of package names")
         scenario = props.get("Scenario")
         if scenario is not None and (
             not isinstance(scenario, str) or not re.match(r"^[a-z0-9_-]+$", scenario)
@@ -292,7 +279,6 @@ class GlueAssetsResource(CustomResource):
             self._scripts_dir / script_name,
             self._package_dir,
             self._assets_dir,
-            tuple(self._package_dir.parent / p for p in packages),  # vts's siblings
         )
         tables: list[str] = []
         if scenario is not None:

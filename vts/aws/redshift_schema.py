@@ -14,7 +14,8 @@ Lifecycle, CloudFormation's way:
 * Update that renames the schema or moves it to another workgroup/database: create the new
   one under a new physical id; CloudFormation then sends Delete for the old id with the old
   properties, which drops the old schema. A failed update rolls back the same way.
-* Delete: ``drop schema if exists`` (the Glue database and the data are untouched).
+* Delete: ``drop schema if exists`` (the Glue database and the data are untouched). A
+  workgroup or database that no longer exists has nothing to drop: that Delete succeeds.
 
 Each statement is awaited with ``describe_statement`` until it finishes, fails, or the
 function's deadline comes, in which case it is cancelled and the request reported FAILED.
@@ -179,6 +180,26 @@ def run_statement(
         delay = min(delay * 2, 2.0)
 
 
+_NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "ResourceNotFound"})
+_NOT_FOUND_TEXT = re.compile(r"(not found|does not exist|no such)", re.IGNORECASE)
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """True when the Data API says the workgroup, database or secret it needs is gone."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        error = response.get("Error", {})
+        code = str(error.get("Code", ""))
+        if code in _NOT_FOUND_CODES:
+            return True
+        return code == "ValidationException" and bool(
+            _NOT_FOUND_TEXT.search(str(error.get("Message", "")))
+        )
+    if isinstance(exc, StatementFailedError):
+        return bool(_NOT_FOUND_TEXT.search(str(exc).split("(sql:")[0]))
+    return False
+
+
 class RedshiftExternalSchema(CustomResource):
     """``Custom::RedshiftExternalSchema``: see the module docstring for the lifecycle."""
 
@@ -236,7 +257,15 @@ class RedshiftExternalSchema(CustomResource):
             return Outcome(physical, reason="nothing was created; nothing to drop")
         spec = ExternalSchema.from_properties(request.properties)
         target = DataApiTarget.from_properties(request.properties)
-        self._run(request, target, [spec.drop_sql()], deadline)
+        try:
+            self._run(request, target, [spec.drop_sql()], deadline)
+        except Exception as exc:
+            if not is_not_found(exc):
+                raise
+            # The workgroup or database is gone, and the schema with it: a failed Delete
+            # here would only block the stack's deletion.
+            logger.info("nothing to drop on %s: %s", target.workgroup, exc)
+            return Outcome(physical, reason=f"{target.workgroup} no longer exists: {exc}")
         return Outcome(physical, reason=f"dropped external schema {spec.schema}")
 
     @staticmethod

@@ -1,12 +1,11 @@
 """What a reader of the lake sees, read with pyarrow as Spectrum, Athena or the crawler would
 (local folders or an S3 prefix, through ``vts.catalog.filesystem.LakeFS``): the
-``event_id``s of each table, the quarantined rows per topic, and the files that no commit
-manifest of the job accounts for (orphans)."""
+``event_id``s of each table, the quarantined rows per topic, and the files that no
+committed batch's final attempt published (orphans), by the sink's own rule
+(``vts.stream.ledger.published``), however old the batch."""
 
 from __future__ import annotations
 
-import json
-import posixpath
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,8 +14,9 @@ import pyarrow.parquet as pq
 
 from vts.catalog.exceptions import LakeNotFoundError
 from vts.catalog.filesystem import LakeFS
-from vts.contract.topics import TOPIC_NAMES
-from vts.stream.layout import SINK_STATE_DIR, join
+from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
+from vts.stream.layout import LakeLayout, join
+from vts.stream.ledger import last_committed, read_published
 
 
 @dataclass
@@ -27,7 +27,7 @@ class LakeView:
     files: list[str] = field(default_factory=list)  # every visible data file (relative)
     orphans: list[str] = field(default_factory=list)
     hidden: int = 0  # files under _-prefixed folders (staging): invisible to readers
-    batches: int = 0  # micro-batches with a commit manifest
+    batches: int = 0  # committed micro-batches that published files
 
 
 def _visible_files(lake: LakeFS, view: LakeView) -> Iterator[str]:
@@ -44,49 +44,57 @@ def _visible_files(lake: LakeFS, view: LakeView) -> Iterator[str]:
         yield entry.path
 
 
-def _published(checkpoint: str, view: LakeView) -> set[str]:
-    """Every file name a batch's latest commit manifest publishes."""
-    try:
-        state = LakeFS.open(join(checkpoint, SINK_STATE_DIR, "manifests"))
-        entries = state.list()
-    except LakeNotFoundError:
-        return set()
-    names: set[str] = set()
-    for entry in entries:
-        if entry.path.endswith(".json"):
-            view.batches += 1
-            with state.open_input(entry.path) as f:
-                manifest = json.loads(f.read().decode())
-            names.update(posixpath.basename(p) for p in manifest.get("files", ()))
-    return names
+class CheckpointFiles:
+    """The job's checkpoint read with pyarrow (``vts.stream.ledger.StateFiles``), as the rest
+    of the lake is: no Spark needed."""
+
+    def list_files(self, root: str) -> list[str]:
+        try:
+            entries = LakeFS.open(root).list()
+        except LakeNotFoundError:
+            return []
+        return [join(root, e.path) for e in entries if not e.is_dir]
+
+    def read_text(self, path: str) -> str | None:
+        folder, name = path.rstrip("/").rsplit("/", 1)
+        try:
+            with LakeFS.open(folder).open_input(name) as f:
+                return bytes(f.read()).decode("utf-8")
+        except (LakeNotFoundError, FileNotFoundError):
+            return None
 
 
-def published_batches(checkpoint: str) -> int:
-    """How many micro-batches have a commit manifest (the job's progress, as a reader sees)."""
-    try:
-        entries = LakeFS.open(join(checkpoint, SINK_STATE_DIR, "manifests")).list()
-    except LakeNotFoundError:
-        return 0
-    return sum(1 for e in entries if e.path.endswith(".json"))
+def committed_batches(checkpoint: str) -> int:
+    """How many micro-batches the job has committed (its progress, from Spark's commit log)."""
+    layout = LakeLayout("", "", checkpoint)
+    last = last_committed(CheckpointFiles().list_files(layout.commit_log))
+    return 0 if last is None else last + 1
 
 
 def read_lake(lake_root: str, quarantine_root: str, checkpoint: str) -> LakeView:
+    """The lake as a reader sees it; the roots as the job was given them."""
     view = LakeView()
+    layout = LakeLayout(lake_root, quarantine_root, checkpoint)
+    where: dict[str, str] = {}  # each visible file (as listed in view.files) -> its location
     for table in TOPIC_NAMES:
         fs = LakeFS.open(join(lake_root, table))
         counts: Counter[str] = Counter()
         for path in _visible_files(fs, view):
             view.files.append(f"{table}/{path}")
+            where[view.files[-1]] = join(layout.table_root(table), path)
             with fs.open_input(path) as f:
                 counts.update(pq.read_table(f, columns=["event_id"]).column(0).to_pylist())
         view.ids[table] = counts
     qfs = LakeFS.open(quarantine_root)
     for path in _visible_files(qfs, view):
         view.files.append(f"quarantine/{path}")
+        where[view.files[-1]] = join(layout.table_root(QUARANTINE_TABLE), path)
         with qfs.open_input(path) as f:
             rows = pq.read_table(f, columns=["topic", "reason"]).to_pylist()
         view.quarantined.update(str(r["topic"]) for r in rows)
         view.reasons.update(str(r["reason"]) for r in rows)
-    published = _published(checkpoint, view)
-    view.orphans = sorted(f for f in view.files if posixpath.basename(f) not in published)
+    batches = read_published(CheckpointFiles(), layout)
+    published = {path for files in batches.values() for path in files}
+    view.batches = len(batches)
+    view.orphans = sorted(f for f in view.files if where[f] not in published)
     return view

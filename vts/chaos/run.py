@@ -26,7 +26,7 @@ from typing import Any
 
 from vts.chaos.aws import MockAws, mock_aws
 from vts.chaos.exceptions import ChaosError
-from vts.chaos.lake import published_batches, read_lake
+from vts.chaos.lake import committed_batches, read_lake
 from vts.chaos.plan import KILL_JOB, KILL_PRODUCER, LATE_REPLAY, RESTART_BROKER, Fault, make_plan
 from vts.chaos.processes import Broker, Service, job_command
 from vts.chaos.progress import Progress
@@ -140,7 +140,7 @@ class _Run:
         self.faults: list[dict[str, Any]] = []
         self.producer_starts = 0
         self.background: list[threading.Thread] = []
-        self.batches = 0  # micro-batches published so far
+        self.batches = 0  # micro-batches committed so far
         self.batches_at_start = 0  # ... when the streaming job last started
         self._armed: float | None = None  # when an armed job kill fires
         self.plan = plan_of(options)
@@ -327,7 +327,7 @@ class _Run:
                 self.progress.read()
                 if time.monotonic() - polled > 1.0:
                     with self.aws.as_environment():
-                        self.batches = published_batches(self.checkpoint)
+                        self.batches = committed_batches(self.checkpoint)
                     polled = time.monotonic()
                 if job.reap() is not None:
                     job.start()  # it died by itself (a broker restart, say): Glue restarts it

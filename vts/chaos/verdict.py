@@ -3,7 +3,8 @@
 ``lost``: events the simulator produced that no file holds; ``duplicated``: copies beyond
 the first; ``unexpected``: ids no produced window holds; ``quarantined``: valid simulator
 events the job set aside (the simulator sends none that are invalid); ``orphans``: visible
-files no commit manifest publishes. A run passes when all are zero.
+files that no committed batch's final attempt published, however old the batch
+(``vts.stream.ledger``). A run passes when all are zero.
 """
 
 from __future__ import annotations

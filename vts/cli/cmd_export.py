@@ -16,7 +16,8 @@ EPILOG = """examples:
   vts export geojson --vehicle VEH-000042 --day 2024-03-05 > veh42.geojson
 
 The track is the day's filtered fixes; stops and alerts are waypoints (GPX) or points
-(GeoJSON), from the report tables when built, else computed from the day's fixes.
+(GeoJSON), from the report tables when built, else computed from the day's fixes;
+geofences (the lake's, plus --geofences) name the stops.
 """
 
 
@@ -26,8 +27,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--vehicle", required=True, help="vehicle id, e.g. VEH-000042")
     parser.add_argument("--day", type=parse_day, required=True, help="YYYY-MM-DD")
     parser.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
-    parser.add_argument("--scenario", default="city", help="whose geofences name the stops")
-    parser.add_argument("--geofences", type=Path, help="a GeoJSON file of your own geofences")
+    parser.add_argument(
+        "--geofences", type=Path, help="a GeoJSON file of your own geofences (beside the lake's)"
+    )
     add_lake_option(parser)
     parser.set_defaults(func=run)
 
@@ -36,10 +38,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from vts.reports.dayview import load_day
     from vts.reports.export import to_geojson, to_gpx
 
-    scenario = None if args.scenario == "none" else args.scenario
-    view = load_day(
-        lake_of(args), args.vehicle, args.day, scenario=scenario, geofences=args.geofences
-    )
+    view = load_day(lake_of(args), args.vehicle, args.day, geofences=args.geofences)
     text = to_gpx(view) if args.fmt == "gpx" else json.dumps(to_geojson(view)) + "\n"
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

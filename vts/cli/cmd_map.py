@@ -13,10 +13,11 @@ EPILOG = """examples:
   vts map --vehicle VEH-000042 --day 2024-03-05         VEH-000042-2024-03-05.png and .html
   vts map --vehicle VEH-000042 --day 2024-03-05 --png day.png --no-html
   vts map --vehicle VEH-000042 --day 2024-03-05 --html day.html --no-png
-  vts map --vehicle VEH-000042 --day 2024-03-05 --geofences zones.geojson --scenario none
+  vts map --vehicle VEH-000042 --day 2024-03-05 --geofences zones.geojson
 
-Roads, geofences, the track coloured by speed, stops (white discs) and alerts (red
-triangles). The HTML has no scripts or external resources; hover for details.
+Roads and geofences (the lake's reference tables, plus --geofences), the track coloured
+by speed, stops (white discs) and alerts (red triangles). The HTML has no scripts or
+external resources; hover for details.
 """
 
 
@@ -28,8 +29,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--html", type=Path, help="HTML file (default: <vehicle>-<day>.html)")
     parser.add_argument("--no-png", action="store_true", help="no PNG")
     parser.add_argument("--no-html", action="store_true", help="no HTML")
-    parser.add_argument("--scenario", default="city", help="whose geofences to draw ('none')")
-    parser.add_argument("--geofences", type=Path, help="a GeoJSON file of your own geofences")
+    parser.add_argument(
+        "--geofences", type=Path, help="a GeoJSON file of your own geofences (beside the lake's)"
+    )
     add_lake_option(parser)
     add_output_options(parser)
     parser.set_defaults(func=run)
@@ -39,10 +41,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from vts.reports.dayview import load_day
     from vts.reports.maps import write_html, write_png
 
-    scenario = None if args.scenario == "none" else args.scenario
-    view = load_day(
-        lake_of(args), args.vehicle, args.day, scenario=scenario, geofences=args.geofences
-    )
+    view = load_day(lake_of(args), args.vehicle, args.day, geofences=args.geofences)
     stem = f"{args.vehicle}-{args.day}"
     written = {}
     if not args.no_png:

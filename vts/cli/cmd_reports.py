@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vts.cli.console import Output, add_command, add_output_options
-from vts.exceptions import ConfigError
 from vts.settings import LocalPaths
+
+if TYPE_CHECKING:
+    from vts.reports.args import ReportsArgs
 
 BUILD_EPILOG = """examples:
   vts reports build --day 2024-03-05             one day (and 12 h before it, for lookback)
   vts reports build --from 2024-03-01 --to 2024-03-07
   vts reports build --day today                  today so far (rerun: replaces its output)
   vts reports build --day yesterday --geofences zones.geojson --param min_duration_s=300
-  vts reports geofences city.geojson             the scenario's geofences, to edit or view
+  vts reports geofences city.geojson             a scenario's geofences, to edit or view
+
+Roads and geofences come from the lake (<lake>/roads, <lake>/geofences: `vts simulate
+--reference LAKE` writes a scenario's); --geofences adds a GeoJSON file of your own.
   vts reports params                             every parameter and its default
 
 Tables: <lake>/report_<name>/dt=<day>/report_<name>-<day>.parquet, one file per day.
@@ -37,17 +41,14 @@ KINDS = ("trips", "stops", "summary", "alerts", "geofences", "filter")
 
 
 def parse_day(text: str) -> date:
-    today = datetime.now(UTC).date()
-    if text == "today":
-        return today
-    if text == "yesterday":
-        return today - timedelta(days=1)
+    """``--day`` and friends as argparse types: the reports job's own reading of a day."""
+    from vts.reports.args import parse_day as parse
+    from vts.reports.exceptions import ReportsArgsError
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a day: use YYYY-MM-DD, today or yesterday"
-        ) from None
+        return parse(text, datetime.now(UTC).date())
+    except ReportsArgsError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.message}: {exc.hint}") from None
 
 
 def add_lake_option(parser: argparse.ArgumentParser) -> None:
@@ -72,16 +73,15 @@ def register(sub: Any) -> None:
     add_lake_option(p)
     p.add_argument("--output", help="where the report tables go (default: the lake)")
     p.add_argument("--source", default="vehicle_data", choices=("vehicle_data", "gps_data"))
-    p.add_argument("--scenario", default="city", help="whose geofences to use ('none': no)")
-    p.add_argument("--geofences", help="a GeoJSON file of your own geofences (added)")
+    p.add_argument("--geofences", help="a GeoJSON file of your own geofences (beside the lake's)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable; see `vts reports params`)")  # fmt: skip
     add_output_options(p)
     p.set_defaults(func=_build)
 
-    p = add_command(verbs, "geofences", "write the scenario's geofences as GeoJSON", BUILD_EPILOG)
+    p = add_command(verbs, "geofences", "write a scenario's geofences as GeoJSON", BUILD_EPILOG)
     p.add_argument("file", type=Path, help="where to write (e.g. city.geojson)")
-    p.add_argument("--scenario", default="city")
+    p.add_argument("--scenario", default="city", help="the simulator's scenario (default city)")
     p.set_defaults(func=_geofences)
 
     p = add_command(verbs, "params", "list the parameters and their defaults", BUILD_EPILOG)
@@ -99,37 +99,27 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=_report)
 
 
-def _days(args: argparse.Namespace) -> list[date]:
-    from vts.reports.build import days_between
+def reports_args(args: argparse.Namespace) -> ReportsArgs:
+    """The ``ReportsArgs`` the flags describe (the same record the Glue script builds)."""
+    from vts.reports.args import ReportsArgs, days_of, parse_params
 
-    if args.day and (args.first or args.last):
-        raise ConfigError("--day and --from/--to do not mix", hint="pass one or the other")
-    if args.day:
-        return [args.day]
-    if args.first and args.last:
-        if args.last < args.first:
-            raise ConfigError("--to is before --from", hint="swap them")
-        return days_between(args.first, args.last)
-    raise ConfigError("which day?", hint="pass --day YYYY-MM-DD, or --from and --to")
+    return ReportsArgs(
+        lake_path=str(lake_of(args)),
+        days=days_of(args.day, args.first, args.last),
+        output_path=args.output,
+        source=args.source,
+        geofences=args.geofences,
+        params=parse_params(args.param),
+    )
 
 
 def _build(args: argparse.Namespace, out: Output) -> int:
-    from vts.cli.cmd_query import parse_params
-    from vts.reports.build import BuildOptions, build
-    from vts.reports.params import ReportParams
+    from vts.reports.build import build
     from vts.spark.session import SparkSettings, build_session
 
-    days = _days(args)
-    options = BuildOptions(
-        lake=str(lake_of(args)),
-        output=args.output,
-        source=args.source,
-        scenario=None if args.scenario == "none" else args.scenario,
-        geofences=args.geofences,
-        params=ReportParams().with_overrides(parse_params(args.param)),
-    )
+    job = reports_args(args)
     spark = build_session(SparkSettings.local(kafka=False, hive=False))
-    reports = build(spark, days, options)
+    reports = build(spark, job.days, job.build_options())
     rows = []
     for r in reports:
         counts = {k.removeprefix("report_"): v for k, v in r.rows.items()}
@@ -141,11 +131,11 @@ def _build(args: argparse.Namespace, out: Output) -> int:
 
 
 def _geofences(args: argparse.Namespace, out: Output) -> int:
-    from vts.reports.scenario_fences import scenario_geofences
+    from simulator.reference import scenario_geofences
+    from vts.reference.geofences import write_geofences
 
     doc = scenario_geofences(args.scenario)
-    args.file.parent.mkdir(parents=True, exist_ok=True)
-    args.file.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    write_geofences(doc, args.file)
     out.message(f"wrote {len(doc['features'])} geofences of {args.scenario} to {args.file}")
     return 0
 

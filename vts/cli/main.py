@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "vts.cli.cmd_reports",
     "vts.cli.cmd_export",
     "vts.cli.cmd_map",
+    "vts.cli.cmd_live",
 )
 
 EPILOG = """examples:

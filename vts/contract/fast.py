@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,14 +40,13 @@ import pyarrow.compute as pc
 
 from vts.contract.events import EventType, event_type
 from vts.contract.exceptions import ContractViolation
-from vts.contract.fields import TS_MAX_AHEAD, TS_MIN, UUID_PATTERN, Field, FieldType
+from vts.contract.fields import TS_MAX_AHEAD, TS_MIN, UUID_PATTERN, FieldType
 from vts.contract.normalise import MAX_MESSAGE_BYTES, parse_message
+from vts.contract.reader import NO_VALUE, typed
 from vts.contract.structs import decoder, event_struct
-from vts.contract.validate import parse_ts
 
 logger = logging.getLogger(__name__)
 
-NO_VALUE = "invalid_json: the Kafka record has no value"
 ARROW_TYPES: dict[FieldType, pa.DataType] = {
     "string": pa.string(),
     "double": pa.float64(),
@@ -95,17 +94,6 @@ def _cast_times(texts: pa.Array) -> pa.Array | None:
         return None
 
 
-def _typed(f: Field) -> Callable[[Any], Any]:
-    """The value of a valid record's field in its table type (ts: an aware datetime)."""
-    if f.type == "timestamp":
-        return parse_ts
-    if f.type == "int":
-        return int
-    if f.type == "double":
-        return float
-    return str
-
-
 class MessageValidator:
     """Judges raw messages of one topic (an event type), fast path first."""
 
@@ -119,7 +107,7 @@ class MessageValidator:
         self._ts = names.index("ts")
         self._pairs = self.event_type.pairs
         self._uuids = [f.name for f in self.event_type.fields if f.uuid]
-        self._casts = [(name, _typed(fields[name])) for name in names]
+        self._casts = [(name, typed(fields[name])) for name in names]
         # the rows' Arrow type: ts stays text there (``_columns`` types it)
         self._row_type = pa.struct(
             [pa.field(n, pa.string() if n == "ts" else ARROW_TYPES[fields[n].type]) for n in names]

@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "JarsNotInstalledError",
     "JavaNotFoundError",
+    "RedisStartError",
 ]
 
 
@@ -68,3 +69,14 @@ class BrokerNotReadyError(TransientError):
 
 class BrokerStopError(TerminalError):
     """The broker process did not exit even after SIGKILL."""
+
+
+class RedisStartError(TerminalError):
+    """The local Redis-protocol server exited during start-up or did not answer in time."""
+
+    def __init__(self, reason: str, *, log_file: Path, tail: str = "") -> None:
+        message = f"the local live store did not start: {reason}"
+        if tail:
+            message += f"\n  last lines of {log_file}:\n{tail}"
+        super().__init__(message, hint=f"read {log_file}; `vts local down` then `vts local up`")
+        self.log_file = log_file

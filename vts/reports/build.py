@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from vts.catalog.spark_sql import collect
-from vts.reports.geofences import Geofence, from_geojson
+from vts.reference.geofences import GEOFENCES, Geofence, from_geojson, from_rows
+from vts.reference.roads import ROADS
 from vts.reports.params import ReportParams
 from vts.reports.roads import ROAD_FIELDS, RoadIndex
 from vts.reports.spark import day_fixes, report_rows, table_frame
@@ -38,11 +39,10 @@ SOURCES = ("vehicle_data", "gps_data")
 
 @dataclass(frozen=True)
 class BuildOptions:
-    lake: str  # where the source tables and roads are
+    lake: str  # where the source tables and the reference tables (roads, geofences) are
     output: str | None = None  # where the report tables go (default: the lake)
     source: str = "vehicle_data"
-    scenario: str | None = "city"  # its geofences; None: none
-    geofences: str | None = None  # a GeoJSON file of the user's (local path or URI)
+    geofences: str | None = None  # a GeoJSON file of the user's (local path or URI), added
     params: ReportParams = field(default_factory=ReportParams)
 
     @property
@@ -66,7 +66,7 @@ def load_roads(spark: SparkSession, lake: str, radius_m: float) -> RoadIndex | N
     from pyspark.errors import AnalysisException
 
     try:
-        rows = collect(spark.read.parquet(join(lake, "roads")).select(*ROAD_FIELDS))
+        rows = collect(spark.read.parquet(join(lake, ROADS.name)).select(*ROAD_FIELDS))
     except AnalysisException:
         logger.warning("no roads table under %s: overspeed is not judged", lake)
         return None
@@ -74,18 +74,24 @@ def load_roads(spark: SparkSession, lake: str, radius_m: float) -> RoadIndex | N
 
 
 def load_fences(spark: SparkSession, options: BuildOptions) -> tuple[Geofence, ...]:
-    fences: tuple[Geofence, ...] = ()
-    if options.scenario:
-        from vts.reports.scenario_fences import scenario_geofences
+    """The lake's ``geofences`` table (if it has one) and the user's GeoJSON file (if any)."""
+    from pyspark.errors import AnalysisException
 
-        fences += from_geojson(scenario_geofences(options.scenario), f"scenario {options.scenario}")
+    fences: tuple[Geofence, ...] = ()
+    table = join(options.lake, GEOFENCES.name)
+    try:
+        rows = collect(spark.read.parquet(table).select(*GEOFENCES.column_names))
+    except AnalysisException:
+        logger.info("no geofences table under %s", options.lake)
+    else:
+        fences += from_rows([r.asDict() for r in rows], table)
     if options.geofences:
         lines = collect(spark.read.text(options.geofences, wholetext=True))
         text = "".join(r.value for r in lines)
         try:
             doc = json.loads(text)
         except ValueError as exc:
-            from vts.reports.exceptions import GeofenceFileError
+            from vts.reference.exceptions import GeofenceFileError
 
             raise GeofenceFileError(options.geofences, f"is not JSON ({exc})") from exc
         fences += from_geojson(doc, options.geofences)

@@ -2,7 +2,8 @@
 
 Stops and alerts come from the report tables when ``vts reports build`` has run for the
 day, else from the same kernels run on the day's fixes alone (no lookback), so a map
-needs no build first. Roads and geofences come from the lake and the scenario.
+needs no build first. Roads and geofences come from the lake's reference tables
+(``vts.reference``), plus the user's own geofence file.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from vts.reference.geofences import GEOFENCES, Geofence, load_geojson, read_geofences
+from vts.reference.roads import ROADS, read_roads
 from vts.reports.exceptions import NoLakeDataError
 from vts.reports.filter import filter_fixes
-from vts.reports.geofences import Geofence, from_geojson, load_geojson
 from vts.reports.params import ReportParams
 from vts.reports.read import report_rows, vehicle_track
 from vts.reports.roads import RoadIndex
@@ -43,20 +45,14 @@ def load_day(
     vehicle: str,
     day: date,
     *,
-    scenario: str | None = "city",
     geofences: Path | None = None,
     params: ReportParams | None = None,
 ) -> DayView:
-    import pyarrow.parquet as pq
-
     params = params or ReportParams()
-    roads_file = lake / "roads" / "roads.parquet"
-    roads = pq.read_table(roads_file).to_pylist() if roads_file.exists() else []
-    fences: tuple[Geofence, ...] = ()
-    if scenario:
-        from vts.reports.scenario_fences import scenario_geofences
-
-        fences += from_geojson(scenario_geofences(scenario), f"scenario {scenario}")
+    roads_file = lake / ROADS.name / ROADS.file_name
+    roads = read_roads(roads_file) if roads_file.exists() else []
+    fences_file = lake / GEOFENCES.name / GEOFENCES.file_name
+    fences: tuple[Geofence, ...] = read_geofences(fences_file) if fences_file.exists() else ()
     if geofences:
         fences += load_geojson(geofences)
     raw = vehicle_track(lake, vehicle, day)

@@ -9,16 +9,13 @@ class ReportsError(TerminalError):
     """The reports could not be built; the message says why."""
 
 
-class GeofenceFileError(ConfigError):
-    """A geofence file that is not a GeoJSON collection of polygons."""
-
-    def __init__(self, source: str, problem: str) -> None:
-        super().__init__(
-            f"geofence file {source} {problem}",
-            hint="pass a GeoJSON FeatureCollection of Polygon/MultiPolygon features "
-            "(coordinates [lon, lat]); `vts reports geofences` writes the scenario's as one",
-        )
-
-
 class NoLakeDataError(ConfigError):
     """No fixes for the asked day in the lake."""
+
+
+class ReportsArgsError(ConfigError):
+    """A reports job argument (Glue ``--name`` or CLI flag) is missing or malformed."""
+
+    def __init__(self, name: str, problem: str, *, hint: str) -> None:
+        super().__init__(f"reports argument {name}: {problem}", hint=hint or None)
+        self.name = name

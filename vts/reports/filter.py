@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.geo import haversine_m
+from vts.geo import haversine_m
 from vts.reports.params import ReportParams
 from vts.reports.track import Bool, Track
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator.geo import haversine_m
+from vts.geo import haversine_m
 from vts.reports.params import ReportParams
 from vts.reports.track import Track
 

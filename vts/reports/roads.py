@@ -1,4 +1,4 @@
-"""Which road segment a fix is on, and its speed limit: the ``roads`` reference table.
+"""Which road segment a fix is on, and its speed limit (``vts.reference.roads``' table).
 
 The rule is ``sql/analytics/speeding_events.sql``'s: a fix is on the nearest segment
 within ``road_max_distance_m`` (point-to-segment distance on a local flat projection);
@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator.geo import M_PER_DEG
+from vts.geo import M_PER_DEG
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
+# the columns of the roads table (vts.reference.roads.ROADS) the matching reads
 ROAD_FIELDS = ("road_id", "speed_limit_kmh", "start_lat", "start_lon", "end_lat", "end_lon")
 
 

@@ -2,8 +2,8 @@
 
 The Spark side hands each vehicle's rows to the kernels as a pandas frame
 (``applyInPandas``); ``Track.from_frame`` turns it into arrays once. Times are seconds
-since the Unix epoch (float), speeds km/h. Distances use the simulator's haversine
-(``simulator.geo``), the one implementation in the project.
+since the Unix epoch (float), speeds km/h. Distances use ``vts.geo``'s haversine, the one
+implementation in the project.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from simulator.geo import haversine_m
+from vts.geo import haversine_m
 
 if TYPE_CHECKING:
     import pandas as pd

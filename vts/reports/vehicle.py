@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from vts.reference.geofences import Geofence
 from vts.reports import alerts as alert_rules
 from vts.reports.filter import filter_fixes
-from vts.reports.geofences import Geofence, smallest_containing, visits
+from vts.reports.geofences import smallest_containing, visits
 from vts.reports.motion import Span, detect
 from vts.reports.params import ReportParams
 from vts.reports.roads import RoadIndex

@@ -18,23 +18,23 @@ removes everything its manifest lists but does not produce. So when an attempt f
 exactly its files are visible; if it dies half-way (``kill -9``), Spark replays batch
 ``N`` from the checkpoint and the next attempt finishes the job. Readers may briefly see
 part of a batch that is being committed, never a partial file (moves are atomic) and,
-once it is committed, never a duplicate or an orphan. docs/exactly-once.md has the
-whole argument.
+once it is committed, never a duplicate or an orphan. An attempt that publishes nothing
+after one that published writes an empty manifest and removes the earlier files; with no
+earlier attempt it writes nothing. The latest manifest of a committed batch therefore
+lists exactly what its final attempt published (``vts.stream.ledger`` keeps that after
+the manifest is gone). docs/exactly-once.md has the whole argument.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vts.stream.files import FileStore
 
 logger = logging.getLogger(__name__)
-
-# Called at each step ("manifest", "stale", "renamed:<k>") so tests can crash there.
-StepHook = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -72,17 +72,11 @@ class CommitResult:
     removed: int
 
 
-def _no_hook(_step: str) -> None:
-    return None
-
-
 def commit_batch(
     store: FileStore,
     manifest_path: str,
     batch_id: int,
     staged: Sequence[StagedFile],
-    *,
-    hook: StepHook = _no_hook,
 ) -> CommitResult:
     """Publish ``staged`` as batch ``batch_id`` (idempotent; safe to re-run after a crash)."""
     finals = [s.final for s in staged]
@@ -90,16 +84,15 @@ def commit_batch(
         raise ValueError(f"batch {batch_id} maps two staged files to one final name")
     text = store.read_text(manifest_path)
     previous = Manifest.from_json(text) if text is not None else None
+    if previous is None and not staged:
+        return CommitResult(files=0, replaced_attempt=False, removed=0)
     earlier = set(previous.files) | set(previous.stale) if previous else set()
     stale = tuple(sorted(earlier - set(finals)))
     store.write_text(manifest_path, Manifest(batch_id, tuple(sorted(finals)), stale).to_json())
-    hook("manifest")
     for path in stale:
         store.delete(path)
-    hook("stale")
-    for k, item in enumerate(staged, start=1):
+    for item in staged:
         store.rename(item.staged, item.final)
-        hook(f"renamed:{k}")
     if previous is not None:
         logger.info(
             "batch %d re-committed over an earlier attempt (%d stale files removed)",

@@ -5,7 +5,8 @@
     <output>/<table>/dt=YYYY-MM-DD/hr=HH/b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet
     <quarantine>/dt=YYYY-MM-DD/hr=HH/b<batch>-<query>-quarantine-<dt>-<hr>-<n>.parquet
     <output>/_staging/<query>/b<batch>/<table>/dt=…/hr=…/part-<task>.parquet  (the workers')
-    <checkpoint>/vts-sink/manifests/b<batch>.json
+    <checkpoint>/vts-sink/manifests/b<batch>.json      (the latest attempt at a recent batch)
+    <checkpoint>/vts-sink/ledger/b<first>.json         (older committed batches' files)
 
 ``<query>`` is the first 8 hex digits of the streaming query's id, which Spark keeps in
 the checkpoint: a new checkpoint is a new id, so a fresh start never reuses (and so
@@ -84,6 +85,19 @@ class LakeLayout:
 
     def manifest_path(self, batch_id: int) -> str:
         return join(self.manifest_dir, f"b{batch_id:010d}.json")
+
+    @property
+    def ledger_dir(self) -> str:
+        return join(self.checkpoint_path, SINK_STATE_DIR, "ledger")
+
+    def ledger_path(self, first_batch: int) -> str:
+        """The ledger object whose batches start at ``first_batch`` (``vts.stream.ledger``)."""
+        return join(self.ledger_dir, f"b{first_batch:010d}.json")
+
+    @property
+    def commit_log(self) -> str:
+        """Spark's commit log: one entry per committed micro-batch (the latest 100 kept)."""
+        return join(self.checkpoint_path, "commits")
 
     @property
     def query_metadata(self) -> str:

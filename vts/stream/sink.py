@@ -23,9 +23,10 @@ and batch id, where they stage), as the local properties ``BATCH_TIME_PROPERTY``
 
 The sink lists no staging folder per batch (the key rows name the staged files):
 leftovers of an attempt that died are swept once, when the sink writes its first batch
-(a replay of the batch in flight, or the batch after it), and the manifest that falls out
-of the kept window is deleted by name. A table missing from the catalog is asked about
-again only after ``MISSING_TABLE_RETRY_S``.
+(a replay of the batch in flight, or the batch after it). The manifest that falls out of
+the kept window goes into the ledger of published files and is deleted by name
+(``vts.stream.ledger``). A table missing from the catalog is asked about again only after
+``MISSING_TABLE_RETRY_S``.
 
 Why a reader never sees a partial, orphan or duplicate file, even after ``kill -9``:
 partial files only ever exist in staging; a published file appears by an atomic move
@@ -38,24 +39,18 @@ docs/exactly-once.md.
 
 Files per partition-hour stay bounded: one file per table partition per micro-batch, so
 at most ``3600 / trigger_seconds`` for an hour that receives data in every batch.
-
-Crash tests may stop the sink at a step: ``VTS_SINK_HOLD=<step>@<batch>`` (steps:
-``staged``, ``manifest``, ``stale``, ``renamed:<k>``, ``published``) makes it create the
-file ``VTS_SINK_HOLD_MARKER`` and sleep there until killed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vts.catalog.base import Catalog, Partition
@@ -63,6 +58,7 @@ from vts.contract.topics import QUARANTINE_TABLE
 from vts.stream.commit import StagedFile, commit_batch
 from vts.stream.files import FileStore, HadoopFiles
 from vts.stream.layout import LakeLayout, batch_of
+from vts.stream.ledger import KEEP_MANIFESTS, Ledger
 from vts.stream.objects import ParquetFiles
 from vts.stream.staging import (
     BATCH_PROPERTY,
@@ -83,9 +79,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HOLD_ENV = "VTS_SINK_HOLD"
-HOLD_MARKER_ENV = "VTS_SINK_HOLD_MARKER"
-KEEP_MANIFESTS = 10
 MISSING_TABLE_RETRY_S = 300.0
 # Partitions whose staged files the sink combines at once (in the driver, with pyarrow).
 COMBINE_THREADS = 4
@@ -138,23 +131,6 @@ def collect(frame: DataFrame) -> list[Any]:
     return rows
 
 
-def _hold_from_env() -> Callable[[int, str], None]:
-    spec = os.environ.get(HOLD_ENV)
-    marker = os.environ.get(HOLD_MARKER_ENV)
-    if not spec or not marker:
-        return lambda _batch, _step: None
-    step, _, batch = spec.rpartition("@")
-
-    def hold(batch_id: int, at: str) -> None:
-        if at == step and str(batch_id) == batch:
-            logger.warning("holding batch %d at %s (%s) until killed", batch_id, at, HOLD_ENV)
-            Path(marker).write_text(f"{batch_id} {at}\n")
-            while True:  # pragma: no cover - ends with the process
-                time.sleep(1)
-
-    return hold
-
-
 class LakeSink:
     """``foreachBatch`` target: ``query.writeStream.foreachBatch(LakeSink(...))``."""
 
@@ -183,7 +159,7 @@ class LakeSink:
         self._registered: set[tuple[str, str, str]] = set()
         self._missing: dict[str, float] = {}  # table -> when to ask the catalog again
         self._swept = False
-        self._hold = _hold_from_env()
+        self.ledger = Ledger(self.store, layout)
 
     @property
     def query_tag(self) -> str:
@@ -249,6 +225,8 @@ class LakeSink:
         seconds = time.monotonic() - started
         logger.debug("batch %d: staged and deduplicated in %.1fs", batch_id, seconds)
         if not survivors:  # e.g. a batch whose every record was a duplicate
+            # nothing to publish; an earlier attempt's files, if one published, go
+            commit_batch(self.store, self.layout.manifest_path(batch_id), batch_id, [])
             self._clean_up(self._all_tables(), tag, batch_id)
             return BatchReport(batch_id, {}, 0, 0, 0, 0, time.monotonic() - started)
         rows: dict[str, int] = defaultdict(int)
@@ -273,15 +251,7 @@ class LakeSink:
         # pyarrow reads and writes without the GIL: the combining runs side by side
         with ThreadPoolExecutor(max_workers=COMBINE_THREADS, thread_name_prefix="vts-sink") as pool:
             staged = list(pool.map(one_file, sorted(by_partition)))
-        self._hold(batch_id, "staged")
-        result = commit_batch(
-            self.store,
-            self.layout.manifest_path(batch_id),
-            batch_id,
-            staged,
-            hook=lambda step: self._hold(batch_id, step),
-        )
-        self._hold(batch_id, "published")
+        result = commit_batch(self.store, self.layout.manifest_path(batch_id), batch_id, staged)
         logger.debug("batch %d: published at %.1fs", batch_id, time.monotonic() - started)
         self._clean_up(self._all_tables(), tag, batch_id)
         registered = self._register(set(by_partition))
@@ -311,12 +281,13 @@ class LakeSink:
         return [*TOPIC_NAMES, QUARANTINE_TABLE]
 
     def _clean_up(self, tables: list[str], tag: str, batch_id: int) -> None:
-        """Drop this batch's staging folders and the manifest that left the kept window."""
+        """Drop this batch's staging folders; retire the manifest that left the kept window
+        into the ledger (its batch is committed: Spark runs this one after it)."""
         folders = {self.layout.staging_dir(t, tag, batch_id).rsplit("/", 1)[0] for t in tables}
         for folder in folders:
             self.store.delete(folder, recursive=True)
         if batch_id - KEEP_MANIFESTS - 1 >= 0:
-            self.store.delete(self.layout.manifest_path(batch_id - KEEP_MANIFESTS - 1))
+            self.ledger.retire(batch_id - KEEP_MANIFESTS - 1)
 
     def _register(self, partitions: set[tuple[str, str, str]]) -> int:
         """Add the batch's new partitions to the catalog where the table exists."""

@@ -1,7 +1,7 @@
 """Fixtures of the Glue rehearsal: the Glue 5.1 venv, the job as the stack publishes it, a
 factory of its runs, and a standalone Spark cluster for the cluster rehearsal.
 
-Nothing is built here: ``make rehearsal-glue`` (the venv) and ``make check-template``
+Nothing is built here: ``make rehearsal-glue`` (the venv) and ``make build``
 (sam build) do that before ``make test`` runs the suite; a missing piece fails the test
 with the target to run.
 """
@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import vts
+from tests.build import sam_build
 from tests.fixtures.aws import MotoServer
 from tests.rehearsal.glue.cluster import StandaloneCluster, start_cluster
 from tests.rehearsal.glue.harness import (
@@ -30,6 +31,7 @@ from tests.rehearsal.glue.harness import (
 )
 from tests.rehearsal.venvs import rehearsal_venv
 from tests.template.cfn import REPO, Stack
+from tests.template.scenarios import EXISTING_VPC
 from vts.contract.topics import TOPIC_NAMES
 from vts.kafka.admin import create_topics
 from vts.local.jars import classpath
@@ -51,11 +53,7 @@ def published_job(
     glue_venv: Path, moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> PublishedJob:
     """The built job published by Custom::GlueAssets's code (to moto's S3) and fetched."""
-    if not (CODE_LAYER / "glue_scripts").is_dir():
-        pytest.fail(
-            f"{CODE_LAYER} is missing: run `make check-template` (it runs sam build)",
-            pytrace=False,
-        )
+    sam_build(CODE_LAYER / "glue_scripts")
     s3 = moto_server.client("s3")
     s3.create_bucket(Bucket="vts-rehearsal-assets")
     return publish_and_fetch(
@@ -91,6 +89,7 @@ def glue_job(
         tls = auth != "plaintext"  # MSK serves SCRAM and IAM over TLS only
         stack = Stack(
             {
+                **EXISTING_VPC,
                 "KafkaSource": "existing",
                 "RedshiftMode": "none",
                 "ExistingKafkaAuth": auth,

@@ -1,7 +1,8 @@
 """The Glue 5.1 rehearsal of the reports job (``integration``): the published script (with
-``vts.zip`` and ``simulator.zip``, as ``ReportsGlueAssets`` publishes them) and the
-translated template's arguments, in Glue 5.1's library set, over a lake on moto's S3 (a
-mock, through ``s3a://``). See harness.py for what plays which part of Glue.
+``vts.zip`` alone, as ``ReportsGlueAssets`` publishes it) and the translated template's
+arguments, in Glue 5.1's library set, over a lake on moto's S3 (a mock, through
+``s3a://``) holding the reference tables ``GlueAssets`` writes. See harness.py for what
+plays which part of Glue.
 """
 
 from __future__ import annotations
@@ -13,18 +14,20 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from simulator.lake import LakeSpec, write_lake
+from tests.build import sam_build
 from tests.fixtures.aws import MotoServer
 from tests.rehearsal.glue.harness import CODE_LAYER, GlueJobRun, publish_and_fetch
-from tests.sql.lakegen import LakeSpec, write_lake
 from tests.template.cfn import Stack
-from vts.reports.tables import TABLES, TRIPS, file_name
+from vts.aws.glue_assets import publish_reference_tables
+from vts.reports.tables import GEOFENCE_EVENTS, TABLES, TRIPS, file_name
 
 pytestmark = pytest.mark.integration
 DAY = "2024-03-05"
 
 
 def _upload(s3, bucket: str, root: Path) -> None:  # type: ignore[no-untyped-def]
-    for path in sorted(root.rglob("*.parquet")):
+    for path in sorted((root / "vehicle_data").rglob("*.parquet")):
         s3.put_object(
             Bucket=bucket, Key=f"data/{path.relative_to(root).as_posix()}", Body=path.read_bytes()
         )
@@ -33,16 +36,16 @@ def _upload(s3, bucket: str, root: Path) -> None:  # type: ignore[no-untyped-def
 def test_the_published_reports_job_builds_a_day_on_s3_and_a_rerun_replaces_it(
     glue_venv: Path, moto_server: MotoServer, s3_bucket: str, tmp_path: Path
 ) -> None:
-    if not (CODE_LAYER / "glue_scripts" / "vts_reports_job.py").is_file():
-        pytest.fail(f"{CODE_LAYER} is stale: run `make check-template` (sam build)", pytrace=False)
+    sam_build(CODE_LAYER / "glue_scripts" / "vts_reports_job.py")
     s3 = moto_server.client("s3")
-    published = publish_and_fetch(s3, s3_bucket, glue_venv, tmp_path / "glue", "vts_reports_job.py",
-                                  ("simulator",))  # fmt: skip
-    assert [p.name for p in published.extra_py_files] == ["vts.zip", "simulator.zip"]
+    published = publish_and_fetch(s3, s3_bucket, glue_venv, tmp_path / "glue", "vts_reports_job.py")
+    assert [p.name for p in published.extra_py_files] == ["vts.zip"]
     lake = tmp_path / "lake"
     write_lake(lake, LakeSpec("city", 5, datetime(2024, 3, 5, 7, tzinfo=UTC), 2 * 3600, 8, 10),
                ("vehicle_data",))  # fmt: skip
     _upload(s3, s3_bucket, lake)
+    # the roads and geofences, as GlueAssets (Scenario: city) writes them from the build
+    publish_reference_tables(s3, s3_bucket, CODE_LAYER / "reference", "city")
     assets = published.assets
     job = GlueJobRun(
         venv=glue_venv,
@@ -70,5 +73,8 @@ def test_the_published_reports_job_builds_a_day_on_s3_and_a_rerun_replaces_it(
     )
     trips = pq.read_table(io.BytesIO(body["Body"].read())).to_pylist()
     assert trips and {t["vehicle_id"] for t in trips} <= {f"VEH-{i:06d}" for i in range(8)}
+    key = f"data/{GEOFENCE_EVENTS.name}/dt={DAY}/{file_name(GEOFENCE_EVENTS.name, DAY)}"
+    visits = pq.read_table(io.BytesIO(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read()))
+    assert visits.num_rows > 0  # the lake's geofences table was read
     staged = s3.list_objects_v2(Bucket=s3_bucket, Prefix="data/_staging/").get("Contents", [])
     assert not [o["Key"] for o in staged if o["Key"].endswith(".parquet")]

@@ -1,4 +1,11 @@
-"""The geofences a simulator scenario ships, as GeoJSON: derived from its roads and places.
+"""A scenario's reference data: its roads and geofences, in vts's format (``vts.reference``).
+
+``write_reference(scenario, lake)`` writes both tables where vts reads them
+(``<lake>/roads/roads.parquet``, ``<lake>/geofences/geofences.parquet``). A scenario depends
+on its name only, so these are the same in every run.
+
+Roads: one row per segment (``road_table``). Geofences (``scenario_geofences``), derived
+from the roads and places:
 
 - ``depot``: a square of ``DEPOT_HALF_M`` around each place named "Depot ...";
 - ``place``: a circle of ``PLACE_RADIUS_M`` around every other place (where stops are);
@@ -6,22 +13,57 @@
   quarter of the grid spacing;
 - ``school_zone``: a band of ``SCHOOL_HALF_WIDTH_M`` either side of each 20 km/h
   school-zone segment, stopping short of its junctions by the same.
-
-The scenario depends on its name only, so these are the same in every run.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from simulator import geo
-from simulator.scenario import ROAD_CLASSES, load
+from simulator.scenario import Scenario, load
+from vts import geo
+from vts.reference.geofences import GEOFENCES, write_geofences
+from vts.reference.roads import ROAD_CLASSES, ROADS, write_roads
 
 DEPOT_HALF_M = 80.0
 PLACE_RADIUS_M = 60.0
 SCHOOL_HALF_WIDTH_M = 25.0
+
+
+def road_table(scenario: str | Scenario) -> list[dict[str, Any]]:
+    """The scenario's road segments as rows (``vts.reference.roads.ROADS``).
+
+    Each row: ``road_id`` (e.g. ``"R-0042"``), ``road_name``, ``road_class`` (one of
+    ``ROAD_CLASSES``), ``speed_limit_kmh``, ``length_m``, the segment's end points
+    ``start_lat/start_lon/end_lat/end_lon`` and its bounding box ``min_lat .. max_lon``.
+    A vehicle is on the segment nearest to its (map-matched ``vehicle_data``) position.
+    """
+    sc = load(scenario) if isinstance(scenario, str) else scenario
+    la, lo = sc.node_lat, sc.node_lon
+    f, t = sc.edge_from, sc.edge_to
+    rows = []
+    for i in range(f.size):
+        a, b = int(f[i]), int(t[i])
+        rows.append(
+            {
+                "road_id": sc.edge_id[i].decode(),
+                "road_name": sc.edge_name[i],
+                "road_class": ROAD_CLASSES[int(sc.edge_class[i])],
+                "speed_limit_kmh": float(sc.edge_limit_kmh[i]),
+                "length_m": round(float(sc.edge_length_m[i]), 2),
+                "start_lat": round(float(la[a]), 6),
+                "start_lon": round(float(lo[a]), 6),
+                "end_lat": round(float(la[b]), 6),
+                "end_lon": round(float(lo[b]), 6),
+                "min_lat": round(float(min(la[a], la[b])), 6),
+                "min_lon": round(float(min(lo[a], lo[b])), 6),
+                "max_lat": round(float(max(la[a], la[b])), 6),
+                "max_lon": round(float(max(lo[a], lo[b])), 6),
+            }
+        )
+    return rows
 
 
 def _feature(fid: str, name: str, kind: str, ring: list[list[float]]) -> dict[str, Any]:
@@ -96,3 +138,14 @@ def scenario_geofences(name: str) -> dict[str, Any]:
                      _box(float(la[0]), float(lo[0]), corners_n, corners_e))
         )  # fmt: skip
     return {"type": "FeatureCollection", "name": f"vts scenario {name}", "features": features}
+
+
+def write_reference(scenario: str, lake: str | Path) -> dict[str, Path]:
+    """Write the scenario's ``roads`` and ``geofences`` tables into ``lake`` (a folder)."""
+    root = Path(lake)
+    return {
+        ROADS.name: write_roads(road_table(scenario), root / ROADS.name / ROADS.file_name),
+        GEOFENCES.name: write_geofences(
+            scenario_geofences(scenario), root / GEOFENCES.name / GEOFENCES.file_name
+        ),
+    }

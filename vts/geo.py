@@ -1,4 +1,9 @@
-"""Spherical-earth helpers (vectorised): distances, bearings and metre offsets."""
+"""Geometry (vectorised), the project's one copy: distances, bearings, offsets, polygons.
+
+A spherical earth for distances and bearings; a local flat projection (metres north and
+east of a point) for small offsets; planar even-odd tests for polygons in degrees. The
+reports, the live path and the simulator all measure with these.
+"""
 
 from __future__ import annotations
 
@@ -49,3 +54,25 @@ def angle_diff_deg(a: npt.ArrayLike, b: npt.ArrayLike) -> F64:
     """Smallest absolute difference between two compass angles (0..180)."""
     d = (np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) % 360.0
     return np.asarray(np.minimum(d, 360.0 - d))
+
+
+def in_ring(lon: npt.ArrayLike, lat: npt.ArrayLike, ring: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Which points lie inside a polygon ring (``(n, 2)`` lon, lat; closed or not).
+
+    Even-odd ray casting in degrees, vectorised over points and edges.
+    """
+    x, y = np.atleast_1d(np.asarray(lon, dtype=np.float64)), np.atleast_1d(np.asarray(lat))
+    r = np.asarray(ring, dtype=np.float64)
+    xa, ya = r[:, 0], r[:, 1]
+    xb, yb = np.roll(xa, -1), np.roll(ya, -1)
+    crosses = (ya[None, :] > y[:, None]) != (yb[None, :] > y[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_at = xa[None, :] + (y[:, None] - ya[None, :]) * (xb - xa)[None, :] / (yb - ya)[None, :]
+    return np.asarray((crosses & (x[:, None] < x_at)).sum(axis=1) % 2 == 1)
+
+
+def ring_area_deg2(ring: npt.ArrayLike) -> float:
+    """A polygon ring's area in square degrees (shoelace; for comparing sizes only)."""
+    r = np.asarray(ring, dtype=np.float64)
+    x, y = r[:, 0], r[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))

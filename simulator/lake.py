@@ -3,8 +3,9 @@
 ``write_lake`` runs ``simulator.generate`` for a window and writes every topic with
 pyarrow as ``<lake>/<table>/dt=YYYY-MM-DD/hr=HH/part-0.parquet`` (columns and types from
 the contract: ``int`` as int32, ``ts`` as a microsecond UTC timestamp), plus the scenario's
-``roads`` reference table. The SQL tests use it for a small fixed dataset and the query
-benchmark for a day of a large fleet.
+reference tables (``roads``, ``geofences``: ``simulator.reference``). The SQL and reports
+tests use it for a small fixed dataset, and the query and reports benchmarks for a day of
+a large fleet.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def write_lake(
     prefixes.
     """
     from simulator.generate import generate
-    from simulator.scenario import write_road_table
+    from simulator.reference import write_reference
 
     batches = generate(
         spec.scenario,
@@ -105,5 +106,5 @@ def write_lake(
         if len(batch):
             write_table(arrow_table(topic, batch.columns), lake / topic, prefix)
         rows[topic] = len(batch)
-    write_road_table(spec.scenario, lake / "roads" / "roads.parquet")
+    write_reference(spec.scenario, lake)
     return rows

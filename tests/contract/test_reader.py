@@ -1,0 +1,73 @@
+"""The one-message reader gives exactly the contract's verdicts, reasons and values, and no
+message makes it raise (the live consumer's decoder)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.contract.edge_messages import messages
+from tests.contract.test_fast import NOW, _exact, _want
+from tests.contract.tutorial_samples import SAMPLES
+from vts.contract.events import EVENT_TYPES
+from vts.contract.reader import MessageReader
+from vts.contract.validate import parse_ts
+
+
+def test_every_edge_message_gets_parse_messages_verdict_reason_and_values() -> None:
+    readers = {topic: MessageReader(topic) for topic in EVENT_TYPES}
+    valid = 0
+    for topic, raw in messages():
+        reason, record = readers[topic].read(raw, NOW)
+        want_reason, want = _exact(topic, raw)
+        assert reason == want_reason, (topic, raw and raw[:120])
+        if want is None:
+            assert record is None
+            continue
+        assert record is not None
+        for f in EVENT_TYPES[topic].fields:
+            got, expected = record[f.name], _want(f.type, want.get(f.name))
+            assert got == expected and type(got) is type(expected), (topic, f.name, raw[:120])
+        valid += 1
+    assert valid >= 40
+
+
+def test_the_fast_path_reads_the_simulators_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator import generate
+
+    start = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    for topic, batch in generate("city", 5, start, 30, vehicles=20, tick_seconds=5).items():
+        reader = MessageReader(topic)
+        monkeypatch.setattr(reader, "exact", _refuse)
+        for raw in batch.to_json_lines():
+            reason, record = reader.read(raw, NOW)
+            assert reason is None and record is not None
+            assert record["ts"] == parse_ts(json.loads(raw)["ts"])
+
+
+def _refuse(raw: bytes, now: datetime) -> Any:
+    raise AssertionError(f"the exact path ran for {raw!r}")
+
+
+def test_tutorial_messages_come_out_normalised() -> None:
+    for topic, (v0, v1) in SAMPLES.items():
+        reason, record = MessageReader(topic).read(json.dumps(v0).encode(), NOW)
+        assert reason is None and record is not None
+        assert record["event_id"] == v1["event_id"] and record["schema_version"] == 0
+        assert record["ts"] == parse_ts(v1["ts"])
+
+
+def test_an_unforeseen_error_is_a_reason_not_an_exception(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import vts.contract.reader as reader
+
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(reader, "parse_message", explode)
+    got = MessageReader("vehicle_data").read(b"[1]", NOW)
+    assert got == ("invalid_json: the message could not be read (RuntimeError)", None)

@@ -1,0 +1,69 @@
+"""Coalescing: one state per vehicle and incident per batch, by the store's order."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.live.messages import fix, incident
+from vts.contract.reader import MessageReader
+from vts.live.coalesce import Coalescer
+
+T = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+NOW = T + timedelta(minutes=1)
+
+
+def _add(c: Coalescer, *messages: tuple[str, dict[str, Any]]) -> list[bool]:
+    kept = []
+    for topic, message in messages:
+        reason, record = MessageReader(topic).read(json.dumps(message).encode(), NOW)
+        assert reason is None and record is not None
+        kept.append(c.add(topic, record))
+    return kept
+
+
+def _trail(c: Coalescer, vehicle_id: str) -> list[float]:
+    return [json.loads(p)["latitude"] for _, p in c.vehicles[vehicle_id].trail_points()]
+
+
+def test_the_newest_fix_of_each_vehicle_wins_in_any_order() -> None:
+    fixes = [fix("a", T + timedelta(seconds=s), s, 0.0) for s in (3, 1, 4, 2)]
+    fixes += [fix("b", T + timedelta(seconds=s), -s, 0.0) for s in (9, 8)]
+    c = Coalescer()
+    assert _add(c, *fixes) == [True] * 6
+    assert {k: v.record["latitude"] for k, v in c.vehicles.items()} == {"a": 4.0, "b": -9.0}
+    state = json.loads(c.vehicles["a"].state_json())
+    assert state["ts"] == "2024-06-01T12:00:04Z" and state["topic"] == "vehicle_data"
+    assert "schema_version" not in state and "heading_deg" in state
+    assert _trail(c, "a") == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_at_equal_times_vehicle_data_beats_gps_data_then_the_greater_event_id() -> None:
+    t = T + timedelta(seconds=5)
+    gps = fix("a", t, 1.0, 1.0, topic="gps_data", event_id="ffffffff-ffff-4fff-8fff-ffffffffffff")
+    low = fix("a", t, 2.0, 2.0, event_id="00000000-0000-4000-8000-000000000000")
+    high = fix("a", t, 3.0, 3.0, event_id="00000000-0000-4000-8000-000000000001")
+    for order in ([gps, low, high], [high, gps, low], [low, high, gps]):
+        c = Coalescer()
+        _add(c, *order)
+        assert c.vehicles["a"].record["latitude"] == 3.0
+        assert _trail(c, "a") == [3.0]
+
+
+def test_what_the_live_state_has_no_use_for_is_not_kept() -> None:
+    c = Coalescer()
+    topic, no_position = fix("a", T, 1.0, 1.0, topic="gps_data")
+    no_position.update(latitude=None, longitude=None)
+    _, none = incident("9449a17e-0a7b-4d99-962c-c7fbe49bbd5d", T, "Reported")
+    none["incident_type"] = "None"
+    assert _add(c, (topic, no_position), ("emergency_data", none)) == [False, False]
+    assert not c.vehicles and not c.incidents
+
+
+def test_the_newest_event_of_an_incident_wins() -> None:
+    iid = "9449a17e-0a7b-4d99-962c-c7fbe49bbd5d"
+    c = Coalescer()
+    _add(c, incident(iid, T + timedelta(seconds=9), "Resolved"), incident(iid, T, "Active"))
+    assert c.incidents[iid].status == "Resolved"
+    assert json.loads(c.incidents[iid].state_json())["status"] == "Resolved"

@@ -1,0 +1,14 @@
+"""The live path: each vehicle's last known state, beside the lake (docs/live.md).
+
+- ``settings``: ``LiveSettings`` from ``VTS_LIVE_*``      - ``connection`` + ``credentials``:
+  the Redis-protocol client from a URL, with a pluggable credentials provider
+- ``store``: the store (server-side Lua in ``lua/``: newest event time wins, trail,
+  incidents, change feed with a cursor, expiry)
+- ``esm``: the MSK event source mapping's event shape   - ``coalesce``: one state per
+  vehicle and incident per batch      - ``consumer``: the handler core
+- ``api``: the HTTP API's routing (a pure function, no server)   - ``runner``: the local
+  emulation of the event source mapping (``vts live run``)
+- the live map (docs/live-map.md): ``serve`` (``vts live serve``'s HTTP server: the page in
+  ``web/``, ``roads`` as GeoJSON, the API) and ``forward`` (the API in this process, or a
+  deployed one signed with SigV4); ``chromium``: headless Chromium for its tests and benchmark
+"""
