@@ -23,6 +23,7 @@ One scenario, the exactly-once cases that matter on a cluster:
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections import Counter
@@ -40,9 +41,17 @@ from tests.rehearsal.glue.cluster import (
     environ,
 )
 from tests.rehearsal.glue.harness import GlueJobRun, JobFactory
-from tests.stream.jobs import NAME, LakeReader, event_ids, kill_when, messages, produce, simulated
+from tests.stream.jobs import (
+    NAME,
+    REPO,
+    LakeReader,
+    event_ids,
+    kill_when,
+    messages,
+    produce,
+    simulated,
+)
 from vts.contract.topics import TOPIC_NAMES
-from vts.stream.sink import HOLD_ENV, HOLD_MARKER_ENV
 
 pytestmark = pytest.mark.integration
 # The driver is killed after publishing one file of batch 0: the worst state a reader
@@ -136,9 +145,15 @@ def test_sigkill_of_executors_and_driver_mid_batch_then_restarts_land_every_even
     marker = tmp_path / "held"
     log = tmp_path / "killed-driver.log"
     with log.open("wb") as err:
+        # the hold is a patch of the sink in the driver's own process (tests/stream/
+        # hold_sink.py), importable there only: the published vts.zip comes first
+        env = job.process_env(home)
+        env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(REPO)])
+        command = job.command()
+        hold = ["-m", "tests.stream.hold_sink", DRIVER_KILL_STEP, str(marker)]
         driver = subprocess.Popen(
-            job.command(),
-            env={**job.process_env(home), HOLD_ENV: DRIVER_KILL_STEP, HOLD_MARKER_ENV: str(marker)},
+            [command[0], *hold, *command[1:]],
+            env=env,
             cwd=home,
             stdout=subprocess.DEVNULL,
             stderr=err,
