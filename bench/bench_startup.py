@@ -100,7 +100,7 @@ class _Job:
 
 def _produce(bootstrap: str, prefix: str, start: datetime, size: tuple[int, int]) -> int:
     from simulator import generate
-    from simulator.producer import Producer
+    from simulator.outputs.producer import Producer
 
     vehicles, seconds = size
     batches = generate("city", 5, start, seconds, vehicles=vehicles)
