@@ -1,0 +1,188 @@
+"""The live consumer connects the way ElastiCache Serverless requires: TLS, an ACL user,
+and an IAM authentication token as that user's password.
+
+A real redis-server runs with TLS only (a self-signed certificate made in the test's
+folder with openssl) and ACL users: ``default`` off, as in the stack's user group, an
+admin for the test, and ``vts-live``, the stack's IAM-enabled user. The Lambda handler
+(functions/live_consumer) then runs with ``VTS_LIVE_CREDENTIALS=iam``: it signs its own
+token (vts.live.iam) and presents it over TLS. ElastiCache would check the token's
+signature and the role's ``elasticache:Connect``; redis-server cannot, and moto does not
+model it, so here the server accepts the handler's token as the ACL user's password and
+tests/live/test_iam.py checks the token's form and signature offline.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+import redis
+
+from tests.aws.lambda_support import LambdaContext, load_event, load_handler, restore_logging  # noqa: F401
+from vts.live.credentials import credential_provider
+from vts.live.iam import IamCredentials
+from vts.live.settings import LiveSettings
+from vts.local import process
+from vts.local.kafka_config import HOST, free_port
+
+pytestmark = pytest.mark.integration
+
+USER = "vts-live"  # the stack's IAM-enabled user (ElastiCache: user id == user name)
+CACHE = "vts-test-live"
+
+
+@dataclass(frozen=True)
+class TlsServer:
+    port: int
+    ca: Path
+    admin_password: str
+
+    @property
+    def url(self) -> str:
+        return f"rediss://{HOST}:{self.port}/0?ssl_ca_certs={self.ca}"
+
+    def admin(self) -> redis.Redis:
+        return redis.Redis(
+            host=HOST, port=self.port, ssl=True, ssl_ca_certs=str(self.ca),
+            username="admin", password=self.admin_password, decode_responses=True,
+        )  # fmt: skip
+
+
+def _openssl_certificate(folder: Path) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make the test server's certificate")
+    key, cert = folder / "server.key", folder / "server.pem"
+    subprocess.run(  # noqa: S603 - openssl with fixed arguments
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", f"subjectAltName=IP:{HOST},DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return key, cert
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[TlsServer]:
+    server = shutil.which("valkey-server") or shutil.which("redis-server")
+    if server is None:
+        pytest.skip("no valkey-server/redis-server (run `make redis`)")
+    key, cert = _openssl_certificate(tmp_path)
+    port, password = free_port(), secrets.token_hex(16)
+    conf = tmp_path / "server.conf"
+    conf.write_text(
+        "\n".join(
+            [
+                f"bind {HOST}",
+                "port 0",  # no plaintext listener at all
+                f"tls-port {port}",
+                f"tls-cert-file {cert}",
+                f"tls-key-file {key}",
+                f"tls-ca-cert-file {cert}",
+                "tls-auth-clients no",  # clients authenticate with AUTH, not certificates
+                f'dir "{tmp_path}"',
+                'save ""',
+                "appendonly no",
+                "user default off",
+                f"user admin on >{password} ~* &* +@all",
+            ]
+        )
+        + "\n"
+    )
+    log = tmp_path / "server.log"
+    pid = process.launch([server, str(conf)], cwd=tmp_path, output=log)
+    tls = TlsServer(port, cert, password)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                tls.admin().ping()
+                break
+            except redis.ConnectionError:
+                if not process.is_alive(pid) or time.monotonic() > deadline:
+                    pytest.fail(f"the TLS server did not start:\n{process.tail(log)}")
+                time.sleep(0.05)
+        yield tls
+    finally:
+        process.stop(pid, timeout=5)
+
+
+@pytest.fixture
+def iam_env(tls_server: TlsServer, monkeypatch: pytest.MonkeyPatch, restore_logging: None) -> str:  # noqa: F811
+    prefix = "t" + uuid.uuid4().hex[:12]
+    for name, value in {
+        "VTS_LIVE_URL": tls_server.url,
+        "VTS_LIVE_CREDENTIALS": "iam",
+        "VTS_LIVE_USERNAME": USER,
+        "VTS_LIVE_CACHE_NAME": CACHE,
+        "VTS_LIVE_PREFIX": prefix,
+        "VTS_LIVE_SILENCE_S": "0",
+        "VTS_LIVE_INCIDENT_TTL_S": "0",
+        "AWS_REGION": "eu-west-1",
+        # what Lambda puts in a function's environment for its role (made up here)
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEROLEKEY01",
+        "AWS_SECRET_ACCESS_KEY": "example-secret",
+        "AWS_SESSION_TOKEN": "example-session-token",
+        "POWERTOOLS_SERVICE_NAME": "vts-live-test",
+        "POWERTOOLS_METRICS_NAMESPACE": "vts-test",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return prefix
+
+
+def _register_the_token(tls_server: TlsServer) -> str:
+    """What ElastiCache does on AWS (check the signature and the role's permission), done
+    the only way redis-server can: accept the process's current token as the password."""
+    provider = credential_provider(LiveSettings.from_env())
+    assert isinstance(provider, IamCredentials)
+    user, token = provider.get_credentials()
+    assert user == USER and token.startswith(f"{CACHE}/?Action=connect&User={USER}&")
+    admin = tls_server.admin()
+    admin.acl_setuser(USER, enabled=True, reset_passwords=True, passwords=[f"+{token}"],
+                      keys=["*"], commands=["+@all"])  # fmt: skip
+    admin.close()
+    return token
+
+
+def test_the_handler_writes_over_tls_as_the_acl_user_with_its_iam_token(
+    tls_server: TlsServer, iam_env: str
+) -> None:
+    token = _register_the_token(tls_server)
+    app = load_handler("live_consumer")
+    admin = tls_server.admin()
+    try:
+        outcome: dict[str, Any] = app.lambda_handler(
+            load_event("live_consumer_batch.json"), LambdaContext()
+        )
+        # the container keeps its connection: authenticated as the IAM user
+        clients = cast(list[dict[str, Any]], admin.client_list())
+        assert USER in {c["user"] for c in clients}
+    finally:
+        for consumer in app._consumers.values():
+            consumer.store.close()
+    assert (outcome["records"], outcome["written"], outcome["incidents_written"]) == (14, 3, 1)
+    keys = admin.keys(f"{{{iam_env}}}:*")
+    assert keys, "nothing written under the test's prefix"
+    admin.close()
+    # The same user with anything but the token is refused, and nothing speaks plaintext.
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca),
+                    username=USER, password=token[:-1] + "0").ping()  # fmt: skip
+    with pytest.raises((redis.ConnectionError, redis.TimeoutError)):
+        redis.Redis(host=HOST, port=tls_server.port, socket_timeout=2).ping()
+
+
+def test_without_a_token_the_default_user_is_refused(tls_server: TlsServer) -> None:
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca)).set(
+            "k", "v"
+        )
