@@ -30,6 +30,7 @@ STAR_ONLY_ACTIONS = {
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcAttribute",
     "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
 }
 # "*" actions that still get a condition narrowing them.
 MUST_BE_CONDITIONED = {
@@ -45,7 +46,7 @@ SERVICE_OF_ARN = {
 }
 ARN = re.compile(r"^arn:aws:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$")
 PLACEHOLDER = re.compile(
-    r"^\{[A-Za-z0-9]+\.(?:[A-Za-z]+\.)*[A-Za-z]*Arn\}(/.+)?$|^\{Ref:[A-Za-z0-9]+\}$"
+    r"^\{[A-Za-z0-9]+\.(?:[A-Za-z]+\.)*[A-Za-z]*(?:Arn|ARN)\}(/.+)?$|^\{Ref:[A-Za-z0-9]+\}$"
 )
 
 
