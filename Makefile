@@ -11,7 +11,7 @@ MVN := mvn -q -B -f jvm/pom.xml
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install jars rehearsal-glue rehearsal-lambda chromium redis demo test test-unit check-template lint format bench clean
+.PHONY: help install jars web rehearsal-glue rehearsal-lambda chromium redis demo test test-unit check-template lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,18 @@ $(JARS)/vts/vts-spark.jar: $(PLUGIN_SOURCES) $(BIN)/.installed
 
 jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched $(JARS)/s3a/.fetched $(JARS)/glue/.fetched $(JARS)/vts/vts-spark.jar  ## fetch the pinned JVM jars into $(VTS_HOME)/jars, build vts's own
 
+# The live map's browser libraries (Leaflet), exactly as vts/live/web/package-lock.json pins
+# them: `npm ci` in $(VTS_HOME)/web (VTS_WEB_DIR moves it), never committed, never fetched at
+# test time. `vts live serve` serves them from there.
+WEB := $(VTS_HOME)/web
+$(WEB)/.installed: vts/live/web/package.json vts/live/web/package-lock.json
+	@echo "installing the live map's libraries (npm ci) -> $(WEB)" >&2
+	@rm -rf $(WEB) && mkdir -p $(WEB) && cp $^ $(WEB)/
+	@cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
+	@touch $@
+
+web: $(WEB)/.installed  ## the live map's Leaflet, pinned (npm ci) into $(VTS_HOME)/web
+
 # The rehearsals' virtualenvs, each exactly a pinned library set (rehearsal/<name>-requirements.txt):
 # glue-5.1 (Glue 5.1's preinstalled libraries) and lambda-python3.11 (the runtime's SDK).
 # No vts and no extras: the code under test comes from `sam build`'s output at test time.
@@ -59,7 +71,7 @@ rehearsal-glue: install $(REHEARSALS)/glue-5.1/.installed  ## the Glue 5.1 rehea
 
 rehearsal-lambda: install $(REHEARSALS)/lambda-python3.11/.installed  ## the Lambda rehearsal's python3.11 virtualenv (cached under $(VTS_HOME))
 
-demo: install jars redis  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
+demo: install jars web redis  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
 	$(BIN)/vts demo
 
 check-template: install jars  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov, sam build
@@ -70,9 +82,10 @@ check-template: install jars  ## offline checks of template.yaml: sam validate -
 	@# stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
 
-# Debian's chromium: the HTML map's screenshot test opens the map in it (headless).
+# Debian's chromium: the HTML map's screenshot test opens the map in it (headless), and
+# Playwright drives it for the live map's tests and benchmark (it downloads no browser).
 # Installed only when missing (needs root and Debian's package index).
-chromium:  ## Debian's chromium for the map screenshot test (apt-get, only when missing)
+chromium:  ## Debian's chromium for the maps' browser tests (apt-get, only when missing)
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium" >&2; \
 		apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >&2; }
 
@@ -83,7 +96,7 @@ redis:  ## a Redis-protocol server for the live store (apt-get redis-server, onl
 		echo "installing Debian's redis-server" >&2; apt-get update -q >&2 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2; }
 
-test: install jars check-template rehearsal-glue rehearsal-lambda chromium redis  ## install everything, start the services the tests need, run the whole suite
+test: install jars web check-template rehearsal-glue rehearsal-lambda chromium redis  ## install everything, start the services the tests need, run the whole suite
 	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider
 	$(BIN)/pytest -m e2e -p no:cacheprovider
 
@@ -99,7 +112,7 @@ format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install jars  ## benchmarks: one JSON document on stdout (progress on stderr)
+bench: install jars web chromium  ## benchmarks: one JSON document on stdout (progress on stderr)
 	@$(BIN)/python -m bench
 
 clean:  ## remove local runtime state (keeps .venv and the jar cache)

@@ -6,6 +6,7 @@ each real service once per test session, on free ports, under a temporary VTS ho
 
 pytest_plugins = [
     "tests.fixtures.aws",
+    "tests.fixtures.browser",
     "tests.fixtures.kafka",
     "tests.fixtures.redis",
     "tests.fixtures.spark",

@@ -96,7 +96,9 @@ def test_the_live_state_is_each_vehicles_newest_fix_through_kill_replay_and_dupl
     assert produced > live_records > 2_000
     argv = ["--broker", bootstrap, "--live-url", settings.url, "--topic-prefix", prefix,
             "--group", group, "--batch-size", str(BATCH)]  # fmt: skip
-    env = {**os.environ, "VTS_LIVE_PREFIX": settings.prefix, "PYTHONPATH": str(REPO)}
+    # an hour of silence: the events stay live however slowly a loaded machine runs this
+    live_env = {"VTS_LIVE_PREFIX": settings.prefix, "VTS_LIVE_SILENCE_S": "3600"}
+    env = {**os.environ, **live_env, "PYTHONPATH": str(REPO)}
 
     # 1. killed after the handler applied its third batch, before that batch's commit
     marker = tmp_path / "batches"
@@ -111,11 +113,12 @@ def test_the_live_state_is_each_vehicles_newest_fix_through_kill_replay_and_dupl
     assert _committed(bootstrap, group, live_topics) == handled[0] + handled[1]
 
     # 2. restarted: the third batch comes again, and every vehicle ends at its newest fix
-    monkeypatch.setenv("VTS_LIVE_PREFIX", settings.prefix)
+    for name, value in live_env.items():
+        monkeypatch.setenv(name, value)
     totals = _run(capsys, *argv)
     assert totals["records"] == live_records - handled[0] - handled[1]
     assert totals["invalid"] == 0
-    with LiveStore.connect(settings) as store:
+    with LiveStore.connect(LiveSettings.from_env(url=settings.url)) as store:
         truth = _truth(events)
         assert len(truth) == VEHICLES and _live(store) == truth
 

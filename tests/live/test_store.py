@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -102,12 +102,12 @@ def test_incidents_are_active_until_resolved(live_store: Any) -> None:
 
 def test_a_silent_vehicle_expires_into_removed(live_store: Any) -> None:
     consumer = _consumer(live_store, silence_s=2)
-    t = now() + timedelta(seconds=5)  # 5 s ago + 5 s: now
+    t = datetime.now(UTC)
     consumer.handle(event([fix("quiet", t - timedelta(seconds=1), 1.0, 1.0)]))
     consumer.handle(event([fix("old", t - timedelta(seconds=60), 1.0, 1.0)]))
     assert sorted(_states(consumer.store)) == ["quiet"]  # "old" was never live
     cursor = consumer.store.snapshot().cursor
-    time.sleep(1.5)
+    time.sleep(1.5)  # "quiet"'s newest event is now 2.5 s old
     changes = consumer.store.changes(cursor)
     assert changes.removed == ["quiet"] and _states(consumer.store) == {}
     assert consumer.store.vehicle("quiet") is None
@@ -122,3 +122,15 @@ def test_a_bbox_selects_exactly_the_vehicles_inside(live_store: Any) -> None:
     got = {v["vehicle_id"] for v in json.loads(consumer.store.snapshot(box).vehicles_json)}
     want = {f"v{x}_{y}" for x in range(-5, 10) for y in range(-10, 3)}
     assert got == want
+
+
+def test_an_incident_not_heard_from_is_dropped(live_store: Any) -> None:
+    consumer = _consumer(live_store, incident_ttl_s=2)
+    t = datetime.now(UTC)
+    consumer.handle(event([incident("9449a17e-0a7b-4d99-962c-c7fbe49bbd5d", t, "Active")]))
+    consumer.handle(event([incident("0c7e9a52-3b1d-4f8e-a6c2-9d4b7e1f3a25",
+                                    t - timedelta(seconds=1), "Active")]))  # fmt: skip
+    assert len(json.loads(consumer.store.incidents())) == 2
+    time.sleep(1.5)  # the second one's newest event is now 2.5 s old
+    ids = [i["incident_id"] for i in json.loads(consumer.store.incidents())]
+    assert ids == ["9449a17e-0a7b-4d99-962c-c7fbe49bbd5d"]

@@ -7,6 +7,7 @@
 - ``structs`` + ``fast``: msgspec decoders generated from the contract, and the validator
   over many messages that puts them in front of ``normalise.parse_message`` (msgspec and
   pyarrow: the ``spark`` extra; imported only by the streaming job and its tests)
+- ``reader``: the same two paths one message at a time (msgspec only: the live consumer)
 """
 
 from vts.contract.events import (

@@ -8,4 +8,7 @@
   vehicle and incident per batch      - ``consumer``: the handler core
 - ``api``: the HTTP API's routing (a pure function, no server)   - ``runner``: the local
   emulation of the event source mapping (``vts live run``)
+- the live map (docs/live-map.md): ``serve`` (``vts live serve``'s HTTP server: the page in
+  ``web/``, ``roads`` as GeoJSON, the API) and ``forward`` (the API in this process, or a
+  deployed one signed with SigV4); ``chromium``: headless Chromium for its tests and benchmark
 """

@@ -34,9 +34,10 @@ def micros(ts: datetime) -> int:
 
 
 def iso_utc(ts: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z`` (``2024-06-01T12:00:00.5Z``)."""
-    text = ts.astimezone(UTC).replace(tzinfo=None).isoformat()
-    return text + "Z"
+    """ISO 8601 in UTC with a ``Z`` (``2024-06-01T12:00:00.500000Z``)."""
+    if ts.tzinfo is not UTC:  # the reader gives UTC itself for "...Z" and "+00:00"
+        ts = ts.astimezone(UTC)
+    return ts.isoformat()[:-6] + "Z"
 
 
 @dataclass(slots=True)

@@ -34,6 +34,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from vts.live.cursor import Cursor
 from vts.live.exceptions import StoreError, StoreUnavailableError
 from vts.live.settings import LiveSettings
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 256  # vehicles per script call: short scripts, one round trip for all of them
+CHUNK = 256  # vehicles per script call (one MessagePack argument): short scripts, one round trip
 SWEEP_LIMIT = 10_000  # removals per sweep
 GEO_MAX_LAT = 85.05112878  # the geo index's latitude limit
 EARTH_RADIUS_M = 6_372_797.560856  # the radius Redis's geo commands use
@@ -104,6 +106,10 @@ class BBox:
 
 def _number(value: float) -> str:
     return repr(float(value))
+
+
+# Redis's Lua MessagePack reads str, not bin: texts go as str
+_msgpack = msgspec.msgpack.Encoder().encode
 
 
 class LiveStore:
@@ -176,19 +182,18 @@ class LiveStore:
         trail_us = str(round(s.trail_s * 1_000_000))
         v_keys = [k["seq"], k["geo"], k["last"], k["feed"], k["gone"], k["epoch"]]
         for at in range(0, len(vehicles), CHUNK):
-            chunk = vehicles[at : at + CHUNK]
-            args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch, len(chunk)]
-            for v in chunk:
-                points = v.trail_points()
-                args += [
+            chunk = [
+                (
                     v.vehicle_id, str(v.t_us), v.rank, v.event_id,
                     _number(v.record["longitude"]), _number(v.record["latitude"]),
-                    v.state_json(), len(points),
-                ]  # fmt: skip
-                for t_us, point in points:
-                    args += [str(t_us), point]
+                    v.state_json().decode(), [x for t_us, point in v.trail_points()
+                                              for x in (str(t_us), point.decode())],
+                )
+                for v in vehicles[at : at + CHUNK]
+            ]  # fmt: skip
+            args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch]
+            args.append(_msgpack(chunk))
             self._scripts["write_vehicles"](keys=v_keys, args=args, client=pipe)
-        incidents = list(incidents)
         if incidents:
             args = [self.prefix, str(round(s.incident_ttl_s * 1000)), self._new_epoch]
             args.append(len(incidents))
@@ -269,24 +274,29 @@ class LiveStore:
         return Changes(Cursor(epoch, int(seq)), False, vehicles, incidents, removed)
 
     def vehicle(self, vehicle_id: str) -> tuple[str, str] | None:
-        """``(V, trail)`` as JSON texts (the trail oldest first), or ``None``."""
+        """``(V, trail)`` as JSON texts (the trail oldest first, ``trail_s`` long), or
+        ``None``."""
 
         def run() -> Any:
             pipe = self.client.pipeline(transaction=False)
-            pipe.hget(self.prefix + "v:" + vehicle_id, "v")
-            pipe.zrange(self.prefix + "t:" + vehicle_id, 0, -1)
+            pipe.hmget(self.prefix + "v:" + vehicle_id, ["v", "t"])
+            pipe.zrange(self.prefix + "t:" + vehicle_id, 0, -1, withscores=True)
             return pipe.execute()
 
-        state, trail = self._call("a vehicle", run)
+        (state, t_us), trail = self._call("a vehicle", run)
         if state is None:
             return None
-        return state, "[" + ",".join(trail) + "]"
+        since = int(t_us) - round(self.settings.trail_s * 1_000_000)
+        return state, "[" + ",".join(p for p, score in trail if score >= since) + "]"
 
     def incidents(self) -> str:
         """The active incidents' JSON array."""
 
         def run() -> str:
-            ids: list[str] = self.client.zrange(self.k["active"], 0, -1)  # type: ignore[assignment]
+            pipe = self.client.pipeline(transaction=False)
+            self._sweep(pipe)
+            pipe.zrange(self.k["active"], 0, -1)
+            ids: list[str] = pipe.execute()[1]
             if not ids:
                 return "[]"
             pipe = self.client.pipeline(transaction=False)

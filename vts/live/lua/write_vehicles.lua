@@ -1,23 +1,25 @@
 -- Newest event time wins: write each vehicle's coalesced state of one batch.
 -- KEYS: 1 seq, 2 geo, 3 last (vehicle -> newest event ms), 4 feed, 5 gone, 6 epoch
--- ARGV: 1 prefix, 2 silence_ms (0: never), 3 trail_us, 4 epoch if none yet, 5 n, then per
---   vehicle: id, t_us, rank, event_id, lon, lat, json, n_trail, (t_us, point)*n_trail
+-- ARGV: 1 prefix, 2 silence_ms (0: never), 3 trail_us, 4 epoch if none yet, 5 the vehicles,
+--   MessagePack: an array of {id, t_us, rank, event_id, lon, lat, json, trail}, trail a
+--   flat array {t_us, point, t_us, point, ...} (t_us, lon and lat as decimal text)
 -- A state replaces the stored one only if (t_us, rank, event_id) is greater, so a replay,
 -- duplicate or reordered batch never moves a vehicle back in time. Trail points newer
--- than the stored state are added; the trail keeps trail_us behind the newest state.
--- Numbers stay strings where they are stored (Lua would print them with 14 digits).
+-- than the stored state are added; points more than trail_us behind the newest state are
+-- trimmed on one write in TRIM_EVERY (readers filter by the same bound, so a trail never
+-- shows more than trail_us; trimming on every write cost a call per vehicle).
+-- Numbers stay text where they are stored (Lua would print them with 14 digits).
+local TRIM_EVERY = 8
 local prefix, silence, trail_us = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local first_seq = seq
 local written, older, stale = 0, 0, 0
-local i = 6
-for _ = 1, tonumber(ARGV[5]) do
-  local id, t_text, rank, event_id = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
+for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
+  local id, t_text, rank, event_id, lon, lat, json, trail =
+    v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
   local t_us = tonumber(t_text)
-  local n_trail = tonumber(ARGV[i + 7])
-  local at = i + 8
   if silence > 0 and t_us < (now_ms - silence) * 1000 then
     stale = stale + 1
   else
@@ -30,11 +32,11 @@ for _ = 1, tonumber(ARGV[5]) do
     if newer then
       seq = seq + 1
       local s = string.format('%d', seq)
-      redis.call('HSET', key, 't', t_text, 'r', ARGV[i + 2], 'e', event_id,
-        'x', ARGV[i + 4], 'y', ARGV[i + 5], 'v', ARGV[i + 6], 's', s)
+      redis.call('HSET', key, 't', t_text, 'r', rank, 'e', event_id, 'x', lon, 'y', lat,
+        'v', json, 's', s)
       -- the geo index holds latitudes up to 85.05112878 degrees: clamp (x, y stay exact)
-      local geo_y = math.max(-85.05112878, math.min(85.05112878, tonumber(ARGV[i + 5])))
-      redis.call('GEOADD', KEYS[2], ARGV[i + 4], string.format('%.8f', geo_y), id)
+      local geo_y = math.max(-85.05112878, math.min(85.05112878, tonumber(lat)))
+      redis.call('GEOADD', KEYS[2], lon, string.format('%.8f', geo_y), id)
       redis.call('ZADD', KEYS[3], string.format('%d', math.floor(t_us / 1000)), id)
       redis.call('ZADD', KEYS[4], s, 'v|' .. id)
       if not cur[1] then redis.call('ZREM', KEYS[5], id) end
@@ -43,24 +45,22 @@ for _ = 1, tonumber(ARGV[5]) do
     else
       older = older + 1
     end
-    if n_trail > 0 then
-      local points = {}
-      for k = 0, n_trail - 1 do
-        local score = ARGV[at + 2 * k]
-        if tonumber(score) > cur_t then
-          points[#points + 1] = score
-          points[#points + 1] = ARGV[at + 2 * k + 1]
-        end
+    local points = {}
+    for k = 1, #trail, 2 do
+      if tonumber(trail[k]) > cur_t then
+        points[#points + 1] = trail[k]
+        points[#points + 1] = trail[k + 1]
       end
-      if #points > 0 then
-        local trail = prefix .. 't:' .. id
-        redis.call('ZADD', trail, unpack(points))
-        redis.call('ZREMRANGEBYSCORE', trail, '-inf',
+    end
+    if #points > 0 then
+      local key_trail = prefix .. 't:' .. id
+      redis.call('ZADD', key_trail, unpack(points))
+      if seq % TRIM_EVERY == 0 then
+        redis.call('ZREMRANGEBYSCORE', key_trail, '-inf',
           '(' .. string.format('%d', newest - trail_us))
       end
     end
   end
-  i = at + 2 * n_trail
 end
 if seq ~= first_seq then redis.call('SET', KEYS[1], string.format('%d', seq)) end
 redis.call('SET', KEYS[6], ARGV[4], 'NX')

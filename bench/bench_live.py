@@ -1,0 +1,241 @@
+"""The live path: handler throughput, ``GET /vehicles``, and produced -> visible in /changes.
+
+All local: a redis-server (or valkey-server) started for the run (before this process pins
+itself, so the server keeps its own core), and for the latency part the local broker.
+
+- ``handler``: ``vts.live.consumer.LiveConsumer.handle`` on one pinned core at 10,000
+  vehicles (quick: 1,000): the simulator's ``vehicle_data``, ``gps_data`` and
+  ``emergency_data`` of 10 s at 1 Hz, in time order, as MSK events of 10,000 records (the
+  mapping's largest ``BatchSize``): base64, decode, validate, coalesce, one pipelined
+  write per batch. Each pass writes to a fresh key prefix, so every state is new; the
+  figure is the median pass's records per second. Target >= 200,000.
+- ``get_vehicles``: ``vts.live.api.handle("GET", "/vehicles")`` over those 10,000
+  vehicles (the JSON body a client gets, store round trip included): median and p95 of
+  30 calls. Target <= 100 ms.
+- ``latency``: 1,000 vehicles (quick: 200) x 1 Hz produced in real time (one flush per
+  tick) while ``vts live run`` (a subprocess: the emulated event source mapping, window
+  0.25 s) applies them; this process polls ``/changes`` every 50 ms and, for each
+  ``vehicle_data`` event that becomes a vehicle's state, takes the time from its produce
+  call to the poll that first returned it. p50/p95 over >= 1,000 samples (quick: >= 200).
+  Target p95 <= 1 s.
+
+Standalone: ``python -m bench.bench_live [--quick]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.context import BenchContext, all_cores, one_core
+
+REPO = Path(__file__).resolve().parents[1]
+BATCH_RECORDS = 10_000
+PASSES = 3
+LIVE_TOPICS = ("vehicle_data", "gps_data", "emergency_data")
+
+
+def _events(vehicles: int, seconds: int) -> tuple[list[dict[str, Any]], int]:
+    """MSK events of ``BATCH_RECORDS`` records in time order, and the record count."""
+    from simulator import generate
+    from vts.live.esm import build_event, record_json
+
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=seconds + 5)
+    batches = generate("city", 5, start, seconds, vehicles=vehicles)
+    rows: list[tuple[bytes, dict[str, Any]]] = []
+    for topic in LIVE_TOPICS:
+        batch = batches[topic]
+        for i, (key, value) in enumerate(zip(batch.keys, batch.to_json_lines(), strict=True)):
+            ts = batch.columns["ts"][i]
+            rows.append((bytes(ts), record_json(topic, i % 3, i, 0, bytes(key), value)))
+    rows.sort(key=lambda row: row[0])
+    records = [r for _, r in rows]
+    events = [
+        build_event(records[at : at + BATCH_RECORDS])
+        for at in range(0, len(records), BATCH_RECORDS)
+    ]
+    return events, len(records)
+
+
+def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any], str]:
+    from vts.live.consumer import LiveConsumer
+    from vts.live.settings import LiveSettings
+    from vts.live.store import LiveStore
+
+    events, n = _events(vehicles, 10)
+    ctx.say(f"live handler: {n:,} records of {vehicles:,} vehicles, {PASSES} passes, one core")
+    seconds, cpu_seconds, prefix = [], [], ""
+    for _ in range(PASSES + 1):  # the first pass warms up (imports, scripts) and is dropped
+        prefix = "b" + uuid.uuid4().hex[:10]
+        with LiveStore.connect(LiveSettings(url=url, prefix=prefix)) as store:
+            consumer = LiveConsumer(store)
+            started, started_cpu = time.perf_counter(), time.process_time()
+            written = sum(consumer.handle(event).written for event in events)
+            seconds.append(time.perf_counter() - started)
+            cpu_seconds.append(time.process_time() - started_cpu)
+        if written < vehicles:
+            raise RuntimeError(f"only {written} states written for {vehicles} vehicles")
+    seconds, cpu_seconds = seconds[1:], cpu_seconds[1:]
+    return {
+        "records": n,
+        "vehicles": vehicles,
+        "batch_records": BATCH_RECORDS,
+        "records_per_s": round(n / statistics.median(seconds)),
+        "cpu_records_per_s_derived": round(n / statistics.median(cpu_seconds)),
+        "pass_seconds": [round(s, 3) for s in seconds],
+        "target_records_per_s": 200_000,
+    }, prefix
+
+
+def _get_vehicles(url: str, prefix: str, vehicles: int) -> dict[str, Any]:
+    from vts.live import api
+    from vts.live.settings import LiveSettings
+    from vts.live.store import LiveStore
+
+    with LiveStore.connect(LiveSettings(url=url, prefix=prefix)) as store:
+        times = []
+        for _ in range(31):
+            started = time.perf_counter()
+            response = api.handle("GET", "/vehicles", store=store)
+            times.append(time.perf_counter() - started)
+        count = len(json.loads(response.body)["vehicles"])
+    if count != vehicles:
+        raise RuntimeError(f"/vehicles returned {count} of {vehicles} vehicles")
+    times = sorted(times[1:])
+    return {
+        "vehicles": count,
+        "body_bytes": len(response.body),
+        "median_ms": round(statistics.median(times) * 1000, 1),
+        "p95_ms": round(times[int(0.95 * len(times)) - 1] * 1000, 1),
+        "target_ms": 100,
+    }
+
+
+def _latency(url: str, bootstrap: str, vehicles: int, seconds: int, ctx: BenchContext) -> Any:
+    from simulator import generate
+    from simulator.producer import Producer
+    from vts.contract.topics import TOPIC_NAMES
+    from vts.kafka.admin import create_topics
+    from vts.live import api
+    from vts.live.settings import LiveSettings
+    from vts.live.store import LiveStore
+
+    prefix = f"lat{uuid.uuid4().hex[:8]}-"
+    create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=3)
+    store_prefix = "l" + uuid.uuid4().hex[:10]
+    env = {**os.environ, "VTS_LIVE_PREFIX": store_prefix, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "vts.cli.main", "live", "run", "--broker", bootstrap,
+            "--live-url", url, "--topic-prefix", prefix, "--window", "0.25",
+            "--group", f"bench-{uuid.uuid4().hex[:8]}"]  # fmt: skip
+    runner = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+    produced: dict[str, float] = {}  # vehicle_data event_id -> produce time
+    seen: dict[str, float] = {}
+    done = threading.Event()
+
+    def produce() -> None:
+        producer = Producer.connect(bootstrap, topic_prefix=prefix)
+        tick = time.time()
+        for _ in range(seconds):
+            tick += 1.0
+            time.sleep(max(0.0, tick - time.time()))
+            start = datetime.fromtimestamp(int(time.time()), UTC)
+            batches = generate("city", 9, start, 1, vehicles=vehicles)
+            at = time.time()
+            for line in batches["vehicle_data"].to_json_lines():
+                produced[json.loads(line)["event_id"]] = at
+            producer.produce_batches(batches.values())
+            producer.flush()
+        producer.close()
+        done.set()
+
+    ctx.say(f"live latency: {vehicles:,} vehicles x 1 Hz for {seconds} s through vts live run")
+    with LiveStore.connect(LiveSettings(url=url, prefix=store_prefix)) as store:
+        time.sleep(5)  # the runner joins its group
+        cursor = json.loads(api.handle("GET", "/vehicles", store=store).body)["cursor"]
+        thread = threading.Thread(target=produce, daemon=True)
+        thread.start()
+        try:
+            while not done.is_set() or time.time() < max(produced.values(), default=0) + 5:
+                time.sleep(0.05)
+                body = json.loads(
+                    api.handle("GET", "/changes", f"after={cursor}", store=store).body
+                )
+                now, cursor = time.time(), body["cursor"]
+                for v in body["vehicles"]:
+                    if v["event_id"] in produced and v["event_id"] not in seen:
+                        seen[v["event_id"]] = now - produced[v["event_id"]]
+                if done.is_set() and len(seen) >= len(produced):
+                    break
+        finally:
+            runner.terminate()
+            runner.wait(timeout=30)
+            thread.join(timeout=30)
+    samples = sorted(seen.values())
+    if not samples:
+        raise RuntimeError("no produced position became visible in /changes")
+    return {
+        "vehicles": vehicles,
+        "seconds": seconds,
+        "samples": len(samples),
+        "produced_vehicle_data": len(produced),
+        "p50_s": round(statistics.median(samples), 3),
+        "p95_s": round(samples[int(0.95 * len(samples)) - 1], 3),
+        "max_s": round(samples[-1], 3),
+        "runner": "vts live run --window 0.25 (batch size 2000); /changes polled every 50 ms",
+        "target_p95_s": 1.0,
+    }
+
+
+def run(ctx: BenchContext) -> dict[str, Any]:
+    from vts.local.redis_server import LocalRedis
+
+    vehicles = 1_000 if ctx.quick else 10_000
+    redis = LocalRedis(ctx.workdir / "live-home")
+    status = redis.up(report=ctx.say)  # before pinning: the server keeps its own core
+    assert status.url is not None
+    result: dict[str, Any] = {"server": status.version}
+    try:
+        previous = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
+        result["cpu"] = one_core()
+        try:
+            result["handler"], prefix = _handler(status.url, vehicles, ctx)
+        finally:
+            all_cores(previous)
+        result["get_vehicles"] = _get_vehicles(status.url, prefix, vehicles)
+        lat_vehicles, lat_seconds = (200, 10) if ctx.quick else (1_000, 20)
+        result["latency"] = _latency(
+            status.url, ctx.kafka_bootstrap(), lat_vehicles, lat_seconds, ctx
+        )
+    finally:
+        redis.down(report=ctx.say)
+    ctx.say(
+        f"live: handler {result['handler']['records_per_s']:,} records/s, GET /vehicles "
+        f"{result['get_vehicles']['median_ms']} ms, produced->visible p95 "
+        f"{result['latency']['p95_s']} s"
+    )
+    return result
+
+
+def main(argv: list[str]) -> int:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="vts-bench-live-") as tmp:
+        ctx = BenchContext(Path(tmp), quick="--quick" in argv)
+        try:
+            print(json.dumps(run(ctx), indent=2))
+        finally:
+            ctx.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
