@@ -1,9 +1,10 @@
 """The live consumer connects the way ElastiCache Serverless requires: TLS, an ACL user,
 and an IAM authentication token as that user's password.
 
-A real redis-server runs with TLS only (a self-signed certificate made in the test's
-folder with openssl) and ACL users: ``default`` off, as in the stack's user group, an
-admin for the test, and ``vts-live``, the stack's IAM-enabled user. The Lambda handler
+A real redis-server runs with TLS only (``tls_server`` in tests/fixtures/redis.py: a
+self-signed certificate made in the test's folder with openssl) and ACL users: ``default``
+off, as in the stack's user group, an admin for the test, and ``vts-live``, the stack's
+IAM-enabled user. The Lambda handler
 (functions/live_consumer) then runs with ``VTS_LIVE_CREDENTIALS=iam``: it signs its own
 token (vts.live.iam) and presents it over TLS. ElastiCache would check the token's
 signature and the role's ``elasticache:Connect``; redis-server cannot, and moto does not
@@ -13,106 +14,23 @@ tests/live/test_iam.py checks the token's form and signature offline.
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import subprocess
-import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
 import redis
 
 from tests.aws.lambda_support import LambdaContext, load_event, load_handler, restore_logging  # noqa: F401
+from tests.fixtures.redis import TlsServer
 from vts.live.credentials import credential_provider
 from vts.live.iam import IamCredentials
 from vts.live.settings import LiveSettings
-from vts.local import process
-from vts.local.kafka_config import HOST, free_port
+from vts.local.kafka_config import HOST
 
 pytestmark = pytest.mark.integration
 
 USER = "vts-live"  # the stack's IAM-enabled user (ElastiCache: user id == user name)
 CACHE = "vts-test-live"
-
-
-@dataclass(frozen=True)
-class TlsServer:
-    port: int
-    ca: Path
-    admin_password: str
-
-    @property
-    def url(self) -> str:
-        return f"rediss://{HOST}:{self.port}/0?ssl_ca_certs={self.ca}"
-
-    def admin(self) -> redis.Redis:
-        return redis.Redis(
-            host=HOST, port=self.port, ssl=True, ssl_ca_certs=str(self.ca),
-            username="admin", password=self.admin_password, decode_responses=True,
-        )  # fmt: skip
-
-
-def _openssl_certificate(folder: Path) -> tuple[Path, Path]:
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is needed to make the test server's certificate")
-    key, cert = folder / "server.key", folder / "server.pem"
-    subprocess.run(  # noqa: S603 - openssl with fixed arguments
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-         "-addext", f"subjectAltName=IP:{HOST},DNS:localhost"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return key, cert
-
-
-@pytest.fixture
-def tls_server(tmp_path: Path) -> Iterator[TlsServer]:
-    server = shutil.which("valkey-server") or shutil.which("redis-server")
-    if server is None:
-        pytest.skip("no valkey-server/redis-server (run `make redis`)")
-    key, cert = _openssl_certificate(tmp_path)
-    port, password = free_port(), secrets.token_hex(16)
-    conf = tmp_path / "server.conf"
-    conf.write_text(
-        "\n".join(
-            [
-                f"bind {HOST}",
-                "port 0",  # no plaintext listener at all
-                f"tls-port {port}",
-                f"tls-cert-file {cert}",
-                f"tls-key-file {key}",
-                f"tls-ca-cert-file {cert}",
-                "tls-auth-clients no",  # clients authenticate with AUTH, not certificates
-                f'dir "{tmp_path}"',
-                'save ""',
-                "appendonly no",
-                "user default off",
-                f"user admin on >{password} ~* &* +@all",
-            ]
-        )
-        + "\n"
-    )
-    log = tmp_path / "server.log"
-    pid = process.launch([server, str(conf)], cwd=tmp_path, output=log)
-    tls = TlsServer(port, cert, password)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                tls.admin().ping()
-                break
-            except redis.ConnectionError:
-                if not process.is_alive(pid) or time.monotonic() > deadline:
-                    pytest.fail(f"the TLS server did not start:\n{process.tail(log)}")
-                time.sleep(0.05)
-        yield tls
-    finally:
-        process.stop(pid, timeout=5)
 
 
 @pytest.fixture
