@@ -45,8 +45,9 @@ def test_three_mappings_read_the_live_topics_in_their_own_groups(stack: Stack) -
         assert props["FunctionName"] == "{Ref:LiveConsumerFunction}"
         (topic,) = props["Topics"]  # a Kafka mapping takes one topic
         topics.append(topic)
-        config = props.get("AmazonManagedKafkaEventSourceConfig") or props.get(
-            "SelfManagedKafkaEventSourceConfig"
+        config = (
+            props.get("AmazonManagedKafkaEventSourceConfig")
+            or props["SelfManagedKafkaEventSourceConfig"]
         )
         groups.append(config["ConsumerGroupId"])
         assert config["ConsumerGroupId"] == f"{prefix}vts-live-{topic.removeprefix(prefix)}"
