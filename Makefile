@@ -11,7 +11,7 @@ MVN := mvn -q -B -f jvm/pom.xml
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install jars web rehearsal-glue rehearsal-lambda chromium redis demo test test-unit check-template lint format bench clean
+.PHONY: help install jars web build rehearsal-glue rehearsal-lambda chromium redis demo test test-unit check-template lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -74,13 +74,18 @@ rehearsal-lambda: install $(REHEARSALS)/lambda-python3.11/.installed  ## the Lam
 demo: install jars web redis  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
 	$(BIN)/vts demo
 
-check-template: install jars  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov, sam build
+# What `sam deploy` ships: .aws-sam/build (each function, the dependency layer, the code layer
+# with vts, the Glue scripts, their jars and wheels, the reference tables). The rehearsals
+# and tests/template/test_sam_build.py read it; `make test` builds it first.
+# No --cached: SAM keys its cache on layers/code/ alone, so a cached build would ship a
+# stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
+build: install jars  ## sam build: what `sam deploy` ships, in .aws-sam/build
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
+
+check-template: install build  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov (after make build)
 	$(BIN)/sam validate --lint --template template.yaml
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
-	@# No --cached: SAM keys its cache on layers/code/ alone, so a cached build would ship a
-	@# stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
 
 # Debian's chromium: the HTML map's screenshot test opens the map in it (headless), and
 # Playwright drives it for the live map's tests and benchmark (it downloads no browser).
@@ -96,7 +101,7 @@ redis:  ## a Redis-protocol server for the live store (apt-get redis-server, onl
 		echo "installing Debian's redis-server" >&2; apt-get update -q >&2 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2; }
 
-test: install jars web check-template rehearsal-glue rehearsal-lambda chromium redis  ## install everything, start the services the tests need, run the whole suite
+test: install jars web build check-template rehearsal-glue rehearsal-lambda chromium redis  ## install everything, start the services the tests need, run the whole suite
 	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider
 	$(BIN)/pytest -m e2e -p no:cacheprovider
 

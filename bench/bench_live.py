@@ -3,7 +3,8 @@
 All local: a redis-server (or valkey-server) started for the run (before this process pins
 itself, so the server keeps its own core), and for the latency part the local broker.
 
-- ``handler``: ``vts.live.consumer.LiveConsumer.handle`` on one pinned core at 10,000
+- ``handler``: ``vts.live.consumer.LiveConsumer.handle`` on one pinned core (its writer
+  thread too; the server runs on another) at 10,000
   vehicles (quick: 1,000): the simulator's ``vehicle_data``, ``gps_data`` and
   ``emergency_data`` of 10 s at 1 Hz, in time order, as MSK events of 10,000 records (the
   mapping's largest ``BatchSize``): base64, decode, validate, coalesce, one pipelined
@@ -82,6 +83,7 @@ def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any]
             written = sum(consumer.handle(event).written for event in events)
             seconds.append(time.perf_counter() - started)
             cpu_seconds.append(time.process_time() - started_cpu)
+            consumer.close()
         if written < vehicles:
             raise RuntimeError(f"only {written} states written for {vehicles} vehicles")
     seconds, cpu_seconds = seconds[1:], cpu_seconds[1:]

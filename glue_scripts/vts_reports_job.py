@@ -6,12 +6,10 @@ day replaces that day's report files. Locally the same script runs under PySpark
 
     python glue_scripts/vts_reports_job.py --lake_path vts-data/lake --day 2024-03-05
 
-Arguments (``--name value``): ``lake_path`` (the lake: its tables and the reference tables
-``roads`` and ``geofences``), ``output_path`` (default: the lake), ``day`` (YYYY-MM-DD,
-``today`` or ``yesterday``) or ``from_day``/``to_day``, ``source`` (vehicle_data),
-``geofences`` (a GeoJSON file of your own, s3:// or local, beside the lake's), ``params``
-(``name=value,...`` overrides, see ``vts reports params``). Everything else lives in
-``vts.reports``.
+Arguments (``--name value``; ``vts.reports.args`` lists them) are resolved with Glue's own
+parser wherever ``awsglue`` is installed, and the Glue session is used only when Glue's JVM
+started the script, as in the streaming job (``vts.glue_runtime`` says how each is
+decided). Everything else lives in ``vts.reports``.
 """
 
 from __future__ import annotations
@@ -19,21 +17,12 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
-from vts.glue_runtime import resolve_options, started_by_spark_submit
+from vts.glue_runtime import resolve_options, running_on_glue
+from vts.reports.args import ReportsArgs, glue_option_names
 
 logger = logging.getLogger("vts_reports_job")
-OPTIONS = ("lake_path", "output_path", "day", "from_day", "to_day", "source", "geofences",
-           "params")  # fmt: skip
-
-
-def parse_day(text: str, today: date) -> date:
-    if text == "today":
-        return today
-    if text == "yesterday":
-        return today - timedelta(days=1)
-    return date.fromisoformat(text)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -43,32 +32,21 @@ def main(argv: Sequence[str]) -> int:
     if "--help" in argv or "-h" in argv:
         print(__doc__)
         return 0
-    from vts.reports.build import BuildOptions, build, days_between
-    from vts.reports.params import ReportParams
-    from vts.spark.session import SparkSettings, build_session
+    from vts.reports.build import build
 
-    o = resolve_options(argv, [n for n in OPTIONS if f"--{n}" in argv])
-    today = datetime.now(UTC).date()
-    if o.get("day"):
-        days = [parse_day(o["day"], today)]
-    else:
-        days = days_between(parse_day(o["from_day"], today), parse_day(o["to_day"], today))
-    overrides = dict(p.split("=", 1) for p in o.get("params", "").split(",") if "=" in p)
-    options = BuildOptions(
-        lake=o["lake_path"],
-        output=o.get("output_path") or None,
-        source=o.get("source", "vehicle_data"),
-        geofences=o.get("geofences") or None,
-        params=ReportParams().with_overrides(overrides),
-    )
-    if started_by_spark_submit():  # Glue does
-        from pyspark.sql import SparkSession
+    options = resolve_options(argv, glue_option_names(argv))
+    args = ReportsArgs.from_options(options, today=datetime.now(UTC).date())
+    if running_on_glue():
+        from awsglue.context import GlueContext
+        from pyspark.context import SparkContext
 
-        spark = SparkSession.builder.getOrCreate()
+        spark = GlueContext(SparkContext.getOrCreate()).spark_session
         spark.conf.set("spark.sql.session.timeZone", "UTC")
     else:
+        from vts.spark.session import SparkSettings, build_session
+
         spark = build_session(SparkSettings.local(kafka=False, hive=False))
-    for report in build(spark, days, options):
+    for report in build(spark, args.days, args.build_options()):
         logger.info("reports %s: %s vehicles, %s in %.1fs", report.day, report.vehicles,
                     report.rows, report.seconds)  # fmt: skip
     return 0

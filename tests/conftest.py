@@ -5,6 +5,8 @@ each real service once per test session, on free ports, under a temporary VTS ho
 """
 
 pytest_plugins = [
+    "tests.aws.cfn_server",  # cfn_responses: a CloudFormation response URL to PUT to
+    "tests.aws.lambda_support",  # aws_env, restore_logging: a handler's environment
     "tests.fixtures.aws",
     "tests.fixtures.browser",
     "tests.fixtures.kafka",

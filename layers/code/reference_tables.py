@@ -5,7 +5,7 @@
 The files are made by the same code a local run uses (``simulator.reference``), so the
 lake on AWS gets the same ``roads`` and ``geofences`` tables (``vts.reference``) as
 ``make demo``; ``Custom::GlueAssets`` copies the deployed scenario's files into the lake.
-Needs the project's environment (numpy and pyarrow): build with ``make check-template``,
+Needs the project's environment (numpy and pyarrow): build with ``make build``,
 or ``sam build`` with .venv/bin first on PATH.
 """
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         print(
             f"cannot import the simulator ({exc}): run this with the project's venv "
-            "(make install), e.g. via make check-template",
+            "(make install), e.g. via make build",
             file=sys.stderr,
         )
         return 2

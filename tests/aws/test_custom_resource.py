@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
+from tests.aws.cfn_server import CfnResponses
 from tests.aws.lambda_support import LambdaContext, load_event
 from vts.aws.cfn_response import (
     MAX_BODY_BYTES,
@@ -135,7 +135,7 @@ def test_an_event_without_a_request_type_is_rejected() -> None:
 
 
 def test_send_response_puts_json_with_an_empty_content_type(
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     request = CustomResourceRequest.from_event(
         load_event("redshift_schema_create.json", ResponseURL=cfn_responses.url)

@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 import vts
-from tests.aws.lambda_support import REGION, aws_env, resource_request  # noqa: F401
+from tests.aws.lambda_support import REGION, resource_request
 from vts.aws.cfn_response import CustomResourceRequest, RequestType
 from vts.aws.custom_resource import Deadline
 from vts.aws.glue_assets import GlueAssetsResource, build_package_zip, publish_glue_assets
@@ -26,7 +26,7 @@ PACKAGE = Path(vts.__file__).parent
 
 
 @pytest.fixture
-def s3(aws_env: None) -> Iterator[Any]:  # noqa: F811
+def s3(aws_env: None) -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("s3", region_name=REGION)
         client.create_bucket(Bucket=BUCKET)

@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.moto_api import state_manager
 
-from tests.aws.lambda_support import REGION, aws_env, resource_request  # noqa: F401
+from tests.aws.lambda_support import REGION, resource_request
 from vts.aws.cfn_response import CustomResourceRequest, RequestType
 from vts.aws.custom_resource import Deadline
 from vts.aws.exceptions import DeadlineExceededError, InvalidPropertyError
@@ -26,7 +26,7 @@ JOB = "vts-test-streaming"
 
 
 @pytest.fixture
-def glue(aws_env: None) -> Iterator[Any]:  # noqa: F811
+def glue(aws_env: None) -> Iterator[Any]:
     with mock_aws():
         # A streaming run stays RUNNING until stopped; keep moto's runs from "finishing".
         state_manager.set_transition(
@@ -85,7 +85,7 @@ def stubbed() -> tuple[Any, Stubber]:
     return client, Stubber(client)
 
 
-def test_switching_off_stops_the_active_run_stubbed(aws_env: None) -> None:  # noqa: F811
+def test_switching_off_stops_the_active_run_stubbed(aws_env: None) -> None:
     client, stub = stubbed()
     stub.add_response(
         "get_job_runs", runs("RUNNING", "SUCCEEDED"), {"JobName": JOB, "MaxResults": 50}
@@ -104,7 +104,7 @@ def test_switching_off_stops_the_active_run_stubbed(aws_env: None) -> None:  # n
     assert "stopped ['jr_0']" in outcome.reason
 
 
-def test_new_code_restarts_the_run_after_it_has_stopped_stubbed(aws_env: None) -> None:  # noqa: F811
+def test_new_code_restarts_the_run_after_it_has_stopped_stubbed(aws_env: None) -> None:
     client, stub = stubbed()
     args = {"JobName": JOB, "MaxResults": 50}
     stub.add_response("get_job_runs", runs("RUNNING"), args)
@@ -130,7 +130,7 @@ def test_new_code_restarts_the_run_after_it_has_stopped_stubbed(aws_env: None) -
     assert len(sleeps) == 1  # waited once while the old run was STOPPING
 
 
-def test_a_run_that_will_not_stop_fails_at_the_deadline_stubbed(aws_env: None) -> None:  # noqa: F811
+def test_a_run_that_will_not_stop_fails_at_the_deadline_stubbed(aws_env: None) -> None:
     client, stub = stubbed()
     args = {"JobName": JOB, "MaxResults": 50}
     for _ in range(4):  # the first call finds nothing active to stop; then it waits
@@ -149,7 +149,7 @@ def test_a_run_that_will_not_stop_fails_at_the_deadline_stubbed(aws_env: None) -
         )
 
 
-def test_delete_stops_the_run_stubbed(aws_env: None) -> None:  # noqa: F811
+def test_delete_stops_the_run_stubbed(aws_env: None) -> None:
     client, stub = stubbed()
     stub.add_response("get_job_runs", runs("WAITING"), {"JobName": JOB, "MaxResults": 50})
     stub.add_response(
@@ -162,7 +162,7 @@ def test_delete_stops_the_run_stubbed(aws_env: None) -> None:  # noqa: F811
     stub.assert_no_pending_responses()
 
 
-def test_enabled_must_be_true_or_false(aws_env: None) -> None:  # noqa: F811
+def test_enabled_must_be_true_or_false(aws_env: None) -> None:
     client, _ = stubbed()
     with pytest.raises(InvalidPropertyError):
         GlueStreamingSwitch(client).create(request("Create", "yes"), Deadline.after(30))

@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 import vts.kafka.admin
-from tests.aws.lambda_support import REGION, aws_env, resource_request  # noqa: F401
+from tests.aws.lambda_support import REGION, resource_request
 from vts.aws.cfn_response import CustomResourceRequest
 from vts.aws.custom_resource import Deadline
 from vts.aws.exceptions import InvalidPropertyError
@@ -61,7 +61,7 @@ def stubbed_kafka(reply: dict[str, Any]) -> tuple[Any, Stubber]:
 
 
 def test_create_reports_the_iam_bootstrap_and_asks_for_the_topics_stubbed(
-    aws_env: None,  # noqa: F811
+    aws_env: None,
 ) -> None:
     kafka, stub = stubbed_kafka({"BootstrapBrokerStringSaslIam": BOOTSTRAP})
     recorder = TopicRecorder(existing={"vehicle_data"})
@@ -76,7 +76,7 @@ def test_create_reports_the_iam_bootstrap_and_asks_for_the_topics_stubbed(
 
 
 def test_a_cluster_without_iam_auth_is_a_terminal_error_stubbed(
-    aws_env: None,  # noqa: F811
+    aws_env: None,
 ) -> None:
     kafka = boto3.client("kafka", region_name=REGION)
     stub = Stubber(kafka)
@@ -92,7 +92,7 @@ def test_a_cluster_without_iam_auth_is_a_terminal_error_stubbed(
     [{"ClusterArn": "arn:aws:kafka:us-east-1:1:cluster/x"}, {"Topics": "vehicle_data"}],
 )
 def test_malformed_properties_are_rejected_before_any_call(
-    aws_env: None,  # noqa: F811
+    aws_env: None,
     props: dict[str, Any],
 ) -> None:
     kafka = boto3.client("kafka", region_name=REGION)
@@ -101,7 +101,7 @@ def test_malformed_properties_are_rejected_before_any_call(
 
 
 def test_topics_are_created_over_msk_iam_with_the_clusters_replication(
-    aws_env: None,  # noqa: F811
+    aws_env: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[tuple[Any, ...]] = []

@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 from moto.redshiftdata.models import redshiftdata_backends
 
-from tests.aws.lambda_support import ACCOUNT, REGION, REPO, aws_env, resource_request  # noqa: F401
+from tests.aws.lambda_support import ACCOUNT, REGION, REPO, resource_request
 from vts.aws.cfn_response import CustomResourceRequest, RequestType
 from vts.aws.custom_resource import FAILED_CREATE_PREFIX, Deadline
 from vts.aws.exceptions import DeadlineExceededError, InvalidPropertyError, StatementFailedError
@@ -60,7 +60,7 @@ class RedshiftEngine:
 
 
 @pytest.fixture
-def redshift_data(aws_env: None) -> Iterator[Any]:  # noqa: F811
+def redshift_data(aws_env: None) -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("redshift-data", region_name=REGION)
         calls: list[dict[str, Any]] = []

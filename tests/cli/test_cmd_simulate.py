@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from simulator import generate
 from tests.fixtures.kafka import KafkaBroker
-from tests.simulator.kafka_helpers import consume
+from tests.simulator.kafka_helpers import consume, read_to_end
 from vts.cli.main import main
 from vts.contract.topics import TOPIC_NAMES
 
@@ -130,3 +132,52 @@ def test_simulate_then_replay_to_the_broker(
     replayed = consume(kafka_broker.bootstrap, replay_prefix, total)
     for t in expected:
         assert sorted(replayed.get(t, [])) == sorted(received.get(t, [])), t
+
+
+@pytest.mark.integration
+def test_a_span_already_produced_is_not_sent_again(
+    kafka_broker: KafkaBroker,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("VTS_HOME", str(tmp_path))  # where the record of produced spans goes
+    prefix = f"again{uuid.uuid4().hex[:10]}-"
+    broker = ["--broker", kafka_broker.bootstrap, "--topic-prefix", prefix, "--create-topics"]
+
+    said: list[str] = []
+
+    def simulate(*extra: str) -> dict[str, Any]:
+        assert main(["--format", "json", "simulate", *ARGS, *broker, *extra]) == 0
+        out, err = capsys.readouterr()
+        said.append(err)
+        summary: dict[str, Any] = json.loads(out)
+        return summary
+
+    def in_kafka() -> Counter[str]:
+        read = read_to_end(kafka_broker.bootstrap, prefix)
+        return Counter(json.loads(v)["event_id"] for pairs in read.values() for _, v in pairs)
+
+    first = generate("city", 3, START, 90, vehicles=5)
+    ids = Counter(str(i) for b in first.values() for i in b.event_ids.astype(str))
+    assert simulate()["delivered"] == sum(ids.values()) > 0
+    assert in_kafka() == ids
+
+    again = simulate()  # the same span again: nothing is sent
+    assert (again["delivered"], again["events"]) == (0, 0)
+    assert again["already_produced"] == ["2024-03-01T10:00:00Z..2024-03-01T10:01:30Z"]
+    assert (
+        "already produced to this cluster: 2024-03-01T10:00:00Z..2024-03-01T10:01:30Z" in said[-1]
+    )
+    assert {r["delivered"] for r in again["topics"]} == {0}
+    assert in_kafka() == ids
+
+    longer = simulate("--duration", "150s")  # only the minute it lacks
+    tail = generate("city", 3, START + timedelta(seconds=90), 60, vehicles=5)
+    ids += Counter(str(i) for b in tail.values() for i in b.event_ids.astype(str))
+    assert longer["delivered"] == sum(len(b) for b in tail.values())
+    assert in_kafka() == ids and set(ids.values()) == {1}
+
+    resent = simulate("--resend")  # forced: the span lands again, duplicate event_ids
+    assert resent["delivered"] == sum(len(b) for b in first.values())
+    assert set(in_kafka().values()) == {1, 2}

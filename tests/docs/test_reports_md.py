@@ -1,39 +1,40 @@
-"""docs/reports.md's examples name real commands and flags, and its parameter table
-states the code's defaults."""
+"""docs/reports.md: its examples run as written, after the README's walkthrough built a
+lake (``e2e``), and its parameter table states the code's defaults."""
 
 from __future__ import annotations
 
+import json
 import re
-import shlex
-from pathlib import Path
 
 import pytest
 
-from vts.cli.main import build_parser
+from tests.docs.conftest import REPORTS_MD, Walkthrough, vts_lines
 from vts.reports.params import ReportParams
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "reports.md"
+DAY = "2024-03-05"
 
 
-def _examples() -> list[str]:
-    lines = []
-    for block in re.findall(r"```bash\n(.*?)```", DOC.read_text(), flags=re.S):
-        for line in block.splitlines():
-            command = line.split("#", 1)[0].strip()
-            if command.startswith("vts "):
-                lines.append(command)
-    return lines
+@pytest.mark.e2e
+def test_the_examples_run_as_written(walkthrough: Walkthrough) -> None:
+    runs, cwd, lake = walkthrough.runs, walkthrough.cwd, walkthrough.home / "lake"
+    lines = vts_lines(REPORTS_MD)
+    assert len(lines) >= 10 and all(line in runs for line in lines)  # each exited 0
+    print({line: round(walkthrough.seconds[line], 1) for line in lines})
 
-
-@pytest.mark.parametrize("command", _examples())
-def test_example_parses(command: str) -> None:
-    args = build_parser().parse_args(shlex.split(command)[1:])
-    assert callable(args.func), command
+    built = {p.name for p in (lake / "report_daily_summary").iterdir()}
+    assert {f"dt=2024-03-0{d}" for d in range(1, 8)} <= built  # the range, each day a file
+    zones = json.loads((cwd / "zones.geojson").read_text())
+    assert zones["type"] == "FeatureCollection" and zones["features"]
+    assert "min_duration_s" in runs["vts reports params"].stdout
+    csv = runs[f"vts report summary --day {DAY} --format csv"].stdout.splitlines()
+    assert csv[0].startswith("vehicle_id,") and len(csv) == 1 + 100
+    assert "<trkpt" in (cwd / "veh1.gpx").read_text()
+    assert "rows, " in runs[f"vts query sql/reports/fleet_day.sql --param day={DAY}"].stdout
 
 
 def test_the_parameter_table_states_the_defaults() -> None:
     defaults = ReportParams().as_dict()
-    rows = re.findall(r"^\| `([^|]+)` \| ([^|]+) \|", DOC.read_text(), flags=re.M)
+    rows = re.findall(r"^\| `([^|]+)` \| ([^|]+) \|", REPORTS_MD.read_text(), flags=re.M)
     assert len(rows) >= 9
     for names, values in rows:
         keys = [n.strip(" `") for n in names.split(",")]

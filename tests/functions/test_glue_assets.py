@@ -10,14 +10,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
-from tests.aws.lambda_support import (  # noqa: F401
+from tests.aws.cfn_server import CfnResponses
+from tests.aws.lambda_support import (
     REGION,
     LambdaContext,
-    aws_env,
     load_event,
     load_handler,
-    restore_logging,
 )
 
 BUCKET = "vts-dev-databucket-abcdef"  # the bucket named in the sample events
@@ -25,8 +23,8 @@ BUCKET = "vts-dev-databucket-abcdef"  # the bucket named in the sample events
 
 @pytest.fixture
 def handler(
-    aws_env: None,  # noqa: F811
-    restore_logging: None,  # noqa: F811
+    aws_env: None,
+    restore_logging: None,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> Iterator[Any]:
@@ -42,7 +40,7 @@ def handler(
 
 def test_create_publishes_and_reports_the_locations_moto(
     handler: Any,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     event = load_event("glue_assets_create.json", ResponseURL=cfn_responses.url)
     result = handler.lambda_handler(event, LambdaContext())
@@ -62,7 +60,7 @@ def test_create_publishes_and_reports_the_locations_moto(
 
 def test_delete_removes_the_published_folder_moto(
     handler: Any,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     s3 = boto3.client("s3", region_name=REGION)
     event = load_event("glue_assets_delete.json", ResponseURL=cfn_responses.url)

@@ -15,14 +15,12 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.moto_api import state_manager
 
-from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
-from tests.aws.lambda_support import (  # noqa: F401
+from tests.aws.cfn_server import CfnResponses
+from tests.aws.lambda_support import (
     REGION,
     LambdaContext,
-    aws_env,
     load_event,
     load_handler,
-    restore_logging,
 )
 
 JOB = "vts-dev-streaming"  # the job named in the sample events
@@ -30,8 +28,8 @@ JOB = "vts-dev-streaming"  # the job named in the sample events
 
 @pytest.fixture
 def handler(
-    aws_env: None,  # noqa: F811
-    restore_logging: None,  # noqa: F811
+    aws_env: None,
+    restore_logging: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Any]:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "vts-streaming-switch")
@@ -50,7 +48,7 @@ def handler(
 
 def test_create_starts_the_streaming_job_moto(
     handler: Any,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     event = load_event("glue_job_switch_create.json", ResponseURL=cfn_responses.url)
     result = handler.lambda_handler(event, LambdaContext())
@@ -65,7 +63,7 @@ def test_create_starts_the_streaming_job_moto(
 
 def test_disable_stops_the_running_job_stubbed(
     handler: Any,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     client = boto3.client("glue", region_name=REGION)
     stub = Stubber(client)

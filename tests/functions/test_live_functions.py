@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws.lambda_support import LambdaContext, load_event, load_handler, restore_logging  # noqa: F401
+from tests.aws.lambda_support import LambdaContext, load_event, load_handler
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 def function_env(
     live_settings: Any,
     monkeypatch: pytest.MonkeyPatch,
-    restore_logging: None,  # noqa: F811
+    restore_logging: None,
 ) -> None:
     settings = live_settings()
     for name, value in {

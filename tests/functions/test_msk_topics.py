@@ -11,24 +11,22 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
-from tests.aws.lambda_support import (  # noqa: F401
+from tests.aws.cfn_server import CfnResponses
+from tests.aws.lambda_support import (
     REGION,
     LambdaContext,
-    aws_env,
     load_event,
     load_handler,
-    restore_logging,
 )
 from tests.aws.test_msk_topics import BOOTSTRAP, TopicRecorder
 from vts.aws.msk_topics import MskTopics
 
 
 def test_create_reports_the_bootstrap_servers_and_creates_the_topics_stubbed(
-    aws_env: None,  # noqa: F811
-    restore_logging: None,  # noqa: F811
+    aws_env: None,
+    restore_logging: None,
     monkeypatch: pytest.MonkeyPatch,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "vts-msk-topics")
     handler = load_handler("msk_topics")

@@ -17,16 +17,14 @@ import pytest
 from moto import mock_aws
 from moto.redshiftdata.models import redshiftdata_backends
 
-from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
-from tests.aws.lambda_support import (  # noqa: F401
+from tests.aws.cfn_server import CfnResponses
+from tests.aws.lambda_support import (
     ACCOUNT,
     REGION,
     LambdaContext,
-    aws_env,
     json_log_lines,
     load_event,
     load_handler,
-    restore_logging,
 )
 
 SERVICE = "vts-redshift-schema"
@@ -62,8 +60,8 @@ class BackgroundRedshift:
 
 @pytest.fixture
 def handler(
-    aws_env: None,  # noqa: F811
-    restore_logging: None,  # noqa: F811
+    aws_env: None,
+    restore_logging: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Any]:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", SERVICE)
@@ -111,7 +109,7 @@ def invoke(
 )
 def test_each_sample_event_sends_its_statements_and_reports_success_moto(
     handler: Any,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     event_file: str,
     expected_sql: list[str],
     physical_id: str,
@@ -136,7 +134,7 @@ def test_each_sample_event_sends_its_statements_and_reports_success_moto(
 
 def test_a_failed_create_is_reported_failed_with_the_reason_moto(
     handler: Any,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     result, sql = invoke(
         handler, "redshift_schema_create.json", cfn_responses, fail_when=lambda _: True
@@ -159,7 +157,7 @@ def test_a_failed_create_is_reported_failed_with_the_reason_moto(
 
 def test_a_failed_update_keeps_the_existing_physical_id_moto(
     handler: Any,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
 ) -> None:
     invoke(
         handler,

@@ -21,15 +21,13 @@ from moto import mock_aws
 from simulator import EventBatch, generate
 from simulator.invocation import InvalidInvocationError
 from simulator.window import parse_time
-from tests.aws.lambda_support import (  # noqa: F401
+from tests.aws.lambda_support import (
     EVENTS,
     REGION,
     LambdaContext,
-    aws_env,
     json_log_lines,
     load_event,
     load_handler,
-    restore_logging,
 )
 from tests.fixtures.kafka import KafkaBroker
 from tests.functions.windows_table import create_windows_table
@@ -42,8 +40,8 @@ SEED, VEHICLES, SHARDS, WINDOW_S = 11, 30, 2, 60
 @pytest.fixture
 def sim_env(
     monkeypatch: pytest.MonkeyPatch,
-    aws_env: None,  # noqa: F811 - the fixture imported above
-    restore_logging: None,  # noqa: F811
+    aws_env: None,
+    restore_logging: None,
 ) -> Iterator[None]:
     """The function's configuration, as template.yaml sets it (bootstrap set per test)."""
     for name, value in {

@@ -52,12 +52,17 @@ def incident(
 
 
 def event(messages: Iterable[tuple[str, dict[str, Any] | bytes | None]]) -> dict[str, Any]:
-    """An MSK event holding ``messages`` (one partition per topic, offsets in order)."""
+    """An MSK event holding ``messages`` (one partition per topic, offsets in order),
+    keyed as the producers key them (by vehicle or incident)."""
     records = []
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
     for offset, (topic, message) in enumerate(messages):
+        key = None
+        if isinstance(message, dict):
+            entity = message.get("incident_id" if topic == "emergency_data" else "vehicle_id")
+            key = str(entity).encode()
         raw = json.dumps(message).encode() if isinstance(message, dict) else message
-        records.append(record_json(topic, 0, offset, now_ms, None, raw))
+        records.append(record_json(topic, 0, offset, now_ms, key, raw))
     return build_event(records)
 
 

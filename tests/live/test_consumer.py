@@ -51,3 +51,26 @@ def test_topic_names_carry_the_deployments_prefix(live_store: Any) -> None:
     topic, message = fix("v1", now(), 1.0, 2.0)
     report = consumer.handle(event([("prod." + topic, message), (topic, message)]))
     assert (report.valid, report.ignored, report.written) == (1, 1, 1)
+
+
+def test_a_large_batch_is_written_in_parts_still_once_per_vehicle(live_store: Any) -> None:
+    from vts.live.consumer import GROUP_ABOVE, GROUPS
+
+    store = live_store()
+    consumer = LiveConsumer(store)
+    t = now() - timedelta(seconds=30)
+    batch = [fix(f"v{v}", t + timedelta(seconds=s), float(s), v / 100,
+                 topic=("vehicle_data", "gps_data")[s % 2]) for s in range(10)
+             for v in range(GROUP_ABOVE // 4)]  # fmt: skip
+    writes: list[int] = []
+    write = store.write
+
+    def counting(vehicles: Any, *args: Any, **kw: Any) -> Any:
+        writes.append(len(vehicles))
+        return write(vehicles, *args, **kw)
+
+    store.write = counting  # type: ignore[method-assign]
+    report = consumer.handle(event(batch))
+    consumer.close()
+    assert len(writes) == GROUPS and sum(writes) == GROUP_ABOVE // 4 == report.written
+    assert {s["latitude"] for s in json.loads(store.snapshot().vehicles_json)} == {9.0}

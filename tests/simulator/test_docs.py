@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from simulator import dynamics, fleet, plan, weather
-from vts.cli.main import build_parser
+from vts.cli.main import main
+from vts.contract.topics import TOPIC_NAMES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "simulator.md"
 
@@ -24,12 +28,18 @@ def test_the_python_example_runs() -> None:
     assert scope["tables"]["dwells"]  # type: ignore[index]
 
 
-def test_the_command_examples_parse() -> None:
-    commands = [line for block in _blocks("bash") for line in block.splitlines() if line]
-    assert commands
-    for command in commands:
-        args = build_parser().parse_args(shlex.split(command)[1:])
-        assert callable(args.func), command
+def test_the_command_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (command,) = [line for block in _blocks("bash") for line in block.splitlines() if line]
+    monkeypatch.chdir(tmp_path)  # it writes events.jsonl and truth/ where it runs
+    assert main(["--format", "json", *shlex.split(command)[1:]]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    events = (tmp_path / "events.jsonl").read_text().splitlines()
+    assert len(events) == summary["events"] > 0
+    assert {json.loads(e)["topic"] for e in events} == set(TOPIC_NAMES)
+    assert sorted(p.stem for p in (tmp_path / "truth").iterdir()) == sorted(summary["truth"])
+    assert summary["truth"]["dwells"] > 0
 
 
 def test_the_documented_parameters_are_the_codes() -> None:

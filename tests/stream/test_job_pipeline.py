@@ -2,11 +2,13 @@
 
 One scenario, run in steps so each Spark run serves several assertions:
 
-1. a first run reads valid events, tutorial (v0) messages, every kind of malformed
-   message and producer duplicates: each valid event lands exactly once in its table and
-   partition, v0 messages are normalised, malformed ones are quarantined with their
-   reason and raw bytes, duplicates are dropped, and the job keeps going;
-2. a second run resumes from the checkpoint: new events land, nothing is lost or doubled;
+1. a first run (the ``first_run`` fixture, so each test may run alone) reads valid events,
+   tutorial (v0) messages, every kind of malformed message and producer duplicates: each
+   valid event lands exactly once in its table and partition, v0 messages are normalised,
+   malformed ones are quarantined with their reason and raw bytes, duplicates are dropped,
+   and the job keeps going;
+2. a second run (after the first) resumes from the checkpoint: new events land, nothing is
+   lost or doubled;
 3. the Glue job script (a subprocess) is held in the middle of publishing a batch and
    killed with SIGKILL, then restarted: a plain pyarrow reader of the folders (not Spark's
    metadata) sees no partial, duplicate or orphan file, then or after the restart.
@@ -20,6 +22,7 @@ import json
 import os
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,17 +71,27 @@ def _args(bootstrap: str, prefix: str, home: Path, **kw: Any) -> JobArgs:
     )
 
 
+@dataclass(frozen=True)
+class FirstRun:
+    """Step 1, run once by the fixture (so any test may run alone): what went in, and the
+    lake as a reader saw it right after (later steps add to the same lake)."""
+
+    prefix: str
+    home: Path
+    expected: dict[str, set[str]]  # event ids per table
+    bad: dict[bytes, str]  # malformed message -> the reason code it must be quarantined with
+    quarantined_count: int  # as the job reported it
+    landed: dict[str, list[str]]  # event ids per table, as read back
+    quarantine: list[dict[str, Any]]
+    tables: dict[str, list[dict[str, Any]]]  # rows per table
+    batch_times: set[datetime]  # the micro-batches' timestamps (Spark's offset log)
+
+
 @pytest.fixture(scope="module")
-def scenario(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def first_run(spark: Any, kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> FirstRun:
     prefix = f"t{uuid.uuid4().hex[:8]}-"
     create_topics(kafka_broker.bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=2)
-    return {"prefix": prefix, "home": tmp_path_factory.mktemp("job"), "expected": {}}
-
-
-def test_first_run_lands_everything_exactly_once(
-    spark: Any, kafka_broker: Any, scenario: dict[str, Any]
-) -> None:
-    prefix, home = scenario["prefix"], scenario["home"]
+    home = tmp_path_factory.mktemp("job")
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
     sim = simulated(start, 120)
     v0 = {topic: json.dumps(msg).encode() for topic, (msg, _) in SAMPLES.items()}
@@ -92,49 +105,63 @@ def test_first_run_lands_everything_exactly_once(
     result = run(_args(kafka_broker.bootstrap, prefix, home), spark=spark)
 
     lake = home / "lake"
-    expected = scenario["expected"]
-    for topic in TOPIC_NAMES:
-        ids = [json.loads(v)["event_id"] for _, v in sim[topic]] + [SAMPLES[topic][1]["event_id"]]
-        expected[topic] = set(ids)
-        landed = _lake_ids(lake, topic)
-        assert len(landed) == len(set(landed)), f"duplicates in {topic}"
-        assert set(landed) == expected[topic], topic
-    assert result.quarantined == len(bad)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return FirstRun(
+        prefix=prefix,
+        home=home,
+        expected={
+            t: {json.loads(v)["event_id"] for _, v in sim[t]} | {SAMPLES[t][1]["event_id"]}
+            for t in TOPIC_NAMES
+        },
+        bad=bad,
+        quarantined_count=result.quarantined,
+        landed={t: _lake_ids(lake, t) for t in TOPIC_NAMES},
+        quarantine=_quarantine(lake),
+        tables={
+            t: ds.dataset(str(lake / t), partitioning="hive").to_table().to_pylist()
+            for t in TOPIC_NAMES
+        },
+        batch_times={
+            epoch
+            + timedelta(milliseconds=json.loads(p.read_text().splitlines()[1])["batchTimestampMs"])
+            for p in (home / "checkpoint" / "offsets").iterdir()
+            if p.name.isdigit()
+        },
+    )
 
-    quarantined = {bytes(row["raw_value"]): row for row in _quarantine(lake)}
-    assert set(quarantined) == set(bad)
-    for raw, code in bad.items():
+
+def test_first_run_lands_everything_exactly_once(first_run: FirstRun) -> None:
+    for topic in TOPIC_NAMES:
+        landed = first_run.landed[topic]
+        assert len(landed) == len(set(landed)), f"duplicates in {topic}"
+        assert set(landed) == first_run.expected[topic], topic
+    assert first_run.quarantined_count == len(first_run.bad)
+
+    quarantined = {bytes(row["raw_value"]): row for row in first_run.quarantine}
+    assert set(quarantined) == set(first_run.bad)
+    for raw, code in first_run.bad.items():
         row = quarantined[raw]
         assert row["reason"].startswith(code), (row["reason"], code)
-        assert row["topic"] == prefix + "vehicle_data"
+        assert row["topic"] == first_run.prefix + "vehicle_data"
         assert row["kafka_offset"] is not None
     # the processing clock is the micro-batch's timestamp, as Spark's offset log keeps it
     # (so a replay routes the same): the sink hands it to the Python workers
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    batch_times = {
-        epoch
-        + timedelta(milliseconds=json.loads(p.read_text().splitlines()[1])["batchTimestampMs"])
-        for p in (home / "checkpoint" / "offsets").iterdir()
-        if p.name.isdigit()
-    }
-    assert {row["quarantined_at"] for row in quarantined.values()} <= batch_times
+    assert {row["quarantined_at"] for row in quarantined.values()} <= first_run.batch_times
 
     # v0 rows are normalised (tutorial vehicle: compass word -> heading, position split)
-    table = ds.dataset(str(lake / "vehicle_data"), partitioning="hive").to_table().to_pylist()
-    v0_row = next(r for r in table if r["schema_version"] == 0)
+    v0_row = next(r for r in first_run.tables["vehicle_data"] if r["schema_version"] == 0)
     assert v0_row["heading_deg"] == 45.0 and v0_row["latitude"] == 51.5174
     # every row sits in the partition of its event time, in UTC
-    for topic in TOPIC_NAMES:
-        rows = ds.dataset(str(lake / topic), partitioning="hive").to_table().to_pylist()
+    for rows in first_run.tables.values():
         for row in rows:
             ts = row["ts"].astimezone(UTC)
             assert (str(row["dt"]), int(row["hr"])) == (ts.strftime("%Y-%m-%d"), ts.hour), row
 
 
 def test_restart_from_checkpoint_loses_and_duplicates_nothing(
-    spark: Any, kafka_broker: Any, scenario: dict[str, Any]
+    spark: Any, kafka_broker: Any, first_run: FirstRun
 ) -> None:
-    prefix, home = scenario["prefix"], scenario["home"]
+    prefix, home = first_run.prefix, first_run.home
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=18)
     sim = simulated(start, 60)
     produce(
@@ -144,10 +171,10 @@ def test_restart_from_checkpoint_loses_and_duplicates_nothing(
     run(_args(kafka_broker.bootstrap, prefix, home), spark=spark)
 
     for topic in TOPIC_NAMES:
-        scenario["expected"][topic] |= {json.loads(v)["event_id"] for _, v in sim[topic]}
+        expected = first_run.expected[topic] | {json.loads(v)["event_id"] for _, v in sim[topic]}
         landed = _lake_ids(home / "lake", topic)
         assert len(landed) == len(set(landed)), f"duplicates in {topic}"
-        assert set(landed) == scenario["expected"][topic], topic
+        assert set(landed) == expected, topic
 
 
 def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(

@@ -200,7 +200,7 @@ def publish_reference_tables(s3: Any, bucket: str, reference_dir: Path, scenario
         built = sorted(p.name for p in reference_dir.iterdir()) if reference_dir.is_dir() else []
         raise ConfigError(
             f"no reference tables were built for scenario {scenario!r} (built: {built or 'none'})",
-            hint="pass a Scenario the simulator knows, and build with `make check-template`",
+            hint="pass a Scenario the simulator knows, and build with `make build`",
         )
     keys = []
     for name, (file_name, key) in REFERENCE_TABLES.items():

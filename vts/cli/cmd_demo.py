@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 from vts.cli.console import Output, add_output_options
 
 EPILOG = """examples:
-  vts demo                               200 vehicles x 30 simulated minutes
+  vts demo                               200 vehicles x 30 simulated minutes (of the
+                                         fleet's busy hours: the span is printed)
   vts demo --vehicles 1000 --tick 1      a bigger fleet, one fix per second
   vts demo --keep-kafka                  leave the broker running afterwards
 
@@ -20,12 +22,17 @@ State goes to $VTS_HOME/demo (wiped at the start). Afterwards, query it again wi
 
 
 def register(sub: Any) -> None:
+    from vts.demo import BUSY_UTC
+
+    busy = f"{BUSY_UTC[0]:%H:%M}-{BUSY_UTC[1]:%H:%M} UTC"
     p = sub.add_parser(
         "demo",
         help="run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries",
-        description="Start local Kafka, simulate a fleet, run the Glue streaming job on local "
-        "PySpark until caught up, crawl the lake into the local catalog, run sql/analytics, "
-        "print a summary, stop Kafka.",
+        description="Start local Kafka, simulate a fleet (the minutes before now when they "
+        f"fall in the fleet's busy hours, {busy}, else the end of the last busy "
+        "hours), run the Glue streaming job on local PySpark until caught up, build the "
+        "reports, crawl the lake into the local catalog, run sql/analytics, print a "
+        "summary, stop Kafka.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -54,10 +61,15 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
         keep_kafka=args.keep_kafka,
         home=args.home,
     )
+    if not args.verbose:  # each step says what it did once; the library's logs are -v's
+        for name in ("vts", "simulator"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     summary = run_demo(options, say=lambda text: print(text, file=sys.stderr, flush=True))
     if out.fmt == "json":
         out.record(summary.as_dict())
         return 0
+    out.message(f"\nSimulated {summary.span}: {summary.driving.get('driving')} of "
+                f"{summary.driving.get('vehicles')} vehicles drove.")  # fmt: skip
     out.message("\nEvents per table (produced to Kafka -> rows in the lake, read with pyarrow):")
     out.table(
         [
@@ -77,7 +89,5 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
         out.message(f"\n{name}: {result['rows']} rows")
         if result["first"]:
             out.table(result["first"])
-    out.message("\nSteps (seconds):")
-    out.record({k: round(v, 1) for k, v in summary.steps.items()})
     out.message(f"\nState is in {summary.home}.")
     return 0

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vts.cli.console import Output, add_command, add_output_options
-from vts.exceptions import ConfigError
 from vts.settings import LocalPaths
+
+if TYPE_CHECKING:
+    from vts.reports.args import ReportsArgs
 
 BUILD_EPILOG = """examples:
   vts reports build --day 2024-03-05             one day (and 12 h before it, for lookback)
@@ -39,17 +41,14 @@ KINDS = ("trips", "stops", "summary", "alerts", "geofences", "filter")
 
 
 def parse_day(text: str) -> date:
-    today = datetime.now(UTC).date()
-    if text == "today":
-        return today
-    if text == "yesterday":
-        return today - timedelta(days=1)
+    """``--day`` and friends as argparse types: the reports job's own reading of a day."""
+    from vts.reports.args import parse_day as parse
+    from vts.reports.exceptions import ReportsArgsError
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a day: use YYYY-MM-DD, today or yesterday"
-        ) from None
+        return parse(text, datetime.now(UTC).date())
+    except ReportsArgsError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.message}: {exc.hint}") from None
 
 
 def add_lake_option(parser: argparse.ArgumentParser) -> None:
@@ -100,36 +99,27 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=_report)
 
 
-def _days(args: argparse.Namespace) -> list[date]:
-    from vts.reports.build import days_between
+def reports_args(args: argparse.Namespace) -> ReportsArgs:
+    """The ``ReportsArgs`` the flags describe (the same record the Glue script builds)."""
+    from vts.reports.args import ReportsArgs, days_of, parse_params
 
-    if args.day and (args.first or args.last):
-        raise ConfigError("--day and --from/--to do not mix", hint="pass one or the other")
-    if args.day:
-        return [args.day]
-    if args.first and args.last:
-        if args.last < args.first:
-            raise ConfigError("--to is before --from", hint="swap them")
-        return days_between(args.first, args.last)
-    raise ConfigError("which day?", hint="pass --day YYYY-MM-DD, or --from and --to")
+    return ReportsArgs(
+        lake_path=str(lake_of(args)),
+        days=days_of(args.day, args.first, args.last),
+        output_path=args.output,
+        source=args.source,
+        geofences=args.geofences,
+        params=parse_params(args.param),
+    )
 
 
 def _build(args: argparse.Namespace, out: Output) -> int:
-    from vts.cli.cmd_query import parse_params
-    from vts.reports.build import BuildOptions, build
-    from vts.reports.params import ReportParams
+    from vts.reports.build import build
     from vts.spark.session import SparkSettings, build_session
 
-    days = _days(args)
-    options = BuildOptions(
-        lake=str(lake_of(args)),
-        output=args.output,
-        source=args.source,
-        geofences=args.geofences,
-        params=ReportParams().with_overrides(parse_params(args.param)),
-    )
+    job = reports_args(args)
     spark = build_session(SparkSettings.local(kafka=False, hive=False))
-    reports = build(spark, days, options)
+    reports = build(spark, job.days, job.build_options())
     rows = []
     for r in reports:
         counts = {k.removeprefix("report_"): v for k, v in r.rows.items()}

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vts.cli.brokers import resolve_bootstrap
 from vts.cli.console import Output, Progress, add_output_options
 from vts.exceptions import ConfigError
 from vts.settings import env
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from simulator.ledger import Ledger, Span
+    from simulator.run import RunPlan, RunSummary, Sink
+    from simulator.window import Window
 
 EPILOG = """examples:
   vts simulate --broker 127.0.0.1:9092 --vehicles 100 --duration 10m
@@ -26,6 +35,12 @@ EPILOG = """examples:
 Events are a pure function of (scenario, seed, time window, shard): the same arguments
 produce the same events and event_ids. Without --start, the simulated span ends now (or
 starts now with --realtime).
+
+A span already produced to the same Kafka cluster (same scenario, seed, fleet, shard, tick
+and topic prefix) is not sent again, as the Lambda never re-sends a window: the record is
+kept under $VTS_HOME/simulator/produced/, and a rerun sends only the part it lacks.
+  vts simulate --vehicles 5 --duration 10m --start 2024-03-01T10:00:00Z --resend
+                                      send the span again even if it was produced
 
 --out format: one JSON object per line, replayable with --replay:
   {"topic": "vehicle_data", "key": "VEH-000042", "value": {"event_id": "...", "ts": "...", ...}}
@@ -91,6 +106,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="create the five (prefixed) topics if they are missing (3 partitions)",
     )
+    p.add_argument(
+        "--resend",
+        action="store_true",
+        help="produce the span even where this cluster already has it (duplicates event_ids)",
+    )
     target = p.add_mutually_exclusive_group()
     target.add_argument(
         "--out", type=Path, metavar="FILE.jsonl", help="write JSON lines instead of producing"
@@ -114,17 +134,19 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_simulate)
 
 
-def _bootstrap(args: argparse.Namespace) -> str:
-    return resolve_bootstrap(args.broker)
-
-
-def _producer(args: argparse.Namespace) -> Any:
-    from simulator.producer import Producer
+def _destination(args: argparse.Namespace) -> tuple[str, Any, str]:
+    """(bootstrap, auth, topic prefix) from the flags and the environment."""
     from vts.kafka.auth import get_auth
 
     prefix = (args.topic_prefix if args.topic_prefix is not None else env("TOPIC_PREFIX")) or ""
     auth = get_auth(args.auth or env("KAFKA_AUTH", "plaintext") or "plaintext")
-    bootstrap = _bootstrap(args)
+    return resolve_bootstrap(args.broker), auth, prefix
+
+
+def _producer(args: argparse.Namespace) -> Any:
+    from simulator.producer import Producer
+
+    bootstrap, auth, prefix = _destination(args)
     if args.create_topics:
         from vts.contract.topics import TOPIC_NAMES
         from vts.kafka.admin import create_topics
@@ -133,9 +155,30 @@ def _producer(args: argparse.Namespace) -> Any:
     return Producer.connect(bootstrap, auth, topic_prefix=prefix)
 
 
+def _ledger(args: argparse.Namespace) -> Ledger:
+    """The record of what this fleet has produced to this cluster and topic prefix."""
+    from simulator.ledger import Ledger
+    from vts.kafka.admin import cluster_id
+    from vts.settings import LocalPaths
+
+    bootstrap, auth, prefix = _destination(args)
+    key = {
+        "cluster_id": cluster_id(bootstrap, auth),
+        "topic_prefix": prefix,
+        "scenario": args.scenario,
+        "seed": args.seed,
+        "vehicles": args.vehicles,
+        "shard": args.shard,
+        "shards": args.shards,
+        "tick_s": args.tick,
+    }
+    return Ledger(LocalPaths.from_env().home / "simulator" / "produced", key)
+
+
 def _simulate(args: argparse.Namespace, out: Output) -> int:
-    from simulator.run import FileSink, KafkaSink, RunPlan, default_start, default_window_seconds
-    from simulator.run import run as run_plan
+    from simulator.ledger import Span, minus
+    from simulator.run import FileSink, KafkaSink, RunPlan, default_start
+    from simulator.run import default_window_seconds as auto_window
     from simulator.window import iso, parse_duration, parse_time
 
     if args.replay is not None:
@@ -148,29 +191,31 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
         )
     duration = parse_duration(args.duration)
     start = parse_time(args.start) if args.start else default_start(duration, args.realtime)
+    span = Span(start, start + timedelta(seconds=duration))
     plan = RunPlan(
         scenario=args.scenario,
         seed=args.seed,
         vehicles=args.vehicles,
         start=start,
         duration_s=duration,
-        window_s=args.window or default_window_seconds(args.vehicles, args.realtime, args.tick),
+        window_s=args.window or auto_window(args.vehicles, args.realtime, args.tick),
         shard=args.shard,
         shard_count=args.shards,
         tick_s=args.tick,
         realtime=args.realtime,
     )
+    ledger = None if args.out else _ledger(args)
+    todo = [span] if ledger is None or args.resend else ledger.missing(span)
+    skipped = minus(span, todo)
+    if skipped:
+        out.message(
+            f"already produced to this cluster: {', '.join(map(str, skipped))} "
+            "(not sent again; --resend sends it)"
+        )
     sink = FileSink(args.out) if args.out else KafkaSink(_producer(args))
-    progress = Progress(duration, "simulating")
-    summary = run_plan(
-        plan,
-        sink,
-        on_window=lambda w, s: progress.update(
-            (w.end - plan.start).total_seconds(),
-            f"{s.total:,} events, {s.total / max(s.elapsed_s, 1e-9):,.0f}/s",
-        ),
-    )
-    progress.close()
+    summary = _run_parts(plan, todo, sink, ledger)
+    if summary.report is None and isinstance(sink, KafkaSink):  # nothing was left to send
+        summary.report = sink.close()
     record: dict[str, Any] = {
         "scenario": plan.scenario,
         "seed": plan.seed,
@@ -183,6 +228,8 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
         "elapsed_s": round(summary.elapsed_s, 3),
         "events_per_s": round(summary.total / max(summary.elapsed_s, 1e-9), 1),
     }
+    if ledger is not None:
+        record.update(already_produced=[str(s) for s in skipped])
     if args.truth is not None:
         record.update(truth=_write_truth(plan, args.truth))
     if args.reference is not None:
@@ -192,15 +239,55 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
         record.update(reference={name: str(path) for name, path in written.items()})
     if isinstance(sink, FileSink):
         record.update(out=str(args.out), bytes=sink.bytes)
-    elif summary.report is not None:
+    else:
+        report = summary.report
         record.update(
             broker=sink.producer.bootstrap,
-            delivered=summary.report.total_delivered,
-            failed=summary.report.total_failed,
-            bytes=summary.report.bytes,
+            delivered=report.total_delivered if report else 0,
+            failed=report.total_failed if report else 0,
+            bytes=report.bytes if report else 0,
         )
     _render(out, summary.rows(), ["topic", "generated", "delivered", "failed"], record)
     return 0 if summary.report is None or summary.report.ok else 1
+
+
+def _run_parts(plan: RunPlan, parts: list[Span], sink: Sink, ledger: Ledger | None) -> RunSummary:
+    """Run ``plan`` over each of ``parts`` into ``sink``; record each part the broker
+    acknowledged in ``ledger``. Stops at the first part with failed deliveries."""
+    from simulator.run import RunSummary
+    from simulator.run import run as run_plan
+
+    summary = RunSummary()
+    progress = Progress(sum(part.seconds for part in parts), "simulating")
+    done_s = 0.0
+    for part in parts:
+        piece = replace(plan, start=part.start, duration_s=part.seconds)
+        result = run_plan(piece, sink, on_window=_progress(progress, summary, piece, done_s))
+        done_s += part.seconds
+        for topic, n in result.generated.items():
+            summary.generated[topic] += n
+        summary.windows += result.windows
+        summary.elapsed_s += result.elapsed_s
+        summary.report = result.report  # the producer's counts are cumulative
+        if result.report is not None and not result.report.ok:
+            break
+        if ledger is not None:  # acknowledged by the broker (the sink flushed): recorded
+            ledger.record(part)
+    progress.close()
+    return summary
+
+
+def _progress(
+    progress: Progress, summary: RunSummary, piece: RunPlan, before_s: float
+) -> Callable[[Window, RunSummary], None]:
+    """The progress bar's update after each window of ``piece`` (``before_s`` already done)."""
+
+    def update(window: Window, part: RunSummary) -> None:
+        rate = part.total / max(part.elapsed_s, 1e-9)
+        done = before_s + (window.end - piece.start).total_seconds()
+        progress.update(done, f"{summary.total + part.total:,} events, {rate:,.0f}/s")
+
+    return update
 
 
 def _write_truth(plan: Any, directory: Path) -> dict[str, int]:

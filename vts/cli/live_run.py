@@ -105,6 +105,10 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         available_now=args.available_now,
     )
     with LiveStore.connect(settings) as store:
-        totals = EventSourceEmulator(LiveConsumer(store), options).run(_progress)
+        consumer = LiveConsumer(store)
+        try:
+            totals = EventSourceEmulator(consumer, options).run(_progress)
+        finally:
+            consumer.close()
     out.record(totals.as_dict(), title="live run")
     return 0

@@ -117,6 +117,19 @@ def wait_until_ready(
         time.sleep(interval)
 
 
+def cluster_id(bootstrap: str, auth: KafkaAuth | None = None, *, timeout: float = 15.0) -> str:
+    """The cluster's id (a new KRaft cluster gets a new one): which Kafka this is."""
+    client = _Client(bootstrap, auth)
+    try:
+        metadata = client.admin.list_topics(timeout=timeout)
+    except KafkaException as exc:
+        client.raise_if_auth_failed()
+        raise KafkaUnavailableError(
+            bootstrap, timeout, str(exc), hint="check the address and that the cluster is up"
+        ) from exc
+    return str(metadata.cluster_id)
+
+
 def retention_config(hours: float) -> dict[str, str]:
     """Topic settings for a retention of ``hours`` (fractions allowed)."""
     if hours <= 0:

@@ -35,6 +35,7 @@ class EsmRecord(NamedTuple):
     timestamp_ms: int | None
     value: bytes | None
     problem: str | None = None
+    key: str | None = None  # as sent (base64): enough to tell records of one entity apart
 
 
 def _problem(topic: str, why: str) -> EsmRecord:
@@ -70,6 +71,7 @@ def read_records(event: Any) -> Iterator[EsmRecord]:
             elif raw is not None:
                 problem = "invalid_record: the value is not a base64 string"
             ts, partition, offset = r.get("timestamp"), r.get("partition"), r.get("offset")
+            key = r.get("key")
             yield EsmRecord(
                 topic,
                 partition if type(partition) is int else -1,
@@ -77,6 +79,7 @@ def read_records(event: Any) -> Iterator[EsmRecord]:
                 ts if type(ts) is int else None,
                 value,
                 problem,
+                key if type(key) is str else None,
             )
 
 

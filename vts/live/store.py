@@ -166,15 +166,20 @@ class LiveStore:
         incidents: Iterable[IncidentState] = (),
         *,
         meta: dict[str, str] | None = None,
+        sweep: bool = True,
     ) -> WriteResult:
-        """Write a batch's coalesced states, one pipeline (one round trip), then sweep."""
-        return self._call("a batch", self._write, list(vehicles), list(incidents), meta or {})
+        """Write coalesced states in one pipeline (one round trip), with ``meta`` and (unless
+        ``sweep`` is false) a sweep. Safe to call from several threads at once."""
+        return self._call(
+            "a batch", self._write, list(vehicles), list(incidents), meta or {}, sweep
+        )
 
     def _write(
         self,
         vehicles: Sequence[VehicleState],
         incidents: Sequence[IncidentState],
         meta: dict[str, str],
+        sweep: bool,
     ) -> WriteResult:
         s, k = self.settings, self.k
         pipe = self.client.pipeline(transaction=False)
@@ -203,7 +208,8 @@ class LiveStore:
             self._scripts["write_incidents"](keys=i_keys, args=args, client=pipe)
         if meta:
             pipe.hset(k["meta"], mapping=meta)
-        self._sweep(pipe)
+        if sweep:
+            self._sweep(pipe)
         replies = pipe.execute()
         totals = [0, 0, 0]
         n_chunks = -(-len(vehicles) // CHUNK)

@@ -11,3 +11,11 @@ class ReportsError(TerminalError):
 
 class NoLakeDataError(ConfigError):
     """No fixes for the asked day in the lake."""
+
+
+class ReportsArgsError(ConfigError):
+    """A reports job argument (Glue ``--name`` or CLI flag) is missing or malformed."""
+
+    def __init__(self, name: str, problem: str, *, hint: str) -> None:
+        super().__init__(f"reports argument {name}: {problem}", hint=hint or None)
+        self.name = name

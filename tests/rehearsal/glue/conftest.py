@@ -1,6 +1,6 @@
 """Fixtures of the Glue rehearsal: the Glue 5.1 venv and the job as the stack publishes it.
 
-Nothing is built here: ``make rehearsal-glue`` (the venv) and ``make check-template``
+Nothing is built here: ``make rehearsal-glue`` (the venv) and ``make build``
 (sam build) do that before ``make test`` runs the suite; a missing piece fails the test
 with the target to run.
 """
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.build import sam_build
 from tests.fixtures.aws import MotoServer
 from tests.rehearsal.glue.harness import CODE_LAYER, VENV_NAME, PublishedJob, publish_and_fetch
 from tests.rehearsal.venvs import rehearsal_venv
@@ -26,11 +27,7 @@ def published_job(
     glue_venv: Path, moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> PublishedJob:
     """The built job published by Custom::GlueAssets's code (to moto's S3) and fetched."""
-    if not (CODE_LAYER / "glue_scripts").is_dir():
-        pytest.fail(
-            f"{CODE_LAYER} is missing: run `make check-template` (it runs sam build)",
-            pytrace=False,
-        )
+    sam_build(CODE_LAYER / "glue_scripts")
     s3 = moto_server.client("s3")
     s3.create_bucket(Bucket="vts-rehearsal-assets")
     return publish_and_fetch(

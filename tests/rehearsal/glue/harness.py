@@ -34,13 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.template.cfn import REPO, Stack
+from tests.build import CODE_LAYER
+from tests.template.cfn import Stack
 from vts.aws.glue_assets import GlueAssets, publish_glue_assets
 from vts.local.jars import classpath
 
 VENV_NAME = "glue-5.1"
-BUILD = REPO / ".aws-sam" / "build"
-CODE_LAYER = BUILD / "CodeLayer"
 JOB = "StreamingJob"
 # Glue's own arguments that its job runs receive besides DefaultArguments.
 GLUE_RUN_ARGUMENTS = ("--JOB_ID", "--JOB_RUN_ID")

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from simulator.lake import LakeSpec, write_lake
+from tests.build import sam_build
 from tests.fixtures.aws import MotoServer
 from tests.rehearsal.glue.harness import CODE_LAYER, GlueJobRun, publish_and_fetch
 from tests.template.cfn import Stack
@@ -35,8 +36,7 @@ def _upload(s3, bucket: str, root: Path) -> None:  # type: ignore[no-untyped-def
 def test_the_published_reports_job_builds_a_day_on_s3_and_a_rerun_replaces_it(
     glue_venv: Path, moto_server: MotoServer, s3_bucket: str, tmp_path: Path
 ) -> None:
-    if not (CODE_LAYER / "glue_scripts" / "vts_reports_job.py").is_file():
-        pytest.fail(f"{CODE_LAYER} is stale: run `make check-template` (sam build)", pytrace=False)
+    sam_build(CODE_LAYER / "glue_scripts" / "vts_reports_job.py")
     s3 = moto_server.client("s3")
     published = publish_and_fetch(s3, s3_bucket, glue_venv, tmp_path / "glue", "vts_reports_job.py")
     assert [p.name for p in published.extra_py_files] == ["vts.zip"]

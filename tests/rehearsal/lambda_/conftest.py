@@ -1,6 +1,6 @@
 """Fixtures of the Lambda rehearsal: the `sam build` output and the python3.11 runtime venv.
 
-Nothing is built here: ``make check-template`` (sam build) and ``make rehearsal-lambda``
+Nothing is built here: ``make build`` (sam build) and ``make rehearsal-lambda``
 (the venv) do that before ``make test`` runs the suite; a missing piece fails the test
 with the target to run.
 """
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.build import sam_build
 from tests.rehearsal.lambda_.harness import (
     BUILT_TEMPLATE,
     VENV_NAME,
@@ -22,11 +23,7 @@ from tests.rehearsal.venvs import rehearsal_venv
 
 @pytest.fixture(scope="session")
 def built_stack() -> BuiltStack:
-    if not BUILT_TEMPLATE.exists():
-        pytest.fail(
-            f"{BUILT_TEMPLATE} is missing: run `make check-template` (it runs sam build)",
-            pytrace=False,
-        )
+    sam_build(BUILT_TEMPLATE)
     return BuiltStack.load()
 
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.build import BUILT_TEMPLATE
+
 REPO = Path(__file__).resolve().parents[3]
-BUILD = REPO / ".aws-sam" / "build"
-BUILT_TEMPLATE = BUILD / "template.yaml"
 EVENTS = REPO / "events"
 RUNNER = REPO / "rehearsal" / "lambda-invoke.py"
 REQUIREMENTS = REPO / "rehearsal" / "lambda-python3.11-requirements.txt"

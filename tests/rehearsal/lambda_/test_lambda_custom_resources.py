@@ -8,11 +8,13 @@ the PUT. Sample events get local values (a uuid bucket and job, the response URL
 nothing else. Each function runs in one process per test: a warm container serving its
 events in order.
 
-What moto cannot play: ``kafka:GetBootstrapBrokers`` (moto answers 500 "not implemented"),
-so the MSK topics function is rehearsed up to that call (it must report FAILED to
-CloudFormation, not hang), its MSK IAM client offline (token signed by the layer's signer,
-admin client built by the layer's librdkafka), and its topic creation with the layer's
-client against the real local broker (plaintext: the broker has no IAM listener).
+What moto cannot play: ``kafka:GetBootstrapBrokers`` (moto does not implement it), so the
+MSK API is a local stand-in that answers as MSK does for a cluster that is gone (404
+``NotFoundException``): the MSK topics function is rehearsed up to that call (it must
+report MSK's reason to CloudFormation as FAILED, not hang), its MSK IAM client offline
+(token signed by the layer's signer, admin client built by the layer's librdkafka), and its
+topic creation with the layer's client against the real local broker (plaintext: the
+broker has no IAM listener).
 ``glue:BatchStopJobRun``: moto lacks it, so stopping a *running* job is covered only by
 the stubbed in-process test (tests/functions/test_glue_job_switch.py); here the job's runs
 finish at once.
@@ -22,17 +24,19 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import uuid
 import zipfile
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from tests.aws.cfn_server import CfnResponses, cfn_responses  # noqa: F401
+from tests.aws.cfn_server import CfnResponses
 from tests.fixtures.aws import MotoServer
 from tests.fixtures.kafka import KafkaBroker
 from tests.functions.test_redshift_schema import BackgroundRedshift
@@ -70,7 +74,7 @@ def test_glue_assets_publishes_and_deletes_on_moto_s3(
     lambda_runtime: LambdaRuntime,
     moto_server: MotoServer,
     s3_bucket: str,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     tmp_path: Path,
 ) -> None:
     function = built_stack.by_source("glue_assets")
@@ -109,7 +113,7 @@ def test_glue_job_switch_starts_and_switches_off_on_moto_glue(
     built_stack: BuiltStack,
     lambda_runtime: LambdaRuntime,
     moto_server: MotoServer,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     tmp_path: Path,
 ) -> None:
     function = built_stack.by_source("glue_job_switch")
@@ -135,14 +139,18 @@ def test_glue_job_switch_starts_and_switches_off_on_moto_glue(
     assert started["Status"] == "SUCCESS" and started["PhysicalResourceId"] == f"{job}/switch"
     runs = glue.get_job_runs(JobName=job)["JobRuns"]
     assert [r["Id"] for r in runs] == [started["Data"]["RunId"]]
-    assert stopped["Status"] == "SUCCESS" and stopped["Data"] == {"RunId": ""}
+    # switched off: no run is left going (moto's runs finish at once, so there was none to
+    # stop; stopping a running one is tests/functions/test_glue_job_switch.py's, stubbed)
+    assert stopped["Status"] == "SUCCESS"
+    states = [r["JobRunState"] for r in glue.get_job_runs(JobName=job)["JobRuns"]]
+    assert not set(states) & {"STARTING", "RUNNING", "STOPPING", "WAITING"}, states
 
 
 def test_redshift_schema_runs_each_event_through_moto_redshift_data(
     built_stack: BuiltStack,
     lambda_runtime: LambdaRuntime,
     moto_server: MotoServer,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     tmp_path: Path,
 ) -> None:
     function = built_stack.by_source("redshift_schema")
@@ -166,24 +174,66 @@ def test_redshift_schema_runs_each_event_through_moto_redshift_data(
     assert records and all(r["service"] == "vts-redshift-schema" for r in records)
 
 
-def test_msk_topics_reports_failure_to_cloudformation_where_moto_stops(
+class GoneCluster:
+    """The MSK API (``AWS_ENDPOINT_URL_KAFKA``) for a cluster that no longer exists: every
+    request gets MSK's 404 ``NotFoundException``; the paths asked for are kept."""
+
+    MESSAGE = "The specified cluster was not found."
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        paths, message = self.paths, self.MESSAGE
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                paths.append(unquote(self.path))
+                body = json.dumps({"message": message}).encode()
+                self.send_response(404)
+                self.send_header("x-amzn-ErrorType", "NotFoundException")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> GoneCluster:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def test_msk_topics_reports_msks_refusal_to_cloudformation(
     built_stack: BuiltStack,
     lambda_runtime: LambdaRuntime,
     moto_server: MotoServer,
-    cfn_responses: CfnResponses,  # noqa: F811
+    cfn_responses: CfnResponses,
     tmp_path: Path,
 ) -> None:
-    """moto has no GetBootstrapBrokers: the function must say so to CloudFormation (FAILED,
-    with the reason), return, and not hang the deploy."""
+    """When MSK refuses (here: the cluster is gone), the stack's event says why (FAILED,
+    with MSK's reason), and the function returns instead of hanging the deploy."""
     function = built_stack.by_source("msk_topics")
     (event,) = localised(function, tmp_path, cfn_responses.url)
+    cluster = json.loads(event.read_text())["ResourceProperties"]["ClusterArn"]
 
-    run = lambda_runtime.invoke(function, [event], function.environment({}) | moto_server.env)
+    with GoneCluster() as msk:
+        env = function.environment({}) | moto_server.env | {"AWS_ENDPOINT_URL_KAFKA": msk.url}
+        run = lambda_runtime.invoke(function, [event], env)
 
     (body,) = bodies(cfn_responses)
     assert run.only() == body
     assert body["Status"] == "FAILED"
-    assert "GetBootstrapBrokers" in body["Reason"]
+    assert "NotFoundException" in body["Reason"] and GoneCluster.MESSAGE in body["Reason"]
+    assert msk.paths == [f"/v1/clusters/{cluster}/bootstrap-brokers"]
 
 
 PROBE = """

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.build import stale
 from tests.rehearsal.lambda_.harness import (
     EVENTS,
     REPO,
@@ -110,13 +111,11 @@ def test_the_code_layer_holds_this_working_trees_code(built_stack: BuiltStack) -
     for package in ("vts", "simulator"):
         sources = sorted(p.relative_to(REPO / package) for p in (REPO / package).rglob("*.py"))
         built = sorted(p.relative_to(code / package) for p in (code / package).rglob("*.py"))
-        assert built == sources, f"run `make check-template`: the built {package}/ is stale"
+        assert built == sources, stale(f"{package}/")
         _, mismatch, errors = filecmp.cmpfiles(
             REPO / package, code / package, [str(p) for p in sources], shallow=False
         )
-        assert not mismatch and not errors, (
-            f"run `make check-template`: the built {package}/ differs in {mismatch + errors}"
-        )
+        assert not mismatch and not errors, stale(f"{package}/: {mismatch + errors}")
 
 
 PATH_PROBE = """
