@@ -101,9 +101,7 @@ def test_the_live_lines_match_a_hand_calculation() -> None:
     # 100 vehicles x (1 KB + 600 s x 2 fixes/s x 100 B) = 12.1 MB: the 100 MB minimum
     assert line(demo, "ElastiCache Serverless (Valkey) data") == pytest.approx(0.1 * 0.084)
     ecpu = 200 * 3600 * 3.0 + 3600 * 100 * 0.3
-    assert line(demo, "ElastiCache Serverless (Valkey) ECPUs") == pytest.approx(
-        ecpu / 1e6 * 0.0023
-    )
+    assert line(demo, "ElastiCache Serverless (Valkey) ECPUs") == pytest.approx(ecpu / 1e6 * 0.0023)
     assert line(demo, "Lambda live API (Function URL)") == pytest.approx(
         3600 * (0.05 * 0.5 * P.lambda_gb_second + 0.20 / 1e6)
     )

@@ -14,7 +14,6 @@ tests/live/test_iam.py checks the token's form and signature offline.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, cast
 
 import pytest
@@ -35,7 +34,7 @@ CACHE = "vts-test-live"
 
 @pytest.fixture
 def iam_env(tls_server: TlsServer, monkeypatch: pytest.MonkeyPatch, restore_logging: None) -> str:  # noqa: F811
-    prefix = "t" + uuid.uuid4().hex[:12]
+    prefix = "vts"  # the template's (the user's keys are ~{vts}:*); the server is this test's
     for name, value in {
         "VTS_LIVE_URL": tls_server.url,
         "VTS_LIVE_CREDENTIALS": "iam",
@@ -64,11 +63,15 @@ def _register_the_token(tls_server: TlsServer) -> str:
     assert isinstance(provider, IamCredentials)
     user, token = provider.get_credentials()
     assert user == USER and token.startswith(f"{CACHE}/?Action=connect&User={USER}&")
-    admin = tls_server.admin()
-    admin.acl_setuser(USER, enabled=True, reset_passwords=True, passwords=[f"+{token}"],
-                      keys=["*"], commands=["+@all"])  # fmt: skip
-    admin.close()
+    tls_server.set_user(USER, template_access_string(), token)
     return token
+
+
+def template_access_string() -> str:
+    """The stack's IAM user's access string (template.yaml, LiveCacheUser)."""
+    from tests.template.cfn import Stack
+
+    return str(Stack().props("LiveCacheUser")["AccessString"])
 
 
 def test_the_handler_writes_over_tls_as_the_acl_user_with_its_iam_token(
@@ -91,6 +94,15 @@ def test_the_handler_writes_over_tls_as_the_acl_user_with_its_iam_token(
     keys = admin.keys(f"{{{iam_env}}}:*")
     assert keys, "nothing written under the test's prefix"
     admin.close()
+    # The API reads it the same way, under the same user's rules.
+    api = load_handler("live_api")
+    try:
+        for name in ("vehicles", "changes", "vehicle", "incidents", "health"):
+            response = api.lambda_handler(load_event(f"live_api_{name}.json"), LambdaContext())
+            assert response["statusCode"] == 200, (name, response["body"])
+    finally:
+        for store in api._stores.values():
+            store.close()
     # The same user with anything but the token is refused, and nothing speaks plaintext.
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca),
@@ -104,3 +116,18 @@ def test_without_a_token_the_default_user_is_refused(tls_server: TlsServer) -> N
         redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca)).set(
             "k", "v"
         )
+
+
+def test_the_users_rules_keep_it_to_the_stores_keys_and_commands(
+    tls_server: TlsServer, iam_env: str
+) -> None:
+    """Least privilege inside the cache: the stack's user may not touch other keys nor run
+    what the store never sends."""
+    token = _register_the_token(tls_server)
+    user = redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca),
+                       username=USER, password=token)  # fmt: skip
+    user.set("{vts}:probe", "1")
+    for command in (("SET", "other", "1"), ("KEYS", "*"), ("FLUSHALL",), ("CONFIG", "GET", "*")):
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            user.execute_command(*command)
+    user.close()

@@ -12,6 +12,7 @@ import pytest
 from tests.template.cfn import REPO, Stack
 from tests.template.scenarios import SCENARIOS
 from vts.live.consumer import LIVE_TOPICS
+from vts.live.settings import LiveSettings
 
 MAPPINGS = ("LiveVehicleDataMapping", "LiveGpsDataMapping", "LiveEmergencyDataMapping")
 LIVE_ROLES = ("LiveConsumerRole", "LiveApiRole")
@@ -119,6 +120,8 @@ def test_the_cache_is_in_the_stacks_subnets_behind_tls_and_iam_only(stack: Stack
     assert user["UserId"] == user["UserName"] == "vts-live-51af3dc0"
     assert re.fullmatch(r"[a-z][a-z0-9-]{0,39}", cache["ServerlessCacheName"])
     assert default["UserName"] == "default" and default["AccessString"].startswith("off")
+    # the user's keys are the store's: the functions keep the default prefix (vts)
+    assert user["AccessString"].split()[:2] == ["on", f"~{{{LiveSettings().prefix}}}:*"]
     for logical in ("LiveConsumerFunction", "LiveApiFunction"):
         env = stack.function_env(logical)
         assert (
@@ -129,6 +132,7 @@ def test_the_cache_is_in_the_stacks_subnets_behind_tls_and_iam_only(stack: Stack
         assert env["VTS_LIVE_USERNAME"] == "{Ref:LiveCacheUser}"
         assert env["VTS_LIVE_CACHE_NAME"] == "{Ref:LiveCache}"
         assert env["VTS_TOPIC_PREFIX"] == stack.params["TopicPrefix"]
+        assert "VTS_LIVE_PREFIX" not in env
 
 
 def test_only_the_live_roles_connect_and_only_to_that_cache_as_that_user(stack: Stack) -> None:

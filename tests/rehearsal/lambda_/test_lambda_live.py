@@ -5,10 +5,11 @@ The consumer's and the API's folders from `sam build`, their two layers mounted 
 mounts them, the runtime's SDK set only (the rehearsal venv), the template's own
 environment (``VTS_LIVE_CREDENTIALS=iam``; the cache's address, user and name given the
 local values). The server is a real redis-server with TLS only and the ``default`` user
-off (``tls_server``); the IAM user is made with ``nopass``, because the token is signed
-inside the function's process at invocation time and redis-server cannot check a SigV4
-signature (ElastiCache does; tests/live/test_iam.py checks the token's form). That only
-the IAM user can have written is what the switched-off default user guarantees.
+off (``tls_server``); the IAM user gets the template's access string and ``nopass``,
+because the token is signed inside the function's process at invocation time and
+redis-server cannot check a SigV4 signature (ElastiCache does; tests/live/test_iam.py
+checks the token's form). That only the IAM user can have written is what the
+switched-off default user guarantees.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.redis import TlsServer
+from tests.live.test_tls_acl import template_access_string
 from tests.rehearsal.lambda_.harness import BuiltStack, Function, LambdaRuntime
 
 pytestmark = pytest.mark.integration
@@ -27,7 +29,7 @@ USER = "vts-live-51af3dc0"  # the shape of the stack's user id (template: vts-li
 CACHE = "vts-live-51af3dc0"
 
 
-def local_values(server: TlsServer, prefix: str) -> dict[str, str]:
+def local_values(server: TlsServer) -> dict[str, str]:
     """The template's intrinsics resolved for this machine: the cache's address (with the
     test's CA, as the system CAs trust ElastiCache's certificate on Lambda), its user and
     name, the topic prefix."""
@@ -40,8 +42,8 @@ def local_values(server: TlsServer, prefix: str) -> dict[str, str]:
 
 
 # What Lambda adds for the function's role (made up: the token is signed, never checked
-# against AWS), and what the rehearsal adds beyond the template: a key prefix of its own
-# and the samples kept live (they are from 2024).
+# against AWS), and what the rehearsal adds beyond the template: the samples kept live
+# (they are from 2024). The keys' prefix is the template's (none set: vts).
 ROLE = {
     "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEROLEKEY01",
     "AWS_SECRET_ACCESS_KEY": "example-secret",
@@ -51,17 +53,13 @@ ROLE = {
 
 @pytest.fixture
 def iam_user(tls_server: TlsServer) -> str:
-    admin = tls_server.admin()
-    admin.acl_setuser(USER, enabled=True, nopass=True, keys=["*"], commands=["+@all"])
-    admin.close()
+    tls_server.set_user(USER, template_access_string(), None)
     return USER
 
 
-def run(
-    runtime: LambdaRuntime, function: Function, events: list[Path], server: TlsServer, prefix: str
-) -> Any:
-    env = function.environment(local_values(server, prefix)) | ROLE
-    env |= {"VTS_LIVE_PREFIX": prefix, "VTS_LIVE_SILENCE_S": "0", "VTS_LIVE_INCIDENT_TTL_S": "0"}
+def run(runtime: LambdaRuntime, function: Function, events: list[Path], server: TlsServer) -> Any:
+    env = function.environment(local_values(server)) | ROLE
+    env |= {"VTS_LIVE_SILENCE_S": "0", "VTS_LIVE_INCIDENT_TTL_S": "0"}
     assert env["VTS_LIVE_CREDENTIALS"] == "iam"  # the template's, not the rehearsal's
     return runtime.invoke(function, events, env)
 
@@ -74,9 +72,7 @@ def test_the_built_live_functions_write_and_read_over_tls_with_an_iam_token(
 ) -> None:
     consumer = built_stack.by_source("live_consumer")
     api = built_stack.by_source("live_api")
-    prefix = "rehearsal"
-
-    written = run(lambda_runtime, consumer, consumer.event_files, tls_server, prefix)
+    written = run(lambda_runtime, consumer, consumer.event_files, tls_server)
     outcome = written.only()
     assert (outcome["records"], outcome["invalid"], outcome["written"]) == (14, 1, 3)
     # the layer's redis-py and msgspec, not the dev venv's
@@ -92,11 +88,11 @@ def test_the_built_live_functions_write_and_read_over_tls_with_an_iam_token(
     assert age["service"] == consumer.variables["POWERTOOLS_SERVICE_NAME"]  # the alarm's dimension
 
     admin = tls_server.admin()
-    assert admin.keys(f"{{{prefix}}}:*"), "nothing written (only the IAM user could write)"
+    assert admin.keys("{vts}:*"), "nothing written (only the IAM user could write)"
     admin.close()
 
     # One warm API container answers every sample request in turn.
-    answered = run(lambda_runtime, api, api.event_files, tls_server, prefix)
+    answered = run(lambda_runtime, api, api.event_files, tls_server)
     by_path: dict[str, tuple[int, dict[str, Any]]] = {}
     for event, result in zip(api.event_files, answered.outcomes, strict=True):
         assert result["ok"], result
