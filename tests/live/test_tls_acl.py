@@ -18,6 +18,8 @@ from typing import Any, cast
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.aws.lambda_support import LambdaContext, load_event, load_handler, restore_logging  # noqa: F401
 from tests.fixtures.redis import TlsServer
@@ -27,6 +29,9 @@ from vts.live.settings import LiveSettings
 from vts.local.kafka_config import HOST
 
 pytestmark = pytest.mark.integration
+# redis-py retries a refused connection (AuthenticationError is a ConnectionError) with
+# backoff; a refusal the test expects needs no retry.
+ONCE = Retry(NoBackoff(), 0)
 
 USER = "vts-live"  # the stack's IAM-enabled user (ElastiCache: user id == user name)
 CACHE = "vts-test-live"
@@ -106,16 +111,16 @@ def test_the_handler_writes_over_tls_as_the_acl_user_with_its_iam_token(
     # The same user with anything but the token is refused, and nothing speaks plaintext.
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca),
-                    username=USER, password=token[:-1] + "0").ping()  # fmt: skip
+                    username=USER, password=token[:-1] + "0", retry=ONCE).ping()  # fmt: skip
     with pytest.raises((redis.ConnectionError, redis.TimeoutError)):
-        redis.Redis(host=HOST, port=tls_server.port, socket_timeout=2).ping()
+        redis.Redis(host=HOST, port=tls_server.port, socket_timeout=2, retry=ONCE).ping()
 
 
 def test_without_a_token_the_default_user_is_refused(tls_server: TlsServer) -> None:
     with pytest.raises(redis.AuthenticationError):
-        redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca)).set(
-            "k", "v"
-        )
+        redis.Redis(
+            host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca), retry=ONCE
+        ).set("k", "v")
 
 
 def test_the_users_rules_keep_it_to_the_stores_keys_and_commands(
