@@ -86,6 +86,9 @@ US_EAST_1 = Prices(
     redshift_serverless_rpu_hour=0.375,
     redshift_serverless_minimum_seconds=60.0,
     spectrum_per_tb_scanned=5.00,
+    # The live path's prices were added later than the rest: the EPU rate is the Lambda
+    # pricing page's Kafka example; the Valkey rates are the ElastiCache pricing page's as
+    # summaries of it quote them. Check these two pages first.
     # ElastiCache Serverless for Valkey: data stored per GB-hour (metered at least 100 MB),
     # and ECPUs (one per KB a simple command moves; more for CPU-heavy ones such as Lua).
     valkey_serverless_gb_hour=0.084,
