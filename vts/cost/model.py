@@ -30,17 +30,23 @@ HOURS_PER_MONTH = 730.0
 TOPICS = 5
 LAKE_TABLES = 6  # five topics and the quarantine
 DPU_PER_WORKER = {"G.025X": 0.25, "G.1X": 1.0, "G.2X": 2.0}
-ALARMS = 6
+ALARMS = 11  # the template's (tests/cost/test_model.py counts them), the live path's two too
 # The live path (template "Live path", docs/live.md): three mappings, one per live topic;
 # vehicle_data and gps_data carry the fleet's fixes, emergency_data next to nothing.
 LIVE_MAPPINGS = 3
 LIVE_BUSY_TOPICS = 2
-LIVE_ALARMS = 2
 LIVE_BATCH_RECORDS = 10_000  # the mappings' BatchSize; MaximumBatchingWindowInSeconds = 1
 KAFKA_POLLER_MB_PER_SECOND = 5.0  # AWS: a Kafka event poller handles up to 5 MB/s
 
 Kafka = Literal["msk-serverless", "msk-t3-small", "msk-m5-large", "existing"]
 KAFKA_CHOICES: tuple[str, ...] = ("msk-serverless", "msk-t3-small", "msk-m5-large", "existing")
+# The template's NetworkEgress for its own VPC, or an existing VPC (VpcId).
+Network = Literal["vpc-endpoints", "nat-gateway", "existing-vpc"]
+NETWORK_CHOICES: tuple[str, ...] = ("vpc-endpoints", "nat-gateway", "existing-vpc")
+# The template's interface endpoints (glue, logs, monitoring, kms, kafka, xray, redshift-data;
+# tests/template/test_network.py derives them from the code) and the zones they sit in.
+INTERFACE_ENDPOINTS = 7
+ENDPOINT_ZONES = 2
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,9 @@ class Workload:
     queries_per_day: float = 20.0
     query_seconds: float = 10.0
     redshift_rpus: int = 8
-    nat_gateway: bool = False
+    # the stack's own VPC with interface endpoints (the template's default), with one NAT
+    # gateway instead, or an existing VPC (whose way out is not the stack's to price)
+    network: Network = "vpc-endpoints"
     # measured on the simulator (city scenario)
     events_per_vehicle_second: float = 2.0
     event_json_bytes: float = 312.0
@@ -98,6 +106,11 @@ class Workload:
             raise ConfigError(
                 f"workload {self.name}: vehicles, shards and window must be positive",
                 hint="pass --vehicles, --shards and --window-seconds of at least 1",
+            )
+        if self.network not in NETWORK_CHOICES:
+            raise ConfigError(
+                f"unknown network choice {self.network!r}",
+                hint=f"use one of {', '.join(NETWORK_CHOICES)}",
             )
         if self.kafka not in KAFKA_CHOICES:
             raise ConfigError(
@@ -368,29 +381,54 @@ def _fixed(w: Workload, p: Prices) -> list[CostLine]:
     monthly = (
         p.kms_key_month
         + secrets * p.secret_month
-        + (ALARMS + LIVE_ALARMS) * p.cloudwatch_alarm_month
+        + ALARMS * p.cloudwatch_alarm_month
         + w.log_gb_per_month * p.cloudwatch_logs_ingest_gb
     )
     lines = [
         CostLine(
             "KMS key, secrets, alarms, logs",
             monthly / HOURS_PER_MONTH,
-            f"1 key, {secrets} secret(s), {ALARMS + LIVE_ALARMS} alarms, "
-            f"{w.log_gb_per_month:g} GB logs/month",
+            f"1 key, {secrets} secret(s), {ALARMS} alarms, {w.log_gb_per_month:g} GB logs/month",
         )
     ]
-    # Kafka traffic stays in the VPC; the lake's writes to S3 cross the gateway unless the
-    # VPC has an S3 gateway endpoint (free).
-    nat = p.nat_gateway_hour + w.lake_gb_per_hour * p.nat_gateway_gb
-    lines.append(
-        CostLine(
-            "NAT gateway" if w.nat_gateway else "(if your VPC has none) NAT gateway",
-            nat,
-            "one gateway carrying the lake's S3 writes; VPC endpoints are the alternative",
-            in_total=w.nat_gateway,
-        )
-    )
+    lines += _network(w, p)
     return lines
+
+
+def _network(w: Workload, p: Prices) -> list[CostLine]:
+    """The stack's own VPC's way to AWS APIs. Kafka traffic stays in the VPC, and the S3 and
+    DynamoDB gateway endpoints (free) carry the lake's writes; what is left is logs."""
+    log_gb_per_hour = w.log_gb_per_month / HOURS_PER_MONTH
+    endpoints = (
+        INTERFACE_ENDPOINTS * ENDPOINT_ZONES * p.vpc_interface_endpoint_az_hour
+        + log_gb_per_hour * p.vpc_interface_endpoint_gb
+    )
+    nat = p.nat_gateway_hour + log_gb_per_hour * p.nat_gateway_gb
+    if w.network == "existing-vpc":
+        # the stack's writes to S3 cross a NAT unless that VPC has an S3 gateway endpoint
+        return [
+            CostLine(
+                "(if your VPC has none) NAT gateway",
+                p.nat_gateway_hour + w.lake_gb_per_hour * p.nat_gateway_gb,
+                "one gateway carrying the lake's S3 writes; VPC endpoints are the alternative",
+                in_total=False,
+            )
+        ]
+    endpoint_line = CostLine(
+        "VPC interface endpoints"
+        if w.network == "vpc-endpoints"
+        else "(alternative) VPC interface endpoints",
+        endpoints,
+        f"{INTERFACE_ENDPOINTS} endpoints in {ENDPOINT_ZONES} zones (NetworkEgress=vpc-endpoints)",
+        in_total=w.network == "vpc-endpoints",
+    )
+    nat_line = CostLine(
+        "NAT gateway" if w.network == "nat-gateway" else "(alternative) NAT gateway",
+        nat,
+        "one gateway, logs and metrics through it (NetworkEgress=nat-gateway)",
+        in_total=w.network == "nat-gateway",
+    )
+    return [endpoint_line, nat_line]
 
 
 def estimate(workload: Workload, prices: Prices = US_EAST_1) -> Estimate:
@@ -410,7 +448,12 @@ PRESETS: dict[str, Workload] = {
     # The cheapest sensible demo: a small provisioned cluster instead of MSK Serverless's
     # cluster-hour, one crawl a day (the job registers partitions itself).
     "demo-cheapest": Workload(
-        "demo-cheapest", vehicles=100, kafka="msk-t3-small", brokers=2, crawls_per_day=1
+        "demo-cheapest",
+        vehicles=100,
+        kafka="msk-t3-small",
+        brokers=2,
+        crawls_per_day=1,
+        network="existing-vpc",  # an existing cluster lives in an existing VPC
     ),
     # 10,000 vehicles: 20,000 events/s. Provisioned brokers beat Serverless's per-GB price.
     "fleet-10k": Workload(
@@ -424,6 +467,7 @@ PRESETS: dict[str, Workload] = {
         glue_worker_type="G.1X",
         queries_per_day=200,
         log_gb_per_month=5,
+        network="existing-vpc",
     ),
 }
 
