@@ -44,6 +44,8 @@ REPORTED = (
     "numpy",
     "aws_lambda_powertools",
     "aws_msk_iam_sasl_signer",
+    "redis",
+    "msgspec",
     "vts",
     "simulator",
 )

@@ -108,3 +108,36 @@ def test_the_docs_table_is_the_scripts_output() -> None:
         "regenerate: vts cost --all --markdown > docs/cost/estimates.md"
     )
     assert P.recorded in expected and P.region in expected
+
+
+def test_the_live_lines_match_a_hand_calculation() -> None:
+    demo = estimate(PRESETS["demo"])
+    # 200 records/s on two busy topics: a batch per topic per second (the 1 s window).
+    invocations = 2 * 3600
+    seconds = 0.02 + (200 * 3600 / invocations) / 50_000
+    assert line(demo, "Lambda live consumer") == pytest.approx(
+        invocations * (seconds * 0.5 * P.lambda_gb_second + 0.20 / 1e6)
+    )
+    # three mappings with one poller each share one poller group: one EPU
+    assert line(demo, "Lambda live mappings' event pollers") == pytest.approx(0.185)
+    # 100 vehicles x (1 KB + 600 s x 2 fixes/s x 100 B) = 12.1 MB: the 100 MB minimum
+    assert line(demo, "ElastiCache Serverless (Valkey) data") == pytest.approx(0.1 * 0.084)
+    ecpu = 200 * 3600 * 3.0 + 3600 * 100 * 0.3
+    assert line(demo, "ElastiCache Serverless (Valkey) ECPUs") == pytest.approx(ecpu / 1e6 * 0.0023)
+    assert line(demo, "Lambda live API (Function URL)") == pytest.approx(
+        3600 * (0.05 * 0.5 * P.lambda_gb_second + 0.20 / 1e6)
+    )
+    fleet = estimate(PRESETS["fleet-10k"])
+    assert line(fleet, "ElastiCache Serverless (Valkey) data") == pytest.approx(
+        10_000 * (1_000 + 600 * 2 * 100) / 1e9 * 0.084
+    )
+    # 10,000 records/s per topic x 312 B = 3.1 MB/s: one poller each still
+    assert line(fleet, "Lambda live mappings' event pollers") == pytest.approx(0.185)
+    more = estimate(replace(PRESETS["fleet-10k"], vehicles=50_000))  # 15.6 MB/s per topic
+    assert line(more, "Lambda live mappings' event pollers") == pytest.approx(0.185)  # 9 pollers
+    most = estimate(replace(PRESETS["fleet-10k"], vehicles=100_000))  # 31.2 MB/s: 7 each
+    assert line(most, "Lambda live mappings' event pollers") == pytest.approx(2 * 0.185)
+    viewers = estimate(replace(PRESETS["fleet-10k"], live_viewers=20))
+    assert line(viewers, "Lambda live API (Function URL)") == pytest.approx(
+        20 * line(fleet, "Lambda live API (Function URL)")
+    )

@@ -31,6 +31,9 @@ PSEUDO = {
     "AWS::Region": REGION,
     "AWS::Partition": "aws",
     "AWS::StackName": STACK,
+    "AWS::StackId": (
+        f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK}/51af3dc0-da77-11e4-872e-123456789abc"
+    ),
     "AWS::URLSuffix": "amazonaws.com",
 }
 # Parameters without defaults: what `sam deploy --guided` would ask for (none: the default

@@ -46,8 +46,8 @@ def job_metrics() -> set[str]:
     return {name for name, _, _ in sample.datums()}
 
 
-def simulator_metrics() -> set[str]:
-    tree = ast.parse((REPO / "functions" / "simulator_producer" / "app.py").read_text())
+def simulator_metrics(function: str = "simulator_producer") -> set[str]:
+    tree = ast.parse((REPO / "functions" / function / "app.py").read_text())
     return {
         keyword.value.value
         for node in ast.walk(tree)
@@ -78,6 +78,10 @@ def test_every_plotted_metric_is_emitted_under_that_name_and_dimension(stack: St
     env = stack.function_env("SimulatorFunction")
     simulator_namespace = env["POWERTOOLS_METRICS_NAMESPACE"]
     simulator_dims = powertools_dimensions(simulator_namespace, env["POWERTOOLS_SERVICE_NAME"])
+    live_env = stack.function_env("LiveConsumerFunction")
+    live_dims = powertools_dimensions(
+        live_env["POWERTOOLS_METRICS_NAMESPACE"], live_env["POWERTOOLS_SERVICE_NAME"]
+    )
     alarm_metrics = [
         (a["Properties"]["Namespace"], a["Properties"]["MetricName"], a["Properties"]["Dimensions"])
         for a in stack.of_type("AWS::CloudWatch::Alarm").values()
@@ -90,6 +94,9 @@ def test_every_plotted_metric_is_emitted_under_that_name_and_dimension(stack: St
         elif namespace == simulator_namespace:
             assert name in simulator_metrics(), where
             assert dims == simulator_dims, where
+        elif namespace == live_env["POWERTOOLS_METRICS_NAMESPACE"]:
+            assert name in simulator_metrics("live_consumer"), where
+            assert dims == live_dims, where
         else:
             # An AWS metric: the very one an alarm of the stack watches.
             as_alarm = [{"Name": k, "Value": v} for k, v in dims.items()]
@@ -110,6 +117,9 @@ def test_the_dashboard_shows_what_the_operator_needs(stack: Stack) -> None:
     assert (
         "{Ref:ReportsJob}" in stack.props("GlueJobFailedRule")["EventPattern"]["detail"]["jobName"]
     )
+    # the live consumer: how far behind, and given-up batches
+    assert ("vts/live", "RecordAge", ("vts-live-consumer",)) in lines
+    assert any(dims == ("{LiveFailureQueue.QueueName}",) for _, _, dims in lines)
     # and every alarm of the stack
     (alarms,) = [w for w in widgets(stack) if w["type"] == "alarm"]
     assert sorted(alarms["properties"]["alarms"]) == sorted(

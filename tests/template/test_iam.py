@@ -41,6 +41,7 @@ STAR_ONLY_ACTIONS = {
     "logs:DescribeLogGroups",
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
+    "ec2:DescribeVpcs",
 }
 # "*" actions that still get a condition narrowing them.
 MUST_BE_CONDITIONED = {
@@ -56,7 +57,7 @@ SERVICE_OF_ARN = {
 }
 ARN = re.compile(r"^arn:aws:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$")
 PLACEHOLDER = re.compile(
-    r"^\{[A-Za-z0-9]+\.(?:[A-Za-z]+\.)*[A-Za-z]*Arn\}(/.+)?$|^\{Ref:[A-Za-z0-9]+\}$"
+    r"^\{[A-Za-z0-9]+\.(?:[A-Za-z]+\.)*[A-Za-z]*(?:Arn|ARN)\}(/.+)?$|^\{Ref:[A-Za-z0-9]+\}$"
 )
 
 

@@ -51,6 +51,8 @@ ONLY_IN_AN_EXISTING_VPC = {
     "secretsmanager": "ExistingKafkaNeedsExistingVpc",
 }
 KAFKA_CLIENTS = {"SimulatorFunction", "MskTopicsFunction", "StreamingJob"}
+NOT_CUSTOM_RESOURCES = {"SimulatorFunction", "LiveConsumerFunction", "LiveApiFunction"}
+LIVE_FUNCTIONS = {"LiveConsumerFunction", "LiveApiFunction"}
 
 
 # ── what the code calls ──
@@ -141,7 +143,7 @@ def calls_of(stack: Stack, logical: str) -> dict[str, str]:
     if kind == "AWS::Lambda::Function":
         app = REPO / local_code_paths()[logical].rstrip("/") / "app.py"
         calls = {s: f"{app.relative_to(REPO)} and what it imports" for s in services_called(app)}
-        if logical != "SimulatorFunction":
+        if logical not in NOT_CUSTOM_RESOURCES:
             calls.update(CUSTOM_RESOURCE_PLATFORM)
         return calls
     if kind == "AWS::Glue::Job":
@@ -183,6 +185,8 @@ def placement(stack: Stack, logical: str) -> tuple[list[str], list[str]]:
     if kind == "AWS::MSK::ServerlessCluster":
         (vpc,) = props["VpcConfigs"]
         return [_ref(s) for s in vpc["SubnetIds"]], [_ref(g) for g in vpc["SecurityGroups"]]
+    if kind == "AWS::ElastiCache::ServerlessCache":
+        return [_ref(s) for s in props["SubnetIds"]], [_ref(g) for g in props["SecurityGroupIds"]]
     if kind == "AWS::RedshiftServerless::Workgroup":
         return [_ref(s) for s in props["SubnetIds"]], [_ref(g) for g in props["SecurityGroupIds"]]
     raise AssertionError(f"{logical}: not a compute resource")
@@ -299,6 +303,7 @@ def test_without_vpc_parameters_everything_runs_in_the_stacks_own_subnets(own: S
     assert {"SimulatorFunction", "StreamingJob", "ReportsJob", "Crawler", "MskCluster"} <= set(
         placed
     )
+    assert {"LiveConsumerFunction", "LiveApiFunction", "LiveCache"} <= set(placed)
     for logical in placed:
         where, sgs = placement(own, logical)
         assert set(where) <= private, f"{logical} runs outside the stack's private subnets"
@@ -320,6 +325,9 @@ def test_each_role_has_its_own_security_group(own: Stack) -> None:
         "Glue": {"StreamingJob", "ReportsJob", "Crawler"},
         "brokers": {"MskCluster"},
         "Redshift": {"RedshiftWorkgroup"},
+        "live consumer": {"LiveConsumerFunction"},
+        "live API": {"LiveApiFunction"},
+        "live cache": {"LiveCache"},
     }
     group_of = {}
     for role, members in roles.items():
@@ -336,7 +344,16 @@ def test_each_role_has_its_own_security_group(own: Stack) -> None:
         if role == "brokers":
             sources = {_ref(r["SourceSecurityGroupId"]) for r in ingress}
             assert all(r["FromPort"] == r["ToPort"] == 9098 for r in ingress)
-            assert sources == {g for g, r in group_of.items() if r in ("Kafka clients", "Glue")}
+            # itself: the live mappings' pollers use the cluster's group
+            assert sources == {g for g, r in group_of.items() if r in ("Kafka clients", "Glue")} | {
+                group
+            }
+        elif role == "live cache":
+            sources = {_ref(r["SourceSecurityGroupId"]) for r in ingress}
+            assert all(r["FromPort"] == r["ToPort"] == 6379 for r in ingress)
+            assert sources == {
+                g for g, r in group_of.items() if r.startswith("live ") and g != group
+            }
         elif role == "Glue":
             assert [_ref(r["SourceSecurityGroupId"]) for r in ingress] == [group]
         elif group == "InterfaceEndpointSecurityGroup":
@@ -407,3 +424,19 @@ def test_an_existing_vpc_gets_only_the_security_groups() -> None:
         assert group["Properties"]["VpcId"] == EXISTING_VPC["VpcId"]
     connection = stack.props("KafkaConnection")["ConnectionInput"]["PhysicalConnectionRequirements"]
     assert connection["SubnetId"] == given[0]
+
+
+def test_the_live_functions_and_only_they_reach_the_cache(own: Stack) -> None:
+    (cache_group,) = placement(own, "LiveCache")[1]
+    for logical in compute(own):
+        if logical == "LiveCache":
+            continue
+        (group,) = placement(own, logical)[1]
+        out = rules(own, group, "Egress")
+        to_cache = any(
+            allows(r, 6379) and r.get("DestinationSecurityGroupId") == f"{{Ref:{cache_group}}}"
+            for r in out
+        )
+        assert to_cache == (logical in LIVE_FUNCTIONS), logical
+        if logical in LIVE_FUNCTIONS:
+            assert set(placement(own, logical)[0]) == set(placement(own, "LiveCache")[0])

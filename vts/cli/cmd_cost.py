@@ -22,6 +22,7 @@ EPILOG = """examples:
   vts cost --preset fleet-10k                10,000 vehicles on provisioned MSK
   vts cost --preset fleet-10k --kafka msk-serverless --format json
   vts cost --preset fleet-10k --watermark-minutes 2   a shorter dedup memory, fewer workers
+  vts cost --preset fleet-10k --live-viewers 20   twenty live maps polling /changes
   vts cost --all --markdown > docs/cost/estimates.md
 
 Prices are us-east-1 list prices with the date they were recorded (vts/cost/prices.py);
@@ -60,6 +61,9 @@ def register(sub: Any) -> None:
         "NAT gateway, or an existing VPC",
     )
     parser.add_argument("--nat-gateway", action="store_true", help="same as --network nat-gateway")
+    parser.add_argument(
+        "--live-viewers", type=int, help="live maps open, each polling /changes every second"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the docs' Markdown")
     add_output_options(parser)
     parser.set_defaults(func=_run)
@@ -81,6 +85,7 @@ def _estimates(args: argparse.Namespace) -> list[Estimate]:
         crawls_per_day=args.crawls_per_day,
         queries_per_day=args.queries_per_day,
         network="nat-gateway" if args.nat_gateway else args.network,
+        live_viewers=args.live_viewers,
     )
     return [estimate(workload)]
 

@@ -11,6 +11,7 @@ crawl length, query pattern) are stated guesses to replace with measurements. Li
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -29,7 +30,13 @@ HOURS_PER_MONTH = 730.0
 TOPICS = 5
 LAKE_TABLES = 6  # five topics and the quarantine
 DPU_PER_WORKER = {"G.025X": 0.25, "G.1X": 1.0, "G.2X": 2.0}
-ALARMS = 9  # the template's (tests/cost/test_model.py counts them)
+ALARMS = 11  # the template's (tests/cost/test_model.py counts them), the live path's two too
+# The live path (template "Live path", docs/live.md): three mappings, one per live topic;
+# vehicle_data and gps_data carry the fleet's fixes, emergency_data next to nothing.
+LIVE_MAPPINGS = 3
+LIVE_BUSY_TOPICS = 2
+LIVE_BATCH_RECORDS = 10_000  # the mappings' BatchSize; MaximumBatchingWindowInSeconds = 1
+KAFKA_POLLER_MB_PER_SECOND = 5.0  # AWS: a Kafka event poller handles up to 5 MB/s
 
 Kafka = Literal["msk-serverless", "msk-t3-small", "msk-m5-large", "existing"]
 KAFKA_CHOICES: tuple[str, ...] = ("msk-serverless", "msk-t3-small", "msk-m5-large", "existing")
@@ -80,6 +87,19 @@ class Workload:
     lambda_overhead_seconds: float = 1.0
     log_gb_per_month: float = 1.0
     checkpoint_puts_per_batch: int = 3
+    # the live path: who watches it, and guesses to replace with measurements
+    live_viewers: int = 1  # open maps, each polling /changes every live_poll_seconds
+    live_poll_seconds: float = 1.0
+    live_consumer_memory_mb: int = 512  # template: LiveConsumerFunction, LiveApiFunction
+    live_api_memory_mb: int = 512
+    live_records_per_second: float = 50_000.0  # the consumer at 512 MB (a third of a core)
+    live_invocation_overhead_seconds: float = 0.02  # one pipelined round trip to the cache
+    live_api_seconds: float = 0.05
+    live_state_bytes: float = 1_000.0  # a vehicle's state, geo entry and feed entry
+    live_trail_point_bytes: float = 100.0  # a trail point in its sorted set
+    live_trail_seconds: float = 600.0  # VTS_LIVE_TRAIL_S
+    live_ecpu_per_write: float = 3.0  # one vehicle's Lua write (~1 KB in, script CPU)
+    live_ecpu_per_changed_vehicle: float = 0.3  # ~300 bytes of JSON per vehicle read
 
     def __post_init__(self) -> None:
         if self.vehicles < 1 or self.shards < 1 or self.window_seconds < 1:
@@ -106,6 +126,11 @@ class Workload:
             raise ConfigError(
                 f"workload {self.name}: the trigger and the watermark must be positive",
                 hint="pass --watermark-minutes above 0",
+            )
+        if self.live_viewers < 0 or self.live_poll_seconds <= 0:
+            raise ConfigError(
+                f"workload {self.name}: live viewers must be 0 or more, polling every > 0 s",
+                hint="pass --live-viewers 0 or more",
             )
         if self.glue_workers is not None and self.glue_workers < MIN_STREAMING_WORKERS:
             raise ConfigError(
@@ -290,6 +315,67 @@ def _redshift(w: Workload, p: Prices) -> list[CostLine]:
     ]
 
 
+def _live(w: Workload, p: Prices) -> list[CostLine]:
+    """The live path: the consumer and its mappings' pollers, the cache, the API."""
+    records_per_second = w.vehicles * w.events_per_vehicle_second  # ~all on the live topics
+    per_topic = records_per_second / LIVE_BUSY_TOPICS
+    # a batch closes after 1 s or 10,000 records: at least one invocation/s per busy topic
+    invocations = LIVE_BUSY_TOPICS * 3600.0 * max(1.0, per_topic / LIVE_BATCH_RECORDS)
+    per_invocation = records_per_second * 3600.0 / invocations
+    seconds = w.live_invocation_overhead_seconds + per_invocation / w.live_records_per_second
+    consumer = invocations * (
+        seconds * w.live_consumer_memory_mb / 1024.0 * p.lambda_gb_second
+        + p.lambda_per_million_requests / 1e6
+    )
+    topic_mb = per_topic * w.event_json_bytes / 1e6
+    pollers = (LIVE_MAPPINGS - LIVE_BUSY_TOPICS) + LIVE_BUSY_TOPICS * max(
+        1, math.ceil(topic_mb / KAFKA_POLLER_MB_PER_SECOND)
+    )
+    epus = math.ceil(pollers / p.lambda_kafka_pollers_per_epu)
+    trail = w.live_trail_seconds * w.events_per_vehicle_second * w.live_trail_point_bytes
+    stored_gb = w.vehicles * (w.live_state_bytes + trail) / 1e9
+    billed_gb = max(stored_gb, p.valkey_serverless_minimum_gb)
+    polls = w.live_viewers * 3600.0 / w.live_poll_seconds
+    ecpu = records_per_second * 3600.0 * w.live_ecpu_per_write + polls * max(
+        1.0, w.vehicles * w.live_ecpu_per_changed_vehicle
+    )
+    api = polls * (
+        w.live_api_seconds * w.live_api_memory_mb / 1024.0 * p.lambda_gb_second
+        + p.lambda_per_million_requests / 1e6
+    )
+    return [
+        CostLine(
+            "Lambda live consumer",
+            consumer,
+            f"{invocations:,.0f} invocations/h x {seconds:.2f} s x {w.live_consumer_memory_mb} MB",
+        ),
+        CostLine(
+            "Lambda live mappings' event pollers",
+            epus * p.lambda_epu_hour,
+            f"provisioned mode: {pollers} pollers in one poller group = {epus} EPU "
+            f"({p.lambda_kafka_pollers_per_epu} pollers each), around the clock",
+        ),
+        CostLine(
+            "ElastiCache Serverless (Valkey) data",
+            billed_gb * p.valkey_serverless_gb_hour,
+            f"{stored_gb:.2f} GB: states + {w.live_trail_seconds:g} s trails "
+            f"(billed >= {p.valkey_serverless_minimum_gb:g} GB)",
+        ),
+        CostLine(
+            "ElastiCache Serverless (Valkey) ECPUs",
+            ecpu / 1e6 * p.valkey_serverless_per_million_ecpu,
+            f"{ecpu / 1e6:,.1f} M ECPU/h: one write per record, {w.live_viewers} map(s) "
+            f"polling /changes every {w.live_poll_seconds:g} s",
+        ),
+        CostLine(
+            "Lambda live API (Function URL)",
+            api,
+            f"{polls:,.0f} requests/h x {w.live_api_seconds:g} s x {w.live_api_memory_mb} MB; "
+            "the URL itself costs nothing extra",
+        ),
+    ]
+
+
 def _fixed(w: Workload, p: Prices) -> list[CostLine]:
     secrets = 1 if w.kafka == "msk-serverless" else 2  # Redshift admin (+ SCRAM if existing)
     monthly = (
@@ -351,6 +437,7 @@ def estimate(workload: Workload, prices: Prices = US_EAST_1) -> Estimate:
     lines += _glue(workload, prices)
     lines.append(_s3(workload, prices))
     lines += _redshift(workload, prices)
+    lines += _live(workload, prices)
     lines += _fixed(workload, prices)
     return Estimate(workload, prices, tuple(lines))
 

@@ -39,6 +39,12 @@ class Prices:
     redshift_serverless_rpu_hour: float
     redshift_serverless_minimum_seconds: float
     spectrum_per_tb_scanned: float
+    # The live path: ElastiCache Serverless for Valkey, the mappings' provisioned pollers
+    valkey_serverless_gb_hour: float
+    valkey_serverless_minimum_gb: float
+    valkey_serverless_per_million_ecpu: float
+    lambda_epu_hour: float
+    lambda_kafka_pollers_per_epu: int
     # Everything else the stack holds
     kms_key_month: float
     secret_month: float
@@ -64,6 +70,7 @@ US_EAST_1 = Prices(
         "https://aws.amazon.com/secrets-manager/pricing/",
         "https://aws.amazon.com/cloudwatch/pricing/",
         "https://aws.amazon.com/vpc/pricing/",
+        "https://aws.amazon.com/elasticache/pricing/",
     ),
     lambda_gb_second=0.0000166667,
     lambda_per_million_requests=0.20,
@@ -82,6 +89,18 @@ US_EAST_1 = Prices(
     redshift_serverless_rpu_hour=0.375,
     redshift_serverless_minimum_seconds=60.0,
     spectrum_per_tb_scanned=5.00,
+    # The live path's prices were added later than the rest: the EPU rate is the Lambda
+    # pricing page's Kafka example; the Valkey rates are the ElastiCache pricing page's as
+    # summaries of it quote them. Check these two pages first.
+    # ElastiCache Serverless for Valkey: data stored per GB-hour (metered at least 100 MB),
+    # and ECPUs (one per KB a simple command moves; more for CPU-heavy ones such as Lua).
+    valkey_serverless_gb_hour=0.084,
+    valkey_serverless_minimum_gb=0.1,
+    valkey_serverless_per_million_ecpu=0.0023,
+    # Lambda's provisioned mode for Kafka event source mappings: Event Poller Units, each
+    # holding 10 Kafka event pollers (the Lambda pricing page's Kafka example: $0.185/EPU-h).
+    lambda_epu_hour=0.185,
+    lambda_kafka_pollers_per_epu=10,
     kms_key_month=1.00,
     secret_month=0.40,
     cloudwatch_logs_ingest_gb=0.50,

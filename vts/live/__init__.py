@@ -1,7 +1,8 @@
 """The live path: each vehicle's last known state, beside the lake (docs/live.md).
 
 - ``settings``: ``LiveSettings`` from ``VTS_LIVE_*``      - ``connection`` + ``credentials``:
-  the Redis-protocol client from a URL, with a pluggable credentials provider
+  the Redis-protocol client from a URL, with a pluggable credentials provider; ``iam``: the
+  ElastiCache IAM auth token provider (a SigV4-presigned connect request)
 - ``store``: the store (server-side Lua in ``lua/``: newest event time wins, trail,
   incidents, change feed with a cursor, expiry)
 - ``esm``: the MSK event source mapping's event shape   - ``coalesce``: one state per

@@ -1,0 +1,106 @@
+"""The built live functions, run as Lambda python3.11 runs them, against a cache reached
+the way the stack reaches ElastiCache: TLS, an ACL user, an IAM token.
+
+The consumer's and the API's folders from `sam build`, their two layers mounted as Lambda
+mounts them, the runtime's SDK set only (the rehearsal venv), the template's own
+environment (``VTS_LIVE_CREDENTIALS=iam``; the cache's address, user and name given the
+local values). The server is a real redis-server with TLS only and the ``default`` user
+off (``tls_server``); the IAM user gets the template's access string and ``nopass``,
+because the token is signed inside the function's process at invocation time and
+redis-server cannot check a SigV4 signature (ElastiCache does; tests/live/test_iam.py
+checks the token's form). That only the IAM user can have written is what the
+switched-off default user guarantees.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.redis import TlsServer
+from tests.live.test_tls_acl import template_access_string
+from tests.rehearsal.lambda_.harness import BuiltStack, Function, LambdaRuntime
+
+pytestmark = pytest.mark.integration
+USER = "vts-live-51af3dc0"  # the shape of the stack's user id (template: vts-live-<stack id>)
+CACHE = "vts-live-51af3dc0"
+
+
+def local_values(server: TlsServer) -> dict[str, str]:
+    """The template's intrinsics resolved for this machine: the cache's address (with the
+    test's CA, as the system CAs trust ElastiCache's certificate on Lambda), its user and
+    name, the topic prefix."""
+    return {
+        "VTS_LIVE_URL": server.url,
+        "VTS_LIVE_USERNAME": USER,
+        "VTS_LIVE_CACHE_NAME": CACHE,
+        "VTS_TOPIC_PREFIX": "",
+    }
+
+
+# What Lambda adds for the function's role (made up: the token is signed, never checked
+# against AWS), and what the rehearsal adds beyond the template: the samples kept live
+# (they are from 2024). The keys' prefix is the template's (none set: vts).
+ROLE = {
+    "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEROLEKEY01",
+    "AWS_SECRET_ACCESS_KEY": "example-secret",
+    "AWS_SESSION_TOKEN": "example-session-token",
+}
+
+
+@pytest.fixture
+def iam_user(tls_server: TlsServer) -> str:
+    tls_server.set_user(USER, template_access_string(), None)
+    return USER
+
+
+def run(runtime: LambdaRuntime, function: Function, events: list[Path], server: TlsServer) -> Any:
+    env = function.environment(local_values(server)) | ROLE
+    env |= {"VTS_LIVE_SILENCE_S": "0", "VTS_LIVE_INCIDENT_TTL_S": "0"}
+    assert env["VTS_LIVE_CREDENTIALS"] == "iam"  # the template's, not the rehearsal's
+    return runtime.invoke(function, events, env)
+
+
+def test_the_built_live_functions_write_and_read_over_tls_with_an_iam_token(
+    built_stack: BuiltStack,
+    lambda_runtime: LambdaRuntime,
+    tls_server: TlsServer,
+    iam_user: str,
+) -> None:
+    consumer = built_stack.by_source("live_consumer")
+    api = built_stack.by_source("live_api")
+    written = run(lambda_runtime, consumer, consumer.event_files, tls_server)
+    outcome = written.only()
+    assert (outcome["records"], outcome["invalid"], outcome["written"]) == (14, 1, 3)
+    # the layer's redis-py and msgspec, not the dev venv's
+    opt = lambda_runtime.opt_for(consumer)
+    for module in ("redis", "msgspec", "vts"):
+        assert Path(str(written.modules[module]["file"])).is_relative_to(opt), module
+    metrics = [r for r in written.log_records() if "_aws" in r]
+    (age,) = [r for r in metrics if "RecordAge" in r]
+    assert (
+        age["_aws"]["CloudWatchMetrics"][0]["Namespace"]
+        == consumer.variables["POWERTOOLS_METRICS_NAMESPACE"]
+    )
+    assert age["service"] == consumer.variables["POWERTOOLS_SERVICE_NAME"]  # the alarm's dimension
+
+    admin = tls_server.admin()
+    assert admin.keys("{vts}:*"), "nothing written (only the IAM user could write)"
+    admin.close()
+
+    # One warm API container answers every sample request in turn.
+    answered = run(lambda_runtime, api, api.event_files, tls_server)
+    by_path: dict[str, tuple[int, dict[str, Any]]] = {}
+    for event, result in zip(api.event_files, answered.outcomes, strict=True):
+        assert result["ok"], result
+        response = result["result"]
+        by_path[event.name] = (response["statusCode"], json.loads(response["body"]))
+    assert {name: status for name, (status, _) in by_path.items()} == {
+        p.name: 200 for p in api.event_files
+    }
+    assert len(by_path["live_api_vehicles.json"][1]["vehicles"]) == 3
+    assert by_path["live_api_health.json"][1]["vehicles"] == 3
+    assert by_path["live_api_incidents.json"][1]["incidents"][0]["incident_type"] == "Accident"
