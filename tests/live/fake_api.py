@@ -3,6 +3,8 @@
 It stands in for the real routing (over redis) in the map's browser tests. Vehicles drive
 along the scenario's road segments; ``step()`` moves them and stamps them with the time it is
 given, ``forget()`` drops the change feed's history so the next ``/changes`` is a reset.
+``set_alert()`` writes an alert (``vts.live.alerts.alert_json``, as the live handler does) to
+an alert feed that ``/alerts`` pages as the real one does (``test_fake_api.py`` compares).
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import numpy as np
+
+from vts.live.alerts import alert_json
+from vts.live.cursor import Cursor
+from vts.rules.episode import Episode
+
+ALERT_EPOCH = "f00d"  # the double's store epoch: its alert cursors are the real form
 
 
 def iso(epoch_s: float) -> str:
@@ -35,6 +43,9 @@ class FakeLiveApi:
         self.removed: dict[str, int] = {}
         self.incidents: dict[str, dict[str, Any]] = {}
         self.incident_changed: dict[str, int] = {}
+        self.alerts: dict[str, str] = {}  # alert_id -> its JSON, as the store keeps it
+        self.alert_changed: dict[str, int] = {}  # alert_id -> the alert feed's position
+        self.alert_seq = 0  # the alert feed's head
         self.position = 1  # the change feed's head
         self.oldest = 0  # cursors below this are too old: reset
         self.trails: dict[str, list[dict[str, Any]]] = {v: [] for v in self.ids}
@@ -61,6 +72,14 @@ class FakeLiveApi:
             self.position += 1
             self.incidents[incident["incident_id"]] = incident
             self.incident_changed[incident["incident_id"]] = self.position
+
+    def set_alert(self, episode: Episode) -> str:
+        """Raise or update an alert, as the live handler's script writes it; its id."""
+        with self._lock:
+            self.alert_seq += 1
+            self.alerts[episode.id] = alert_json(episode)
+            self.alert_changed[episode.id] = self.alert_seq
+        return episode.id
 
     def forget(self) -> None:
         """The feed keeps nothing older than now: every client's next /changes is a reset."""
@@ -131,7 +150,26 @@ class FakeLiveApi:
                 "now": now,
             }
             return 200, body
+        if path == "/alerts":
+            return self._alerts(query, now)
         if path == "/incidents":
             active = [i for i in self.incidents.values() if i["status"] != "Resolved"]
             return 200, {"incidents": active}
         return 404, {"error": f"no route {method} {path}"}
+
+    def _alerts(self, query: Mapping[str, str], now: str) -> tuple[int, dict[str, Any]]:
+        """``GET /alerts[?after=CURSOR]`` as ``vts.live.api`` answers it over the store."""
+        cursor = None
+        if "after" in query:
+            cursor = Cursor.parse(query["after"])
+            if cursor is None:
+                return 400, {"error": f"after {query['after'][:80]!r} is not a cursor this API gave"}
+        reset = cursor is None or cursor.epoch != ALERT_EPOCH
+        after = 0 if reset or cursor is None else cursor.seq
+        rows = sorted((at, k) for k, at in self.alert_changed.items() if at > after)
+        return 200, {
+            "alerts": [json.loads(self.alerts[k]) for _, k in rows],
+            "cursor": str(Cursor(ALERT_EPOCH, rows[-1][0] if rows else after)),
+            "reset": reset,
+            "now": now,
+        }
