@@ -163,7 +163,8 @@ class FakeLiveApi:
         if "after" in query:
             cursor = Cursor.parse(query["after"])
             if cursor is None:
-                return 400, {"error": f"after {query['after'][:80]!r} is not a cursor this API gave"}
+                said = f"after {query['after'][:80]!r} is not a cursor this API gave"
+                return 400, {"error": said}
         reset = cursor is None or cursor.epoch != ALERT_EPOCH
         after = 0 if reset or cursor is None else cursor.seq
         rows = sorted((at, k) for k, at in self.alert_changed.items() if at > after)

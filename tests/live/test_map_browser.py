@@ -1,7 +1,8 @@
 """The live map in headless Chromium, as a person sees it: vehicles appear and move, a click
 shows a vehicle's details and trail, incidents are marked, the freshness indicator counts,
-a reset of the change feed is survived, an API that does not answer is shown and
-recovered from, and the console shows no errors (``page`` fixture).
+alerts are listed and the open ones marked (a click on one goes to it), a reset of the
+change feed is survived, an API that does not answer is shown and recovered from, and the
+console shows no errors (``page`` fixture).
 
 The API behind the page is ``tests/live/fake_api.py`` (the contract's routes over an
 in-memory fleet that the test moves), served by the real ``vts live serve`` server.
@@ -13,6 +14,7 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,7 @@ from vts.live.forward import Backend, LocalBackend, Reply, SignedForwarder, json
 from vts.live.roads import roads_geojson
 from vts.live.serve import LiveServer, Site
 from vts.reports.maps import SPEED_BANDS
+from vts.rules.episode import Episode
 
 pytestmark = pytest.mark.integration
 
@@ -243,3 +246,56 @@ def test_the_map_says_when_the_api_does_not_answer_and_recovers(
     page.wait_for_function("document.getElementById('freshness').className === 'fresh'")
     # the browser logs each 503 as a failed resource load; nothing else may be logged
     page.errors[:] = [e for e in page.errors if "status of 503" not in e]
+
+
+def overspeed(vehicle: str, n: int, start: float, ended: bool) -> Episode:
+    road = ROADS[40 * n + 7]
+    return Episode(vehicle, "overspeed", start, start + 20, ended, road["start_lat"],
+                   road["start_lon"], 92.5, 50.0, road_id=str(road["road_id"]))  # fmt: skip
+
+
+def test_alerts_are_listed_and_the_open_ones_marked_and_a_click_goes_to_one(
+    page: Any, fleet: FakeLiveApi, serve: Callable[[Backend], str]
+) -> None:
+    fleet.set_incident(incident(1, "Active"))
+    t = time.time() - 120
+    older = fleet.set_alert(overspeed("VEH-000003", 1, t, ended=True))  # ended before we look
+    open_map(page, serve(LocalBackend(fleet.handle)))
+    page.wait_for_function("vtsLive.stats.alertUpdates >= 1")
+    items = page.locator("#alert-list li")
+    assert items.count() == 1 and items.first.inner_text().endswith("ended")
+    assert page.locator(".alert-mark").count() == 0
+    raised = overspeed("VEH-000005", 2, t + 60, ended=False)
+    alert_id = fleet.set_alert(raised)  # arrives through /alerts?after=
+    page.wait_for_function("document.querySelectorAll('.alert-mark').length === 1")
+    entry = page.locator(f"#alert-list li[data-alert-id='{alert_id}']")
+    assert entry.inner_text().startswith("overspeed · VEH-000005 · ")
+    assert entry.inner_text().endswith("ongoing")
+    assert items.first.get_attribute("data-alert-id") == alert_id  # newest first
+    assert page.inner_text("#alert-count") == "1 open alert"
+    mark = page.locator(".alert-mark")
+    assert "VEH-000005" in (mark.get_attribute("title") or "")
+    assert page.locator(".incident").count() == 1  # its own kind of marker
+    # where it is drawn: on the map, at the alert's position
+    point = page.evaluate(
+        f"vtsLive.map.latLngToContainerPoint([{raised.latitude}, {raised.longitude}])"
+    )
+    box = mark.bounding_box()
+    assert box is not None
+    assert abs(box["x"] + box["width"] / 2 - point["x"]) < 3
+    assert abs(box["y"] + box["height"] / 2 - point["y"]) < 3
+
+    entry.click()  # centres the map on it and selects its vehicle
+    page.wait_for_selector("#details:not([hidden])")
+    assert page.inner_text("#details-title") == "VEH-000005"
+    centre = page.evaluate("vtsLive.map.getCenter()")
+    assert abs(centre["lat"] - raised.latitude) < 1e-4
+    assert abs(centre["lng"] - raised.longitude) < 1e-4
+    assert page.evaluate("vtsLive.map.getZoom()") >= 15
+
+    fleet.set_alert(replace(raised, end_ts=raised.start_ts + 40, ended=True))  # it ends
+    page.wait_for_function("document.querySelectorAll('.alert-mark').length === 0")
+    assert entry.inner_text().endswith("ended")
+    assert page.locator(f"#alert-list li[data-alert-id='{older}']").count() == 1
+    assert items.count() == 2  # the end updated the entry, it added none
+    assert page.inner_text("#alert-count") == "0 open alerts"

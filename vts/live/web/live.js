@@ -1,9 +1,11 @@
 // The live map: the roads (/roads.geojson), the fleet (polled from /api/changes) drawn on one
-// canvas coloured by speed, incidents as markers, a click for a vehicle's details and trail.
+// canvas coloured by speed, incidents as markers, a click for a vehicle's details and trail,
+// and the live alerts (polled from /api/alerts) as a list of the newest and markers of the open.
 // Served by `vts live serve`; config.json carries the server's speed bands and poll interval.
 "use strict";
 
 const TRAIL_COLOUR = "#7b2cbf"; // a selected vehicle's trail: no speed band's colour
+const ALERTS_LISTED = 20; // the newest alerts (by start) the list shows
 
 // -- the fleet: parallel typed arrays, one slot per vehicle ------------------------------
 class Fleet {
@@ -168,15 +170,17 @@ const FleetLayer = L.Layer.extend({
   const map = L.map("map", { preferCanvas: true, zoomControl: true, attributionControl: false });
   const fleet = new Fleet(bands);
   const layer = new FleetLayer(fleet, bands.map(([, colour]) => colour)).addTo(map);
-  const stats = { updates: 0, resets: 0, errors: 0, scriptMs: [], vehicles: 0 };
+  const stats = { updates: 0, resets: 0, errors: 0, scriptMs: [], vehicles: 0, alertUpdates: 0 };
   const incidents = new Map(); // incident_id -> L.marker
+  const alerts = new Map(); // alert_id -> { alert, marker (while it is open) }
   let cursor = null;
+  let alertCursor = null; // none yet: /alerts answers from the start
   let clockOffsetMs = 0; // server clock minus ours
   let lastOkMs = null;
   let selected = null; // { id, trail: L.polyline }
 
   map.createPane("trail").style.zIndex = 500; // a selected vehicle's trail: above the fleet
-  window.vtsLive = { map, stats, fleet };
+  window.vtsLive = { map, stats, fleet, alerts };
   drawLegend(bands);
 
   const roads = await getJSON("roads.geojson");
@@ -219,6 +223,7 @@ const FleetLayer = L.Layer.extend({
       }
       if (selected && (body.reset || body.vehicles.some((v) => v.vehicle_id === selected.id)))
         await select(selected.id);
+      await pollAlerts();
     } catch (err) {
       stats.errors += 1;
       stats.lastError = String(err);
@@ -243,6 +248,57 @@ const FleetLayer = L.Layer.extend({
     document.getElementById("vehicle-count").textContent = `${fleet.size.toLocaleString()} vehicles`;
     showFreshness();
     return body;
+  }
+
+  // -- alerts: every version after our cursor; a reset (new store) starts the list again ----
+  async function pollAlerts() {
+    const body = await getJSON("api/alerts" + (alertCursor ? "?after=" + encodeURIComponent(alertCursor) : ""));
+    if (body.reset) {
+      for (const { marker } of alerts.values()) marker?.remove();
+      alerts.clear();
+    }
+    for (const alert of body.alerts) showAlert(alert);
+    alertCursor = body.cursor;
+    stats.alertUpdates += 1;
+    if (body.reset || body.alerts.length) listAlerts();
+  }
+
+  function showAlert(alert) {
+    const known = alerts.get(alert.alert_id);
+    known?.marker?.remove();
+    let marker = null;
+    if (alert.status !== "ended") {
+      const icon = L.divIcon({ className: "alert-mark", iconSize: [14, 14] });
+      const title = `${alert.alert} ${alert.vehicle_id} since ${alert.start_ts}`;
+      marker = L.marker([alert.latitude, alert.longitude], { icon, title, keyboard: false });
+      marker.on("click", () => focusAlert(alert.alert_id));
+      marker.addTo(map);
+    }
+    alerts.set(alert.alert_id, { alert, marker });
+  }
+
+  function listAlerts() {
+    const newest = [...alerts.values()].map((a) => a.alert)
+      .sort((a, b) => Date.parse(b.start_ts) - Date.parse(a.start_ts)).slice(0, ALERTS_LISTED);
+    const list = document.getElementById("alert-list");
+    list.replaceChildren(...newest.map((a) => {
+      const item = document.createElement("li");
+      item.className = a.status;
+      item.dataset.alertId = a.alert_id;
+      item.textContent = `${a.alert} · ${a.vehicle_id} · ${a.start_ts.slice(11, 19)} · ${a.status === "ended" ? "ended" : "ongoing"}`;
+      item.title = `${a.alert} of ${a.vehicle_id} from ${a.start_ts}` + (a.status === "ended" ? ` to ${a.end_ts}` : "");
+      item.onclick = () => focusAlert(a.alert_id);
+      return item;
+    }));
+    const open = [...alerts.values()].filter((a) => a.marker).length;
+    document.getElementById("alert-count").textContent = `${open} open alert${open === 1 ? "" : "s"}`;
+  }
+
+  // Centres the map where the alert started and selects its vehicle.
+  function focusAlert(id) {
+    const { alert } = alerts.get(id);
+    map.setView([alert.latitude, alert.longitude], Math.max(map.getZoom(), 15));
+    select(alert.vehicle_id);
   }
 
   async function loadIncidents() {
