@@ -83,6 +83,9 @@ class MovingFleet:
                                     "now": now})  # fmt: skip
         if path_and_query.startswith("/incidents"):
             return json_reply(200, {"incidents": []})
+        if path_and_query.startswith("/alerts"):  # the page polls it too; none here
+            reset = "after=" not in path_and_query
+            return json_reply(200, {"alerts": [], "cursor": "0.0", "reset": reset, "now": now})
         return json_reply(404, {"error": "not in this benchmark"})
 
 

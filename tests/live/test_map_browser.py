@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -299,3 +300,8 @@ def test_alerts_are_listed_and_the_open_ones_marked_and_a_click_goes_to_one(
     assert page.locator(f"#alert-list li[data-alert-id='{older}']").count() == 1
     assert items.count() == 2  # the end updated the entry, it added none
     assert page.inner_text("#alert-count") == "0 open alerts"
+    # an alert whose start had no position (null): listed and counted, not marked
+    fleet.set_alert(replace(overspeed("VEH-000008", 3, t + 90, ended=False), latitude=math.nan))
+    page.wait_for_function("document.querySelectorAll('#alert-list li').length === 3")
+    assert page.inner_text("#alert-count") == "1 open alert"
+    assert page.locator(".alert-mark").count() == 0

@@ -267,7 +267,7 @@ const FleetLayer = L.Layer.extend({
     const known = alerts.get(alert.alert_id);
     known?.marker?.remove();
     let marker = null;
-    if (alert.status !== "ended") {
+    if (alert.status !== "ended" && placed(alert)) {
       const icon = L.divIcon({ className: "alert-mark", iconSize: [14, 14] });
       const title = `${alert.alert} ${alert.vehicle_id} since ${alert.start_ts}`;
       marker = L.marker([alert.latitude, alert.longitude], { icon, title, keyboard: false });
@@ -290,15 +290,19 @@ const FleetLayer = L.Layer.extend({
       item.onclick = () => focusAlert(a.alert_id);
       return item;
     }));
-    const open = [...alerts.values()].filter((a) => a.marker).length;
+    const open = [...alerts.values()].filter((a) => a.alert.status !== "ended").length;
     document.getElementById("alert-count").textContent = `${open} open alert${open === 1 ? "" : "s"}`;
   }
 
-  // Centres the map where the alert started and selects its vehicle.
+  // Centres the map where the alert started (if it has a position) and selects its vehicle.
   function focusAlert(id) {
     const { alert } = alerts.get(id);
-    map.setView([alert.latitude, alert.longitude], Math.max(map.getZoom(), 15));
+    if (placed(alert)) map.setView([alert.latitude, alert.longitude], Math.max(map.getZoom(), 15));
     select(alert.vehicle_id);
+  }
+
+  function placed(alert) {
+    return Number.isFinite(alert.latitude) && Number.isFinite(alert.longitude);
   }
 
   async function loadIncidents() {
