@@ -45,11 +45,33 @@ def test_totals_leave_out_the_alternatives_and_scale_to_a_month() -> None:
     assert est.monthly == pytest.approx(included * HOURS_PER_MONTH)
     assert excluded == [
         "(alternative) Spectrum on a provisioned cluster",
-        "(if your VPC has none) NAT gateway",
+        "(alternative) NAT gateway",
     ]
     assert est.per_million_events == pytest.approx(est.hourly / 0.72)  # 720,000 events/h
-    with_nat = estimate(replace(PRESETS["demo"], nat_gateway=True))
-    assert with_nat.hourly > est.hourly + P.nat_gateway_hour - 1e-9
+    with_nat = estimate(replace(PRESETS["demo"], network="nat-gateway"))
+    endpoints = line(est, "VPC interface endpoints")
+    assert with_nat.hourly == pytest.approx(est.hourly - endpoints + line(with_nat, "NAT gateway"))
+    existing = estimate(replace(PRESETS["demo"], network="existing-vpc"))
+    assert existing.hourly == pytest.approx(est.hourly - endpoints)
+
+
+def test_the_network_is_priced_as_the_template_builds_it() -> None:
+    """The default deploy's own VPC: its interface endpoints in two zones, by the hour."""
+    from tests.template.cfn import Stack
+    from vts.cost.model import ALARMS, ENDPOINT_ZONES, INTERFACE_ENDPOINTS
+
+    stack = Stack()
+    interface = [
+        e["Properties"]
+        for e in stack.of_type("AWS::EC2::VPCEndpoint").values()
+        if e["Properties"]["VpcEndpointType"] == "Interface"
+    ]
+    assert len(interface) == INTERFACE_ENDPOINTS
+    assert {len(e["SubnetIds"]) for e in interface} == {ENDPOINT_ZONES}
+    assert len(stack.of_type("AWS::CloudWatch::Alarm")) == ALARMS
+    est = estimate(PRESETS["demo"])
+    logs = 1.0 / HOURS_PER_MONTH * 0.01
+    assert line(est, "VPC interface endpoints") == pytest.approx(7 * 2 * 0.01 + logs)
 
 
 def test_msk_serverless_cluster_hours_dominate_a_demo_and_provisioned_is_cheaper() -> None:

@@ -242,3 +242,33 @@ class Stack:
     def function_env(self, logical: str) -> dict[str, str]:
         props = self.props(logical)
         return {k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
+
+
+def iam_glob(pattern: str) -> re.Pattern[str]:
+    """An IAM resource pattern: ``*`` any characters, ``?`` exactly one (both cross ``/``)."""
+    return re.compile("".join({"*": ".*", "?": "."}.get(c, re.escape(c)) for c in pattern))
+
+
+def glue_table_arn(stack: Stack, table: str) -> str:
+    database = stack.params["GlueDatabaseName"]
+    return f"arn:aws:glue:{REGION}:{ACCOUNT}:table/{database}/{table}"
+
+
+def may(stack: Stack, role: str, action: str, arn: str) -> bool:
+    """Whether a statement of ``role`` (inline, or a policy attached to it) allows ``action``
+    on ``arn`` (conditions aside)."""
+    documents = [p["PolicyDocument"] for p in stack.props(role).get("Policies", [])]
+    documents += [
+        body["Properties"]["PolicyDocument"]
+        for body in stack.of_type("AWS::IAM::Policy").values()
+        if f"{{Ref:{role}}}" in body["Properties"]["Roles"]
+    ]
+    for document in documents:
+        for statement in document["Statement"]:
+            actions = statement["Action"]
+            resources = statement["Resource"]
+            actions = actions if isinstance(actions, list) else [actions]
+            resources = resources if isinstance(resources, list) else [resources]
+            if action in actions and any(iam_glob(r).fullmatch(arn) for r in resources):
+                return True
+    return False

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.template.cfn import ACCOUNT, REGION, Stack
+from tests.template.cfn import ACCOUNT, REGION, Stack, iam_glob
 from tests.template.scenarios import SCENARIOS
 
 # Actions whose only possible resource is "*" (no resource-level permissions in IAM).
@@ -30,6 +30,17 @@ STAR_ONLY_ACTIONS = {
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcAttribute",
     "ec2:DescribeNetworkInterfaces",
+    # Step Functions' log delivery (CloudWatch Logs vended logs) and X-Ray sampling
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
 }
 # "*" actions that still get a condition narrowing them.
 MUST_BE_CONDITIONED = {
@@ -226,12 +237,13 @@ def test_the_simulator_records_windows_in_its_own_table_only() -> None:
 
 def test_scram_reads_only_its_secret_through_secrets_manager() -> None:
     stack = Stack(SCENARIOS["existing-scram-existing-redshift-secret"])
-    for logical in ("SimulatorScramPolicy", "GlueJobScramPolicy"):
-        read, decrypt = stack.props(logical)["PolicyDocument"]["Statement"]
-        assert read["Resource"].split(":secret:")[1].startswith("AmazonMSK_")
-        assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
-            f"secretsmanager.{REGION}.amazonaws.com"
-        )
+    policy = stack.props("KafkaScramPolicy")  # one policy for both readers
+    assert policy["Roles"] == ["{Ref:SimulatorRole}", "{Ref:GlueJobRole}"]
+    read, decrypt = policy["PolicyDocument"]["Statement"]
+    assert read["Resource"].split(":secret:")[1].startswith("AmazonMSK_")
+    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
+        f"secretsmanager.{REGION}.amazonaws.com"
+    )
     assert "SimulatorMskIamPolicy" not in stack.resources
 
 
@@ -253,11 +265,6 @@ def test_every_list_is_limited_to_prefixes_and_every_use_of_the_data_key_to_a_se
     assert lists >= 4 and keys >= 5
 
 
-def _iam_glob(pattern: str) -> re.Pattern[str]:
-    """An IAM resource pattern: ``*`` any characters, ``?`` exactly one (both cross ``/``)."""
-    return re.compile("".join({"*": ".*", "?": "."}.get(c, re.escape(c)) for c in pattern))
-
-
 def test_the_streaming_job_writes_only_its_tables_and_its_own_staging() -> None:
     from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
     from vts.reports.build import STAGING as REPORTS_STAGING
@@ -271,7 +278,7 @@ def test_the_streaming_job_writes_only_its_tables_and_its_own_staging() -> None:
     ]
     (write,) = [s for s in statements if "s3:PutObject" in s["Action"]]
     patterns = [
-        _iam_glob(r.replace("{DataBucket.Arn}", "s3://{Ref:DataBucket}")) for r in write["Resource"]
+        iam_glob(r.replace("{DataBucket.Arn}", "s3://{Ref:DataBucket}")) for r in write["Resource"]
     ]
 
     def writable(path: str) -> bool:
@@ -346,3 +353,14 @@ def test_an_existing_redshift_secret_under_a_customer_key_can_be_decrypted() -> 
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
         f"secretsmanager.{REGION}.amazonaws.com"
     )
+
+
+def test_table_wildcards_stay_inside_the_stacks_own_database(stack: Stack) -> None:
+    """The crawler and Spectrum may use every table of the lake's database (the stack creates
+    it, with the lake's tables only), and no other database's."""
+    database = stack.params["GlueDatabaseName"]
+    assert stack.props("GlueDatabase")["DatabaseInput"]["Name"] == database
+    for where, statement in policy_statements(stack):
+        for resource in as_list(statement["Resource"]):
+            if ":glue:" in resource and ":table/" in resource:
+                assert resource.split(":table/")[1].split("/")[0] == database, where

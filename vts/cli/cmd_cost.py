@@ -9,6 +9,7 @@ from vts.cli.console import Output, add_output_options
 from vts.cost.model import (
     DPU_PER_WORKER,
     KAFKA_CHOICES,
+    NETWORK_CHOICES,
     PRESETS,
     Estimate,
     estimate,
@@ -52,7 +53,13 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--crawls-per-day", type=float)
     parser.add_argument("--queries-per-day", type=float, help="Redshift queries per day")
-    parser.add_argument("--nat-gateway", action="store_true", help="count a NAT gateway")
+    parser.add_argument(
+        "--network",
+        choices=NETWORK_CHOICES,
+        help="the stack's own VPC with interface endpoints (the template's default) or one "
+        "NAT gateway, or an existing VPC",
+    )
+    parser.add_argument("--nat-gateway", action="store_true", help="same as --network nat-gateway")
     parser.add_argument("--markdown", action="store_true", help="print the docs' Markdown")
     add_output_options(parser)
     parser.set_defaults(func=_run)
@@ -73,7 +80,7 @@ def _estimates(args: argparse.Namespace) -> list[Estimate]:
         watermark_seconds=None if args.watermark_minutes is None else args.watermark_minutes * 60,
         crawls_per_day=args.crawls_per_day,
         queries_per_day=args.queries_per_day,
-        nat_gateway=True if args.nat_gateway else None,
+        network="nat-gateway" if args.nat_gateway else args.network,
     )
     return [estimate(workload)]
 

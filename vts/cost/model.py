@@ -29,10 +29,17 @@ HOURS_PER_MONTH = 730.0
 TOPICS = 5
 LAKE_TABLES = 6  # five topics and the quarantine
 DPU_PER_WORKER = {"G.025X": 0.25, "G.1X": 1.0, "G.2X": 2.0}
-ALARMS = 6
+ALARMS = 9  # the template's (tests/cost/test_model.py counts them)
 
 Kafka = Literal["msk-serverless", "msk-t3-small", "msk-m5-large", "existing"]
 KAFKA_CHOICES: tuple[str, ...] = ("msk-serverless", "msk-t3-small", "msk-m5-large", "existing")
+# The template's NetworkEgress for its own VPC, or an existing VPC (VpcId).
+Network = Literal["vpc-endpoints", "nat-gateway", "existing-vpc"]
+NETWORK_CHOICES: tuple[str, ...] = ("vpc-endpoints", "nat-gateway", "existing-vpc")
+# The template's interface endpoints (glue, logs, monitoring, kms, kafka, xray, redshift-data;
+# tests/template/test_network.py derives them from the code) and the zones they sit in.
+INTERFACE_ENDPOINTS = 7
+ENDPOINT_ZONES = 2
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,9 @@ class Workload:
     queries_per_day: float = 20.0
     query_seconds: float = 10.0
     redshift_rpus: int = 8
-    nat_gateway: bool = False
+    # the stack's own VPC with interface endpoints (the template's default), with one NAT
+    # gateway instead, or an existing VPC (whose way out is not the stack's to price)
+    network: Network = "vpc-endpoints"
     # measured on the simulator (city scenario)
     events_per_vehicle_second: float = 2.0
     event_json_bytes: float = 312.0
@@ -77,6 +86,11 @@ class Workload:
             raise ConfigError(
                 f"workload {self.name}: vehicles, shards and window must be positive",
                 hint="pass --vehicles, --shards and --window-seconds of at least 1",
+            )
+        if self.network not in NETWORK_CHOICES:
+            raise ConfigError(
+                f"unknown network choice {self.network!r}",
+                hint=f"use one of {', '.join(NETWORK_CHOICES)}",
             )
         if self.kafka not in KAFKA_CHOICES:
             raise ConfigError(
@@ -291,18 +305,44 @@ def _fixed(w: Workload, p: Prices) -> list[CostLine]:
             f"1 key, {secrets} secret(s), {ALARMS} alarms, {w.log_gb_per_month:g} GB logs/month",
         )
     ]
-    # Kafka traffic stays in the VPC; the lake's writes to S3 cross the gateway unless the
-    # VPC has an S3 gateway endpoint (free).
-    nat = p.nat_gateway_hour + w.lake_gb_per_hour * p.nat_gateway_gb
-    lines.append(
-        CostLine(
-            "NAT gateway" if w.nat_gateway else "(if your VPC has none) NAT gateway",
-            nat,
-            "one gateway carrying the lake's S3 writes; VPC endpoints are the alternative",
-            in_total=w.nat_gateway,
-        )
-    )
+    lines += _network(w, p)
     return lines
+
+
+def _network(w: Workload, p: Prices) -> list[CostLine]:
+    """The stack's own VPC's way to AWS APIs. Kafka traffic stays in the VPC, and the S3 and
+    DynamoDB gateway endpoints (free) carry the lake's writes; what is left is logs."""
+    log_gb_per_hour = w.log_gb_per_month / HOURS_PER_MONTH
+    endpoints = (
+        INTERFACE_ENDPOINTS * ENDPOINT_ZONES * p.vpc_interface_endpoint_az_hour
+        + log_gb_per_hour * p.vpc_interface_endpoint_gb
+    )
+    nat = p.nat_gateway_hour + log_gb_per_hour * p.nat_gateway_gb
+    if w.network == "existing-vpc":
+        # the stack's writes to S3 cross a NAT unless that VPC has an S3 gateway endpoint
+        return [
+            CostLine(
+                "(if your VPC has none) NAT gateway",
+                p.nat_gateway_hour + w.lake_gb_per_hour * p.nat_gateway_gb,
+                "one gateway carrying the lake's S3 writes; VPC endpoints are the alternative",
+                in_total=False,
+            )
+        ]
+    endpoint_line = CostLine(
+        "VPC interface endpoints"
+        if w.network == "vpc-endpoints"
+        else "(alternative) VPC interface endpoints",
+        endpoints,
+        f"{INTERFACE_ENDPOINTS} endpoints in {ENDPOINT_ZONES} zones (NetworkEgress=vpc-endpoints)",
+        in_total=w.network == "vpc-endpoints",
+    )
+    nat_line = CostLine(
+        "NAT gateway" if w.network == "nat-gateway" else "(alternative) NAT gateway",
+        nat,
+        "one gateway, logs and metrics through it (NetworkEgress=nat-gateway)",
+        in_total=w.network == "nat-gateway",
+    )
+    return [endpoint_line, nat_line]
 
 
 def estimate(workload: Workload, prices: Prices = US_EAST_1) -> Estimate:
@@ -321,7 +361,12 @@ PRESETS: dict[str, Workload] = {
     # The cheapest sensible demo: a small provisioned cluster instead of MSK Serverless's
     # cluster-hour, one crawl a day (the job registers partitions itself).
     "demo-cheapest": Workload(
-        "demo-cheapest", vehicles=100, kafka="msk-t3-small", brokers=2, crawls_per_day=1
+        "demo-cheapest",
+        vehicles=100,
+        kafka="msk-t3-small",
+        brokers=2,
+        crawls_per_day=1,
+        network="existing-vpc",  # an existing cluster lives in an existing VPC
     ),
     # 10,000 vehicles: 20,000 events/s. Provisioned brokers beat Serverless's per-GB price.
     "fleet-10k": Workload(
@@ -335,6 +380,7 @@ PRESETS: dict[str, Workload] = {
         glue_worker_type="G.1X",
         queries_per_day=200,
         log_gb_per_month=5,
+        network="existing-vpc",
     ),
 }
 

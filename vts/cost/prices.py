@@ -46,6 +46,9 @@ class Prices:
     cloudwatch_alarm_month: float
     nat_gateway_hour: float
     nat_gateway_gb: float
+    # PrivateLink interface endpoints: per endpoint per availability zone, and per GB
+    vpc_interface_endpoint_az_hour: float
+    vpc_interface_endpoint_gb: float
 
 
 US_EAST_1 = Prices(
@@ -85,4 +88,6 @@ US_EAST_1 = Prices(
     cloudwatch_alarm_month=0.10,
     nat_gateway_hour=0.045,
     nat_gateway_gb=0.045,
+    vpc_interface_endpoint_az_hour=0.01,
+    vpc_interface_endpoint_gb=0.01,
 )
