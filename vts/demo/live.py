@@ -67,7 +67,7 @@ def show_map(settings: LiveSettings, lake: Path, scenario: str, folder: Path, sa
     leaflet = leaflet_dir()
     rows = read_lake_roads(lake)
     if rows is None:  # the reports step writes the roads table; without it, the scenario's
-        from simulator.reference import road_table
+        from simulator.outputs.reference import road_table
 
         rows = road_table(scenario)
     with LiveStore.connect(settings) as store:
