@@ -71,7 +71,7 @@ rehearsal-glue: install $(REHEARSALS)/glue-5.1/.installed  ## the Glue 5.1 rehea
 
 rehearsal-lambda: install $(REHEARSALS)/lambda-python3.11/.installed  ## the Lambda rehearsal's python3.11 virtualenv (cached under $(VTS_HOME))
 
-demo: install jars web redis  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries
+demo: install jars web chromium redis  ## run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries, live map
 	$(BIN)/vts demo
 
 # What `sam deploy` ships: .aws-sam/build (each function, the dependency layer, the code layer

@@ -67,3 +67,27 @@ def test_the_newest_event_of_an_incident_wins() -> None:
     _add(c, incident(iid, T + timedelta(seconds=9), "Resolved"), incident(iid, T, "Active"))
     assert c.incidents[iid].status == "Resolved"
     assert json.loads(c.incidents[iid].state_json())["status"] == "Resolved"
+
+
+INCIDENT = "9449a17e-0a7b-4d99-962c-c7fbe49bbd5e"
+
+
+def test_states_carry_event_times_in_utc_iso_8601_with_a_z() -> None:
+    """The state, its trail point and an incident show ``ts`` as ISO 8601 in UTC with a
+    ``Z`` and microseconds when not 0, whatever offset the message was sent with."""
+    cases = {
+        "2024-06-01T12:00:00Z": "2024-06-01T12:00:00Z",
+        "2024-06-01T12:00:00.5+00:00": "2024-06-01T12:00:00.500000Z",
+        "2024-06-01T14:00:00.000006+02:00": "2024-06-01T12:00:00.000006Z",
+    }
+    for sent, shown in cases.items():
+        c = Coalescer()
+        topic, message = fix("v1", T, 51.5, -0.1, heading_deg=None)
+        _add(c, (topic, {**message, "ts": sent}))
+        topic, message = incident(INCIDENT, T, "Active")
+        _add(c, (topic, {**message, "ts": sent}))
+        state = json.loads(c.vehicles["v1"].state_json())
+        assert state["ts"] == shown and state["heading_deg"] is None
+        assert "schema_version" not in state and state["topic"] == "vehicle_data"
+        assert [json.loads(p)["ts"] for _, p in c.vehicles["v1"].trail_points()] == [shown]
+        assert json.loads(c.incidents[INCIDENT].state_json())["ts"] == shown

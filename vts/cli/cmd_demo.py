@@ -14,7 +14,8 @@ EPILOG = """examples:
   vts demo                               200 vehicles x 30 simulated minutes (of the
                                          fleet's busy hours: the span is printed)
   vts demo --vehicles 1000 --tick 1      a bigger fleet, one fix per second
-  vts demo --keep-kafka                  leave the broker running afterwards
+  vts demo --keep-kafka                  leave the broker and the live store running
+                                         afterwards (then: VTS_HOME=vts-data/demo vts live serve)
 
 State goes to $VTS_HOME/demo (wiped at the start). Afterwards, query it again with
   VTS_HOME=vts-data/demo vts query latest_position
@@ -27,12 +28,15 @@ def register(sub: Any) -> None:
     busy = f"{BUSY_UTC[0]:%H:%M}-{BUSY_UTC[1]:%H:%M} UTC"
     p = sub.add_parser(
         "demo",
-        help="run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries",
+        help="run the whole pipeline locally: Kafka, simulator, Glue job, crawler, queries, "
+        "the live map",
         description="Start local Kafka, simulate a fleet (the minutes before now when they "
         f"fall in the fleet's busy hours, {busy}, else the end of the last busy "
         "hours), run the Glue streaming job on local PySpark until caught up, build the "
-        "reports, crawl the lake into the local catalog, run sql/analytics, print a "
-        "summary, stop Kafka.",
+        "reports, crawl the lake into the local catalog, run sql/analytics, apply the topics "
+        "to the live store (the live consumer, as `vts live run --available-now`), serve "
+        "the live map, print its URL and leave a screenshot of it (headless Chromium) in "
+        "the demo's folder, print a summary, stop Kafka and the live store.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,7 +47,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=42, help="simulation seed (default 42)")
     p.add_argument("--rows", type=int, default=5, help="rows shown per query (default 5)")
-    p.add_argument("--keep-kafka", action="store_true", help="do not stop the broker at the end")
+    p.add_argument(
+        "--keep-kafka",
+        action="store_true",
+        help="do not stop the broker and the live store at the end",
+    )
     p.add_argument("--home", type=Path, help="state folder (default $VTS_HOME/demo)")
     add_output_options(p)
     p.set_defaults(func=_demo)
@@ -89,5 +97,10 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
         out.message(f"\n{name}: {result['rows']} rows")
         if result["first"]:
             out.table(result["first"])
+    live = summary.live
+    out.message(
+        f"\nLive map: {live['on_map']} vehicles shown at {live['url']} (served during the "
+        f"demo); screenshot: {live['screenshot']}"
+    )
     out.message(f"\nState is in {summary.home}.")
     return 0

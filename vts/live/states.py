@@ -33,11 +33,12 @@ def micros(ts: datetime) -> int:
     return (ts - _EPOCH) // _US
 
 
-def iso_utc(ts: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z`` (``2024-06-01T12:00:00.500000Z``)."""
+def in_utc(ts: datetime) -> datetime:
+    """``ts`` in UTC, which msgspec writes as ISO 8601 with a ``Z``, microseconds when not
+    0 (``2024-06-01T12:00:00.500000Z``), in C: states are encoded with their datetimes."""
     if ts.tzinfo is not UTC:  # the reader gives UTC itself for "...Z" and "+00:00"
         ts = ts.astimezone(UTC)
-    return ts.isoformat()[:-6] + "Z"
+    return ts
 
 
 @dataclass(slots=True)
@@ -59,11 +60,10 @@ class VehicleState:
     def state_json(self) -> bytes:
         """``V``: the record's non-null fields (``heading_deg`` even when null), ``ts`` in
         UTC, and the topic it came from."""
-        v = {
-            k: (iso_utc(value) if k == "ts" else value)
-            for k, value in self.record.items()
-            if (value is not None or k in ALWAYS) and k not in DROPPED
-        }
+        v = {k: x for k, x in self.record.items() if x is not None or k in ALWAYS}
+        for k in DROPPED:
+            v.pop(k, None)
+        v["ts"] = in_utc(v["ts"])
         v["topic"] = self.topic
         return _encode(v)
 
@@ -75,7 +75,7 @@ class VehicleState:
                 t_us,
                 _encode(
                     {
-                        "ts": iso_utc(r["ts"]),
+                        "ts": in_utc(r["ts"]),
                         "latitude": r["latitude"],
                         "longitude": r["longitude"],
                         "speed_kmh": r["speed_kmh"],
@@ -105,10 +105,6 @@ class IncidentState:
 
     def state_json(self) -> bytes:
         """``I``: the emergency_data contract fields, ``ts`` in UTC."""
-        return _encode(
-            {
-                k: (iso_utc(value) if k == "ts" else value)
-                for k, value in self.record.items()
-                if k not in DROPPED
-            }
-        )
+        i = {k: x for k, x in self.record.items() if k not in DROPPED}
+        i["ts"] = in_utc(i["ts"])
+        return _encode(i)

@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 256  # vehicles per script call (one MessagePack argument): short scripts, one round trip
+CHUNK = 256  # vehicles per script call (one MessagePack argument): short scripts, one round
+# trip; at most 2,666 (the script unpacks 3 arguments a vehicle, Lua takes 8,000 at once)
 SWEEP_LIMIT = 10_000  # removals per sweep
 GEO_MAX_LAT = 85.05112878  # the geo index's latitude limit
 EARTH_RADIUS_M = 6_372_797.560856  # the radius Redis's geo commands use

@@ -8,6 +8,10 @@
 -- than the stored state are added; points more than trail_us behind the newest state are
 -- trimmed on one write in TRIM_EVERY (readers filter by the same bound, so a trail never
 -- shows more than trail_us; trimming on every write cost a call per vehicle).
+-- The shared indexes (geo, last, feed, gone) take the whole call's vehicles in one command
+-- each, after the loop: per vehicle only its own keys cost a command (HMGET, HSET and the
+-- trail's ZADD), not six. A vehicle written twice in one call (the caller coalesces, so it
+-- should not be) still ends at its newest state: its later, newer arguments come last.
 -- Numbers stay text where they are stored (Lua would print them with 14 digits).
 local TRIM_EVERY = 8
 local prefix, silence, trail_us = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -16,6 +20,7 @@ local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local first_seq = seq
 local written, older, stale = 0, 0, 0
+local geo, last, feed, new = {}, {}, {}, {}  -- the shared indexes' arguments
 for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
   local id, t_text, rank, event_id, lon, lat, json, trail =
     v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
@@ -36,10 +41,13 @@ for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
         'v', json, 's', s)
       -- the geo index holds latitudes up to 85.05112878 degrees: clamp (x, y stay exact)
       local geo_y = math.max(-85.05112878, math.min(85.05112878, tonumber(lat)))
-      redis.call('GEOADD', KEYS[2], lon, string.format('%.8f', geo_y), id)
-      redis.call('ZADD', KEYS[3], string.format('%d', math.floor(t_us / 1000)), id)
-      redis.call('ZADD', KEYS[4], s, 'v|' .. id)
-      if not cur[1] then redis.call('ZREM', KEYS[5], id) end
+      local n = #geo
+      geo[n + 1], geo[n + 2], geo[n + 3] = lon, string.format('%.8f', geo_y), id
+      n = #last
+      last[n + 1], last[n + 2] = string.format('%d', math.floor(t_us / 1000)), id
+      n = #feed
+      feed[n + 1], feed[n + 2] = s, 'v|' .. id
+      if not cur[1] then new[#new + 1] = id end
       written = written + 1
       newest = t_us
     else
@@ -62,6 +70,12 @@ for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
     end
   end
 end
+if #geo > 0 then
+  redis.call('GEOADD', KEYS[2], unpack(geo))
+  redis.call('ZADD', KEYS[3], unpack(last))
+  redis.call('ZADD', KEYS[4], unpack(feed))
+end
+if #new > 0 then redis.call('ZREM', KEYS[5], unpack(new)) end
 if seq ~= first_seq then redis.call('SET', KEYS[1], string.format('%d', seq)) end
 redis.call('SET', KEYS[6], ARGV[4], 'NX')
 return {written, older, stale}

@@ -1,9 +1,11 @@
 """``make demo``: the whole pipeline on one machine, step by step, with a summary.
 
-local Kafka up -> simulate a fleet (``demo_span``: the simulated city's busy hours, so the
-fleet is moving whatever the hour the demo runs) -> the Glue job on local PySpark (available-now) ->
-build the fleet reports (``vts.reports``) -> crawl the lake into the local catalog -> run
-the ``sql/analytics`` queries -> Kafka down.
+local Kafka and the live store up -> simulate a fleet (``demo_span``: the simulated city's
+busy hours, so the fleet is moving whatever the hour the demo runs) -> the Glue job on local
+PySpark (available-now) -> build the fleet reports (``vts.reports``) -> crawl the lake into
+the local catalog -> run the ``sql/analytics`` queries -> the live consumer over the same
+topics and the live map, screenshot in headless Chromium (``vts.demo.live``) -> Kafka and
+the live store down.
 
 The demo keeps its state in its own home (``$VTS_HOME/demo``), wiped at the start, so it
 can be run again and never touches a lake of yours. Everything runs in one process with
@@ -74,7 +76,7 @@ class DemoOptions:
     scenario: str = "city"
     partitions: int = 3
     query_rows: int = 5
-    keep_kafka: bool = False
+    keep_kafka: bool = False  # and the live store
     home: Path | None = None
 
     @property
@@ -97,6 +99,7 @@ class DemoSummary:
     queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
     driving: dict[str, int] = field(default_factory=dict)
+    live: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +114,7 @@ class DemoSummary:
             "queries": self.queries,
             "reports": self.reports,
             "driving": self.driving,
+            "live": self.live,
         }
 
 
@@ -127,20 +131,25 @@ def _step(summary: DemoSummary, name: str, say: Say) -> Iterator[None]:
 
 
 def run_demo(options: DemoOptions, say: Say = print, now: datetime | None = None) -> DemoSummary:
-    """Run every step; Kafka is stopped at the end (unless ``keep_kafka``), even on errors."""
+    """Run every step; Kafka and the live store are stopped at the end (unless
+    ``keep_kafka``), even on errors."""
+    from vts.demo import live
     from vts.local.kafka_broker import LocalKafka
     from vts.local.kafka_state import BrokerOptions
+    from vts.local.redis_server import LocalRedis
 
     paths = options.paths
     if paths.home.exists():
         shutil.rmtree(paths.home)
     paths.home.mkdir(parents=True)
     summary = DemoSummary(home=str(paths.home))
-    kafka = LocalKafka(paths.home)
+    kafka, redis = LocalKafka(paths.home), LocalRedis(paths.home)
     try:
         with _step(summary, "kafka up", say):
             status = kafka.up(BrokerOptions(partitions=options.partitions), report=say)
             summary.bootstrap = status.bootstrap or ""
+        with _step(summary, "live store up", say):
+            store_url = redis.up(report=say).url or ""
         span = demo_span(options.minutes, now or datetime.now(UTC))
         summary.span = str(span)
         with _step(summary, "simulate", say):
@@ -155,9 +164,17 @@ def run_demo(options: DemoOptions, say: Say = print, now: datetime | None = None
             summary.crawl = _crawl(spark, paths, say)
         with _step(summary, "queries", say):
             summary.queries = _queries(spark, options.query_rows)
+        settings = live.demo_settings(store_url)
+        with _step(summary, "live consumer (available-now)", say):
+            summary.live = {"run": live.consume(settings, summary.bootstrap, say)}
+        with _step(summary, "live map", say):
+            summary.live.update(
+                live.show_map(settings, paths.lake, options.scenario, paths.home, say)
+            )
     finally:
         if not options.keep_kafka:
             kafka.down(report=say)
+            redis.down(report=say)
     return summary
 
 
