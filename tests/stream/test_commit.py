@@ -111,20 +111,3 @@ def test_two_staged_files_cannot_share_a_final_name(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="one final name"):
         commit_batch(ArrowFiles(), str(tmp_path / "m.json"), 3, staged)
     assert _visible(tmp_path) == {}
-
-
-def test_local_files_write_text_is_atomic_and_rename_replaces(tmp_path: Path) -> None:
-    store = ArrowFiles()
-    target = str(tmp_path / "d" / "f.txt")
-    store.write_text(target, "one")
-    store.write_text(target, "two")
-    assert store.read_text(target) == "two"
-    assert [p.name for p in (tmp_path / "d").iterdir()] == ["f.txt"]  # no temporary left
-    src = tmp_path / "src.txt"
-    src.write_text("new")
-    store.rename(str(src), target)
-    assert store.read_text(target) == "new" and not src.exists()
-    assert store.read_text(str(tmp_path / "missing")) is None
-    store.delete(str(tmp_path / "missing"))  # a missing path is fine
-    with pytest.raises(IsADirectoryError):
-        store.delete(str(tmp_path / "d"))
