@@ -55,7 +55,7 @@ PAIRS = 3
 
 def _produce(ctx: BenchContext, bootstrap: str, prefix: str, vehicles: int, seconds: int) -> int:
     from simulator import generate
-    from simulator.producer import Producer
+    from simulator.outputs.producer import Producer
     from vts.contract.topics import TOPIC_NAMES
     from vts.kafka.admin import create_topics
 

@@ -124,7 +124,7 @@ def _get_vehicles(url: str, prefix: str, vehicles: int) -> dict[str, Any]:
 
 def _latency(url: str, bootstrap: str, vehicles: int, seconds: int, ctx: BenchContext) -> Any:
     from simulator import generate
-    from simulator.producer import Producer
+    from simulator.outputs.producer import Producer
     from vts.contract.topics import TOPIC_NAMES
     from vts.kafka.admin import create_topics
     from vts.live import api

@@ -89,7 +89,7 @@ class MovingFleet:
 def run(ctx: BenchContext) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    from simulator.reference import road_table
+    from simulator.outputs.reference import road_table
     from vts.live.chromium import find_chromium, launch
     from vts.live.roads import roads_geojson
     from vts.live.serve import LiveServer, Site, leaflet_dir

@@ -1,7 +1,7 @@
 """Producing to a local Kafka broker: vts's producer against the tutorial's way.
 
 The same events (one 60-second window of a 10,000-vehicle fleet) go to the same broker in
-the same run: first through ``simulator.producer.Producer`` (idempotent, lz4, batched,
+the same run: first through ``simulator.outputs.producer.Producer`` (idempotent, lz4, batched,
 keyed; JSON encoding included in the time), then a sample of them the tutorial's way (a
 default confluent-kafka producer, one message at a time, each followed by a synchronous
 ``flush()``). The ratio compares events per second.
@@ -19,7 +19,7 @@ from confluent_kafka import Producer as KafkaProducer
 
 from bench.context import BenchContext
 from simulator import generate
-from simulator.producer import Producer
+from simulator.outputs.producer import Producer
 from vts.contract.topics import TOPIC_NAMES
 from vts.kafka.admin import create_topics
 

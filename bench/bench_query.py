@@ -22,7 +22,7 @@ TOPICS = ("vehicle_data", "traffic_data", "weather_data", "emergency_data")
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
-    from simulator.lake import LakeSpec, write_lake
+    from simulator.outputs.lake import LakeSpec, write_lake
     from vts.catalog import get_catalog
     from vts.catalog.crawler import crawl
     from vts.query.analytics import list_analytics

@@ -36,7 +36,7 @@ def _median_s(fn: Any, runs: int = 3) -> tuple[float, Any]:
 def run(ctx: BenchContext) -> dict[str, Any]:
     from pyspark.sql import functions as F
 
-    from simulator.lake import LakeSpec, write_lake
+    from simulator.outputs.lake import LakeSpec, write_lake
     from vts.catalog.spark_sql import collect
     from vts.reports.build import BuildOptions, build, load_fences, load_roads
     from vts.reports.spark import day_fixes, report_rows, table_frame

@@ -11,8 +11,8 @@ incidents in a synthetic city, and the Kafka producer that publishes its events.
 - ``producer.Producer`` / ``delivery.DeliveryReport``: idempotent, keyed, batched Kafka publishing
 """
 
-from simulator.batch import EventBatch
-from simulator.generate import generate
-from simulator.reference import road_table, write_reference
+from simulator.events.batch import EventBatch
+from simulator.model.generate import generate
+from simulator.outputs.reference import road_table, write_reference
 
 __all__ = ["EventBatch", "generate", "road_table", "write_reference"]

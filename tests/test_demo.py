@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from simulator.generate import generate
+from simulator.model.generate import generate
 from vts.demo import demo_span
 
 

@@ -168,8 +168,8 @@ def _spark(paths: LocalPaths) -> SparkSession:
 
 
 def _simulate(options: DemoOptions, span: Span, bootstrap: str, say: Say) -> dict[str, int]:
-    from simulator.producer import Producer
-    from simulator.run import KafkaSink, RunPlan, default_window_seconds, run
+    from simulator.entry.run import KafkaSink, RunPlan, default_window_seconds, run
+    from simulator.outputs.producer import Producer
 
     say(f"    {options.vehicles} vehicles of {options.scenario}, {span}")
     plan = RunPlan(
@@ -252,7 +252,7 @@ def _reports(
 
     import pyarrow.dataset as ds
 
-    from simulator.reference import write_reference
+    from simulator.outputs.reference import write_reference
     from vts.reports.build import BuildOptions, build
     from vts.reports.tables import SUMMARY, TABLES
 

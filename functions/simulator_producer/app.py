@@ -1,7 +1,7 @@
 """Lambda handler: simulate one fleet shard for one time window and produce it to Kafka.
 
-Thin: settings from ``VTS_*`` environment variables (``simulator.settings``), the invocation
-event parsed and run by ``simulator.invocation``. Exactly once, for a retry at any delay
+Thin: settings from ``VTS_*`` environment variables (``simulator.entry.settings``), the invocation
+event parsed and run by ``simulator.entry.invocation``. Exactly once, for a retry at any delay
 and a crash at any point:
 
 - A window that completed is never produced again: Powertools Idempotency records it in
@@ -38,10 +38,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from simulator.entry.invocation import Invocation, parse_invocation, run_invocation, window_key
+from simulator.entry.settings import SimulatorSettings
 from simulator.exceptions import DeliveryFailedError
-from simulator.invocation import Invocation, parse_invocation, run_invocation, window_key
-from simulator.producer import Producer
-from simulator.settings import SimulatorSettings
+from simulator.outputs.producer import Producer
 
 logger = Logger()
 tracer = Tracer()

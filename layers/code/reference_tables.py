@@ -2,7 +2,7 @@
 
     python layers/code/reference_tables.py OUT_DIR   # -> OUT_DIR/<scenario>/<table>/<table>.parquet
 
-The files are made by the same code a local run uses (``simulator.reference``), so the
+The files are made by the same code a local run uses (``simulator.outputs.reference``), so the
 lake on AWS gets the same ``roads`` and ``geofences`` tables (``vts.reference``) as
 ``make demo``; ``Custom::GlueAssets`` copies the deployed scenario's files into the lake.
 Needs the project's environment (numpy and pyarrow): build with ``make build``,
@@ -26,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        from simulator.reference import write_reference
-        from simulator.scenario import SCENARIOS
+        from simulator.model.scenario import SCENARIOS
+        from simulator.outputs.reference import write_reference
     except ImportError as exc:
         print(
             f"cannot import the simulator ({exc}): run this with the project's venv "

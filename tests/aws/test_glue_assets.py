@@ -137,7 +137,7 @@ def test_a_missing_script_fails_with_a_hint_moto(s3: Any, tmp_path: Path) -> Non
 
 def _layer_assets(tmp_path: Path) -> tuple[Path, Path]:
     """A code layer's glue_assets/ (one jar, one wheel) and reference/ (the city's tables)."""
-    from simulator.reference import write_reference
+    from simulator.outputs.reference import write_reference
 
     assets = tmp_path / "glue_assets"
     (assets / "jars").mkdir(parents=True)

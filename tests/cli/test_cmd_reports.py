@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.lake import LakeSpec, write_lake
+from simulator.outputs.lake import LakeSpec, write_lake
 from vts.cli.main import main
 
 DAY = "2024-03-05"

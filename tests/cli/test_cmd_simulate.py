@@ -61,7 +61,7 @@ def test_truth_is_written_as_parquet_next_to_the_events(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
-    from simulator.truth import TABLES, truth
+    from simulator.outputs.truth import TABLES, truth
 
     out, truth_dir = tmp_path / "e.jsonl", tmp_path / "truth"
     args = ["--vehicles", "8", "--duration", "20m", "--start", "2024-03-01T08:00:00Z"]

@@ -1,8 +1,13 @@
 """The docs' command-line walkthroughs, run as written (``e2e``).
 
 ``walkthrough`` runs the README's ``vts`` commands in order, then docs/reports.md's, each
-as its own ``vts`` process, in a fresh VTS home and a scratch working folder (with the
-repository's ``sql/`` beside it, as in a checkout), and keeps what each printed.
+as its own ``vts`` process, in a scratch working folder that plays a checkout (the
+repository's ``sql/`` beside it, the VTS home at ``./vts-data`` as the README says), and
+keeps what each printed. A server (``vts live serve``) is run until it serves its page,
+which must answer, then stopped with Ctrl-C (SIGINT) as its help says. Nothing leaves the
+machine: the AWS credentials are fake and HTTPS goes to a closed local proxy port, so the
+example against a deployed API (``--api https://...lambda-url...``) serves its page and
+shows the API as unreachable.
 """
 
 from __future__ import annotations
@@ -10,20 +15,24 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from vts.live.serve import web_dir
 from vts.settings import LocalPaths
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 REPORTS_MD = REPO / "docs" / "reports.md"
+SERVER_READY = "Ctrl-C to stop"
 
 
 def vts_lines(doc: Path) -> list[str]:
@@ -39,40 +48,85 @@ def vts_lines(doc: Path) -> list[str]:
 
 @dataclass
 class Walkthrough:
-    home: Path
     cwd: Path
     runs: dict[str, subprocess.CompletedProcess[str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)  # a server's URL -> its page
 
-    def run(self, command: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    @property
+    def home(self) -> Path:
+        return self.cwd / "vts-data"
+
+    def env(self) -> dict[str, str]:
         env = {
             **os.environ,
             "VTS_HOME": str(self.home),
-            "VTS_JARS_DIR": str(LocalPaths.from_env().jars),
-            "COLUMNS": "200",
+            "VTS_JARS_DIR": str(LocalPaths.from_env().jars),  # what `make jars` fetched
+            "VTS_WEB_DIR": str(web_dir()),  # and what `make web` installed
+            "AWS_ACCESS_KEY_ID": "testing",  # fake: no request reaches AWS (the proxy below)
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+            "https_proxy": "http://127.0.0.1:9",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
         }
-        env.pop("VTS_KAFKA_BOOTSTRAP", None)  # the walkthrough's own `vts local up` broker
+        for name in ("VTS_KAFKA_BOOTSTRAP", "VTS_LIVE_URL", "AWS_PROFILE"):
+            env.pop(name, None)  # the walkthrough's own `vts local up` services
+        return env
+
+    def argv(self, command: str) -> list[str]:
+        return [sys.executable, "-m", "vts.cli.main", *shlex.split(command)[1:]]
+
+    def run(self, command: str, *, check: bool = True) -> subprocess.CompletedProcess[str]:
         started = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, "-m", "vts.cli.main", *shlex.split(command)[1:]],
-            cwd=self.cwd, env=env, capture_output=True, text=True, timeout=1200, check=False,
-        )  # fmt: skip
+        if " serve" in command:
+            done = self._serve(command)
+        else:
+            done = subprocess.run(
+                self.argv(command), cwd=self.cwd, env=self.env(), capture_output=True,
+                text=True, timeout=1200, check=False,
+            )  # fmt: skip
         self.runs[command] = done
         self.seconds[command] = time.monotonic() - started
         if check and done.returncode != 0:
             pytest.fail(f"`{command}` exited {done.returncode}:\n{done.stderr[-4000:]}")
         return done
 
+    def _serve(self, command: str) -> subprocess.CompletedProcess[str]:
+        """Start the server, wait for it to say it serves, fetch its page, press Ctrl-C."""
+        proc = subprocess.Popen(
+            self.argv(command), cwd=self.cwd, env=self.env(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        said: list[str] = []
+        try:
+            assert proc.stdout is not None
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                line = proc.stdout.readline()
+                if not line:
+                    break
+                said.append(line)
+                if SERVER_READY in line:
+                    break
+            url = next((s.split("live map: ", 1)[1].strip() for s in said if "live map: " in s), "")
+            if url:
+                with urllib.request.urlopen(url, timeout=30) as page:  # noqa: S310 - ours
+                    self.pages[command] = page.read().decode()
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, "".join(said) + out, err)
+
 
 @pytest.fixture(scope="session")
 def walkthrough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walkthrough]:
-    root = tmp_path_factory.mktemp("walkthrough")
-    (root / "work").mkdir()
-    (root / "work" / "sql").symlink_to(REPO / "sql")
-    walk = Walkthrough(home=root / "home", cwd=root / "work")
+    cwd = tmp_path_factory.mktemp("walkthrough")
+    (cwd / "sql").symlink_to(REPO / "sql")
+    walk = Walkthrough(cwd)
     try:
         for command in vts_lines(README) + vts_lines(REPORTS_MD):
             walk.run(command)
         yield walk
     finally:
-        walk.run("vts local down", check=False)  # whatever failed, no broker is left behind
+        walk.run("vts local down", check=False)  # whatever failed, no service is left behind

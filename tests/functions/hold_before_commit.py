@@ -16,22 +16,24 @@ import time
 from pathlib import Path
 from typing import Any
 
-import simulator.producer
+import simulator.outputs.producer
 from tests.aws.lambda_support import LambdaContext, load_handler
 
-_flush = simulator.producer.Producer.flush
+_flush = simulator.outputs.producer.Producer.flush
 
 
 def main() -> None:
     event_file, marker, remaining_ms = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 
-    def flush_then_hang(self: simulator.producer.Producer, timeout_s: float | None = None) -> Any:
+    def flush_then_hang(
+        self: simulator.outputs.producer.Producer, timeout_s: float | None = None
+    ) -> Any:
         report = _flush(self, timeout_s)
         marker.write_text(json.dumps(report.as_dict()))
         time.sleep(3600)
         return report
 
-    simulator.producer.Producer.flush = flush_then_hang  # type: ignore[method-assign]
+    simulator.outputs.producer.Producer.flush = flush_then_hang  # type: ignore[method-assign]
     app = load_handler("simulator_producer")
     app.lambda_handler(
         json.loads(Path(event_file).read_text()), LambdaContext(remaining_ms=remaining_ms)

@@ -19,8 +19,8 @@ import pytest
 from moto import mock_aws
 
 from simulator import EventBatch, generate
-from simulator.invocation import InvalidInvocationError
-from simulator.window import parse_time
+from simulator.entry.invocation import InvalidInvocationError
+from simulator.model.window import parse_time
 from tests.aws.lambda_support import (
     EVENTS,
     REGION,

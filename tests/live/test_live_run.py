@@ -18,8 +18,8 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from simulator import generate
-from simulator.batch import EventBatch
-from simulator.producer import Producer
+from simulator.events.batch import EventBatch
+from simulator.outputs.producer import Producer
 from tests.aws.lambda_support import REPO
 from tests.contract.edge_messages import messages
 from tests.fixtures.kafka import KafkaBroker

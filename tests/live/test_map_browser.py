@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from botocore.credentials import Credentials
 
-from simulator.reference import road_table
+from simulator.outputs.reference import road_table
 from tests.live.fake_api import FakeLiveApi, iso
 from tests.live.upstream import SigningUpstream
 from vts.live.forward import Backend, LocalBackend, Reply, SignedForwarder, json_reply

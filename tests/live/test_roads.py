@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.reference import road_table, write_reference
+from simulator.outputs.reference import road_table, write_reference
 from vts.live.roads import read_lake_roads, roads_geojson
 from vts.reference.exceptions import RoadTableError
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from botocore.credentials import Credentials
 
-from simulator.reference import road_table
+from simulator.outputs.reference import road_table
 from tests.live.fake_api import FakeLiveApi
 from tests.live.upstream import SigningUpstream
 from vts.exceptions import NotInstalledError

@@ -8,7 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from simulator import generate
-from simulator.reference import road_table
+from simulator.outputs.reference import road_table
 from vts.reports.roads import RoadIndex
 from vts.reports.track import Track
 

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from simulator.lake import LakeSpec, write_lake
+from simulator.outputs.lake import LakeSpec, write_lake
 from vts.catalog import get_catalog
 from vts.catalog.crawler import crawl
 from vts.query.analytics import sql_dir

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.reference import road_table, scenario_geofences
+from simulator.outputs.reference import road_table, scenario_geofences
 from tests.reports.tracks import TrackBuilder, epoch
 from vts.reference.geofences import from_geojson
 from vts.reports.dayview import DayView

@@ -1,4 +1,4 @@
-"""The reports against the simulator's ground truth (``simulator.truth``).
+"""The reports against the simulator's ground truth (``simulator.outputs.truth``).
 
 A simulated Tuesday of 200 vehicles in the city at one fix per 10 s, through the same
 kernels the Spark job runs per vehicle, with Traccar's default parameters:
@@ -29,8 +29,8 @@ from typing import Any
 
 import pytest
 
-from simulator.reference import scenario_geofences
-from simulator.truth import truth
+from simulator.outputs.reference import scenario_geofences
+from simulator.outputs.truth import truth
 from tests.reports.simulated import roads, tracks
 from vts.reference.geofences import from_geojson
 from vts.reports.geofences import visits

@@ -61,7 +61,7 @@ class TruthSpan:
 @pytest.fixture(scope="session")
 def hour() -> TruthSpan:
     """Two morning hours (rush hour) of 60 vehicles at 1 s: events and their truth."""
-    from simulator.truth import truth
+    from simulator.outputs.truth import truth
 
     events = generate("city", SEED, HOUR_START, HOUR_SECONDS, vehicles=HOUR_VEHICLES)
     return TruthSpan(events, truth("city", SEED, HOUR_START, HOUR_SECONDS, vehicles=HOUR_VEHICLES))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulator import EventBatch
-from simulator.jsonenc import layout
+from simulator.events.jsonenc import layout
 
 TS = "2024-03-01T10:00:00.000Z"
 ID = "0f8fad5b-d9cb-469f-a165-70867728950e"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator import dynamics, fleet, plan, weather
+from simulator.model import dynamics, fleet, plan, weather
 from vts.cli.main import main
 from vts.contract.topics import TOPIC_NAMES
 

@@ -7,11 +7,13 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from simulator import EventBatch, dynamics, fleet, generate, timeline
-from simulator.fleet import ACCEL, VEHICLE_TYPES
-from simulator.incidents import Incidents
-from simulator.scenario import load
-from simulator.weather import HEAVY_MM, RAIN_SLOWDOWN, SNOW_SLOWDOWN, readings, speed_factor
+from simulator import EventBatch, generate
+from simulator.model import dynamics, fleet, timeline
+from simulator.model.days import walk_without_incidents
+from simulator.model.fleet import ACCEL, VEHICLE_TYPES
+from simulator.model.incidents import Incidents
+from simulator.model.scenario import load
+from simulator.model.weather import HEAVY_MM, RAIN_SLOWDOWN, SNOW_SLOWDOWN, readings, speed_factor
 from tests.simulator.conftest import HOUR_START, SEED, START, TruthSpan
 from tests.simulator.helpers import times_s
 
@@ -75,18 +77,34 @@ def test_weather_lowers_speed_by_the_documented_amount() -> None:
 
     # the same legs driven in heavy rain: every cruise is 10 % slower, the legs take longer
     f = fleet.build("city", SEED, 40)
-    wk = timeline.walk(f, 60, with_incidents=False)
+    wk = walk_without_incidents(f, 60)
     legs = np.arange(wk.legs.row.size)
     lg = wk.legs
-    args = (load("city"), SEED, f.driving, lg.row, lg.start_node, lg.end_node, lg.hfirst,
-            wk.leg_start_us, 60 * 1024 + lg.number)  # fmt: skip
+    driven = dynamics.Legs(
+        vehicle=lg.row,
+        start_node=lg.start_node,
+        end_node=lg.end_node,
+        hfirst=lg.hfirst,
+        code=60 * 1024 + lg.number,
+    )
     ones = np.ones(legs.size)
-    dry = dynamics.leg_items(*args, ones, ones, Incidents.none())
-    wet = dynamics.leg_items(*args, ones * (1 - RAIN_SLOWDOWN), ones, Incidents.none())
-    assert isinstance(dry, dynamics.Items) and isinstance(wet, dynamics.Items)
-    cruising = ~dry.halt & (dry.d_cru > 1.0) & (wet.d_cru > 1.0)
+
+    def drive(weather_factor: np.ndarray) -> dynamics.Items:
+        at = dynamics.Conditions(
+            start_us=wk.leg_start_us,
+            weather_factor=weather_factor,
+            rush_hour_factor=ones,
+            incidents=Incidents.none(),
+        )
+        return dynamics.leg_items(load("city"), SEED, f.driving, driven, at)
+
+    dry = drive(ones)
+    wet = drive(ones * (1 - RAIN_SLOWDOWN))
+    cruising = ~dry.halt & (dry.cruise_m > 1.0) & (wet.cruise_m > 1.0)
     assert cruising.sum() > 1000
-    assert np.allclose(wet.vp[cruising] / dry.vp[cruising], 1 - RAIN_SLOWDOWN)
+    assert np.allclose(
+        wet.speed_peak_mps[cruising] / dry.speed_peak_mps[cruising], 1 - RAIN_SLOWDOWN
+    )
     assert np.all(wet.leg_drive_us >= dry.leg_drive_us)
     moving = dry.leg_drive_us > 0
     ratio = dry.leg_drive_us[moving].sum() / wet.leg_drive_us[moving].sum()
@@ -96,14 +114,27 @@ def test_weather_lowers_speed_by_the_documented_amount() -> None:
 def test_an_incident_slows_vehicles_on_its_segment() -> None:
     sc = load("city")
     f = fleet.build("city", SEED, 40)
-    wk = timeline.walk(f, 60, with_incidents=False)
+    wk = walk_without_incidents(f, 60)
     lg = wk.legs
     legs = np.flatnonzero(lg.mm > 2_000_000)[:50]
-    args = (sc, SEED, f.driving, lg.row[legs], lg.start_node[legs], lg.end_node[legs],
-            lg.hfirst[legs], wk.leg_start_us[legs], 60 * 1024 + lg.number[legs],
-            wk.leg_cond[legs], wk.leg_rush[legs])  # fmt: skip
-    free = dynamics.leg_items(*args, Incidents.none())
-    assert isinstance(free, dynamics.Items)
+    driven = dynamics.Legs(
+        vehicle=lg.row[legs],
+        start_node=lg.start_node[legs],
+        end_node=lg.end_node[legs],
+        hfirst=lg.hfirst[legs],
+        code=60 * 1024 + lg.number[legs],
+    )
+
+    def drive(incidents: Incidents) -> dynamics.Items:
+        at = dynamics.Conditions(
+            start_us=wk.leg_start_us[legs],
+            weather_factor=wk.leg_cond[legs],
+            rush_hour_factor=wk.leg_rush[legs],
+            incidents=incidents,
+        )
+        return dynamics.leg_items(sc, SEED, f.driving, driven, at)
+
+    free = drive(Incidents.none())
     # an incident active all day on the third segment of every leg, keeping 45 % of the speed
     third = np.flatnonzero(
         ~free.halt & (np.arange(free.leg.size) - np.searchsorted(free.leg, free.leg) == 4)
@@ -111,15 +142,20 @@ def test_an_incident_slows_vehicles_on_its_segment() -> None:
     edges = np.unique(free.edge[third])
     day = 60 * 86_400_000_000
     size = edges.size
-    inc = Incidents.of(edges, np.full(size, day), np.full(size, day + 86_400_000_000),
-                       np.full(size, 0.45), np.array([b"x"] * size, dtype="S36"))  # fmt: skip
-    slowed = dynamics.leg_items(*args, inc)
-    assert isinstance(slowed, dynamics.Items)
+    inc = Incidents.of(
+        edges,
+        np.full(size, day),
+        np.full(size, day + 86_400_000_000),
+        np.full(size, 0.45),
+        np.array([b"x"] * size, dtype="S36"),
+    )
+    slowed = drive(inc)
     hit = slowed.incident >= 0
     assert hit.sum() >= third.size and np.all(np.isin(slowed.edge[hit], edges))
-    assert np.all(slowed.vp[hit] < free.vp[hit])
-    cruising = hit & (slowed.d_cru > 1.0) & (free.d_cru > 1.0)
-    assert cruising.any() and np.allclose(slowed.vp[cruising] / free.vp[cruising], 0.45)
+    assert np.all(slowed.speed_peak_mps[hit] < free.speed_peak_mps[hit])
+    cruising = hit & (slowed.cruise_m > 1.0) & (free.cruise_m > 1.0)
+    assert cruising.any()
+    assert np.allclose(slowed.speed_peak_mps[cruising] / free.speed_peak_mps[cruising], 0.45)
     assert np.all(slowed.dur_us[hit] > free.dur_us[hit])
     assert np.all(slowed.leg_drive_us > free.leg_drive_us)
 
@@ -147,8 +183,10 @@ def test_reporters_are_at_their_incident(hour: TruthSpan) -> None:
         if track is None or not (track[0][0] <= i["reported_us"] / 1e6 <= track[0][-1]):
             continue
         k = int(np.argmin(np.abs(track[0] - i["reported_us"] / 1e6)))
-        d = np.hypot((track[1][k] - i["latitude"]) * 111_195.0,
-                     (track[2][k] - i["longitude"]) * 111_195.0 * 0.62)  # fmt: skip
+        d = np.hypot(
+            (track[1][k] - i["latitude"]) * 111_195.0,
+            (track[2][k] - i["longitude"]) * 111_195.0 * 0.62,
+        )
         # within what the reporter drives in half a tick, plus what the truth says it missed by
         assert d <= i["reporter_distance_m"] + 15.0, i
         checked += 1
@@ -157,7 +195,7 @@ def test_reporters_are_at_their_incident(hour: TruthSpan) -> None:
 
 
 def test_fuel_never_runs_out_and_every_refuel_is_a_station_dwell() -> None:
-    from simulator.truth import truth
+    from simulator.outputs.truth import truth
 
     month = generate("city", SEED, START, 30 * 86_400, vehicles=6, tick_seconds=300)
     fuel = month["vehicle_data"].columns["fuel_level_pct"]
@@ -178,7 +216,7 @@ def test_a_day_ends_before_the_next_begins_and_days_vary() -> None:
     v = np.arange(len(f))
     places_by_day = []
     for day in range(60, 88):
-        w = timeline.walk(f, day, with_incidents=False)
+        w = walk_without_incidents(f, day)
         lg = w.legs
         end = w.leg_arrive_us[lg.first + lg.count - 1]
         nxt = timeline.day_start_us(f, v, np.full(v.size, day + 1))
@@ -228,7 +266,7 @@ def test_shards_drive_exactly_like_the_whole_fleet() -> None:
 def test_the_epoch_and_an_empty_shard_are_fine() -> None:
     from datetime import UTC, datetime
 
-    from simulator.truth import truth
+    from simulator.outputs.truth import truth
 
     epoch = datetime(2024, 1, 1, tzinfo=UTC)
     first = generate("city", SEED, epoch, 30, vehicles=40)["vehicle_data"].columns

@@ -6,7 +6,7 @@ import uuid
 
 import numpy as np
 
-from simulator.hashing import hash64, normal, normal_pair, salt, uniform, uuid_bytes
+from simulator.model.hashing import hash64, normal, normal_pair, salt, uniform, uuid_bytes
 
 
 def test_draws_depend_only_on_their_inputs() -> None:

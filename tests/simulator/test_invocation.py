@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from simulator.invocation import InvalidInvocationError, parse_invocation
-from simulator.settings import SimulatorSettings
+from simulator.entry.invocation import InvalidInvocationError, parse_invocation
+from simulator.entry.settings import SimulatorSettings
 from vts.exceptions import ConfigError
 
 SETTINGS = SimulatorSettings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from simulator.ledger import Ledger, Span
+from simulator.entry.ledger import Ledger, Span
 
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 KEY = {"cluster_id": "c1", "topic_prefix": "", "scenario": "city", "seed": 0, "vehicles": 5}

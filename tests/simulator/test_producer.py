@@ -11,7 +11,7 @@ from confluent_kafka import KafkaError, KafkaException
 
 from simulator import EventBatch, generate
 from simulator.exceptions import DeliveryFailedError, FlushTimeoutError, ProduceError
-from simulator.producer import Producer, producer_config
+from simulator.outputs.producer import Producer, producer_config
 from tests.simulator.conftest import SEED, START
 from vts.contract.topics import topic
 from vts.kafka.auth.scram import ScramAuth

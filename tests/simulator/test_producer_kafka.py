@@ -7,7 +7,7 @@ import json
 import pytest
 
 from simulator import generate
-from simulator.producer import Producer
+from simulator.outputs.producer import Producer
 from tests.fixtures.kafka import KafkaBroker
 from tests.simulator.conftest import SEED, START
 from tests.simulator.kafka_helpers import consume, fresh_prefix

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from simulator import EventBatch, generate
-from simulator.run import FileSink, RunPlan, default_start, default_window_seconds, run
+from simulator.entry.run import FileSink, RunPlan, default_start, default_window_seconds, run
 
 START = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 

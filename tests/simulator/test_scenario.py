@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from simulator.exceptions import UnknownScenarioError
-from simulator.reference import road_table
-from simulator.scenario import SCENARIOS, load
+from simulator.model.scenario import SCENARIOS, load
+from simulator.outputs.reference import road_table
 from vts.geo import haversine_m
 from vts.reference.exceptions import ReferenceDataError
 from vts.reference.roads import ROAD_CLASSES, ROAD_COLUMNS, write_roads

@@ -8,8 +8,8 @@ from collections import defaultdict
 import numpy as np
 
 from simulator import EventBatch, generate
-from simulator.scenario import load
-from simulator.sensors import INCIDENT_UPDATE_MS, WEATHER_INTERVAL_MS
+from simulator.model.scenario import load
+from simulator.model.sensors import INCIDENT_UPDATE_MS, WEATHER_INTERVAL_MS
 from tests.simulator.conftest import SEED, START
 from tests.simulator.helpers import consecutive, times_s
 from vts.geo import M_PER_DEG, haversine_m

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simulator.truth import COLUMNS, TABLES, column_name, truth, write_truth
+from simulator.outputs.truth import COLUMNS, TABLES, column_name, truth, write_truth
 from tests.simulator.conftest import HOUR_SECONDS, HOUR_START, HOUR_VEHICLES, SEED, TruthSpan
 
 TICK_S = 1.0
@@ -73,7 +73,7 @@ def test_an_overspeed_episode_is_over_the_limit_for_its_duration(hour: TruthSpan
 
 def test_no_fix_is_over_its_roads_limit_outside_an_overspeed_episode(hour: TruthSpan) -> None:
     """Normal drivers keep to the limit: every fix over it lies in a truth episode."""
-    from simulator import fleet, timeline
+    from simulator.model import days, fleet
     from tests.simulator.helpers import times_s
 
     f = fleet.build("city", SEED, HOUR_VEHICLES)
@@ -83,8 +83,8 @@ def test_no_fix_is_over_its_roads_limit_outside_an_overspeed_episode(hour: Truth
         np.int64
     )
     # the road at the fix and a tick before (the speed is the mean over that tick)
-    now = timeline.state(f, v, t_us).edge
-    before = timeline.state(f, v, t_us - int(TICK_S * 1e6)).edge
+    now = days.state(f, v, t_us).edge
+    before = days.state(f, v, t_us - int(TICK_S * 1e6)).edge
     limit = np.maximum(f.scenario.edge_limit_kmh[now], f.scenario.edge_limit_kmh[before])
     over = c["speed_kmh"] > limit + 0.01
     covered = np.zeros(over.size, dtype=bool)

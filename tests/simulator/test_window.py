@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from simulator.exceptions import BadWindowError
-from simulator.window import Window, iso, parse_duration, parse_time, scheduled_window, windows
+from simulator.model.window import (
+    Window,
+    iso,
+    parse_duration,
+    parse_time,
+    scheduled_window,
+    windows,
+)
 
 
 def test_parse_time() -> None:

@@ -2,8 +2,8 @@
 
 The dataset is fixed: the simulator's ``town`` scenario (seed 42), 12 vehicles reporting
 once a minute, in two windows (a busy late afternoon, and two hours across midnight for the
-per-day figures), written as the job writes the lake (``simulator.lake``), plus the scenario's
-roads. Two edits exercise edge cases: one station's readings of one
+per-day figures), written as the job writes the lake (``simulator.outputs.lake``), plus the
+scenario's roads. Two edits exercise edge cases: one station's readings of one
 hour are removed (fixes near it then have an 'Unknown' condition) and a tutorial-style
 ``'None'`` emergency report is added next to a vehicle (it is not an incident). The lake
 is crawled into a fresh database on the real local Spark; pandas reads the same files.
@@ -26,7 +26,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from simulator.lake import (
+from simulator.outputs.lake import (
     LakeSpec,
     contract_schema,
     with_partitions,

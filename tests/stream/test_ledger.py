@@ -32,8 +32,7 @@ def _write_batch(store: ArrowFiles, layout: LakeLayout, ledger: Ledger, batch: i
         src.write_text(f"{batch}")
         staged.append(StagedFile(str(src), layout.final_path(batch, "q", table, "d", "0", 0)))
     commit_batch(store, layout.manifest_path(batch), batch, staged)
-    if batch - KEEP_MANIFESTS - 1 >= 0:
-        ledger.retire(batch - KEEP_MANIFESTS - 1)
+    ledger.slide(batch)
     store.write_text(f"{layout.commit_log}/{batch}", "v1\n{}")
     return [s.final for s in staged]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.invocation import parse_invocation
-from simulator.settings import SimulatorSettings
+from simulator.entry.invocation import parse_invocation
+from simulator.entry.settings import SimulatorSettings
 from tests.template.asl import Run, definition
 from tests.template.cfn import REGION, REPO, Stack, glue_table_arn, local_code_paths, may
 from tests.template.scenarios import EXISTING_VPC, SCENARIOS, SCRAM_SECRET

@@ -16,7 +16,7 @@ It zips the ``vts`` package (deterministically: sorted entries, fixed timestamps
 It also writes the scenario's reference tables into the lake under deterministic names
 (``data/roads/roads.parquet``, ``data/geofences/geofences.parquet``: ``vts.reference``),
 from the Parquet files the build wrote with the same code as a local run
-(``simulator.reference.write_reference``), so the crawler catalogs them, Spectrum can join
+(``simulator.outputs.reference.write_reference``), so the crawler catalogs them, Spectrum can join
 them and the reports job reads them; a redeploy replaces them.
 
 The job's arguments come from this resource's attributes, so:

@@ -131,7 +131,7 @@ def _build(args: argparse.Namespace, out: Output) -> int:
 
 
 def _geofences(args: argparse.Namespace, out: Output) -> int:
-    from simulator.reference import scenario_geofences
+    from simulator.outputs.reference import scenario_geofences
     from vts.reference.geofences import write_geofences
 
     doc = scenario_geofences(args.scenario)

@@ -16,9 +16,9 @@ from vts.settings import env
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from simulator.ledger import Ledger, Span
-    from simulator.run import RunPlan, RunSummary, Sink
-    from simulator.window import Window
+    from simulator.entry.ledger import Ledger, Span
+    from simulator.entry.run import RunPlan, RunSummary, Sink
+    from simulator.model.window import Window
 
 EPILOG = """examples:
   vts simulate --broker 127.0.0.1:9092 --vehicles 100 --duration 10m
@@ -144,7 +144,7 @@ def _destination(args: argparse.Namespace) -> tuple[str, Any, str]:
 
 
 def _producer(args: argparse.Namespace) -> Any:
-    from simulator.producer import Producer
+    from simulator.outputs.producer import Producer
 
     bootstrap, auth, prefix = _destination(args)
     if args.create_topics:
@@ -157,7 +157,7 @@ def _producer(args: argparse.Namespace) -> Any:
 
 def _ledger(args: argparse.Namespace) -> Ledger:
     """The record of what this fleet has produced to this cluster and topic prefix."""
-    from simulator.ledger import Ledger
+    from simulator.entry.ledger import Ledger
     from vts.kafka.admin import cluster_id
     from vts.settings import LocalPaths
 
@@ -176,10 +176,10 @@ def _ledger(args: argparse.Namespace) -> Ledger:
 
 
 def _simulate(args: argparse.Namespace, out: Output) -> int:
-    from simulator.ledger import Span, minus
-    from simulator.run import FileSink, KafkaSink, RunPlan, default_start
-    from simulator.run import default_window_seconds as auto_window
-    from simulator.window import iso, parse_duration, parse_time
+    from simulator.entry.ledger import Span, minus
+    from simulator.entry.run import FileSink, KafkaSink, RunPlan, default_start
+    from simulator.entry.run import default_window_seconds as auto_window
+    from simulator.model.window import iso, parse_duration, parse_time
 
     if args.replay is not None:
         return _replay(args, out)
@@ -233,7 +233,7 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
     if args.truth is not None:
         record.update(truth=_write_truth(plan, args.truth))
     if args.reference is not None:
-        from simulator.reference import write_reference
+        from simulator.outputs.reference import write_reference
 
         written = write_reference(plan.scenario, args.reference)
         record.update(reference={name: str(path) for name, path in written.items()})
@@ -254,8 +254,8 @@ def _simulate(args: argparse.Namespace, out: Output) -> int:
 def _run_parts(plan: RunPlan, parts: list[Span], sink: Sink, ledger: Ledger | None) -> RunSummary:
     """Run ``plan`` over each of ``parts`` into ``sink``; record each part the broker
     acknowledged in ``ledger``. Stops at the first part with failed deliveries."""
-    from simulator.run import RunSummary
-    from simulator.run import run as run_plan
+    from simulator.entry.run import RunSummary
+    from simulator.entry.run import run as run_plan
 
     summary = RunSummary()
     progress = Progress(sum(part.seconds for part in parts), "simulating")
@@ -292,7 +292,7 @@ def _progress(
 
 def _write_truth(plan: Any, directory: Path) -> dict[str, int]:
     """The plan's ground truth as Parquet tables; returns rows per table."""
-    from simulator.truth import truth, write_truth
+    from simulator.outputs.truth import truth, write_truth
 
     tables = truth(
         plan.scenario, plan.seed, plan.start, plan.duration_s, shard=plan.shard,
@@ -315,7 +315,7 @@ def _render(
 
 
 def _replay(args: argparse.Namespace, out: Output) -> int:
-    from simulator.replay import replay
+    from simulator.entry.replay import replay
 
     producer = _producer(args)
     queued = replay(args.replay, producer)

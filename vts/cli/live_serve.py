@@ -111,7 +111,9 @@ def _roads(lake: Path, scenario: str) -> tuple[list[dict[str, Any]], str]:
         return rows, str(lake_roads_file(lake))
     if scenario == "none":
         return [], "nowhere (--scenario none)"
-    from simulator.reference import road_table  # the CLI may use the simulator; vts.live not
+    from simulator.outputs.reference import (
+        road_table,  # the CLI may use the simulator; vts.live not
+    )
 
     return road_table(scenario), f"the {scenario} scenario (no roads table in {lake})"
 

@@ -82,6 +82,11 @@ class Ledger:
         self.layout = layout
         self._chunk: LedgerChunk | None = None  # the ledger object last written, as written
 
+    def slide(self, batch_id: int) -> None:
+        """The sink is writing batch ``batch_id``: retire the manifest that leaves the window."""
+        if batch_id - KEEP_MANIFESTS - 1 >= 0:
+            self.retire(batch_id - KEEP_MANIFESTS - 1)
+
     def retire(self, batch_id: int) -> None:
         """Add committed batch ``batch_id``'s published files to the ledger, then delete its
         manifest (nothing to do when it has none: it published nothing)."""

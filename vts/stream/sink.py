@@ -60,7 +60,7 @@ from vts.storage.files import ArrowFiles
 from vts.storage.hadoop import HadoopFiles
 from vts.stream.commit import StagedFile, commit_batch
 from vts.stream.layout import LakeLayout, batch_of
-from vts.stream.ledger import KEEP_MANIFESTS, Ledger
+from vts.stream.ledger import Ledger
 from vts.stream.staging import (
     BATCH_PROPERTY,
     FILE,
@@ -287,8 +287,7 @@ class LakeSink:
         folders = {self.layout.staging_dir(t, tag, batch_id).rsplit("/", 1)[0] for t in tables}
         for folder in folders:
             self.store.delete(folder, recursive=True)
-        if batch_id - KEEP_MANIFESTS - 1 >= 0:
-            self.ledger.retire(batch_id - KEEP_MANIFESTS - 1)
+        self.ledger.slide(batch_id)
 
     def _register(self, partitions: set[tuple[str, str, str]]) -> int:
         """Add the batch's new partitions to the catalog where the table exists."""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from simulator.lake import LakeSpec, write_lake
+from simulator.outputs.lake import LakeSpec, write_lake
 from tests.build import sam_build
 from tests.fixtures.aws import MotoServer
 from tests.rehearsal.glue.harness import CODE_LAYER, GlueJobRun, publish_and_fetch

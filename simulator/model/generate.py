@@ -15,14 +15,14 @@ from datetime import datetime
 
 import numpy as np
 
-from simulator import fleet as fleet_mod
-from simulator.batch import EventBatch
+from simulator.events.batch import EventBatch
 from simulator.exceptions import BadWindowError
-from simulator.scenario import load
-from simulator.sensors import emergency_events, traffic_events, weather_events
-from simulator.telemetry import vehicle_events
-from simulator.text import to_unix_ms
-from simulator.window import iso
+from simulator.model import fleet as fleet_mod
+from simulator.model.scenario import load
+from simulator.model.sensors import emergency_events, traffic_events, weather_events
+from simulator.model.telemetry import vehicle_events
+from simulator.model.text import to_unix_ms
+from simulator.model.window import iso
 from vts.contract.topics import TOPIC_NAMES
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,11 @@ def generate(
     }
     logger.debug(
         "generated %s for shard %d/%d of %d vehicles, window %s +%gs",
-        {t: len(b) for t, b in batches.items()}, shard, shard_count, vehicles,
-        iso(window_start), window_seconds,
-    )  # fmt: skip
+        {t: len(b) for t, b in batches.items()},
+        shard,
+        shard_count,
+        vehicles,
+        iso(window_start),
+        window_seconds,
+    )
     return {t: batches[t] for t in TOPIC_NAMES}

@@ -19,11 +19,12 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simulator.batch import EventBatch
-from simulator.fleet import Fleet, gps_outages
-from simulator.hashing import normal_pair, salt, uuid_bytes
-from simulator.text import iso_ms
-from simulator.timeline import days_of, state
+from simulator.events.batch import EventBatch
+from simulator.model.days import state
+from simulator.model.fleet import Fleet, gps_outages
+from simulator.model.hashing import normal_pair, salt, uuid_bytes
+from simulator.model.text import iso_ms
+from simulator.model.timeline import days_of
 from vts import geo
 
 I64 = npt.NDArray[np.int64]

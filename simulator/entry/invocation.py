@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.batch import EventBatch
-from simulator.delivery import DeliveryReport
+from simulator.entry.settings import SimulatorSettings
+from simulator.events.batch import EventBatch
 from simulator.exceptions import BadWindowError
-from simulator.generate import generate
-from simulator.producer import Producer
-from simulator.settings import SimulatorSettings
-from simulator.window import Window, iso, parse_time, scheduled_window
+from simulator.model.generate import generate
+from simulator.model.window import Window, iso, parse_time, scheduled_window
+from simulator.outputs.delivery import DeliveryReport
+from simulator.outputs.producer import Producer
 
 logger = logging.getLogger(__name__)
 
@@ -145,9 +145,13 @@ def run_invocation(
             producer.raise_for_failures(report)
     logger.info(
         "shard %d window %s +%gs: delivered %d, failed %d in %.2fs",
-        invocation.shard, iso(invocation.window.start), invocation.window.seconds,
-        report.total_delivered, report.total_failed, report.elapsed_s,
-    )  # fmt: skip
+        invocation.shard,
+        iso(invocation.window.start),
+        invocation.window.seconds,
+        report.total_delivered,
+        report.total_failed,
+        report.elapsed_s,
+    )
     return InvocationResult(
         invocation.shard, invocation.window, {t: len(b) for t, b in batches.items()}, report
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.scenario import Scenario, load
+from simulator.model.scenario import Scenario, load
 from vts import geo
 from vts.reference.geofences import GEOFENCES, write_geofences
 from vts.reference.roads import ROAD_CLASSES, ROADS, write_roads
@@ -134,9 +134,13 @@ def scenario_geofences(name: str) -> dict[str, Any]:
         corners_e = [s0 * ue + w * un, s1 * ue + w * un, s1 * ue - w * un, s0 * ue - w * un]
         road = sc.edge_id[edge].decode()
         features.append(
-            _feature(f"school-{road}", f"School zone {sc.edge_name[edge]} ({road})", "school_zone",
-                     _box(float(la[0]), float(lo[0]), corners_n, corners_e))
-        )  # fmt: skip
+            _feature(
+                f"school-{road}",
+                f"School zone {sc.edge_name[edge]} ({road})",
+                "school_zone",
+                _box(float(la[0]), float(lo[0]), corners_n, corners_e),
+            )
+        )
     return {"type": "FeatureCollection", "name": f"vts scenario {name}", "features": features}
 
 

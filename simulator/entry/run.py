@@ -20,11 +20,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from simulator.batch import EventBatch
-from simulator.delivery import DeliveryReport
-from simulator.generate import generate
-from simulator.producer import Producer
-from simulator.window import Window, windows
+from simulator.events.batch import EventBatch
+from simulator.model.generate import generate
+from simulator.model.window import Window, windows
+from simulator.outputs.delivery import DeliveryReport
+from simulator.outputs.producer import Producer
 from vts.contract.topics import TOPIC_NAMES
 
 logger = logging.getLogger(__name__)
@@ -155,10 +155,15 @@ def run(
                 if wait > 0:
                     sleep(wait)
             batches = generate(
-                plan.scenario, plan.seed, window.start, window.seconds,
-                shard=plan.shard, shard_count=plan.shard_count, vehicles=plan.vehicles,
+                plan.scenario,
+                plan.seed,
+                window.start,
+                window.seconds,
+                shard=plan.shard,
+                shard_count=plan.shard_count,
+                vehicles=plan.vehicles,
                 tick_seconds=plan.tick_s,
-            )  # fmt: skip
+            )
             sink.write(batches)
             for topic, batch in batches.items():
                 summary.generated[topic] += len(batch)

@@ -1,9 +1,9 @@
 """A lake as the Glue job would write it, straight from the simulator (no Kafka, no Spark).
 
-``write_lake`` runs ``simulator.generate`` for a window and writes every topic with
+``write_lake`` runs ``simulator.model.generate`` for a window and writes every topic with
 pyarrow as ``<lake>/<table>/dt=YYYY-MM-DD/hr=HH/part-0.parquet`` (columns and types from
 the contract: ``int`` as int32, ``ts`` as a microsecond UTC timestamp), plus the scenario's
-reference tables (``roads``, ``geofences``: ``simulator.reference``). The SQL and reports
+reference tables (``roads``, ``geofences``: ``simulator.outputs.reference``). The SQL and reports
 tests use it for a small fixed dataset, and the query and reports benchmarks for a day of
 a large fleet.
 """
@@ -88,8 +88,8 @@ def write_lake(
     Files are named ``<prefix>-<n>.parquet``: give windows that share an hour different
     prefixes.
     """
-    from simulator.generate import generate
-    from simulator.reference import write_reference
+    from simulator.model.generate import generate
+    from simulator.outputs.reference import write_reference
 
     batches = generate(
         spec.scenario,

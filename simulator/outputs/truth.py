@@ -26,22 +26,28 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, plan, timeline
-from simulator import fleet as fleet_mod
 from simulator.exceptions import BadWindowError
-from simulator.generate import _whole_ms
-from simulator.placement import DAY_MS, placed
-from simulator.sensors import window_legs
-from simulator.text import to_unix_ms
+from simulator.model import days, dynamics, plan, timeline
+from simulator.model import fleet as fleet_mod
+from simulator.model.generate import _whole_ms
+from simulator.model.placement import DAY_MS
+from simulator.model.sensors import window_legs
+from simulator.model.text import to_unix_ms
 from vts import geo
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 TABLES = (
-    "dwells", "halts", "overspeed", "harsh", "refuels", "gps_outages", "incidents",
+    "dwells",
+    "halts",
+    "overspeed",
+    "harsh",
+    "refuels",
+    "gps_outages",
+    "incidents",
     "incident_effects",
-)  # fmt: skip
+)
 KINDS = np.array(["place", "station", "home"], dtype=object)
 
 
@@ -63,7 +69,7 @@ class _Span:
 
     def zero_speed(self, vehicle: I64, t_us: I64) -> npt.NDArray[np.bool_]:
         """Whether the fix at ``t_us`` shows 0.00 km/h (the event's rounded speed)."""
-        both = timeline.state(
+        both = days.state(
             self.fleet, np.concatenate([vehicle, vehicle]), np.concatenate([t_us - self.tick, t_us])
         ).distance_m
         n = vehicle.size
@@ -84,9 +90,15 @@ class _Span:
 
 
 def truth(
-    scenario: str, seed: int, window_start: datetime, window_seconds: float, shard: int = 0,
-    shard_count: int = 1, vehicles: int = 100, tick_seconds: float = 1.0,
-) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+    scenario: str,
+    seed: int,
+    window_start: datetime,
+    window_seconds: float,
+    shard: int = 0,
+    shard_count: int = 1,
+    vehicles: int = 100,
+    tick_seconds: float = 1.0,
+) -> dict[str, list[dict[str, Any]]]:
     """The truth tables of a span (rows as dicts; ``*_us`` columns: µs since the Unix epoch)."""
     if not 0 <= shard < shard_count or vehicles < 1:
         raise BadWindowError(
@@ -106,7 +118,7 @@ def truth(
     d_lo = int(timeline.days_of(fleet, v_all, np.full(n, t0)).min(initial=t0 // 86_400_000_000)) - 1
     d_hi = int(timeline.days_of(fleet, v_all, np.full(n, t1)).max(initial=-1))
     for d in range(d_lo, d_hi + 1):
-        w = timeline.walk(fleet, d)
+        w = days.walk(fleet, d)
         _dwells(fleet, w, span, tables, epoch_us)
     for w, legs in window_legs(fleet, t0, t1):
         it = timeline.leg_items(fleet, w, legs)
@@ -120,12 +132,15 @@ def truth(
                 int(_ceil(np.array([s]), span.tick)[0]),
                 int(_ceil(np.array([e]), span.tick)[0]) - span.tick,
             )
-            tables["gps_outages"].append({
-                "vehicle_id": fleet.vehicle_id[v].decode(), "start_us": s + epoch_us,
-                "end_us": e + epoch_us,
-                "first_missing_fix_us": max(first, span.first_tick) + epoch_us,
-                "last_missing_fix_us": min(last, span.last_tick) + epoch_us,
-            })  # fmt: skip
+            tables["gps_outages"].append(
+                {
+                    "vehicle_id": fleet.vehicle_id[v].decode(),
+                    "start_us": s + epoch_us,
+                    "end_us": e + epoch_us,
+                    "first_missing_fix_us": max(first, span.first_tick) + epoch_us,
+                    "last_missing_fix_us": min(last, span.last_tick) + epoch_us,
+                }
+            )
     _incidents(fleet, shard, shard_count, t0, t1, tables, epoch_us)
     for name in ("dwells", "halts", "overspeed", "harsh", "refuels", "incident_effects"):
         tables[name].sort(key=lambda r: (r["vehicle_id"], r.get("start_us", 0)))
@@ -133,9 +148,12 @@ def truth(
 
 
 def _dwells(
-    fleet: fleet_mod.Fleet, w: timeline.Walk, span: _Span, tables: dict[str, list[dict[str, Any]]],
+    fleet: fleet_mod.Fleet,
+    w: timeline.Walk,
+    span: _Span,
+    tables: dict[str, list[dict[str, Any]]],
     epoch_us: int,
-) -> None:  # fmt: skip
+) -> None:
     sc, lg = fleet.scenario, w.legs
     nxt = np.arange(lg.row.size) + 1
     last = nxt == lg.first[lg.row] + lg.count[lg.row]
@@ -154,24 +172,40 @@ def _dwells(
         node = int(lg.end_node[leg])
         kind = str(KINDS[lg.kind[leg]])
         row = {
-            "vehicle_id": fleet.vehicle_id[v[i]].decode(), "kind": kind,
-            "place": _place_name(fleet, node, kind), "node": node,
+            "vehicle_id": fleet.vehicle_id[v[i]].decode(),
+            "kind": kind,
+            "place": _place_name(fleet, node, kind),
+            "node": node,
             "latitude": round(float(sc.node_lat[node]), 6),
             "longitude": round(float(sc.node_lon[node]), 6),
-            "start_us": int(arrive[leg]) + epoch_us, "end_us": int(depart[leg]) + epoch_us,
+            "start_us": int(arrive[leg]) + epoch_us,
+            "end_us": int(depart[leg]) + epoch_us,
             "first_fix_us": int(first[i]) + epoch_us if first[i] <= last_fix[i] else None,
             "last_fix_us": int(last_fix[i]) + epoch_us if first[i] <= last_fix[i] else None,
             "duration_s": round((int(depart[leg]) - int(arrive[leg])) / 1e6, 3),
-        }  # fmt: skip
+        }
         tables["dwells"].append(row)
         if kind == "station":
-            tables["refuels"].append({
-                **{k: row[k] for k in ("vehicle_id", "place", "node", "latitude", "longitude",
-                                       "start_us", "end_us", "duration_s")},
-                "fuel_type": fleet.fuel_type[v[i]].decode(),
-                "fuel_before_pct": round(float(fuel_before[i]), 2),
-                "fuel_after_pct": round(float(fuel_after[i]), 2),
-            })  # fmt: skip
+            tables["refuels"].append(
+                {
+                    **{
+                        k: row[k]
+                        for k in (
+                            "vehicle_id",
+                            "place",
+                            "node",
+                            "latitude",
+                            "longitude",
+                            "start_us",
+                            "end_us",
+                            "duration_s",
+                        )
+                    },
+                    "fuel_type": fleet.fuel_type[v[i]].decode(),
+                    "fuel_before_pct": round(float(fuel_before[i]), 2),
+                    "fuel_after_pct": round(float(fuel_after[i]), 2),
+                }
+            )
 
 
 def _place_name(fleet: fleet_mod.Fleet, node: int, kind: str) -> str:
@@ -183,9 +217,14 @@ def _place_name(fleet: fleet_mod.Fleet, node: int, kind: str) -> str:
 
 
 def _items(
-    fleet: fleet_mod.Fleet, w: timeline.Walk, legs: I64, it: dynamics.Items, span: _Span,
-    tables: dict[str, list[dict[str, Any]]], epoch_us: int,
-) -> None:  # fmt: skip
+    fleet: fleet_mod.Fleet,
+    w: timeline.Walk,
+    legs: I64,
+    it: dynamics.Items,
+    span: _Span,
+    tables: dict[str, list[dict[str, Any]]],
+    epoch_us: int,
+) -> None:
     sc = fleet.scenario
     vehicle = w.legs.row[legs[it.leg]]
     end = it.start_us + it.dur_us
@@ -194,8 +233,11 @@ def _items(
 
     def road(i: int) -> dict[str, Any]:
         e = int(it.edge[i])
-        return {"road_id": sc.edge_id[e].decode(), "road_name": sc.edge_name[e],
-                "speed_limit_kmh": float(sc.edge_limit_kmh[e])}  # fmt: skip
+        return {
+            "road_id": sc.edge_id[e].decode(),
+            "road_name": sc.edge_name[e],
+            "speed_limit_kmh": float(sc.edge_limit_kmh[e]),
+        }
 
     def at(i: int, t_us: int) -> dict[str, float]:
         x, _ = dynamics.motion(it, np.array([i]), np.array([t_us]))
@@ -209,62 +251,98 @@ def _items(
     if halts.size:
         first, last = span.zero_run(vehicle[halts], it.start_us[halts], end[halts])
         for j, i in enumerate(halts):
-            tables["halts"].append({
-                "vehicle_id": vid[vehicle[i]].decode(), "node": int(it.node_b[i]), **road(i),
-                **at(i, int(it.start_us[i])), "start_us": int(it.start_us[i]) + epoch_us,
-                "end_us": int(end[i]) + epoch_us, "duration_s": round(int(it.dur_us[i]) / 1e6, 3),
-                "first_fix_us": int(first[j]) + epoch_us if first[j] <= last[j] else None,
-                "last_fix_us": int(last[j]) + epoch_us if first[j] <= last[j] else None,
-            })  # fmt: skip
+            tables["halts"].append(
+                {
+                    "vehicle_id": vid[vehicle[i]].decode(),
+                    "node": int(it.node_b[i]),
+                    **road(i),
+                    **at(i, int(it.start_us[i])),
+                    "start_us": int(it.start_us[i]) + epoch_us,
+                    "end_us": int(end[i]) + epoch_us,
+                    "duration_s": round(int(it.dur_us[i]) / 1e6, 3),
+                    "first_fix_us": int(first[j]) + epoch_us if first[j] <= last[j] else None,
+                    "last_fix_us": int(last[j]) + epoch_us if first[j] <= last[j] else None,
+                }
+            )
     seg = ~it.halt & inside
-    for i in np.flatnonzero(seg & (it.vp > it.limit_ms)):
-        s = int(it.start_us[i]) + int(round((it.limit_ms[i] - it.v0[i]) / it.a[i] * 1e6))
+    for i in np.flatnonzero(seg & (it.speed_peak_mps > it.limit_mps)):
+        s = int(it.start_us[i]) + int(
+            round((it.limit_mps[i] - it.speed_in_mps[i]) / it.accel_mps2[i] * 1e6)
+        )
         e = int(it.start_us[i]) + int(
-            round((it.t_acc[i] + it.t_cru[i] + (it.vp[i] - it.limit_ms[i]) / it.b[i]) * 1e6)
+            round(
+                (
+                    it.accel_s[i]
+                    + it.cruise_s[i]
+                    + (it.speed_peak_mps[i] - it.limit_mps[i]) / it.decel_mps2[i]
+                )
+                * 1e6
+            )
         )
         f, la = span.clip(
             _ceil(np.array([s + span.tick]), span.tick), _floor(np.array([e]), span.tick)
         )
-        tables["overspeed"].append({
-            "vehicle_id": vid[vehicle[i]].decode(), **road(i), **at(i, s),
-            "start_us": s + epoch_us, "end_us": e + epoch_us,
-            "peak_kmh": round(float(it.vp[i] * 3.6), 2),
-            "first_fix_us": int(f[0]) + epoch_us if f[0] <= la[0] else None,
-            "last_fix_us": int(la[0]) + epoch_us if f[0] <= la[0] else None,
-        })  # fmt: skip
+        tables["overspeed"].append(
+            {
+                "vehicle_id": vid[vehicle[i]].decode(),
+                **road(i),
+                **at(i, s),
+                "start_us": s + epoch_us,
+                "end_us": e + epoch_us,
+                "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
+                "first_fix_us": int(f[0]) + epoch_us if f[0] <= la[0] else None,
+                "last_fix_us": int(la[0]) + epoch_us if f[0] <= la[0] else None,
+            }
+        )
     for kind, mask in (("harsh_acceleration", it.harsh_accel), ("harsh_braking", it.harsh_brake)):
         for i in np.flatnonzero(seg & mask):
             t_seg = int(it.start_us[i])
             if kind == "harsh_acceleration":
-                s, e, peak = t_seg, t_seg + int(round(it.t_acc[i] * 1e6)), float(it.a[i])
-                v_from, v_to = it.v0[i], it.vp[i]
+                s, e, peak = t_seg, t_seg + int(round(it.accel_s[i] * 1e6)), float(it.accel_mps2[i])
+                v_from, v_to = it.speed_in_mps[i], it.speed_peak_mps[i]
             else:
-                s = t_seg + int(round((it.t_acc[i] + it.t_cru[i]) * 1e6))
-                e, peak = int(end[i]), float(it.b[i])
-                v_from, v_to = it.vp[i], it.v1[i]
-            tables["harsh"].append({
-                "vehicle_id": vid[vehicle[i]].decode(), "kind": kind, **road(i), **at(i, s),
-                "start_us": s + epoch_us, "end_us": e + epoch_us, "peak_ms2": round(peak, 3),
-                "speed_from_kmh": round(float(v_from * 3.6), 2),
-                "speed_to_kmh": round(float(v_to * 3.6), 2),
-            })  # fmt: skip
+                s = t_seg + int(round((it.accel_s[i] + it.cruise_s[i]) * 1e6))
+                e, peak = int(end[i]), float(it.decel_mps2[i])
+                v_from, v_to = it.speed_peak_mps[i], it.speed_out_mps[i]
+            tables["harsh"].append(
+                {
+                    "vehicle_id": vid[vehicle[i]].decode(),
+                    "kind": kind,
+                    **road(i),
+                    **at(i, s),
+                    "start_us": s + epoch_us,
+                    "end_us": e + epoch_us,
+                    "peak_ms2": round(peak, 3),
+                    "speed_from_kmh": round(float(v_from * 3.6), 2),
+                    "speed_to_kmh": round(float(v_to * 3.6), 2),
+                }
+            )
     for i in np.flatnonzero(seg & (it.incident >= 0)):
-        tables["incident_effects"].append({
-            "vehicle_id": vid[vehicle[i]].decode(),
-            "incident_id": w.incidents.incident_id[it.incident[i]].decode(), **road(i),
-            "start_us": int(it.start_us[i]) + epoch_us, "end_us": int(end[i]) + epoch_us,
-            "speed_factor": round(float(w.incidents.factor[it.incident[i]]), 3),
-            "peak_kmh": round(float(it.vp[i] * 3.6), 2),
-        })  # fmt: skip
+        tables["incident_effects"].append(
+            {
+                "vehicle_id": vid[vehicle[i]].decode(),
+                "incident_id": w.incidents.incident_id[it.incident[i]].decode(),
+                **road(i),
+                "start_us": int(it.start_us[i]) + epoch_us,
+                "end_us": int(end[i]) + epoch_us,
+                "speed_factor": round(float(w.incidents.factor[it.incident[i]]), 3),
+                "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
+            }
+        )
 
 
 def _incidents(
-    fleet: fleet_mod.Fleet, shard: int, shard_count: int, t0: int, t1: int,
-    tables: dict[str, list[dict[str, Any]]], epoch_us: int,
-) -> None:  # fmt: skip
+    fleet: fleet_mod.Fleet,
+    shard: int,
+    shard_count: int,
+    t0: int,
+    t1: int,
+    tables: dict[str, list[dict[str, Any]]],
+    epoch_us: int,
+) -> None:
     sc = fleet.scenario
     for u in range((t0 // 1000 - 5_400_000) // DAY_MS, (t1 // 1000 - 1) // DAY_MS + 1):
-        p = placed(sc.name, fleet.seed, fleet.size, u)
+        p = days.placed(sc.name, fleet.seed, fleet.size, u)
         s = p.schedule
         mine = (s.slot % shard_count == shard) & (s.resolved_ms * 1000 > t0)
         mine &= s.reported_ms * 1000 < t1
@@ -273,59 +351,132 @@ def _incidents(
         # where each reporter really is at the report time (its drive with incidents): an
         # earlier incident may have held it up behind the spot it reports from
         who, which = np.unique(s.reporter[picked], return_inverse=True)
-        really = timeline.state(
-            fleet_mod.build_indices(sc, fleet.seed, who, fleet.size), which,
+        really = days.state(
+            fleet_mod.build_indices(sc, fleet.seed, who, fleet.size),
+            which,
             s.reported_ms[picked] * 1000,
-        )  # fmt: skip
+        )
         away = geo.haversine_m(really.lat, really.lon, p.lat[picked], p.lon[picked])
         for j, i in enumerate(picked):
             e = int(p.edge[i])
-            tables["incidents"].append({
-                "incident_id": s.incident_id[i].decode(),
-                "reporter_vehicle_id": reporter[i].decode(),
-                "road_id": sc.edge_id[e].decode(), "latitude": round(float(p.lat[i]), 6),
-                "longitude": round(float(p.lon[i]), 6), "severity": int(s.severity[i]),
-                "speed_factor": round(float(0.75 - 0.10 * s.severity[i]), 3),
-                "reported_us": int(s.reported_ms[i]) * 1000 + epoch_us,
-                "active_us": int(s.active_ms[i]) * 1000 + epoch_us,
-                "resolved_us": int(s.resolved_ms[i]) * 1000 + epoch_us,
-                "reporter_distance_m": round(float(away[j]), 2),
-            })  # fmt: skip
+            tables["incidents"].append(
+                {
+                    "incident_id": s.incident_id[i].decode(),
+                    "reporter_vehicle_id": reporter[i].decode(),
+                    "road_id": sc.edge_id[e].decode(),
+                    "latitude": round(float(p.lat[i]), 6),
+                    "longitude": round(float(p.lon[i]), 6),
+                    "severity": int(s.severity[i]),
+                    "speed_factor": round(float(0.75 - 0.10 * s.severity[i]), 3),
+                    "reported_us": int(s.reported_ms[i]) * 1000 + epoch_us,
+                    "active_us": int(s.active_ms[i]) * 1000 + epoch_us,
+                    "resolved_us": int(s.resolved_ms[i]) * 1000 + epoch_us,
+                    "reporter_distance_m": round(float(away[j]), 2),
+                }
+            )
 
 
 _TS = "timestamp"
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "dwells": (("vehicle_id", "string"), ("kind", "string"), ("place", "string"),
-               ("node", "int64"), ("latitude", "double"), ("longitude", "double"),
-               ("start_us", _TS), ("end_us", _TS), ("first_fix_us", _TS), ("last_fix_us", _TS),
-               ("duration_s", "double")),
-    "halts": (("vehicle_id", "string"), ("node", "int64"), ("road_id", "string"),
-              ("road_name", "string"), ("speed_limit_kmh", "double"), ("latitude", "double"),
-              ("longitude", "double"), ("start_us", _TS), ("end_us", _TS),
-              ("duration_s", "double"), ("first_fix_us", _TS), ("last_fix_us", _TS)),
-    "overspeed": (("vehicle_id", "string"), ("road_id", "string"), ("road_name", "string"),
-                  ("speed_limit_kmh", "double"), ("latitude", "double"),
-                  ("longitude", "double"), ("start_us", _TS), ("end_us", _TS),
-                  ("peak_kmh", "double"), ("first_fix_us", _TS), ("last_fix_us", _TS)),
-    "harsh": (("vehicle_id", "string"), ("kind", "string"), ("road_id", "string"),
-              ("road_name", "string"), ("speed_limit_kmh", "double"), ("latitude", "double"),
-              ("longitude", "double"), ("start_us", _TS), ("end_us", _TS),
-              ("peak_ms2", "double"), ("speed_from_kmh", "double"), ("speed_to_kmh", "double")),
-    "refuels": (("vehicle_id", "string"), ("place", "string"), ("node", "int64"),
-                ("latitude", "double"), ("longitude", "double"), ("start_us", _TS),
-                ("end_us", _TS), ("duration_s", "double"), ("fuel_type", "string"),
-                ("fuel_before_pct", "double"), ("fuel_after_pct", "double")),
-    "gps_outages": (("vehicle_id", "string"), ("start_us", _TS), ("end_us", _TS),
-                    ("first_missing_fix_us", _TS), ("last_missing_fix_us", _TS)),
-    "incidents": (("incident_id", "string"), ("reporter_vehicle_id", "string"),
-                  ("road_id", "string"), ("latitude", "double"), ("longitude", "double"),
-                  ("severity", "int64"), ("speed_factor", "double"), ("reported_us", _TS),
-                  ("active_us", _TS), ("resolved_us", _TS), ("reporter_distance_m", "double")),
-    "incident_effects": (("vehicle_id", "string"), ("incident_id", "string"),
-                         ("road_id", "string"), ("road_name", "string"),
-                         ("speed_limit_kmh", "double"), ("start_us", _TS), ("end_us", _TS),
-                         ("speed_factor", "double"), ("peak_kmh", "double")),
-}  # fmt: skip
+    "dwells": (
+        ("vehicle_id", "string"),
+        ("kind", "string"),
+        ("place", "string"),
+        ("node", "int64"),
+        ("latitude", "double"),
+        ("longitude", "double"),
+        ("start_us", _TS),
+        ("end_us", _TS),
+        ("first_fix_us", _TS),
+        ("last_fix_us", _TS),
+        ("duration_s", "double"),
+    ),
+    "halts": (
+        ("vehicle_id", "string"),
+        ("node", "int64"),
+        ("road_id", "string"),
+        ("road_name", "string"),
+        ("speed_limit_kmh", "double"),
+        ("latitude", "double"),
+        ("longitude", "double"),
+        ("start_us", _TS),
+        ("end_us", _TS),
+        ("duration_s", "double"),
+        ("first_fix_us", _TS),
+        ("last_fix_us", _TS),
+    ),
+    "overspeed": (
+        ("vehicle_id", "string"),
+        ("road_id", "string"),
+        ("road_name", "string"),
+        ("speed_limit_kmh", "double"),
+        ("latitude", "double"),
+        ("longitude", "double"),
+        ("start_us", _TS),
+        ("end_us", _TS),
+        ("peak_kmh", "double"),
+        ("first_fix_us", _TS),
+        ("last_fix_us", _TS),
+    ),
+    "harsh": (
+        ("vehicle_id", "string"),
+        ("kind", "string"),
+        ("road_id", "string"),
+        ("road_name", "string"),
+        ("speed_limit_kmh", "double"),
+        ("latitude", "double"),
+        ("longitude", "double"),
+        ("start_us", _TS),
+        ("end_us", _TS),
+        ("peak_ms2", "double"),
+        ("speed_from_kmh", "double"),
+        ("speed_to_kmh", "double"),
+    ),
+    "refuels": (
+        ("vehicle_id", "string"),
+        ("place", "string"),
+        ("node", "int64"),
+        ("latitude", "double"),
+        ("longitude", "double"),
+        ("start_us", _TS),
+        ("end_us", _TS),
+        ("duration_s", "double"),
+        ("fuel_type", "string"),
+        ("fuel_before_pct", "double"),
+        ("fuel_after_pct", "double"),
+    ),
+    "gps_outages": (
+        ("vehicle_id", "string"),
+        ("start_us", _TS),
+        ("end_us", _TS),
+        ("first_missing_fix_us", _TS),
+        ("last_missing_fix_us", _TS),
+    ),
+    "incidents": (
+        ("incident_id", "string"),
+        ("reporter_vehicle_id", "string"),
+        ("road_id", "string"),
+        ("latitude", "double"),
+        ("longitude", "double"),
+        ("severity", "int64"),
+        ("speed_factor", "double"),
+        ("reported_us", _TS),
+        ("active_us", _TS),
+        ("resolved_us", _TS),
+        ("reporter_distance_m", "double"),
+    ),
+    "incident_effects": (
+        ("vehicle_id", "string"),
+        ("incident_id", "string"),
+        ("road_id", "string"),
+        ("road_name", "string"),
+        ("speed_limit_kmh", "double"),
+        ("start_us", _TS),
+        ("end_us", _TS),
+        ("speed_factor", "double"),
+        ("peak_kmh", "double"),
+    ),
+}
 
 
 def column_name(name: str) -> str:
@@ -344,16 +495,21 @@ def write_truth(directory: str | Path, tables: dict[str, list[dict[str, Any]]]) 
         raise NotInstalledError("pyarrow", extra="spark") from None
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
-    types = {"string": pa.string(), "int64": pa.int64(), "double": pa.float64(),
-             _TS: pa.timestamp("us", tz="UTC")}  # fmt: skip
+    types = {
+        "string": pa.string(),
+        "int64": pa.int64(),
+        "double": pa.float64(),
+        _TS: pa.timestamp("us", tz="UTC"),
+    }
     written = []
     for name, columns in COLUMNS.items():
         rows = tables.get(name, [])
         arrays = [
             pa.array([r.get(c) for r in rows], type=pa.int64()).cast(types[t])
-            if t == _TS else pa.array([r.get(c) for r in rows], type=types[t])
+            if t == _TS
+            else pa.array([r.get(c) for r in rows], type=types[t])
             for c, t in columns
-        ]  # fmt: skip
+        ]
         schema = pa.schema([(column_name(c), types[t]) for c, t in columns])
         path = target / f"{name}.parquet"
         pq.write_table(pa.Table.from_arrays(arrays, schema=schema), path)

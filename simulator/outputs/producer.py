@@ -33,15 +33,15 @@ from typing import Any
 import confluent_kafka
 from confluent_kafka import KafkaError, KafkaException
 
-from simulator.batch import EventBatch
-from simulator.delivery import DeliveryReport
+from simulator.events.batch import EventBatch
 from simulator.exceptions import (
     DeliveryFailedError,
     FlushTimeoutError,
     ProduceError,
     TransactionFailedError,
 )
-from simulator.kafka_client import ClosedClient, KafkaClient
+from simulator.outputs.delivery import DeliveryReport
+from simulator.outputs.kafka_client import ClosedClient, KafkaClient
 from vts.exceptions import TerminalError
 from vts.kafka.auth import KafkaAuth, get_auth
 from vts.kafka.exceptions import KafkaAuthError

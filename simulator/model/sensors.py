@@ -18,15 +18,15 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, timeline
-from simulator.batch import EventBatch
-from simulator.fleet import Fleet, vehicle_ids
-from simulator.hashing import integers, normal, salt, uuid_bytes
-from simulator.incidents import INCIDENT_KINDS, INCIDENT_UPDATE_MS, expand
-from simulator.placement import DAY_MS, placed
-from simulator.scenario import Scenario
-from simulator.text import iso_ms
-from simulator.weather import readings
+from simulator.events.batch import EventBatch
+from simulator.model import days, dynamics, timeline
+from simulator.model.fleet import Fleet, vehicle_ids
+from simulator.model.hashing import integers, normal, salt, uuid_bytes
+from simulator.model.incidents import INCIDENT_KINDS, INCIDENT_UPDATE_MS, expand
+from simulator.model.placement import DAY_MS
+from simulator.model.scenario import Scenario
+from simulator.model.text import iso_ms
+from simulator.model.weather import readings
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -57,7 +57,7 @@ def window_legs(fleet: Fleet, t0_us: int, t1_us: int) -> list[tuple[timeline.Wal
     d1 = timeline.days_of(fleet, v, np.full(n, t1_us))
     out = []
     for d in range(int(d0.min()), int(d1.max()) + 1):
-        w = timeline.walk(fleet, d, vehicles=np.flatnonzero((d0 <= d) & (d1 >= d)))
+        w = days.walk(fleet, d, vehicles=np.flatnonzero((d0 <= d) & (d1 >= d)))
         row = w.legs.row
         legs = np.flatnonzero(
             (d0[row] <= d) & (d1[row] >= d) & (w.leg_start_us < t1_us) & (w.leg_arrive_us > t0_us)
@@ -152,12 +152,18 @@ def weather_events(
 
 
 def emergency_events(
-    sc: Scenario, seed: int, fleet_size: int, shard: int, shard_count: int, t0_ms: int, t1_ms: int,
+    sc: Scenario,
+    seed: int,
+    fleet_size: int,
+    shard: int,
+    shard_count: int,
+    t0_ms: int,
+    t1_ms: int,
     epoch_unix_ms: int,
-) -> EventBatch:  # fmt: skip
+) -> EventBatch:
     """Lifecycle events of the shard's incident slots that fall in the window."""
     parts = [
-        placed(sc.name, seed, fleet_size, u)
+        days.placed(sc.name, seed, fleet_size, u)
         for u in range((t0_ms - MAX_INCIDENT_MS) // DAY_MS, (t1_ms - 1) // DAY_MS + 1)
     ]
     names = ("rep", "act", "res", "slot", "lat", "lon", "kind", "sev", "code", "id", "who")
@@ -169,10 +175,19 @@ def emergency_events(
             & (sch.resolved_ms >= t0_ms)
             & (sch.reported_ms < t1_ms)
         )
-        for k, a in (("rep", sch.reported_ms), ("act", sch.active_ms), ("res", sch.resolved_ms),
-                     ("slot", sch.slot), ("lat", p.lat), ("lon", p.lon), ("kind", sch.kind),
-                     ("sev", sch.severity), ("code", sch.code), ("id", sch.incident_id),
-                     ("who", sch.reporter)):  # fmt: skip
+        for k, a in (
+            ("rep", sch.reported_ms),
+            ("act", sch.active_ms),
+            ("res", sch.resolved_ms),
+            ("slot", sch.slot),
+            ("lat", p.lat),
+            ("lon", p.lon),
+            ("kind", sch.kind),
+            ("sev", sch.severity),
+            ("code", sch.code),
+            ("id", sch.incident_id),
+            ("who", sch.reporter),
+        ):
             cols[k].append(a[mine])
     c = {k: np.concatenate(v) for k, v in cols.items()}
     if c["rep"].size == 0:
@@ -182,9 +197,10 @@ def emergency_events(
     inc, m = expand(3 + updates)
     last = m == 2 + updates[inc]
     t_ms = np.where(
-        m == 0, reported[inc],
+        m == 0,
+        reported[inc],
         np.where(last, resolved[inc], active[inc] + (m - 1) * INCIDENT_UPDATE_MS),
-    )  # fmt: skip
+    )
     status = np.where(m == 0, 0, np.where(last, 2, 1))
     keep = (t_ms >= t0_ms) & (t_ms < t1_ms)
     inc, t_ms, status = inc[keep], t_ms[keep], status[keep]

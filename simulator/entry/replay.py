@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from simulator.exceptions import ConfigError
-from simulator.producer import Producer
+from simulator.outputs.producer import Producer
 
 CHUNK_LINES = 50_000
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator import plan as plan_mod
-from simulator.dynamics import Driving
-from simulator.hashing import integers, salt, uniform
-from simulator.scenario import Scenario, load
-from simulator.text import ids, to_unix_ms
+from simulator.model import plan as plan_mod
+from simulator.model.dynamics import Driving
+from simulator.model.hashing import integers, salt, uniform
+from simulator.model.scenario import Scenario, load
+from simulator.model.text import ids, to_unix_ms
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -172,31 +172,47 @@ def build_indices(sc: Scenario, seed: int, index: I64, size: int) -> Fleet:
     habits = _HABITS[type_code]
     hab = [uniform(s("habit", i), index) for i in range(6)]
     driving = Driving(
-        index=index, accel=accel, decel=decel, driver=driver,
+        index=index,
+        accel=accel,
+        decel=decel,
+        driver=driver,
         speeding_p=np.where(hab[0] < habits[:, 0], 0.15 + 0.35 * hab[1], 0.0),
         harsh_brake_p=np.where(hab[2] < habits[:, 1], 0.15 + 0.35 * hab[3], 0.0),
         harsh_accel_p=np.where(hab[4] < habits[:, 2], 0.15 + 0.35 * hab[5], 0.0),
-    )  # fmt: skip
+    )
 
     n_places = sc.place_node.size
     depots = sc.place_node[::12]
     home = np.select(
         [type_code == 0, type_code == 1],
-        [integers(s("home"), sc.node_lat.size, index),
-         sc.place_node[integers(s("rank"), n_places, index)]],
+        [
+            integers(s("home"), sc.node_lat.size, index),
+            sc.place_node[integers(s("rank"), n_places, index)],
+        ],
         default=depots[integers(s("depot"), depots.size, index)],
-    ).astype(np.int64)  # fmt: skip
+    ).astype(np.int64)
     shifts = _SHIFTS[type_code]
-    shift_start = ((shifts[:, 0] + (shifts[:, 1] - shifts[:, 0]) * uniform(s("shift"), index))
-                   * HOUR_US).astype(np.int64)  # fmt: skip
-    shift_len = ((shifts[:, 2] + (shifts[:, 3] - shifts[:, 2]) * uniform(s("shift-len"), index))
-                 * HOUR_US).astype(np.int64)  # fmt: skip
+    shift_start = (
+        (shifts[:, 0] + (shifts[:, 1] - shifts[:, 0]) * uniform(s("shift"), index)) * HOUR_US
+    ).astype(np.int64)
+    shift_len = (
+        (shifts[:, 2] + (shifts[:, 3] - shifts[:, 2]) * uniform(s("shift-len"), index)) * HOUR_US
+    ).astype(np.int64)
     electric = _FUEL[variant] == b"Electric"
     ramp = _FAST_MS / (2 * accel) + _FAST_MS / (2 * decel)
-    plan = plan_mod.build(
-        sc, seed, index, type_code, home, driver, ramp, shift_len, behaviour[:, 2],
-        behaviour[:, 3], range_km, electric,
-    )  # fmt: skip
+    vehicles = plan_mod.Vehicles(
+        index=index,
+        type_code=type_code,
+        home_node=home,
+        driver_factor=driver,
+        ramp_s=ramp,
+        shift_us=shift_len,
+        dwell_min_s=behaviour[:, 2],
+        dwell_max_s=behaviour[:, 3],
+        range_km=range_km,
+        electric=electric,
+    )
+    plan = plan_mod.build(sc, seed, vehicles)
 
     k9 = np.arange(9)
     periods = np.array([420.0, 65.0, 150.0, 47.0, 29.0, 53.0, 31.0, 61.0, 37.0])
@@ -205,19 +221,36 @@ def build_indices(sc: Scenario, seed: int, index: I64, size: int) -> Fleet:
     gps_phase = 2 * np.pi * uniform(s("gps-phase"), index[:, None], k9[None, :])
 
     return Fleet(
-        scenario=sc, seed=seed, size=size, epoch_ms=to_unix_ms(sc.spec.epoch), index=index,
-        vehicle_id=vehicle_ids(index, size), make=_MAKE[variant], model=_MODEL[variant],
-        fuel_type=_FUEL[variant], vehicle_type=_TYPE[type_code], type_code=type_code,
-        year=year, odometer_base_km=odo_base, range_km=range_km, home=home,
-        shift_start_us=shift_start, shift_us=shift_len, driving=driving, plan=plan,
-        gps_omega=gps_omega, gps_phase=gps_phase,
-    )  # fmt: skip
+        scenario=sc,
+        seed=seed,
+        size=size,
+        epoch_ms=to_unix_ms(sc.spec.epoch),
+        index=index,
+        vehicle_id=vehicle_ids(index, size),
+        make=_MAKE[variant],
+        model=_MODEL[variant],
+        fuel_type=_FUEL[variant],
+        vehicle_type=_TYPE[type_code],
+        type_code=type_code,
+        year=year,
+        odometer_base_km=odo_base,
+        range_km=range_km,
+        home=home,
+        shift_start_us=shift_start,
+        shift_us=shift_len,
+        driving=driving,
+        plan=plan,
+        gps_omega=gps_omega,
+        gps_phase=gps_phase,
+    )
 
 
 def gps_outages(fleet: Fleet, vehicle: I64, day: I64) -> tuple[I64, I64]:
     """[start, end) µs of each vehicle's GPS outage on ``day`` (start == end: none)."""
-    u = [uniform(salt(fleet.scenario.name, fleet.seed, "gps-outage", i), fleet.index[vehicle], day)
-         for i in range(3)]  # fmt: skip
+    u = [
+        uniform(salt(fleet.scenario.name, fleet.seed, "gps-outage", i), fleet.index[vehicle], day)
+        for i in range(3)
+    ]
     start = (
         day * DAY_US
         + fleet.shift_start_us[vehicle]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator import jsonenc
+from simulator.events import jsonenc
 from vts.contract.events import event_type
 from vts.contract.topics import topic as topic_info
 

@@ -1,33 +1,34 @@
-"""A vehicle's day, walked leg by leg, and its state at any instant.
+"""A vehicle's day, walked leg by leg, and its state at any instant, given the incidents.
 
 Day ``d`` of a vehicle starts at ``d * DAY + shift start + jitter`` (jitter up to
 ``START_JITTER_US``) at home; its legs (``plan.day_legs``) follow one another, each after
 the dwell at the previous destination, and the last ends at home, where the vehicle
 parks until the next day starts. Only the legs' start times depend on what came before
 (weather, rush hour, lights and incidents change how long a leg takes), so a day is walked
-once (``walk``, cached), for a chunk of vehicles of similar shift starts at a time when a
-window first needs one of them, all legs of the chunk together; a leg's items are
-recomputed from its start whenever they are needed (``dynamics.leg_items``). Nothing
+once (``Walk``, built by ``new_walk``), for a chunk of vehicles of similar shift starts at a
+time when a window first needs one of them, all legs of the chunk together; a leg's items
+are recomputed from its start whenever they are needed (``dynamics.leg_items``). Nothing
 depends on an earlier day: any window is computed from the days it touches.
+
+This module walks a day with whatever incidents it is given; which incidents those are is
+the business of ``days``, which runs the model's stages in order (a day without incidents
+first, to place them, then the day with them) and caches the walks.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from simulator import dynamics, plan, routes
-from simulator.hashing import salt, uniform
-from simulator.incidents import Incidents
-from simulator.weather import speed_factor
+from simulator.model import dynamics, plan, routes
+from simulator.model.fleet import Fleet
+from simulator.model.hashing import salt, uniform
+from simulator.model.incidents import Incidents
+from simulator.model.weather import speed_factor
 from vts import geo
-
-if TYPE_CHECKING:  # fleet imports this module
-    from simulator.fleet import Fleet
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -74,8 +75,15 @@ class Walk:
             local_first = np.cumsum(count) - count
             within = np.arange(count.sum()) - np.repeat(local_first, count)
             legs = np.repeat(lg.first[rows], count) + within
-            out = _walk_chunk(self.fleet, self.day, lg, legs, np.repeat(local_first, count),
-                              self.start_us, self.incidents)  # fmt: skip
+            out = _walk_chunk(
+                self.fleet,
+                self.day,
+                lg,
+                legs,
+                np.repeat(local_first, count),
+                self.start_us,
+                self.incidents,
+            )
             self.leg_start_us[legs], self.leg_arrive_us[legs] = out[0], out[1]
             self.leg_cond[legs], self.leg_rush[legs] = out[2], out[3]
             self.leg_key[legs] = lg.row[legs] * _KEY + (out[0] - self.day * DAY_US)
@@ -98,37 +106,34 @@ def conditions(fleet: Fleet, node: I64, t_us: I64) -> tuple[F64, F64]:
 
 def leg_items(fleet: Fleet, w: Walk, legs: I64) -> dynamics.Items:
     """The items of walk ``w``'s legs ``legs`` (indices into its leg arrays)."""
-    items = _drive(fleet, w, legs, False)
-    if not isinstance(items, dynamics.Items):  # pragma: no cover - drive_only=False
-        raise TypeError("leg_items returned durations")
-    return items
-
-
-def _drive(fleet: Fleet, w: Walk, legs: I64, drive_only: bool) -> dynamics.Items | I64:
-    lg = w.legs
+    at = dynamics.Conditions(
+        start_us=w.leg_start_us[legs],
+        weather_factor=w.leg_cond[legs],
+        rush_hour_factor=w.leg_rush[legs],
+        incidents=w.incidents,
+    )
     return dynamics.leg_items(
-        fleet.scenario, fleet.seed, fleet.driving, lg.row[legs], lg.start_node[legs],
-        lg.end_node[legs], lg.hfirst[legs], w.leg_start_us[legs], w.day * 1024 + lg.number[legs],
-        w.leg_cond[legs], w.leg_rush[legs], w.incidents, drive_only,
-    )  # fmt: skip
+        fleet.scenario, fleet.seed, fleet.driving, _legs(w.day, w.legs, legs), at
+    )
 
 
-def walk(fleet: Fleet, day: int, with_incidents: bool = True, vehicles: I64 | None = None) -> Walk:
-    """Day ``day`` of the fleet, walked at least for ``vehicles`` (all by default)."""
-    w = _walk(fleet, day, with_incidents)
-    w.ensure(vehicles)
-    return w
+def _legs(day: int, lg: plan.DayLegs, legs: I64) -> dynamics.Legs:
+    """Legs ``legs`` of day ``day``'s ``lg``, as ``dynamics`` drives them."""
+    return dynamics.Legs(
+        vehicle=lg.row[legs],
+        start_node=lg.start_node[legs],
+        end_node=lg.end_node[legs],
+        hfirst=lg.hfirst[legs],
+        code=day * 1024 + lg.number[legs],
+    )
 
 
-@functools.lru_cache(maxsize=32)  # a month of days (a window needs one or two)
-def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
-    from simulator.placement import incidents_near
-
+def new_walk(fleet: Fleet, day: int, incidents: Incidents) -> Walk:
+    """Day ``day`` of the fleet meeting ``incidents``, its chunks not walked yet (``ensure``)."""
     n = len(fleet)
     vehicles = np.arange(n)
     d = np.full(n, day, dtype=np.int64)
     lg = plan.day_legs(fleet.scenario, fleet.plan, vehicles, d)
-    incidents = incidents_near(fleet, day) if with_incidents else Incidents.none()
     start = day_start_us(fleet, vehicles, d)
     m = lg.row.size
     # vehicles are independent: a chunk of them is walked when first needed (``ensure``),
@@ -148,9 +153,25 @@ def _walk(fleet: Fleet, day: int, with_incidents: bool) -> Walk:
     def zeros() -> I64:
         return np.zeros(m, dtype=np.int64)
 
-    return Walk(day, lg, start, plan.day_start_mm(fleet.plan, vehicles, d), zeros(), zeros(),
-                np.ones(m), np.ones(m), key, incidents, heading, edge, p_heading, p_edge, fleet,
-                chunk_of, done)  # fmt: skip
+    return Walk(
+        day,
+        lg,
+        start,
+        plan.day_start_mm(fleet.plan, vehicles, d),
+        zeros(),
+        zeros(),
+        np.ones(m),
+        np.ones(m),
+        key,
+        incidents,
+        heading,
+        edge,
+        p_heading,
+        p_edge,
+        fleet,
+        chunk_of,
+        done,
+    )
 
 
 def _walk_chunk(
@@ -163,18 +184,18 @@ def _walk_chunk(
     incidents: Incidents,
 ) -> tuple[I64, I64, F64, F64]:
     """Leg starts, arrivals and conditions of whole vehicle-days ``legs``; ``first``: where
-    in ``legs`` each leg's vehicle's first leg is."""  # fmt: skip
+    in ``legs`` each leg's vehicle's first leg is."""
     sc = fleet.scenario
     row, node = lg.row[legs], lg.start_node[legs]
-    code = day * 1024 + lg.number[legs]
-    geom = dynamics.geometry(sc, fleet.seed, fleet.driving, row, node, lg.end_node[legs],
-                             lg.hfirst[legs], code)  # fmt: skip
+    driven = _legs(day, lg, legs)
+    geom = dynamics.geometry(sc, fleet.seed, fleet.driving, driven)
     dwell = lg.dwell_us[legs]
 
     def drive(at: I64, cond: F64, rush: F64, met: Incidents) -> tuple[I64, I64]:
-        d = dynamics.leg_items(sc, fleet.seed, fleet.driving, row, node, lg.end_node[legs],
-                               lg.hfirst[legs], at, code, cond, rush, met, True, geom)  # fmt: skip
-        drive_us = cast(I64, d)
+        conditions = dynamics.Conditions(
+            start_us=at, weather_factor=cond, rush_hour_factor=rush, incidents=met
+        )
+        drive_us = dynamics.leg_drive_us(sc, fleet.seed, fleet.driving, driven, conditions, geom)
         # a leg starts after the previous legs and dwells of its vehicle's day
         step = drive_us + dwell
         cum = np.cumsum(step)
@@ -239,8 +260,12 @@ def days_of(fleet: Fleet, vehicle: I64, t_us: I64) -> I64:
     return np.asarray((t_us - fleet.shift_start_us[vehicle]) // DAY_US)
 
 
-def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) -> State:
-    """True state of ``fleet`` vehicles ``vehicle`` at ``t_us`` (1-d, equally long)."""
+WalkOf = Callable[[Fleet, int, I64], Walk]  # (fleet, day, vehicles) -> their walk of that day
+
+
+def state(fleet: Fleet, vehicle: I64, t_us: I64, walk_of: WalkOf) -> State:
+    """True state of ``fleet`` vehicles ``vehicle`` at ``t_us`` (1-d, equally long), on the
+    walks ``walk_of`` gives (``days.walk``, or ``days.walk_without_incidents``)."""
     n = vehicle.size
     lat, lon, dist, heading = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     speed, fuel = np.zeros(n), np.zeros(n)
@@ -253,7 +278,7 @@ def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) ->
     for d in range(d_lo, d_hi + 1):
         sel: slice | I64 = slice(None) if d_lo == d_hi else np.flatnonzero(day == d)
         v, t = vehicle[sel], t_us[sel]
-        w = walk(fleet, d, with_incidents, v)
+        w = walk_of(fleet, d, v)
         lg = w.legs
         pos = np.searchsorted(w.leg_key, v * _KEY + (t - d * DAY_US), "right") - 1
         before = (pos < lg.first[v]) | (t < w.start_us[v])
@@ -281,7 +306,7 @@ def state(fleet: Fleet, vehicle: I64, t_us: I64, with_incidents: bool = True) ->
             la[driving] = sc.node_lat[na] + frac * (sc.node_lat[nb] - sc.node_lat[na])
             lo[driving] = sc.node_lon[na] + frac * (sc.node_lon[nb] - sc.node_lon[na])
             into[driving] = lg.offset_mm[leg[driving]] + items.arc_mm[k] + x * 1000.0
-            hd[driving], ed[driving] = items.heading[k], items.edge[k]
+            hd[driving], ed[driving] = items.heading_deg[k], items.edge[k]
             sp[driving] = s_ms
         lat[sel], lon[sel], heading[sel], edge[sel], speed[sel] = la, lo, hd, ed, sp
         dist[sel] = w.start_mm[v] / 1000.0 + into / 1000.0

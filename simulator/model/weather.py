@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simulator.hashing import salt, uniform
-from simulator.scenario import Scenario
+from simulator.model.hashing import salt, uniform
+from simulator.model.scenario import Scenario
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -56,14 +56,22 @@ def readings(
     precip = np.maximum(cloud - 0.45, 0.0) * 8.0
     humidity = np.clip(np.rint(70.0 + 20.0 * cloud - 1.2 * (temp - mean)), 25, 100)
     wind = np.maximum(
-        14.0 + 7.0 * np.sin(two_pi * days / 3.4 + ph[4]) + 3.0 * np.sin(two_pi * days / 0.9 + ph[5])
-        + 1.5 * np.sin(two_pi * days * 6.0 + local[2]), 0.0
-    )  # fmt: skip
+        14.0
+        + 7.0 * np.sin(two_pi * days / 3.4 + ph[4])
+        + 3.0 * np.sin(two_pi * days / 0.9 + ph[5])
+        + 1.5 * np.sin(two_pi * days * 6.0 + local[2]),
+        0.0,
+    )
     rush = np.sin(2 * hour_angle - 0.6 * np.pi)  # twice-daily traffic peaks
     aqi = np.clip(
-        45.0 + 15.0 * rush + 10.0 * np.sin(two_pi * days / 4.1 + ph[6]) - 0.8 * (wind - 14.0)
-        - 5.0 * precip, 5.0, 500.0
-    )  # fmt: skip
+        45.0
+        + 15.0 * rush
+        + 10.0 * np.sin(two_pi * days / 4.1 + ph[6])
+        - 0.8 * (wind - 14.0)
+        - 5.0 * precip,
+        5.0,
+        500.0,
+    )
     condition = np.select(
         [
             (precip > 0) & (temp < 0.5),

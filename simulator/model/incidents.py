@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator.hashing import integers, salt, uniform, uuid_bytes
-from simulator.scenario import Scenario
+from simulator.model.hashing import integers, salt, uniform, uuid_bytes
+from simulator.model.scenario import Scenario
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -95,10 +95,17 @@ def schedule(
     lo, hi = _SEVERITY[kind, 0], _SEVERITY[kind, 1]
     severity = lo + (uniform(s ^ 7, c) * (hi - lo + 1)).astype(np.int64)
     return Schedule(
-        slot=slot[pick], number=j[pick], code=c, reported_ms=reported[pick],
-        active_ms=active[pick], resolved_ms=resolved[pick], kind=kind, severity=severity,
-        reporter=integers(s ^ 10, fleet_size, c), incident_id=uuid_bytes(s, slot[pick], j[pick]),
-    )  # fmt: skip
+        slot=slot[pick],
+        number=j[pick],
+        code=c,
+        reported_ms=reported[pick],
+        active_ms=active[pick],
+        resolved_ms=resolved[pick],
+        kind=kind,
+        severity=severity,
+        reporter=integers(s ^ 10, fleet_size, c),
+        incident_id=uuid_bytes(s, slot[pick], j[pick]),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,9 +125,13 @@ class Incidents:
 
     @classmethod
     def of(
-        cls, edge: I64, active_us: I64, resolved_us: I64, factor: F64,
+        cls,
+        edge: I64,
+        active_us: I64,
+        resolved_us: I64,
+        factor: F64,
         incident_id: npt.NDArray[np.bytes_],
-    ) -> Incidents:  # fmt: skip
+    ) -> Incidents:
         order = np.lexsort((active_us, edge))
         return cls(
             edge[order], active_us[order], resolved_us[order], factor[order], incident_id[order]

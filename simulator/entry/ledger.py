@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.window import iso, parse_time
+from simulator.model.window import iso, parse_time
 
 
 @dataclass(frozen=True)

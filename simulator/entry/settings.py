@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.scenario import SCENARIOS
+from simulator.model.scenario import SCENARIOS
 from vts.exceptions import ConfigError
 from vts.kafka.auth import KafkaAuth, get_auth
 from vts.settings import env, env_int

@@ -2,21 +2,19 @@
 
 Every shard places every incident the same way (the reporter's drive without incident
 slowdowns, from its own fleet index), so the slowdowns a vehicle meets are the same in
-the whole fleet and in any shard.
+the whole fleet and in any shard. ``days.placed`` finds the reporters' positions; this
+module holds what is placed and picks the incidents that can touch a day.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from simulator import fleet as fleet_mod
-from simulator import timeline
-from simulator.incidents import Incidents, Schedule, incident_slots, schedule, slow_factor
-from simulator.scenario import load
+from simulator.model.incidents import Incidents, Schedule, slow_factor
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -33,30 +31,19 @@ class Placed:
     lat: F64
     lon: F64
 
-
-@functools.lru_cache(maxsize=8)
-def placed(scenario: str, seed: int, size: int, day: int) -> Placed:
-    """All incidents (every slot) reported on day ``day``, placed at their reporters."""
-    sc = load(scenario)
-    slots = np.arange(incident_slots(size), dtype=np.int64)
-    sch = schedule(sc, seed, size, slots, day * DAY_MS, (day + 1) * DAY_MS)
-    if len(sch) == 0:
+    @classmethod
+    def nothing(cls, schedule: Schedule) -> Placed:
+        """A day on which no incident is reported (``schedule`` is empty)."""
         empty = np.empty(0)
-        return Placed(sch, np.empty(0, dtype=np.int64), empty, empty)
-    reporters, which = np.unique(sch.reporter, return_inverse=True)
-    rf = fleet_mod.build_indices(sc, seed, reporters, size)
-    st = timeline.state(rf, which, sch.reported_ms * 1000, with_incidents=False)
-    return Placed(sch, st.edge, st.lat, st.lon)
+        return cls(schedule, np.empty(0, dtype=np.int64), empty, empty)
 
 
-def incidents_near(fleet: fleet_mod.Fleet, day: int) -> Incidents:
-    """The incidents that can touch the walks of day ``day`` (active within two days of it)."""
-    parts = [
-        placed(fleet.scenario.name, fleet.seed, fleet.size, u) for u in (day - 1, day, day + 1)
-    ]
+def incidents_near(day: int, around: Sequence[Placed]) -> Incidents:
+    """The incidents that can touch the walks of day ``day`` (active within two days of it),
+    from ``around``: those placed on days ``day - 1``, ``day`` and ``day + 1``."""
     lo, hi = day * DAY_MS, (day + 2) * DAY_MS
     edges, act, res, fac, rows = [], [], [], [], []
-    for p in parts:
+    for p in around:
         sch = p.schedule
         keep = (sch.resolved_ms > lo) & (sch.active_ms < hi)
         edges.append(p.edge[keep])
