@@ -15,6 +15,7 @@ with the whole fleet bit for bit).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,31 +167,8 @@ def build_indices(sc: Scenario, seed: int, index: I64, size: int) -> Fleet:
     odo_base = (age + uniform(s("odo"), index)) * (6000 + 14000 * uniform(s("usage"), index)) + 50.0
     range_km = _RANGE_KM[variant] * (0.9 + 0.2 * uniform(s("range"), index))
     driver = behaviour[:, 0] + (behaviour[:, 1] - behaviour[:, 0]) * uniform(s("driver"), index)
-    acc_rng = _ACCEL[type_code]
-    accel = acc_rng[:, 0] + (acc_rng[:, 1] - acc_rng[:, 0]) * uniform(s("accel"), index)
-    decel = acc_rng[:, 2] + (acc_rng[:, 3] - acc_rng[:, 2]) * uniform(s("decel"), index)
-    habits = _HABITS[type_code]
-    hab = [uniform(s("habit", i), index) for i in range(6)]
-    driving = Driving(
-        index=index,
-        accel=accel,
-        decel=decel,
-        driver=driver,
-        speeding_p=np.where(hab[0] < habits[:, 0], 0.15 + 0.35 * hab[1], 0.0),
-        harsh_brake_p=np.where(hab[2] < habits[:, 1], 0.15 + 0.35 * hab[3], 0.0),
-        harsh_accel_p=np.where(hab[4] < habits[:, 2], 0.15 + 0.35 * hab[5], 0.0),
-    )
-
-    n_places = sc.place_node.size
-    depots = sc.place_node[::12]
-    home = np.select(
-        [type_code == 0, type_code == 1],
-        [
-            integers(s("home"), sc.node_lat.size, index),
-            sc.place_node[integers(s("rank"), n_places, index)],
-        ],
-        default=depots[integers(s("depot"), depots.size, index)],
-    ).astype(np.int64)
+    driving = _driving(s, index, type_code, driver)
+    home = _home(sc, s, index, type_code)
     shifts = _SHIFTS[type_code]
     shift_start = (
         (shifts[:, 0] + (shifts[:, 1] - shifts[:, 0]) * uniform(s("shift"), index)) * HOUR_US
@@ -199,7 +177,7 @@ def build_indices(sc: Scenario, seed: int, index: I64, size: int) -> Fleet:
         (shifts[:, 2] + (shifts[:, 3] - shifts[:, 2]) * uniform(s("shift-len"), index)) * HOUR_US
     ).astype(np.int64)
     electric = _FUEL[variant] == b"Electric"
-    ramp = _FAST_MS / (2 * accel) + _FAST_MS / (2 * decel)
+    ramp = _FAST_MS / (2 * driving.accel) + _FAST_MS / (2 * driving.decel)
     vehicles = plan_mod.Vehicles(
         index=index,
         type_code=type_code,
@@ -213,13 +191,7 @@ def build_indices(sc: Scenario, seed: int, index: I64, size: int) -> Fleet:
         electric=electric,
     )
     plan = plan_mod.build(sc, seed, vehicles)
-
-    k9 = np.arange(9)
-    periods = np.array([420.0, 65.0, 150.0, 47.0, 29.0, 53.0, 31.0, 61.0, 37.0])
-    spread = 0.7 + 0.6 * uniform(s("gps-period"), index[:, None], k9[None, :])
-    gps_omega = 2 * np.pi / (periods[None, :] * spread)
-    gps_phase = 2 * np.pi * uniform(s("gps-phase"), index[:, None], k9[None, :])
-
+    gps_omega, gps_phase = _gps_wander(s, index)
     return Fleet(
         scenario=sc,
         seed=seed,
@@ -243,6 +215,51 @@ def build_indices(sc: Scenario, seed: int, index: I64, size: int) -> Fleet:
         gps_omega=gps_omega,
         gps_phase=gps_phase,
     )
+
+
+Salt = Callable[..., int]  # salt(scenario, seed, *what) with the first two given
+
+
+def _driving(s: Salt, index: I64, type_code: I64, driver: F64) -> Driving:
+    """How each vehicle drives: its acceleration and braking, and its habits."""
+    acc_rng = _ACCEL[type_code]
+    accel = acc_rng[:, 0] + (acc_rng[:, 1] - acc_rng[:, 0]) * uniform(s("accel"), index)
+    decel = acc_rng[:, 2] + (acc_rng[:, 3] - acc_rng[:, 2]) * uniform(s("decel"), index)
+    habits = _HABITS[type_code]
+    hab = [uniform(s("habit", i), index) for i in range(6)]
+    return Driving(
+        index=index,
+        accel=accel,
+        decel=decel,
+        driver=driver,
+        speeding_p=np.where(hab[0] < habits[:, 0], 0.15 + 0.35 * hab[1], 0.0),
+        harsh_brake_p=np.where(hab[2] < habits[:, 1], 0.15 + 0.35 * hab[3], 0.0),
+        harsh_accel_p=np.where(hab[4] < habits[:, 2], 0.15 + 0.35 * hab[5], 0.0),
+    )
+
+
+def _home(sc: Scenario, s: Salt, index: I64, type_code: I64) -> I64:
+    """Where each vehicle starts and ends its days: a house (private cars), a taxi rank (a
+    place), or a depot (every twelfth place)."""
+    depots = sc.place_node[::12]
+    return np.select(
+        [type_code == 0, type_code == 1],
+        [
+            integers(s("home"), sc.node_lat.size, index),
+            sc.place_node[integers(s("rank"), sc.place_node.size, index)],
+        ],
+        default=depots[integers(s("depot"), depots.size, index)],
+    ).astype(np.int64)
+
+
+def _gps_wander(s: Salt, index: I64) -> tuple[F64, F64]:
+    """(angular frequencies, phases) of each vehicle's nine GPS error sinusoids."""
+    k9 = np.arange(9)
+    periods = np.array([420.0, 65.0, 150.0, 47.0, 29.0, 53.0, 31.0, 61.0, 37.0])
+    spread = 0.7 + 0.6 * uniform(s("gps-period"), index[:, None], k9[None, :])
+    gps_omega = 2 * np.pi / (periods[None, :] * spread)
+    gps_phase = 2 * np.pi * uniform(s("gps-phase"), index[:, None], k9[None, :])
+    return gps_omega, gps_phase
 
 
 def gps_outages(fleet: Fleet, vehicle: I64, day: I64) -> tuple[I64, I64]:

@@ -225,21 +225,50 @@ def _items(
     tables: dict[str, list[dict[str, Any]]],
     epoch_us: int,
 ) -> None:
-    sc = fleet.scenario
-    vehicle = w.legs.row[legs[it.leg]]
-    end = it.start_us + it.dur_us
-    inside = (end > span.t0) & (it.start_us < span.t1)
-    vid = fleet.vehicle_id
+    """The rows the items of walk ``w``'s legs ``legs`` give inside the span: light halts,
+    overspeed and harsh episodes, incident effects."""
+    rows = _ItemRows(fleet, w, legs, it, span, epoch_us)
+    seg = ~it.halt & rows.inside
+    tables["halts"].extend(rows.halts(np.flatnonzero(rows.inside & it.red)))
+    over = np.flatnonzero(seg & (it.speed_peak_mps > it.limit_mps))
+    tables["overspeed"].extend(rows.overspeed(int(i)) for i in over)
+    for kind, mask in (("harsh_acceleration", it.harsh_accel), ("harsh_braking", it.harsh_brake)):
+        tables["harsh"].extend(rows.harsh(int(i), kind) for i in np.flatnonzero(seg & mask))
+    hit = np.flatnonzero(seg & (it.incident >= 0))
+    tables["incident_effects"].extend(rows.incident_effect(int(i)) for i in hit)
 
-    def road(i: int) -> dict[str, Any]:
-        e = int(it.edge[i])
+
+class _ItemRows:
+    """Truth rows from items (``i``: an item's index), with their vehicle, road and place."""
+
+    def __init__(
+        self,
+        fleet: fleet_mod.Fleet,
+        w: timeline.Walk,
+        legs: I64,
+        it: dynamics.Items,
+        span: _Span,
+        epoch_us: int,
+    ) -> None:
+        self.sc, self.w, self.it, self.span, self.epoch_us = fleet.scenario, w, it, span, epoch_us
+        self.vehicle = w.legs.row[legs[it.leg]]  # per item: the fleet row
+        self.vehicle_id = fleet.vehicle_id
+        self.end_us = it.start_us + it.dur_us
+        self.inside = (self.end_us > span.t0) & (it.start_us < span.t1)
+
+    def who(self, i: int) -> str:
+        return str(self.vehicle_id[self.vehicle[i]].decode())
+
+    def road(self, i: int) -> dict[str, Any]:
+        e = int(self.it.edge[i])
         return {
-            "road_id": sc.edge_id[e].decode(),
-            "road_name": sc.edge_name[e],
-            "speed_limit_kmh": float(sc.edge_limit_kmh[e]),
+            "road_id": self.sc.edge_id[e].decode(),
+            "road_name": self.sc.edge_name[e],
+            "speed_limit_kmh": float(self.sc.edge_limit_kmh[e]),
         }
 
-    def at(i: int, t_us: int) -> dict[str, float]:
+    def at(self, i: int, t_us: int) -> dict[str, float]:
+        sc, it = self.sc, self.it
         x, _ = dynamics.motion(it, np.array([i]), np.array([t_us]))
         f = float(x[0] / it.len_m[i]) if it.len_m[i] > 0 else 0.0
         a, b = int(it.node_a[i]), int(it.node_b[i])
@@ -247,88 +276,86 @@ def _items(
         lon = sc.node_lon[a] + f * (sc.node_lon[b] - sc.node_lon[a])
         return {"latitude": round(float(lat), 6), "longitude": round(float(lon), 6)}
 
-    halts = np.flatnonzero(inside & it.red)
-    if halts.size:
-        first, last = span.zero_run(vehicle[halts], it.start_us[halts], end[halts])
-        for j, i in enumerate(halts):
-            tables["halts"].append(
-                {
-                    "vehicle_id": vid[vehicle[i]].decode(),
-                    "node": int(it.node_b[i]),
-                    **road(i),
-                    **at(i, int(it.start_us[i])),
-                    "start_us": int(it.start_us[i]) + epoch_us,
-                    "end_us": int(end[i]) + epoch_us,
-                    "duration_s": round(int(it.dur_us[i]) / 1e6, 3),
-                    "first_fix_us": int(first[j]) + epoch_us if first[j] <= last[j] else None,
-                    "last_fix_us": int(last[j]) + epoch_us if first[j] <= last[j] else None,
-                }
-            )
-    seg = ~it.halt & inside
-    for i in np.flatnonzero(seg & (it.speed_peak_mps > it.limit_mps)):
-        s = int(it.start_us[i]) + int(
-            round((it.limit_mps[i] - it.speed_in_mps[i]) / it.accel_mps2[i] * 1e6)
+    def halts(self, halts: I64) -> list[dict[str, Any]]:
+        """Red-light halts: where, how long, and their first and last fix at zero speed."""
+        if not halts.size:
+            return []
+        it, epoch_us = self.it, self.epoch_us
+        first, last = self.span.zero_run(
+            self.vehicle[halts], it.start_us[halts], self.end_us[halts]
         )
-        e = int(it.start_us[i]) + int(
-            round(
-                (
-                    it.accel_s[i]
-                    + it.cruise_s[i]
-                    + (it.speed_peak_mps[i] - it.limit_mps[i]) / it.decel_mps2[i]
-                )
-                * 1e6
-            )
-        )
-        f, la = span.clip(
-            _ceil(np.array([s + span.tick]), span.tick), _floor(np.array([e]), span.tick)
-        )
-        tables["overspeed"].append(
+        return [
             {
-                "vehicle_id": vid[vehicle[i]].decode(),
-                **road(i),
-                **at(i, s),
-                "start_us": s + epoch_us,
-                "end_us": e + epoch_us,
-                "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
-                "first_fix_us": int(f[0]) + epoch_us if f[0] <= la[0] else None,
-                "last_fix_us": int(la[0]) + epoch_us if f[0] <= la[0] else None,
-            }
-        )
-    for kind, mask in (("harsh_acceleration", it.harsh_accel), ("harsh_braking", it.harsh_brake)):
-        for i in np.flatnonzero(seg & mask):
-            t_seg = int(it.start_us[i])
-            if kind == "harsh_acceleration":
-                s, e, peak = t_seg, t_seg + int(round(it.accel_s[i] * 1e6)), float(it.accel_mps2[i])
-                v_from, v_to = it.speed_in_mps[i], it.speed_peak_mps[i]
-            else:
-                s = t_seg + int(round((it.accel_s[i] + it.cruise_s[i]) * 1e6))
-                e, peak = int(end[i]), float(it.decel_mps2[i])
-                v_from, v_to = it.speed_peak_mps[i], it.speed_out_mps[i]
-            tables["harsh"].append(
-                {
-                    "vehicle_id": vid[vehicle[i]].decode(),
-                    "kind": kind,
-                    **road(i),
-                    **at(i, s),
-                    "start_us": s + epoch_us,
-                    "end_us": e + epoch_us,
-                    "peak_ms2": round(peak, 3),
-                    "speed_from_kmh": round(float(v_from * 3.6), 2),
-                    "speed_to_kmh": round(float(v_to * 3.6), 2),
-                }
-            )
-    for i in np.flatnonzero(seg & (it.incident >= 0)):
-        tables["incident_effects"].append(
-            {
-                "vehicle_id": vid[vehicle[i]].decode(),
-                "incident_id": w.incidents.incident_id[it.incident[i]].decode(),
-                **road(i),
+                "vehicle_id": self.who(i),
+                "node": int(it.node_b[i]),
+                **self.road(i),
+                **self.at(i, int(it.start_us[i])),
                 "start_us": int(it.start_us[i]) + epoch_us,
-                "end_us": int(end[i]) + epoch_us,
-                "speed_factor": round(float(w.incidents.factor[it.incident[i]]), 3),
-                "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
+                "end_us": int(self.end_us[i]) + epoch_us,
+                "duration_s": round(int(it.dur_us[i]) / 1e6, 3),
+                "first_fix_us": int(first[j]) + epoch_us if first[j] <= last[j] else None,
+                "last_fix_us": int(last[j]) + epoch_us if first[j] <= last[j] else None,
             }
+            for j, i in enumerate(halts)
+        ]
+
+    def overspeed(self, i: int) -> dict[str, Any]:
+        """From reaching the limit while accelerating to falling under it while braking."""
+        it, epoch_us = self.it, self.epoch_us
+        reaches_limit_s = (it.limit_mps[i] - it.speed_in_mps[i]) / it.accel_mps2[i]
+        braking_to_limit_s = (it.speed_peak_mps[i] - it.limit_mps[i]) / it.decel_mps2[i]
+        s = int(it.start_us[i]) + int(round(reaches_limit_s * 1e6))
+        e = int(it.start_us[i]) + int(
+            round((it.accel_s[i] + it.cruise_s[i] + braking_to_limit_s) * 1e6)
         )
+        tick = self.span.tick
+        f, la = self.span.clip(_ceil(np.array([s + tick]), tick), _floor(np.array([e]), tick))
+        return {
+            "vehicle_id": self.who(i),
+            **self.road(i),
+            **self.at(i, s),
+            "start_us": s + epoch_us,
+            "end_us": e + epoch_us,
+            "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
+            "first_fix_us": int(f[0]) + epoch_us if f[0] <= la[0] else None,
+            "last_fix_us": int(la[0]) + epoch_us if f[0] <= la[0] else None,
+        }
+
+    def harsh(self, i: int, kind: str) -> dict[str, Any]:
+        """A harsh acceleration (the segment's acceleration phase) or braking (its braking)."""
+        it, epoch_us = self.it, self.epoch_us
+        t_seg = int(it.start_us[i])
+        if kind == "harsh_acceleration":
+            s, e, peak = t_seg, t_seg + int(round(it.accel_s[i] * 1e6)), float(it.accel_mps2[i])
+            v_from, v_to = it.speed_in_mps[i], it.speed_peak_mps[i]
+        else:
+            s = t_seg + int(round((it.accel_s[i] + it.cruise_s[i]) * 1e6))
+            e, peak = int(self.end_us[i]), float(it.decel_mps2[i])
+            v_from, v_to = it.speed_peak_mps[i], it.speed_out_mps[i]
+        return {
+            "vehicle_id": self.who(i),
+            "kind": kind,
+            **self.road(i),
+            **self.at(i, s),
+            "start_us": s + epoch_us,
+            "end_us": e + epoch_us,
+            "peak_ms2": round(peak, 3),
+            "speed_from_kmh": round(float(v_from * 3.6), 2),
+            "speed_to_kmh": round(float(v_to * 3.6), 2),
+        }
+
+    def incident_effect(self, i: int) -> dict[str, Any]:
+        """A segment driven slower for an incident on it."""
+        it, incidents = self.it, self.w.incidents
+        return {
+            "vehicle_id": self.who(i),
+            "incident_id": incidents.incident_id[it.incident[i]].decode(),
+            **self.road(i),
+            "start_us": int(it.start_us[i]) + self.epoch_us,
+            "end_us": int(self.end_us[i]) + self.epoch_us,
+            "speed_factor": round(float(incidents.factor[it.incident[i]]), 3),
+            "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
+        }
 
 
 def _incidents(

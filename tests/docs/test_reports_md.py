@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.docs.conftest import REPORTS_MD, Walkthrough, vts_lines
-from vts.reports.params import ReportParams
+from vts.rules.params import ReportParams
 
 DAY = "2024-03-05"
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from simulator import generate
 from simulator.outputs.reference import road_table
-from vts.reports.roads import RoadIndex
-from vts.reports.track import Track
+from vts.reference.roadmatch import RoadIndex
+from vts.rules.track import Track
 
 
 def tracks(scenario: str, seed: int, start: datetime, seconds: float, vehicles: int,

@@ -17,7 +17,7 @@ import pytest
 from vts.cli.main import main as vts
 from vts.reports.args import ReportsArgs, glue_option_names, parse_params
 from vts.reports.exceptions import ReportsArgsError
-from vts.reports.params import ReportParams
+from vts.rules.params import ReportParams
 
 SCRIPT = Path(__file__).resolve().parents[2] / "glue_scripts" / "vts_reports_job.py"
 TODAY = date(2024, 3, 6)

@@ -7,8 +7,8 @@ import numpy as np
 from tests.reports.tracks import TrackBuilder, epoch
 from vts.reports.filter import filter_fixes
 from vts.reports.motion import detect
-from vts.reports.params import DEFAULT_PARAMS as P
-from vts.reports.params import ReportParams
+from vts.rules.params import DEFAULT_PARAMS as P
+from vts.rules.params import ReportParams
 
 T0 = epoch("2024-03-05T08:00:00")
 

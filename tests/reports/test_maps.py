@@ -20,9 +20,9 @@ from vts.reference.geofences import from_geojson
 from vts.reports.dayview import DayView
 from vts.reports.filter import filter_fixes
 from vts.reports.maps import STOP_COLOUR, speed_colour, to_html, write_html, write_png
-from vts.reports.params import DEFAULT_PARAMS as P
 from vts.reports.tables import ALERTS, STOPS
 from vts.reports.vehicle import Context, Window, vehicle_reports
+from vts.rules.params import DEFAULT_PARAMS as P
 
 DAY = epoch("2024-03-05T00:00:00")
 

@@ -33,10 +33,10 @@ from simulator.outputs.reference import scenario_geofences
 from simulator.outputs.truth import truth
 from tests.reports.simulated import roads, tracks
 from vts.reference.geofences import from_geojson
-from vts.reports.geofences import visits
-from vts.reports.params import DEFAULT_PARAMS as P
 from vts.reports.tables import ALERTS, STOPS
 from vts.reports.vehicle import Context, Window, vehicle_reports
+from vts.rules.fold import RuleContext, fold
+from vts.rules.params import DEFAULT_PARAMS as P
 
 SCENARIO, SEED, VEHICLES = "city", 11, 200
 DAY = datetime(2024, 3, 5, tzinfo=UTC)
@@ -176,9 +176,10 @@ def test_geofence_enter_and_exit_within_one_fix_interval() -> None:
     long_enough = P.geofence_dwell_s + 20.0
 
     def seen(tr: Any) -> list[tuple[str, float, float]]:
-        return [(v.fence.id, float(tr.t[v.enter]), float(tr.t[v.exit]))
-                for v in visits(tr, fences, P.geofence_dwell_s)
-                if v.exit is not None and v.enter > 0]  # fmt: skip
+        return [(v.subject, v.start_ts, v.end_ts)
+                for v in fold(tr, RuleContext(P, fences=fences))
+                if v.alert == "geofence" and v.ended and v.end_ts is not None
+                and v.start_ts > tr.t[0]]  # fmt: skip
 
     compared, end = 0, HOUR.timestamp() + 3600
     for coarse in tracks(SCENARIO, SEED, HOUR, 3600, 60, 10.0):

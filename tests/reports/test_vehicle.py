@@ -7,10 +7,10 @@ from typing import Any
 from tests.reports.tracks import LAT0, LON0, TrackBuilder, epoch
 from vts.geo import offset
 from vts.reference.geofences import from_geojson
-from vts.reports.params import DEFAULT_PARAMS as P
-from vts.reports.roads import RoadIndex
+from vts.reference.roadmatch import RoadIndex
 from vts.reports.tables import ALERTS, GEOFENCE_EVENTS, STOPS, SUMMARY, TRIPS
 from vts.reports.vehicle import Context, Window, vehicle_reports
+from vts.rules.params import DEFAULT_PARAMS as P
 
 DAY = epoch("2024-03-05T00:00:00")
 WINDOW = Window(DAY, DAY + 86400, now=DAY + 2 * 86400)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from vts.geo import offset
-from vts.reports.track import Track
+from vts.rules.track import Track
 
 LAT0, LON0 = 51.5, -0.12
 

@@ -22,6 +22,7 @@ def jar_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (tmp_path / "jars" / profile / name).write_bytes(b"")
     monkeypatch.setenv("VTS_JARS_DIR", str(tmp_path / "jars"))
     monkeypatch.delenv("VTS_S3_ENDPOINT", raising=False)
+    monkeypatch.delenv("VTS_SPARK_MASTER", raising=False)
     return tmp_path / "jars"
 
 
@@ -75,3 +76,11 @@ def test_a_session_that_reads_kafka_loads_vts_s_plugin_from_its_jar(
     assert kafka.plugins == (QUIET_KAFKA_PLUGIN,)
     assert jar_cache / "vts" / "vts-spark.jar" in kafka.jars
     assert SparkSettings.local(LocalPaths(tmp_path), kafka=False).plugins == ()
+
+
+def test_vts_spark_master_puts_the_session_on_a_cluster(
+    jar_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert SparkSettings.local(LocalPaths(tmp_path)).master == "local[2]"
+    monkeypatch.setenv("VTS_SPARK_MASTER", "spark://127.0.0.1:7077")
+    assert SparkSettings.local(LocalPaths(tmp_path)).master == "spark://127.0.0.1:7077"

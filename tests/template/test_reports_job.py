@@ -45,6 +45,14 @@ def test_the_reports_job_may_read_the_reference_tables_the_deploy_writes(stack: 
     assert set(reference["Resource"]) <= readable
 
 
+def test_the_reports_job_may_read_every_stream_its_rules_fold(stack: Stack) -> None:
+    # the fixes (vehicle_data or gps_data) and the incidents near_incident needs
+    statements = stack.props("ReportsJobRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    readable = {r for s in statements if "s3:GetObject" in s["Action"] for r in s["Resource"]}
+    for table in ("vehicle_data", "gps_data", "emergency_data"):
+        assert f"{{DataBucket.Arn}}/data/{table}/*" in readable, table
+
+
 def test_schedules_build_yesterday_daily_and_today_hourly(stack: Stack) -> None:
     days = {}
     for logical in ("ReportsDailySchedule", "ReportsHourlySchedule"):

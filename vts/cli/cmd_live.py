@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vts.cli import live_run, live_serve
+from vts.cli import live_alerts, live_run, live_serve
 from vts.cli.console import add_command
 
 EPILOG = """examples:
@@ -12,6 +12,7 @@ EPILOG = """examples:
   vts live run                     keep it up to date (Ctrl-C stops after the batch in hand)
   vts live serve                   the live map on http://127.0.0.1:8765/ over the local store
   vts live serve --api https://abc123.lambda-url.eu-west-1.on.aws/   against a deployed stack
+  vts live alerts --follow          the live alerts as they come
 """
 
 
@@ -20,3 +21,4 @@ def register(sub: Any) -> None:
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     live_run.register(verbs)
     live_serve.register(verbs)
+    live_alerts.register(verbs)

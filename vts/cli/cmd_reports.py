@@ -141,7 +141,7 @@ def _geofences(args: argparse.Namespace, out: Output) -> int:
 
 
 def _params(args: argparse.Namespace, out: Output) -> int:
-    from vts.reports.params import ReportParams, describe
+    from vts.rules.params import ReportParams, describe
 
     doc = describe()
     out.table(

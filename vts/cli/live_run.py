@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from vts.cli.brokers import resolve_bootstrap
+from vts.cli.cmd_reports import add_lake_option, lake_of
 from vts.cli.console import Output, add_command, add_output_options
 from vts.settings import env
 
@@ -22,6 +23,9 @@ source mapping's event shape (records by topic-partition, base64 values), and it
 are committed only after the handler returned: a run killed mid-batch applies that batch
 again next time, which the store's newest-event-time-wins rule makes harmless.
 The store: --live-url, else VTS_LIVE_URL, else the one `vts local up` started.
+Live alerts (`vts live alerts`) run on every batch with the reports' rules and parameters
+(--param, see `vts reports params`), against the lake's roads and geofences (--lake);
+--no-alerts turns them off.
 Progress goes to stderr; the totals to stdout (--format json for JSON).
 """
 
@@ -66,6 +70,10 @@ def register(verbs: Any) -> None:
         action="store_true",
         help="stop once everything in the topics at the start is applied",
     )
+    add_lake_option(p)
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a rule parameter (see `vts reports params`)")  # fmt: skip
+    p.add_argument("--no-alerts", action="store_true", help="keep positions only, no alerts")
     add_output_options(p)
     p.set_defaults(func=_run)
 
@@ -105,7 +113,15 @@ def _run(args: argparse.Namespace, out: Output) -> int:
         available_now=args.available_now,
     )
     with LiveStore.connect(settings) as store:
-        consumer = LiveConsumer(store)
+        alerts = None
+        if not args.no_alerts:
+            from vts.cli.cmd_query import parse_params
+            from vts.live.alerts import LiveAlerts, rule_context
+            from vts.rules.params import ReportParams
+
+            params = ReportParams().with_overrides(parse_params(args.param))
+            alerts = LiveAlerts(store, rule_context(lake_of(args), params))
+        consumer = LiveConsumer(store, alerts=alerts)
         try:
             totals = EventSourceEmulator(consumer, options).run(_progress)
         finally:

@@ -8,6 +8,9 @@
   "reset", "now"}``; the cost grows with the changes, not the fleet
 - ``GET /incidents`` -> ``{"incidents"}`` (the active ones)
 - ``GET /health`` -> ``{"newest_position_age_s", "consumer_lag", "vehicles", "now", ...}``
+- ``GET /alerts[?after=CURSOR]`` -> ``{"alerts", "cursor", "reset", "now"}``: the alerts
+  written after the cursor (``vts.live.alerts``; without one, or of another store epoch:
+  from the start, ``reset`` true), at most 1,000 a page, oldest change first
 
 The response is ``(status, body, headers)``, ``body`` JSON text: the states are stored as
 JSON and joined on the server, so a snapshot of 10,000 vehicles is never parsed here. A
@@ -27,6 +30,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 from urllib.parse import parse_qs, unquote
 
+from vts.live.alerts import LiveAlerts
 from vts.live.cursor import Cursor
 from vts.live.exceptions import StoreError, StoreUnavailableError
 from vts.live.settings import local_settings
@@ -139,6 +143,21 @@ def _changes(store: LiveStore, query: Query) -> Response:
     return Response(200, body, HEADERS)
 
 
+def _alerts(store: LiveStore, query: Query) -> Response:
+    _only(query, "after")
+    cursor = None
+    if "after" in query:
+        cursor = Cursor.parse(query["after"])
+        if cursor is None:
+            raise BadRequest(400, f"after {query['after'][:80]!r} is not a cursor this API gave")
+    page = LiveAlerts(store).after(cursor)
+    body = (
+        f'{{"alerts":{page.alerts_json},"cursor":{_json(str(page.cursor))},'
+        f'"reset":{_json(page.reset)},"now":{_now()}}}'
+    )
+    return Response(200, body, HEADERS)
+
+
 def _incidents(store: LiveStore, query: Query) -> Response:
     _only(query)
     return Response(200, f'{{"incidents":{store.incidents()}}}', HEADERS)
@@ -172,6 +191,7 @@ _ROUTES: Mapping[str, Callable[[LiveStore, Query], Response]] = {
     "/changes": _changes,
     "/incidents": _incidents,
     "/health": _health,
+    "/alerts": _alerts,
 }
 
 
@@ -212,7 +232,9 @@ def handle(
         if route.startswith("/vehicles/") and route.count("/") == 2:
             return _vehicle(store, params, unquote(route[len("/vehicles/") :]))
         raise BadRequest(
-            404, f"no such path {path[:100]!r}; try /vehicles, /changes?after=, /incidents, /health"
+            404,
+            f"no such path {path[:100]!r}; "
+            "try /vehicles, /changes?after=, /incidents, /health, /alerts",
         )
     except BadRequest as exc:
         return error(exc.status, exc.message)

@@ -5,7 +5,8 @@ judges each value with the contract's reader (``vts.contract.reader``: the job's
 one message at a time), skips and counts the invalid ones (the streaming job quarantines
 them), coalesces the rest to one state per vehicle and incident (``vts.live.coalesce``)
 and writes them in pipelined round trips (``vts.live.store``): one for a small batch, one
-per part of a large one, each sent while the next part is decoded. It returns a
+per part of a large one, each sent while the next part is decoded; with ``alerts``, the
+rules then run on the whole batch (``vts.live.alerts``). It returns a
 ``BatchReport``; the Lambda entry point turns it into metrics. No message can make it
 raise; a store that does not answer does (the mapping then retries the batch, which the
 store's newest-wins rule makes harmless).
@@ -22,9 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from vts.contract.reader import MessageReader, utc_now
+from vts.live.alerts import LiveAlerts
 from vts.live.coalesce import Coalescer
 from vts.live.esm import EsmRecord, read_records
-from vts.live.states import INCIDENT_TOPIC, VEHICLE_TOPICS
+from vts.live.states import INCIDENT_TOPIC, VEHICLE_TOPICS, IncidentState, VehicleState
 from vts.live.store import LiveStore, WriteResult
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class BatchReport:
     stale: int = 0
     incidents: int = 0
     incidents_written: int = 0
+    alerts_changed: int = 0  # alerts written anew (vts.live.alerts; 0 without it)
     max_record_age_s: float | None = None
     min_record_age_s: float | None = None
     reasons: Counter[str] = field(default_factory=Counter)
@@ -63,8 +66,15 @@ class BatchReport:
 class LiveConsumer:
     """The handler core over one store; readers are made once per topic."""
 
-    def __init__(self, store: LiveStore, *, topic_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        store: LiveStore,
+        *,
+        topic_prefix: str | None = None,
+        alerts: LiveAlerts | None = None,
+    ) -> None:
         self.store = store
+        self.alerts = alerts
         settings = store.settings
         self.topic_prefix = settings.topic_prefix if topic_prefix is None else topic_prefix
         self._readers = {t: MessageReader(t, v0_timezone=settings.v0_timezone) for t in LIVE_TOPICS}
@@ -103,8 +113,12 @@ class LiveConsumer:
         meta["consumer_lag"] = "" if consumer_lag is None else str(consumer_lag)
         groups = _by_key(records, GROUPS if len(records) >= GROUP_ABOVE else 1)
         writes: list[Future[WriteResult]] = []
+        batch_vehicles: list[VehicleState] = []
+        batch_incidents: list[IncidentState] = []
         for n, group in enumerate(groups):
             coalescer = self._coalesce(group, now, report)
+            batch_vehicles += coalescer.vehicles.values()
+            batch_incidents += coalescer.incidents.values()
             report.vehicles += len(coalescer.vehicles)
             report.incidents += len(coalescer.incidents)
             last = n == len(groups) - 1
@@ -123,6 +137,8 @@ class LiveConsumer:
             report.older += result.older
             report.stale += result.stale
             report.incidents_written += result.incidents_written
+        if self.alerts is not None:  # after the states: a kill in between is a retry
+            report.alerts_changed = self.alerts.run(batch_vehicles, batch_incidents).changed
         if report.invalid:
             logger.info("skipped %d invalid records: %s", report.invalid, dict(report.reasons))
         return report

@@ -1,8 +1,9 @@
 """The ``roads`` reference table: road segments and their speed limits.
 
-One row per segment, a straight line between two junctions. A fix is on the segment
-nearest to it (``vts.reports.roads``; ``sql/analytics/speeding_events.sql`` says the
-same in SQL), and speeding is its speed against that segment's ``speed_limit_kmh``.
+One row per segment, a straight line between two junctions. Which segment a fix is on is
+one rule, ``vts.reference.roadmatch`` (the reports, the live alerts, and
+``sql/analytics/speeding_events.sql``, whose SQL it generates), and speeding is its speed
+against that segment's ``speed_limit_kmh``.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 
 from vts.reports.build import SOURCES, BuildOptions, days_between
 from vts.reports.exceptions import ReportsArgsError
-from vts.reports.params import ReportParams
+from vts.rules.params import ReportParams
 
 GLUE_REQUIRED = ("lake_path",)
 GLUE_OPTIONAL = ("output_path", "day", "from_day", "to_day", "source", "geofences", "params")

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 
 from vts.catalog.spark_sql import collect
 from vts.reference.geofences import GEOFENCES, Geofence, from_geojson, from_rows
+from vts.reference.roadmatch import ROAD_FIELDS, RoadIndex
 from vts.reference.roads import ROADS
-from vts.reports.params import ReportParams
-from vts.reports.roads import ROAD_FIELDS, RoadIndex
 from vts.reports.spark import day_fixes, report_rows, table_frame
 from vts.reports.tables import FIX_FILTER, TABLES, ReportTable, file_name
 from vts.reports.vehicle import Context, Window
+from vts.rules.params import ReportParams
+from vts.rules.places import Incident, incidents_from_events
 from vts.stream.layout import join
 
 if TYPE_CHECKING:
@@ -73,6 +74,27 @@ def load_roads(spark: SparkSession, lake: str, radius_m: float) -> RoadIndex | N
     return RoadIndex.build([r.asDict() for r in rows], radius_m)
 
 
+INCIDENT_COLUMNS = ("event_id", "incident_id", "incident_type", "status", "latitude",
+                    "longitude", "ts")  # fmt: skip
+
+
+def load_incidents(
+    spark: SparkSession, lake: str, day: date, lookback_s: float
+) -> tuple[Incident, ...]:
+    """The emergency incidents reported in the build's window (``near_incident``)."""
+    from vts.reports.exceptions import NoLakeDataError
+
+    try:
+        frame = day_fixes(spark, join(lake, "emergency_data"), day, lookback_s, INCIDENT_COLUMNS)
+        rows = [r.asDict() for r in collect(frame)]
+    except NoLakeDataError:
+        logger.info("no emergency_data under %s: near_incident is not judged", lake)
+        return ()
+    for r in rows:
+        r["ts"] = r["ts"].replace(tzinfo=UTC).timestamp()
+    return tuple(incidents_from_events(rows))
+
+
 def load_fences(spark: SparkSession, options: BuildOptions) -> tuple[Geofence, ...]:
     """The lake's ``geofences`` table (if it has one) and the user's GeoJSON file (if any)."""
     from pyspark.errors import AnalysisException
@@ -116,6 +138,7 @@ def build_day(
         if roads is not None
         else load_roads(spark, options.lake, options.params.road_max_distance_m),
         tuple(fences) if fences is not None else load_fences(spark, options),
+        load_incidents(spark, options.lake, day, options.params.lookback_s),
     )
     fixes = day_fixes(spark, join(options.lake, options.source), day, options.params.lookback_s)
     rows = report_rows(fixes, ctx).persist()

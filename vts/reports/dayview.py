@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from vts.reference.geofences import GEOFENCES, Geofence, load_geojson, read_geofences
+from vts.reference.roadmatch import RoadIndex
 from vts.reference.roads import ROADS, read_roads
 from vts.reports.exceptions import NoLakeDataError
 from vts.reports.filter import filter_fixes
-from vts.reports.params import ReportParams
 from vts.reports.read import report_rows, vehicle_track
-from vts.reports.roads import RoadIndex
 from vts.reports.tables import ALERTS, STOPS
-from vts.reports.track import Track
 from vts.reports.vehicle import Context, Window, vehicle_reports
+from vts.rules.params import ReportParams
+from vts.rules.track import Track
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from vts.geo import haversine_m
-from vts.reports.params import ReportParams
-from vts.reports.track import Bool, Track
+from vts.rules.params import ReportParams
+from vts.rules.track import Bool, Track
 
 # this many consecutive fixes that agree with each other but not with the last kept fix
 # mean the last kept fix was the jump (say, the first fix of a day)

@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from vts.geo import haversine_m
-from vts.reports.params import ReportParams
-from vts.reports.track import Track
+from vts.rules.params import ReportParams
+from vts.rules.track import Track
 
 I64 = npt.NDArray[np.int64]
 

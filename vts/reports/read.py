@@ -12,7 +12,7 @@ from typing import Any
 
 from vts.reports.exceptions import NoLakeDataError
 from vts.reports.tables import ReportTable, file_name
-from vts.reports.track import Track
+from vts.rules.track import Track
 
 
 def report_rows(

@@ -43,8 +43,15 @@ def _hours(start: datetime, end: datetime) -> list[tuple[str, str]]:
     return out
 
 
-def day_fixes(spark: SparkSession, table_root: str, day: date, lookback_s: float) -> DataFrame:
-    """The fixes of ``[day - lookback, day + 1)`` from a ``dt=/hr=`` partitioned table."""
+def day_fixes(
+    spark: SparkSession,
+    table_root: str,
+    day: date,
+    lookback_s: float,
+    columns: tuple[str, ...] = FIX_COLUMNS,
+) -> DataFrame:
+    """The rows of ``[day - lookback, day + 1)`` from a ``dt=/hr=`` partitioned table (its
+    ``columns`` that it has: by default a fix's)."""
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
@@ -64,7 +71,7 @@ def day_fixes(spark: SparkSession, table_root: str, day: date, lookback_s: float
     dt = F.date_format(F.col("dt").cast("date"), "yyyy-MM-dd")
     frame = frame.where(dt.isin(days)).where(F.concat_ws("/", dt, hr).isin(keys))
     frame = frame.where((F.col("ts") >= F.lit(start)) & (F.col("ts") < F.lit(end)))
-    present = [c for c in FIX_COLUMNS if c in frame.columns]
+    present = [c for c in columns if c in frame.columns]
     return frame.select(*present)
 
 
@@ -87,8 +94,8 @@ def report_rows(fixes: DataFrame, ctx: Context) -> DataFrame:
     def per_vehicle(frame: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
-        from vts.reports.track import Track
         from vts.reports.vehicle import vehicle_reports
+        from vts.rules.track import Track
 
         pairs: list[tuple[str, str]] = []
         for table, rows in vehicle_reports(Track.from_frame(frame), ctx).items():

@@ -63,7 +63,8 @@ GEOFENCE_EVENTS = ReportTable(
 )  # fmt: skip
 ALERTS = ReportTable(
     "report_alerts",
-    "overspeed, harsh braking/acceleration, silence, low fuel (reported the day they start)",
+    "overspeed, harsh braking/acceleration, silence, low fuel, near an incident (reported the"
+    " day they start)",
     _V + (
         ("alert", "string"), ("start_ts", "timestamp"), ("end_ts", "timestamp"),
         ("latitude", "double"), ("longitude", "double"),

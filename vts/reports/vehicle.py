@@ -1,7 +1,9 @@
 """Every report of one vehicle for one day, from its fixes in the build's window.
 
 The window is the day plus ``lookback_s`` before it, so a trip or stop that began the day
-before is whole. Trips, stops and geofence visits are reported the day they end (an
+before is whole. The alerts and geofence visits are ``vts.rules``' (the rules the live
+path runs too) folded over the window, plus ``silent`` (``vts.reports.alerts``).
+Trips, stops and geofence visits are reported the day they end (an
 unfinished one, at the window's end, the day being built: ``complete`` false); alerts
 the day they start; the summary and the filter counts cover the day's own fixes.
 """
@@ -14,14 +16,16 @@ from typing import Any
 import numpy as np
 
 from vts.reference.geofences import Geofence
-from vts.reports import alerts as alert_rules
+from vts.reference.roadmatch import RoadIndex
+from vts.reports.alerts import silent
 from vts.reports.filter import filter_fixes
-from vts.reports.geofences import smallest_containing, visits
+from vts.reports.geofences import smallest_containing
 from vts.reports.motion import Span, detect
-from vts.reports.params import ReportParams
-from vts.reports.roads import RoadIndex
 from vts.reports.tables import ALERTS, FIX_FILTER, GEOFENCE_EVENTS, STOPS, SUMMARY, TRIPS
-from vts.reports.track import Track
+from vts.rules.fold import RuleContext, fold
+from vts.rules.params import ReportParams
+from vts.rules.places import Incident
+from vts.rules.track import Track
 
 Row = dict[str, Any]
 
@@ -44,6 +48,11 @@ class Context:
     params: ReportParams
     roads: RoadIndex | None
     fences: tuple[Geofence, ...]
+    incidents: tuple[Incident, ...] = ()
+
+    @property
+    def rules(self) -> RuleContext:
+        return RuleContext(self.params, self.roads, self.fences, self.incidents)
 
 
 def _trip_row(tr: Track, hops: np.ndarray, span: Span) -> Row:
@@ -121,32 +130,34 @@ def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
     trips = [_trip_row(tr, hops, s) for s in motion.trips if w.holds(tr.t[s.last])]
     stops = [_stop_row(tr, s) for s in motion.stops if w.holds(tr.t[s.last])]
     _name_places(trips, stops, ctx.fences)
+    episodes = fold(tr, ctx.rules) + silent(tr, motion, params)
     fences = []
-    for v in visits(tr, ctx.fences, params.geofence_dwell_s):
-        end_t = tr.t[v.exit] if v.exit is not None else tr.t[-1]
+    for v in (e for e in episodes if e.alert == "geofence"):
+        end_t = v.end_ts if v.ended and v.end_ts is not None else float(tr.t[-1])
         if not w.holds(end_t):
             continue
+        fence = next(f for f in ctx.fences if f.id == v.subject)
         fences.append({
-            "vehicle_id": tr.vehicle_id, "geofence_id": v.fence.id,
-            "geofence_name": v.fence.name, "geofence_kind": v.fence.kind,
-            "enter_ts": tr.t[v.enter], "exit_ts": None if v.exit is None else tr.t[v.exit],
-            "duration_s": float(end_t - tr.t[v.enter]),
-            "enter_lat": tr.lat[v.enter], "enter_lon": tr.lon[v.enter],
+            "vehicle_id": tr.vehicle_id, "geofence_id": fence.id,
+            "geofence_name": fence.name, "geofence_kind": fence.kind,
+            "enter_ts": v.start_ts, "exit_ts": v.end_ts if v.ended else None,
+            "duration_s": end_t - v.start_ts,
+            "enter_lat": v.latitude, "enter_lon": v.longitude,
         })  # fmt: skip
     alerts = [
         {
             "vehicle_id": tr.vehicle_id,
             "alert": a.alert,
-            "start_ts": tr.t[a.first],
-            "end_ts": tr.t[a.last],
-            "latitude": tr.lat[a.first],
-            "longitude": tr.lon[a.first],
+            "start_ts": a.start_ts,
+            "end_ts": a.end_ts,
+            "latitude": a.latitude,
+            "longitude": a.longitude,
             "value": a.value,
             "threshold": a.threshold,
             "road_id": a.road_id,
         }  # fmt: skip
-        for a in alert_rules.alerts(tr, motion, ctx.roads, params)
-        if w.holds(tr.t[a.first])
+        for a in sorted(episodes, key=lambda e: (e.start_ts, e.alert, e.subject))
+        if a.alert != "geofence" and w.holds(a.start_ts)
     ]
     rejected = filtered.rejected(in_day)
     kept_day = (tr.t >= w.day_start) & (tr.t < w.day_end)

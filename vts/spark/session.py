@@ -1,5 +1,12 @@
 """Build the local SparkSession: ``local[2]``, the Kafka connector jars, Hive metastore.
 
+``VTS_SPARK_MASTER`` (e.g. ``spark://127.0.0.1:7077``) runs the same session on a Spark
+cluster instead of ``local[2]``: the driver is this process, the executors the cluster's.
+Jars reach the executors through ``spark.jars`` (Spark's file server) and the job's code
+through ``--py-files``; the ``s3a`` jars below stay on the driver's classpath only, so a
+cluster's nodes need their own S3 connector (as Glue's have), and the S3 credentials come
+from each node's own environment (tests/rehearsal/glue/cluster.py runs it this way).
+
 With the Kafka jars comes vts's own executor plugin (``QUIET_KAFKA_PLUGIN``), which the
 Glue job loads as well.
 
@@ -108,13 +115,15 @@ class SparkSettings:
         """The settings ``vts`` uses locally: everything under the VTS home.
 
         ``s3_endpoint`` (default ``VTS_S3_ENDPOINT``) puts ``s3a://`` and ``s3://`` on an
-        S3-compatible server (see the module docstring).
+        S3-compatible server; ``VTS_SPARK_MASTER`` picks a cluster instead of ``local[2]``
+        (see the module docstring).
         """
         from vts.local.jars import classpath
 
         paths = paths or LocalPaths.from_env()
         endpoint = s3_endpoint or env("S3_ENDPOINT")
         return cls(
+            master=env("SPARK_MASTER", "local[2]") or "local[2]",
             warehouse=paths.home / "warehouse",
             metastore=paths.metastore if hive else None,
             jars=(*classpath("spark"), *classpath("vts")) if kafka else (),

@@ -29,7 +29,7 @@ import os
 import re
 import subprocess
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,8 @@ class GlueJobRun:
     jvm_options: tuple[str, ...] = ()
     job_name: str = field(default_factory=lambda: f"vts-rehearsal-{uuid.uuid4().hex[:8]}")
     job: str = JOB  # the template's logical id of the Glue job
+    # more spark-submit flags (e.g. a cluster's --py-files and executor sizes)
+    submit_args: tuple[str, ...] = ()
 
     def default_arguments(self) -> dict[str, str]:
         """The template's DefaultArguments with the stack's resources made local."""
@@ -161,20 +163,34 @@ class GlueJobRun:
             "PYTHONPATH": os.pathsep.join(python_path),
             # Glue's classpath: its Kafka connector, plus the job's --extra-jars.
             "PYSPARK_SUBMIT_ARGS": " ".join(
-                ["--jars", ",".join(map(str, glue_classpath)), *self.spark_conf(), "pyspark-shell"]
+                [
+                    "--jars",
+                    ",".join(map(str, glue_classpath)),
+                    *self.spark_conf(),
+                    *self.submit_args,
+                    "pyspark-shell",
+                ]
             ),
             "PYSPARK_PYTHON": str(self.venv / "bin" / "python"),
             "JAVA_TOOL_OPTIONS": " ".join(self.jvm_options),
             **self.env,
         }
 
+    def command(self) -> list[str]:
+        """The job's process: the venv's Python running the fetched script."""
+        return [str(self.venv / "bin" / "python"), *self.argv()]
+
     def run(self, home: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
         home.mkdir(parents=True, exist_ok=True)
         return subprocess.run(
-            [str(self.venv / "bin" / "python"), *self.argv()],
+            self.command(),
             env=self.process_env(home),
             cwd=home,
             capture_output=True,
             text=True,
             timeout=timeout,
         )
+
+
+# ``glue_job(auth, **parameters)`` (conftest): a run of the job as such a stack would start it.
+JobFactory = Callable[..., GlueJobRun]

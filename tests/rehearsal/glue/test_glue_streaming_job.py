@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,73 +19,13 @@ from zipfile import ZipFile
 import pytest
 
 from tests.fixtures.aws import MotoServer
-from tests.rehearsal.glue.harness import GlueJobRun, PublishedJob
+from tests.rehearsal.glue.harness import GlueJobRun, JobFactory, PublishedJob
 from tests.stream.jobs import LakeReader, event_ids, messages, produce, simulated
-from tests.template.cfn import Stack
-from tests.template.scenarios import EXISTING_VPC
 from vts.contract.topics import TOPIC_NAMES
-from vts.kafka.admin import create_topics
 from vts.spark.session import QUIET_KAFKA_PLUGIN
 
 pytestmark = pytest.mark.integration
-DATABASE = "vts_rehearsal"
-# The run's own arguments (`aws glue start-job-run --arguments`): process what is there
-# and stop, instead of streaming for ever.
-RUN_ARGUMENTS = {"--available_now": "true"}
 KAFKA_RECORD_WARNING = "KafkaDataConsumer is not running in UninterruptibleThread"
-
-
-JobFactory = Callable[..., GlueJobRun]
-
-
-@pytest.fixture
-def glue_job(
-    glue_venv: Path,
-    published_job: PublishedJob,
-    moto_server: MotoServer,
-    s3_bucket: str,
-    glue_database: str,
-    kafka_broker: Any,
-) -> JobFactory:
-    """``glue_job(auth, **parameters)``: the job as a stack deployed with those parameters
-    (an existing cluster on the local broker, a fresh topic prefix) would run it."""
-
-    def make(auth: str, **parameters: str) -> GlueJobRun:
-        prefix = f"{auth}{uuid.uuid4().hex[:6]}."
-        create_topics(kafka_broker.bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=2)
-        tls = auth != "plaintext"  # MSK serves SCRAM and IAM over TLS only
-        stack = Stack(
-            {
-                **EXISTING_VPC,
-                "KafkaSource": "existing",
-                "RedshiftMode": "none",
-                "ExistingKafkaAuth": auth,
-                "ExistingKafkaBootstrap": (
-                    kafka_broker.scram_tls_bootstrap if tls else kafka_broker.bootstrap
-                ),
-                "TopicPrefix": prefix,
-                **parameters,
-            }
-        )
-        assets = published_job.assets
-        return GlueJobRun(
-            venv=glue_venv,
-            published=published_job,
-            stack=stack,
-            locals={
-                "{Ref:DataBucket}": s3_bucket,
-                "{Ref:GlueDatabase}": glue_database,
-                "{Ref:GlueJobLogGroup}": "/aws-glue/vts-rehearsal",
-                "{GlueAssets.ExtraPyFiles}": assets.extra_py_files,
-                "{GlueAssets.ExtraJars}": assets.extra_jars,
-                "{GlueAssets.AdditionalPythonModules}": assets.additional_python_modules,
-            },
-            env=moto_server.env,
-            run_arguments=RUN_ARGUMENTS,
-            jvm_options=tuple(kafka_broker.tls.jvm_trust_options()) if tls else (),
-        )
-
-    return make
 
 
 def _lake(moto: MotoServer, bucket: str) -> LakeReader:
@@ -95,16 +34,6 @@ def _lake(moto: MotoServer, bucket: str) -> LakeReader:
 
 def _explain(done: Any) -> str:
     return f"exit {done.returncode}\n--- stderr (tail) ---\n{done.stderr[-6000:]}"
-
-
-@pytest.fixture
-def glue_database(moto_server: MotoServer) -> str:
-    glue = moto_server.client("glue")
-    try:
-        glue.create_database(DatabaseInput={"Name": DATABASE})
-    except glue.exceptions.AlreadyExistsException:
-        pass
-    return DATABASE
 
 
 def _topic_prefix(job: GlueJobRun) -> str:

@@ -1,4 +1,5 @@
-"""The reports' parameters, named once, with Traccar's defaults where Traccar has one.
+"""The rules' parameters (the reports job's and the live alerts'), named once, with
+Traccar's defaults where Traccar has one.
 
 Traccar (``org.traccar.config.Keys``) is the reference: its trip logic (``report.trip.*``,
 the "new logic" it enables by default), its position filter (``filter.*``) and its
@@ -63,6 +64,10 @@ class ReportParams:
     alert (vts; Traccar's deviceOffline is a live status instead)."""
     low_fuel_pct: float = 15.0
     """Fuel or battery falling below this is a low-fuel alert (re-armed 5 points above)."""
+
+    near_incident_radius_m: float = 1000.0
+    """A vehicle this close to an active emergency incident is near it (vts; the same
+    default as ``sql/analytics/vehicles_near_incidents.sql``'s ``radius_km``)."""
 
     # -- geofences --
     geofence_dwell_s: float = 60.0

@@ -1,0 +1,141 @@
+"""A simulated span streamed through the live alerts and built by the reports, compared.
+
+Shared by ``bench/bench_alerts.py`` (a day, 200 vehicles, one fix per 10 s) and
+``tests/live/test_alerts.py`` (the same at a small size). Both sides read the
+same messages: the simulator's ``vehicle_data`` and ``emergency_data`` as JSON lines. The
+live side gets them in time order as MSK events of ``batch_ticks`` ticks each
+(``vts.live.consumer`` with ``vts.live.alerts``); the reports side folds each vehicle's
+fixes over the span (``vts.reports.vehicle.vehicle_reports``: the fix filter, the rules,
+the span as the day). An alert agrees when the other side has one of the same type,
+vehicle (and geofence or incident) with start and end within ``tolerance_s``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+LIVE_TOPICS = ("vehicle_data", "emergency_data")
+ALERT_TABLE, FENCE_TABLE = "report_alerts", "report_geofence_events"
+
+
+FIX_FIELDS = ("ts", "latitude", "longitude", "speed_kmh", "heading_deg", "odometer_km",
+              "fuel_level_pct")  # fmt: skip
+CHUNK_S = 3600.0  # generated an hour at a time (a pure function of the window)
+
+
+@dataclass
+class Span:
+    """What the reports read of a simulated span (filled while it is streamed)."""
+
+    fixes: dict[str, list[tuple[float, ...]]] = field(default_factory=dict)  # FIX_FIELDS
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def stream(scenario: str, seed: int, start: datetime, seconds: float, vehicles: int,
+           tick: float, span: Span, batch_ticks: int = 1) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """The span's ``vehicle_data`` and ``emergency_data`` as MSK events of ``batch_ticks``
+    ticks each, in time order; ``span`` collects what the reports read."""
+    from simulator import generate
+    from vts.live.esm import build_event, record_json
+
+    offset = 0
+    done = 0.0
+    while done < seconds:
+        length = min(CHUNK_S, seconds - done)
+        window = start + timedelta(seconds=done)
+        batches = generate(scenario, seed, window, length, vehicles=vehicles, tick_seconds=tick)
+        rows: list[tuple[float, str, bytes, bytes]] = []
+        for topic in LIVE_TOPICS:
+            batch = batches[topic]
+            for key, line in zip(batch.keys, batch.to_json_lines(), strict=True):
+                record = json.loads(line)
+                t = _epoch(record["ts"])
+                rows.append((t, topic, bytes(key), line))
+                if topic == "vehicle_data":
+                    record["ts"] = t
+                    fix = tuple(np.nan if record.get(f) is None else float(record[f])
+                                for f in FIX_FIELDS)  # fmt: skip
+                    span.fixes.setdefault(record["vehicle_id"], []).append(fix)
+                else:
+                    record["ts"] = t
+                    span.incidents.append(record)
+        rows.sort(key=lambda r: r[0])
+        groups: dict[int, list[tuple[float, str, bytes, bytes]]] = defaultdict(list)
+        for row in rows:
+            groups[int((row[0] - start.timestamp()) // (tick * batch_ticks))].append(row)
+        for n in sorted(groups):
+            records = []
+            for t, topic, key, line in groups[n]:
+                records.append(record_json(topic, 0, offset, int(t * 1000), key, line))
+                offset += 1
+            yield build_event(records)
+        done += length
+
+
+def report_side(span: Span, context: Any, t0: float, t1: float) -> list[dict[str, Any]]:
+    """The reports' alerts and geofence visits of the span, as alert-like rows."""
+    from vts.reports.vehicle import Context, Window, vehicle_reports
+    from vts.rules.places import incidents_from_events
+    from vts.rules.track import Track
+
+    incidents = tuple(incidents_from_events(span.incidents))
+    ctx = Context(Window(t0, t1, now=t1 + 86400), context.params, context.roads,
+                  context.fences, incidents)  # fmt: skip
+    out: list[dict[str, Any]] = []
+    for vid, rows in span.fixes.items():
+        cols = np.array(sorted(rows), dtype=np.float64).T  # FIX_FIELDS, time order
+        tr = Track(vid, *cols, np.full(len(rows), np.nan))
+        tables = vehicle_reports(tr, ctx)
+        for a in tables[ALERT_TABLE]:
+            if a["alert"] == "silent":
+                continue  # a reports-only rule
+            out.append({"vehicle_id": vid, "alert": a["alert"], "subject": "",
+                        "start": float(a["start_ts"]), "end": float(a["end_ts"])})  # fmt: skip
+        for v in tables[FENCE_TABLE]:
+            end = v["exit_ts"] if v["exit_ts"] is not None else None
+            out.append({"vehicle_id": vid, "alert": "geofence", "subject": v["geofence_id"],
+                        "start": float(v["enter_ts"]),
+                        "end": None if end is None else float(end)})  # fmt: skip
+    return out
+
+
+def live_side(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``/alerts`` bodies as alert-like rows (near_incident and low fuel carry no subject
+    in the reports' table: compared by vehicle, type and times)."""
+    out = []
+    for a in alerts:
+        subject = a["subject"] if a["alert"] == "geofence" else ""
+        end = None if a["end_ts"] is None else _epoch(a["end_ts"])  # a visit's: its exit
+        out.append({"vehicle_id": a["vehicle_id"], "alert": a["alert"], "subject": subject,
+                    "start": _epoch(a["start_ts"]), "end": end})  # fmt: skip
+    return out
+
+
+def _close(a: float | None, b: float | None, tol: float) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= tol)
+
+
+def compare(mine: list[dict[str, Any]], other: list[dict[str, Any]],
+            tolerance_s: float) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
+    """How many of ``mine`` have a twin in ``other``, and those that do not."""
+    index: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for o in other:
+        index[(o["vehicle_id"], o["alert"], o["subject"])].append(o)
+    missing = []
+    for m in mine:
+        twins = index[(m["vehicle_id"], m["alert"], m["subject"])]
+        if not any(_close(m["start"], o["start"], tolerance_s)
+                   and _close(m["end"], o["end"], tolerance_s) for o in twins):  # fmt: skip
+            missing.append(m)
+    return len(mine) - len(missing), missing

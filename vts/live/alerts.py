@@ -1,0 +1,218 @@
+"""Live alerts: the reports' rules (``vts.rules``) run on each batch, state kept in the store.
+
+Per batch, for each vehicle with ``vehicle_data`` fixes in it (the reports' source): its
+carried rule state is read (``{p}:rs``, one hash field per vehicle), ``vts.rules.fold.step``
+runs every rule over the batch's fixes, and the new states and the episodes it reported
+are written in one atomic script (``lua/write_alerts.lua``):
+
+- ``{p}:alerts``: alert id -> the alert's JSON (``Episode.as_dict`` with ISO times and a
+  ``status``: ``active`` or ``ended``);
+- ``{p}:aseq`` / ``{p}:afeed``: a sequence and the alerts by the change that last wrote
+  them, so ``after(cursor)`` reads only what changed (``GET /alerts?after=``);
+- ``{p}:inc``: each incident's active span (first report .. first ``Resolved``), from the
+  batches' ``emergency_data``, for ``near_incident``.
+
+Exactly once, as a reader of ``/alerts`` sees it: an alert's id is a function of the
+vehicle, type, subject and start (``vts.rules.episode``), and the script writes a new
+version only when its JSON differs. A retried batch (the handler killed after the script,
+or before it) recomputes the same alerts from the same or a newer state; a replayed
+window's fixes are no later than the state's last fix and are skipped; so nothing is
+raised twice. An episode's end rewrites the alert its start raised.
+
+What differs from the reports by design: a fix older than a vehicle's last seen fix is
+skipped (the reports would take it in order), the reports' fix filter is not applied,
+``silent`` is reports-only (it needs the stops), an incident's span starts at the newest
+of its reports in the batch that first had one (a batch's reports are coalesced), and a
+vehicle's first fix in the live store sets the geofence side
+it starts on (the reports: its first fix in the build's window).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vts.live.cursor import Cursor
+from vts.live.states import VEHICLE_TOPICS, IncidentState, VehicleState
+from vts.live.store import LiveStore
+from vts.reference.geofences import GEOFENCES, read_geofences
+from vts.reference.roadmatch import RoadIndex
+from vts.reference.roads import ROADS, read_roads
+from vts.rules.episode import Episode
+from vts.rules.fold import RuleContext, step
+from vts.rules.params import ReportParams
+from vts.rules.places import RESOLVED, Incident
+from vts.rules.track import Track
+
+PAGE = 1000  # alerts per /alerts response
+_RANK = VEHICLE_TOPICS["vehicle_data"]
+
+
+def rule_context(lake: str | Path | None, params: ReportParams | None = None) -> RuleContext:
+    """The rules' context from a local lake's reference tables (roads, geofences); none of
+    either when ``lake`` is None or lacks the table."""
+    params = params or ReportParams()
+    roads = fences = None
+    if lake is not None:
+        root = Path(lake)
+        if (root / ROADS.name / ROADS.file_name).exists():
+            roads = read_roads(root / ROADS.name / ROADS.file_name)
+        if (root / GEOFENCES.name / GEOFENCES.file_name).exists():
+            fences = read_geofences(root / GEOFENCES.name / GEOFENCES.file_name)
+    index = RoadIndex.build(roads, params.road_max_distance_m) if roads else None
+    return RuleContext(params, index, tuple(fences or ()))
+
+
+def _iso(t: float | None) -> str | None:
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+
+
+def alert_json(e: Episode) -> str:
+    """An alert as ``/alerts`` serves it (``start_ts``/``end_ts`` ISO UTC)."""
+    body: dict[str, Any] = e.as_dict()
+    body["start_ts"], body["end_ts"] = _iso(e.start_ts), _iso(e.end_ts)
+    body["status"] = "ended" if e.ended else "active"
+    body = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in body.items()}  # fmt: skip
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def track_of(state: VehicleState) -> Track | None:
+    """The batch's ``vehicle_data`` fixes of a vehicle, oldest first."""
+    points = sorted((t_us, r) for t_us, (rank, _, r) in state.trail.items() if rank == _RANK)
+    if not points:
+        return None
+
+    def col(name: str) -> np.ndarray:
+        return np.array([np.nan if r.get(name) is None else float(r[name]) for _, r in points])
+
+    t = np.array([t_us / 1e6 for t_us, _ in points])
+    return Track(state.vehicle_id, t, col("latitude"), col("longitude"), col("speed_kmh"),
+                 col("heading_deg"), col("odometer_km"), col("fuel_level_pct"),
+                 np.full(t.size, np.nan))  # fmt: skip
+
+
+def incident_spans(
+    known: dict[str, str], batch: Iterable[IncidentState]
+) -> tuple[dict[str, str], list[Incident]]:
+    """The incidents' active spans after a batch: ``known`` (id -> JSON, as the store keeps
+    them) updated by the batch's incident states (first report opens a span, the first
+    ``Resolved`` closes it), as ``(changed entries, every incident)``."""
+    spans = {k: json.loads(v) for k, v in known.items()}
+    changed: dict[str, str] = {}
+    for i in batch:
+        t = i.t_us / 1e6
+        r = i.record
+        cur = spans.get(i.incident_id)
+        new: dict[str, Any] = (
+            dict(cur) if cur else {"type": str(r["incident_type"]), "from": t, "to": None}
+        )
+        new["from"] = min(new["from"], t)
+        new["lat"], new["lon"] = r["latitude"], r["longitude"]
+        if i.status == RESOLVED and (new["to"] is None or t < new["to"]):
+            new["to"] = t
+        if new != cur and new["lat"] is not None and new["lon"] is not None:
+            spans[i.incident_id] = new
+            changed[i.incident_id] = json.dumps(new, sort_keys=True)
+    incidents = [
+        Incident(
+            k,
+            v["type"],
+            float(v["lat"]),
+            float(v["lon"]),
+            float(v["from"]),
+            math.inf if v["to"] is None else float(v["to"]),
+        )  # fmt: skip
+        for k, v in sorted(spans.items())
+    ]
+    return changed, incidents
+
+
+@dataclass(frozen=True)
+class AlertBatch:
+    vehicles: int  # with vehicle_data fixes in the batch
+    episodes: int  # reported by the rules (started, continued, ended)
+    changed: int  # alerts written anew (a retry or replay: 0)
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    alerts_json: str  # a JSON array
+    cursor: Cursor
+    reset: bool
+
+
+class LiveAlerts:
+    """The rules over one store's batches, and its alert feed."""
+
+    def __init__(self, store: LiveStore, context: RuleContext | None = None) -> None:
+        self.store = store
+        self.context = context or RuleContext(ReportParams())  # readers need none
+        p = store.prefix
+        self.k = {n: p + n for n in ("aseq", "alerts", "afeed", "rs", "epoch", "inc")}
+        self._write = store.client.register_script(
+            (Path(__file__).parent / "lua" / "write_alerts.lua").read_text()
+        )
+
+    def run(
+        self, vehicles: Iterable[VehicleState], incidents: Iterable[IncidentState] = ()
+    ) -> AlertBatch:
+        """Step the rules over a batch's vehicles (and its incident reports); write states
+        and alerts atomically."""
+        tracks = [tr for v in vehicles if (tr := track_of(v)) is not None]
+        result: AlertBatch = self.store._call("the alerts", self._run, tracks, list(incidents))
+        return result
+
+    def _run(self, tracks: list[Track], batch_incidents: list[IncidentState]) -> AlertBatch:
+        client, k = self.store.client, self.k
+        known: dict[str, str] = client.hgetall(k["inc"])  # type: ignore[assignment]
+        changed_spans, incidents = incident_spans(known, batch_incidents)
+        if changed_spans:
+            client.hset(k["inc"], mapping=changed_spans)  # idempotent: a retry writes the same
+        if not tracks:
+            return AlertBatch(0, 0, 0)
+        ctx = replace(self.context, incidents=tuple(incidents))
+        raw: list[str | None] = client.hmget(k["rs"], [tr.vehicle_id for tr in tracks])  # type: ignore[assignment]
+        args: list[Any] = [self.store._new_epoch, len(tracks)]
+        alerts: dict[str, str] = {}
+        for tr, text in zip(tracks, raw, strict=True):
+            state, found = step(tr, json.loads(text) if text else {}, ctx)
+            args += [tr.vehicle_id, json.dumps(state, separators=(",", ":"))]
+            for e in found:
+                alerts[e.id] = alert_json(e)  # the newest version of each
+        args.append(len(alerts))
+        for alert_id, body in alerts.items():
+            args += [alert_id, body]
+        keys = [k["aseq"], k["alerts"], k["afeed"], k["rs"], k["epoch"]]
+        changed = int(self._write(keys=keys, args=args))
+        return AlertBatch(len(tracks), len(alerts), changed)
+
+    def after(self, cursor: Cursor | None, limit: int = PAGE) -> AlertPage:
+        """The alerts written after ``cursor`` (all, from the start, when it is None or of
+        another epoch: ``reset``), oldest change first, at most ``limit``."""
+        page: AlertPage = self.store._call("the alerts", self._after, cursor, limit)
+        return page
+
+    def _after(self, cursor: Cursor | None, limit: int) -> AlertPage:
+        client, k = self.store.client, self.k
+        client.set(k["epoch"], self.store._new_epoch, nx=True)
+        epoch: str = client.get(k["epoch"])  # type: ignore[assignment]
+        reset = cursor is None or cursor.epoch != epoch
+        after = 0 if reset or cursor is None else cursor.seq
+        rows: list[tuple[str, float]] = client.zrangebyscore(  # type: ignore[assignment]
+            k["afeed"], f"({after}", "+inf", start=0, num=limit, withscores=True
+        )
+        if not rows:
+            return AlertPage("[]", Cursor(str(epoch), after), reset)
+        bodies: list[str | None] = client.hmget(k["alerts"], [r[0] for r in rows])  # type: ignore[assignment]
+        text = "[" + ",".join(b for b in bodies if b is not None) + "]"
+        return AlertPage(text, Cursor(str(epoch), int(rows[-1][1])), reset)
