@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 from tests.catalog.trees import vehicles
 from tests.fixtures.aws import MotoServer
 from vts.catalog.crawler import crawl
-from vts.catalog.filesystem import LakeFS
 from vts.catalog.glue import GlueCatalog
+from vts.storage.lake import LakeFS
 
 
 def _put(s3: Any, bucket: str, key: str, body: bytes) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vts.catalog.discovery import discover, partition_of, table_name
-from vts.catalog.filesystem import Entry
+from vts.storage.base import Entry
 
 
 def _listing(*paths: str) -> list[Entry]:

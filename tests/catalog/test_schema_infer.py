@@ -11,8 +11,8 @@ import pytest
 
 from vts.catalog.base import Column
 from vts.catalog.exceptions import UnsupportedTypeError, UnusableFileError
-from vts.catalog.filesystem import LakeFS
 from vts.catalog.schema_infer import columns_of, hive_type, merge, read_file_schema
+from vts.storage.lake import LakeFS
 
 
 @pytest.mark.parametrize(

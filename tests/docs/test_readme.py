@@ -4,6 +4,7 @@ the crawler, the reports, a map, a chaos run), and each step leaves what it says
 from __future__ import annotations
 
 import json
+import re
 
 import pyarrow.dataset as ds
 import pytest
@@ -18,6 +19,15 @@ DAY = "2024-03-05"
 def test_readme_has_the_two_set_up_commands() -> None:
     text = README.read_text()
     assert "make demo" in text and "make test" in text
+
+
+def test_the_readme_names_every_lambda_handler() -> None:
+    row = next(
+        line for line in README.read_text().splitlines() if line.startswith("| `functions/`")
+    )
+    named = set(re.findall(r"`(\w+)`", row))
+    handlers = {p.parent.name for p in (README.parent / "functions").glob("*/app.py")}
+    assert handlers and handlers <= named, sorted(handlers - named)
 
 
 @pytest.mark.e2e

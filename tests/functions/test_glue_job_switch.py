@@ -77,7 +77,7 @@ def test_disable_stops_the_running_job_stubbed(
         {"SuccessfulSubmissions": [{"JobName": JOB, "JobRunId": "jr_1"}], "Errors": []},
         {"JobName": JOB, "JobRunIds": ["jr_1"]},
     )
-    handler._glue = client  # the container's cached client
+    handler.lambda_handler.client.instance = client  # the container's cached client
     event = load_event("glue_job_switch_disable.json", ResponseURL=cfn_responses.url)
     with stub:
         handler.lambda_handler(event, LambdaContext())

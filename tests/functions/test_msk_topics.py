@@ -39,8 +39,8 @@ def test_create_reports_the_bootstrap_servers_and_creates_the_topics_stubbed(
         {"ClusterArn": event["ResourceProperties"]["ClusterArn"]},
     )
     recorder = TopicRecorder()
-    handler._kafka = kafka  # the container's cached client
-    monkeypatch.setattr(handler, "MskTopics", lambda client: MskTopics(client, recorder))
+    handler.lambda_handler.client.instance = kafka  # the container's cached client
+    handler.lambda_handler.resource = lambda client: MskTopics(client, recorder)
 
     with stub:
         result = handler.lambda_handler(event, LambdaContext())

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import vts.stream.sink
 from tests.stream.steps import StepStore
+from vts.storage.base import FileStore
 from vts.stream.commit import CommitResult, StagedFile
-from vts.stream.files import FileStore
 
 _commit_batch = vts.stream.sink.commit_batch
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vts.stream.files import FileStore
+from vts.storage.base import FileStore
 
 STEPS = ("manifest", "stale", "renamed:1", "renamed:2")
 

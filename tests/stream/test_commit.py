@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.stream.steps import STEPS, StepStore
+from vts.storage.base import FileStore
+from vts.storage.files import ArrowFiles
 from vts.stream.commit import Manifest, StagedFile, commit_batch
-from vts.stream.files import FileStore, LocalFiles
 
 
 class Crash(Exception):
@@ -49,7 +50,7 @@ def crashing_at(step: str, store: FileStore) -> FileStore:
 
 @pytest.mark.parametrize("step", STEPS)
 def test_a_replay_after_a_crash_publishes_exactly_its_own_files(tmp_path: Path, step: str) -> None:
-    store = LocalFiles()
+    store = ArrowFiles()
     manifest = str(tmp_path / "manifests" / "b0000000007.json")
     # the first attempt would publish a, b, c; it dies at `step`
     first = _stage(tmp_path, "first", ["dt=1/a.parquet", "dt=1/b.parquet", "dt=2/c.parquet"])
@@ -71,7 +72,7 @@ def test_a_replay_after_a_crash_publishes_exactly_its_own_files(tmp_path: Path, 
 
 
 def test_a_second_crash_still_removes_the_first_attempts_orphans(tmp_path: Path) -> None:
-    store = LocalFiles()
+    store = ArrowFiles()
     manifest = str(tmp_path / "m.json")
     first = _stage(tmp_path, "first", ["x.parquet", "y.parquet"])
     commit_batch(store, manifest, 1, first)  # published, then Spark died before its commit log
@@ -90,7 +91,7 @@ def test_a_second_crash_still_removes_the_first_attempts_orphans(tmp_path: Path)
 def test_a_replay_that_publishes_nothing_removes_what_the_first_attempt_published(
     tmp_path: Path,
 ) -> None:
-    store = LocalFiles()
+    store = ArrowFiles()
     manifest = str(tmp_path / "m.json")
     commit_batch(store, manifest, 4, _stage(tmp_path, "first", ["x.parquet", "y.parquet"]))
 
@@ -108,22 +109,5 @@ def test_a_replay_that_publishes_nothing_removes_what_the_first_attempt_publishe
 def test_two_staged_files_cannot_share_a_final_name(tmp_path: Path) -> None:
     staged = _stage(tmp_path, "a", ["p.parquet"]) + _stage(tmp_path, "b", ["p.parquet"])
     with pytest.raises(ValueError, match="one final name"):
-        commit_batch(LocalFiles(), str(tmp_path / "m.json"), 3, staged)
+        commit_batch(ArrowFiles(), str(tmp_path / "m.json"), 3, staged)
     assert _visible(tmp_path) == {}
-
-
-def test_local_files_write_text_is_atomic_and_rename_replaces(tmp_path: Path) -> None:
-    store = LocalFiles()
-    target = str(tmp_path / "d" / "f.txt")
-    store.write_text(target, "one")
-    store.write_text(target, "two")
-    assert store.read_text(target) == "two"
-    assert [p.name for p in (tmp_path / "d").iterdir()] == ["f.txt"]  # no temporary left
-    src = tmp_path / "src.txt"
-    src.write_text("new")
-    store.rename(str(src), target)
-    assert store.read_text(target) == "new" and not src.exists()
-    assert store.read_text(str(tmp_path / "missing")) is None
-    store.delete(str(tmp_path / "missing"))  # a missing path is fine
-    with pytest.raises(IsADirectoryError):
-        store.delete(str(tmp_path / "d"))

@@ -16,8 +16,8 @@ import pytest
 from tests.fixtures.aws import MotoServer
 from tests.stream.steps import STEPS
 from tests.stream.test_commit import Crash, crashing_at
+from vts.storage.hadoop import HadoopFiles
 from vts.stream.commit import StagedFile, commit_batch
-from vts.stream.files import HadoopFiles
 
 pytestmark = pytest.mark.integration
 

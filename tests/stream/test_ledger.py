@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from vts.storage.files import ArrowFiles
 from vts.stream.commit import StagedFile, commit_batch
-from vts.stream.files import LocalFiles
 from vts.stream.layout import LakeLayout
 from vts.stream.ledger import KEEP_MANIFESTS, LEDGER_CHUNK, Ledger, read_published
 
@@ -22,7 +22,7 @@ def _layout(tmp_path: Path) -> LakeLayout:
     return LakeLayout(str(tmp_path / "lake"), str(tmp_path / "q"), str(tmp_path / "ckpt"))
 
 
-def _write_batch(store: LocalFiles, layout: LakeLayout, ledger: Ledger, batch: int) -> list[str]:
+def _write_batch(store: ArrowFiles, layout: LakeLayout, ledger: Ledger, batch: int) -> list[str]:
     """One batch as the sink writes it (a file of two tables), then committed as Spark
     commits it: the final paths it published."""
     staged = []
@@ -40,7 +40,7 @@ def _write_batch(store: LocalFiles, layout: LakeLayout, ledger: Ledger, batch: i
 def test_every_committed_batch_stays_published_after_its_manifest_is_gone(
     tmp_path: Path,
 ) -> None:
-    store, layout = LocalFiles(), _layout(tmp_path)
+    store, layout = ArrowFiles(), _layout(tmp_path)
     ledger = Ledger(store, layout)
     batches = LEDGER_CHUNK + 2 * KEEP_MANIFESTS  # the ledger spans two objects
     finals = {b: _write_batch(store, layout, ledger, b) for b in range(batches)}
@@ -59,24 +59,24 @@ def test_every_committed_batch_stays_published_after_its_manifest_is_gone(
 def test_an_attempt_in_flight_is_not_published_until_spark_commits_its_batch(
     tmp_path: Path,
 ) -> None:
-    store, layout = LocalFiles(), _layout(tmp_path)
+    store, layout = ArrowFiles(), _layout(tmp_path)
     ledger = Ledger(store, layout)
     for batch in range(3):
         _write_batch(store, layout, ledger, batch)
     store.delete(f"{layout.commit_log}/2")  # killed after publishing, before Spark's commit
 
     assert sorted(read_published(store, layout)) == [0, 1]
-    assert read_published(LocalFiles(), _layout(tmp_path / "none")) == {}
+    assert read_published(ArrowFiles(), _layout(tmp_path / "none")) == {}
 
 
 def test_a_kill_between_the_ledger_and_the_manifests_delete_loses_nothing(
     tmp_path: Path,
 ) -> None:
-    store, layout = LocalFiles(), _layout(tmp_path)
+    store, layout = ArrowFiles(), _layout(tmp_path)
     ledger = Ledger(store, layout)
     finals = {b: _write_batch(store, layout, ledger, b) for b in range(KEEP_MANIFESTS + 1)}
 
-    class DiesOnDelete(LocalFiles):
+    class DiesOnDelete(ArrowFiles):
         def delete(self, path: str, *, recursive: bool = False) -> None:
             raise Killed(path)
 

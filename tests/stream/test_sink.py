@@ -20,8 +20,8 @@ from tests.contract.corpus import valid_record
 from vts.catalog.base import Column, TableSpec, get_catalog
 from vts.contract.events import EVENT_TYPES
 from vts.contract.hive import PARTITION_COLUMNS, hive_columns
+from vts.storage.files import ArrowFiles
 from vts.stream.layout import LakeLayout
-from vts.stream.objects import ParquetFiles
 from vts.stream.sink import BatchReport, LakeSink, collect
 from vts.stream.staging import ROW
 from vts.stream.transforms import TransformConfig, staged_keys
@@ -52,7 +52,7 @@ def _batch(spark: Any, layout: LakeLayout, count: int) -> tuple[Any, dict[str, s
             record["ts"] = f"2024-03-01T{10 + i % 2:02d}:15:00+00:00"
             ids[table].add(record["event_id"])
             values.append((table, json.dumps(record).encode()))
-    keys = staged_keys(_kafka_rows(spark, values), TransformConfig(now=NOW), layout, ParquetFiles())
+    keys = staged_keys(_kafka_rows(spark, values), TransformConfig(now=NOW), layout, ArrowFiles())
     return keys, ids
 
 
@@ -199,11 +199,11 @@ class _FakeSpark:
 def test_catalog_failures_are_logged_and_retried_with_the_next_batch(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from vts.stream.files import LocalFiles
+    from vts.storage.files import ArrowFiles
 
     catalog = _FlakyCatalog()
     layout = LakeLayout("/lake", "/lake/quarantine", str(tmp_path))
-    sink = LakeSink(_FakeSpark(), layout, store=LocalFiles(), catalog=catalog)  # type: ignore[arg-type]
+    sink = LakeSink(_FakeSpark(), layout, store=ArrowFiles(), catalog=catalog)  # type: ignore[arg-type]
     batch = {("vehicle_data", "2024-03-01", "10"), ("gps_data", "2024-03-01", "10")}
     batch |= {("quarantine", "2024-06-01", "09")}
 

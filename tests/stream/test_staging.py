@@ -13,9 +13,9 @@ import pytest
 
 from tests.contract.corpus import valid_record
 from vts.contract.events import EVENT_TYPES
+from vts.storage.files import ArrowFiles
 from vts.stream import staging
 from vts.stream.layout import LakeLayout
-from vts.stream.objects import ParquetFiles
 from vts.stream.staging import (
     KEY_SCHEMA,
     SURVIVOR_BLOCK,
@@ -62,7 +62,7 @@ def test_a_task_stages_one_file_per_table_partition_and_hands_back_each_rows_pla
 ) -> None:
     values = [("vehicle_data", _vehicle(i, 10 + i % 2)) for i in range(6)]
     values.append(("vehicle_data", b"{oops"))
-    writer = StagingWriter(BatchValidator(("vehicle_data",), now=NOW), layout, ParquetFiles())
+    writer = StagingWriter(BatchValidator(("vehicle_data",), now=NOW), layout, ArrowFiles())
     # two input batches: a file gathers its rows over the task's batches
     keys = pa.Table.from_batches(list(writer(iter([_records(values[:3]), _records(values[3:])]))))
 
@@ -88,10 +88,10 @@ def test_a_task_stages_one_file_per_table_partition_and_hands_back_each_rows_pla
 
 
 def test_combining_keeps_only_the_surviving_rows_of_each_staged_file(tmp_path: Path) -> None:
-    files = ParquetFiles()
+    files = ArrowFiles()
     first, second = str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")
-    files.write(first, pa.table({"event_id": ["a0", "a1", "a2"]}))
-    files.write(second, pa.table({"event_id": ["b0", "b1"]}))
+    files.write_parquet(first, pa.table({"event_id": ["a0", "a1", "a2"]}))
+    files.write_parquet(second, pa.table({"event_id": ["b0", "b1"]}))
     target = str(tmp_path / "staged" / "combined.parquet")
 
     combine(files, "vehicle_data", [(first, [2, 0]), (second, None)], target)
@@ -100,11 +100,11 @@ def test_combining_keeps_only_the_surviving_rows_of_each_staged_file(tmp_path: P
 
 
 def test_a_write_replaces_the_file_whole(tmp_path: Path) -> None:
-    files = ParquetFiles()
+    files = ArrowFiles()
     path = f"file:{tmp_path}/t.parquet"
-    files.write(path, pa.table({"x": [1]}))
-    files.write(path, pa.table({"x": [2, 3]}))
-    assert files.read(path).column("x").to_pylist() == [2, 3]
+    files.write_parquet(path, pa.table({"x": [1]}))
+    files.write_parquet(path, pa.table({"x": [2, 3]}))
+    assert files.read_parquet(path).column("x").to_pylist() == [2, 3]
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
 
 

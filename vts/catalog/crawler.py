@@ -32,10 +32,11 @@ from pathlib import Path
 from vts.catalog.base import DEFAULT_DATABASE, Catalog, Column, Partition, TableSpec
 from vts.catalog.discovery import Dataset, Skip, Unit, discover
 from vts.catalog.exceptions import CatalogError, UnusableFileError
-from vts.catalog.filesystem import Entry, LakeFS
 from vts.catalog.policy import SchemaPolicy
 from vts.catalog.report import CrawlReport, SchemaChange, TableResult
 from vts.catalog.schema_infer import FileSchema, merge, read_file_schema
+from vts.storage.base import Entry
+from vts.storage.lake import LakeFS
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from vts.catalog.filesystem import Entry
+from vts.storage.base import Entry
 
 _PARTITION_DIR = re.compile(r"^([^=/]+)=(.*)$")
 _BAD_NAME_CHARS = re.compile(r"[^a-z0-9_]+")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vts.exceptions import ConfigError, TerminalError, TransientError
+from vts.storage.exceptions import LakeNotFoundError  # the crawler raises it for a missing root
 
 __all__ = [
     "CatalogError",
@@ -21,18 +22,6 @@ class CatalogError(TerminalError):
 
 class CatalogUnavailableError(TransientError):
     """The catalog could not be reached or throttled us; retrying may succeed."""
-
-
-class LakeNotFoundError(TerminalError):
-    """The path given to the crawler does not exist or is not a folder."""
-
-    def __init__(self, uri: str) -> None:
-        super().__init__(
-            f"no folder at {uri}",
-            hint="pass the lake folder (default $VTS_HOME/lake, written by `vts job run`), "
-            "a tutorial data folder, or an s3:// / s3a:// prefix",
-        )
-        self.uri = uri
 
 
 class SchemaChangeRejectedError(TerminalError):

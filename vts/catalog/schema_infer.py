@@ -22,7 +22,7 @@ from typing import Any
 
 from vts.catalog.base import Column
 from vts.catalog.exceptions import UnsupportedTypeError, UnusableFileError
-from vts.catalog.filesystem import LakeFS
+from vts.storage.lake import LakeFS
 
 logger = logging.getLogger(__name__)
 

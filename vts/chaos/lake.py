@@ -1,5 +1,5 @@
 """What a reader of the lake sees, read with pyarrow as Spectrum, Athena or the crawler would
-(local folders or an S3 prefix, through ``vts.catalog.filesystem.LakeFS``): the
+(local folders or an S3 prefix, through ``vts.storage``): the
 ``event_id``s of each table, the quarantined rows per topic, and the files that no
 committed batch's final attempt published (orphans), by the sink's own rule
 (``vts.stream.ledger.published``), however old the batch."""
@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import pyarrow.parquet as pq
 
-from vts.catalog.exceptions import LakeNotFoundError
-from vts.catalog.filesystem import LakeFS
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
+from vts.settings import env
+from vts.storage.exceptions import LakeNotFoundError
+from vts.storage.files import ArrowFiles
+from vts.storage.lake import LakeFS
 from vts.stream.layout import LakeLayout, join
 from vts.stream.ledger import last_committed, read_published
 
@@ -44,30 +46,15 @@ def _visible_files(lake: LakeFS, view: LakeView) -> Iterator[str]:
         yield entry.path
 
 
-class CheckpointFiles:
-    """The job's checkpoint read with pyarrow (``vts.stream.ledger.StateFiles``), as the rest
-    of the lake is: no Spark needed."""
-
-    def list_files(self, root: str) -> list[str]:
-        try:
-            entries = LakeFS.open(root).list()
-        except LakeNotFoundError:
-            return []
-        return [join(root, e.path) for e in entries if not e.is_dir]
-
-    def read_text(self, path: str) -> str | None:
-        folder, name = path.rstrip("/").rsplit("/", 1)
-        try:
-            with LakeFS.open(folder).open_input(name) as f:
-                return bytes(f.read()).decode("utf-8")
-        except (LakeNotFoundError, FileNotFoundError):
-            return None
+def _files() -> ArrowFiles:
+    """The lake and the checkpoint read with pyarrow, as the crawler reads them: no Spark."""
+    return ArrowFiles(env("S3_ENDPOINT"))
 
 
 def committed_batches(checkpoint: str) -> int:
     """How many micro-batches the job has committed (its progress, from Spark's commit log)."""
     layout = LakeLayout("", "", checkpoint)
-    last = last_committed(CheckpointFiles().list_files(layout.commit_log))
+    last = last_committed(_files().list_files(layout.commit_log))
     return 0 if last is None else last + 1
 
 
@@ -93,7 +80,7 @@ def read_lake(lake_root: str, quarantine_root: str, checkpoint: str) -> LakeView
             rows = pq.read_table(f, columns=["topic", "reason"]).to_pylist()
         view.quarantined.update(str(r["topic"]) for r in rows)
         view.reasons.update(str(r["reason"]) for r in rows)
-    batches = read_published(CheckpointFiles(), layout)
+    batches = read_published(_files(), layout)
     published = {path for files in batches.values() for path in files}
     view.batches = len(batches)
     view.orphans = sorted(f for f in view.files if where[f] not in published)

@@ -64,7 +64,7 @@ def _catalog(name: str, region: str | None) -> Catalog:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     from vts.catalog.crawler import crawl
-    from vts.catalog.filesystem import LakeFS
+    from vts.storage.lake import LakeFS
 
     location = args.path or str(LocalPaths.from_env().lake)
     lake = LakeFS.open(location, s3_endpoint=args.s3_endpoint, region=args.region)

@@ -158,7 +158,7 @@ def build_day(
 
 
 def write_table(spark: SparkSession, rows: object, table: ReportTable, day: str, out: str) -> None:
-    from vts.stream.files import HadoopFiles
+    from vts.storage.hadoop import HadoopFiles
 
     frame = table_frame(rows, table).orderBy(*table.order_by)  # type: ignore[arg-type]
     staging = join(out, STAGING, table.name, f"dt={day}")

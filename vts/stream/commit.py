@@ -32,7 +32,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vts.stream.files import FileStore
+from vts.storage.base import FileStore
 
 logger = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vts.storage.files import ArrowFiles
 from vts.stream.args import JobArgs
 from vts.stream.exceptions import JobFailedError
 from vts.stream.metrics import BatchMetricsCollector, make_publisher
-from vts.stream.objects import ParquetFiles
 from vts.stream.sink import BatchReport, LakeSink
 from vts.stream.source import read_kafka
 from vts.stream.transforms import TransformConfig, deduplicate, staged_keys
@@ -114,7 +114,7 @@ def start(
     source = read_kafka(spark, args).coalesce(max(1, spark.sparkContext.defaultParallelism))
     # the workers write the lake's files on the file system Spark checkpoints to (an S3
     # endpoint set for s3a:// in a local run, AWS's S3 on Glue)
-    files = ParquetFiles(spark.conf.get("spark.hadoop.fs.s3a.endpoint", None), args.region)
+    files = ArrowFiles(spark.conf.get("spark.hadoop.fs.s3a.endpoint", None), args.region)
     keys = deduplicate(staged_keys(source, config, args.layout, files), args.watermark)
     collector = BatchMetricsCollector(
         make_publisher(args.metrics, namespace=args.metrics_namespace, job_name=args.job_name)

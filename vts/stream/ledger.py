@@ -33,8 +33,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from vts.storage.base import FileStore
 from vts.stream.commit import Manifest
-from vts.stream.files import FileStore
 from vts.stream.layout import LakeLayout
 
 KEEP_MANIFESTS = 10

@@ -55,11 +55,12 @@ from typing import TYPE_CHECKING, Any
 
 from vts.catalog.base import Catalog, Partition
 from vts.contract.topics import QUARANTINE_TABLE
+from vts.storage.base import FileStore
+from vts.storage.files import ArrowFiles
+from vts.storage.hadoop import HadoopFiles
 from vts.stream.commit import StagedFile, commit_batch
-from vts.stream.files import FileStore, HadoopFiles
 from vts.stream.layout import LakeLayout, batch_of
 from vts.stream.ledger import Ledger
-from vts.stream.objects import ParquetFiles
 from vts.stream.staging import (
     BATCH_PROPERTY,
     FILE,
@@ -140,7 +141,7 @@ class LakeSink:
         layout: LakeLayout,
         *,
         store: FileStore | None = None,
-        files: ParquetFiles | None = None,
+        files: ArrowFiles | None = None,
         catalog: Catalog | None = None,
         database: str = "vts",
         on_batch: Callable[[BatchReport], None] | None = None,
@@ -148,7 +149,7 @@ class LakeSink:
         self.spark = spark
         self.layout = layout
         self.store = store or HadoopFiles(spark)
-        self.files = files or ParquetFiles()
+        self.files = files or ArrowFiles()
         self.catalog = catalog
         self.database = database
         self.on_batch = on_batch

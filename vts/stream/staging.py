@@ -36,8 +36,8 @@ import pyarrow.compute as pc
 
 from vts.contract.events import event_type
 from vts.contract.topics import QUARANTINE_TABLE
+from vts.storage.files import ArrowFiles
 from vts.stream.layout import LakeLayout
-from vts.stream.objects import ParquetFiles
 from vts.stream.validation import (
     DEDUP_KEY,
     DEST,
@@ -156,7 +156,7 @@ class StagingWriter:
 
     validator: BatchValidator
     layout: LakeLayout
-    files: ParquetFiles
+    files: ArrowFiles
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark.taskcontext import TaskContext
@@ -174,7 +174,7 @@ class StagingWriter:
             target = StagedKey.parse(key)
             table = pa.concat_tables(staged.parts)
             options = parquet_options(target.table, table.column_names)
-            self.files.write(target.path(self.layout, tag, batch_id), table, **options)
+            self.files.write_parquet(target.path(self.layout, tag, batch_id), table, **options)
             yield pa.RecordBatch.from_arrays(
                 [
                     pa.concat_arrays(staged.keys),
@@ -240,13 +240,13 @@ def survivors(masks: Iterable[tuple[str, int, int, int]]) -> list[Survivors]:
 
 
 def combine(
-    files: ParquetFiles, table: str, sources: list[tuple[str, list[int] | None]], target: str
+    files: ArrowFiles, table: str, sources: list[tuple[str, list[int] | None]], target: str
 ) -> None:
     """Write ``table``'s staged files ``sources`` as the one file ``target``: each
     source's rows, or only those at the given indexes (the ones that survived the dedup)."""
     parts = []
     for path, keep in sources:
-        rows = files.read(path)
+        rows = files.read_parquet(path)
         parts.append(rows if keep is None else rows.take(pa.array(sorted(keep), pa.int32())))
     merged = pa.concat_tables(parts)
-    files.write(target, merged, **parquet_options(table, merged.column_names))
+    files.write_parquet(target, merged, **parquet_options(table, merged.column_names))

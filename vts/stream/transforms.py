@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from vts.contract.events import event_type
 from vts.contract.topics import TOPIC_NAMES
+from vts.storage.files import ArrowFiles
 from vts.stream.layout import LakeLayout
-from vts.stream.objects import ParquetFiles
 from vts.stream.staging import KEY_SCHEMA, StagingWriter
 from vts.stream.validation import DEDUP_KEY, INGEST_TS, VALUE, BatchValidator
 
@@ -92,7 +92,7 @@ def map_in_arrow(frame: DataFrame, function: Any, schema: pa.Schema) -> DataFram
 
 
 def staged_keys(
-    kafka_df: DataFrame, config: TransformConfig, layout: LakeLayout, files: ParquetFiles
+    kafka_df: DataFrame, config: TransformConfig, layout: LakeLayout, files: ArrowFiles
 ) -> DataFrame:
     """Kafka records -> the micro-batch's files staged by the workers, and one key row
     per record (``vts.stream.staging.KEY_SCHEMA``) for the dedup and the sink."""

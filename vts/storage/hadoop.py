@@ -1,17 +1,11 @@
-"""The few file operations the sink's commit needs, over two backends.
+"""``FileStore`` through a SparkSession's Hadoop ``FileSystem``: the sink's commit.
 
 ``HadoopFiles`` goes through Spark's Hadoop ``FileSystem`` (local ``file:``, ``s3a://``,
 and Glue's ``s3://``), so the job moves files on whatever filesystem Spark wrote them
-to. ``LocalFiles`` is the same contract on ``os`` calls, for tests of the commit
-protocol without a JVM.
+to, with the session's own configuration and credentials. It keeps the contract of
+``vts.storage.base.FileStore``.
 
-The contract the commit protocol relies on:
-
-- ``rename(src, dst)`` makes ``dst`` appear complete or not at all, replacing an
-  existing ``dst`` so that a reader sees the old file or the new one, never neither;
-- ``write_text`` is atomic in the same way.
-
-On a file system these are a POSIX ``rename`` (``write_text``: a temporary file, then
+On a file system ``rename`` is a POSIX ``rename`` (``write_text``: a temporary file, then
 ``rename``). S3 has no rename, and S3A refuses to "rename" onto an existing key, so on
 ``s3``/``s3a`` URIs ``rename`` is a copy, then a delete of ``src``: the copy is one
 upload of the whole object that is aborted if anything fails before it completes, so
@@ -22,17 +16,13 @@ staging folder, which it clears); never a partial ``dst``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import uuid
-from abc import ABC, abstractmethod
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from vts.catalog.filesystem import S3_SCHEMES
+from vts.storage.base import FileStore, on_s3
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -40,89 +30,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 COPY_BUFFER = 1 << 20
-
-
-class FileStore(ABC):
-    """Files addressed by path strings (local paths or URIs)."""
-
-    @abstractmethod
-    def exists(self, path: str) -> bool: ...
-
-    @abstractmethod
-    def list_files(self, root: str) -> list[str]:
-        """Every file under ``root`` (recursively), or ``[]`` when it does not exist."""
-
-    @abstractmethod
-    def list_dirs(self, root: str) -> list[str]:
-        """The folders directly under ``root``, or ``[]`` when it does not exist."""
-
-    @abstractmethod
-    def delete(self, path: str, *, recursive: bool = False) -> None:
-        """Remove a file (or a folder with ``recursive``); a missing path is fine."""
-
-    @abstractmethod
-    def rename(self, src: str, dst: str) -> None:
-        """Move ``src`` to ``dst``, replacing ``dst``; creates ``dst``'s folder."""
-
-    @abstractmethod
-    def read_text(self, path: str) -> str | None:
-        """The file's text, or ``None`` when it does not exist."""
-
-    @abstractmethod
-    def write_text(self, path: str, text: str) -> None:
-        """Write atomically: readers see the old content or the new, never a part."""
-
-
-class LocalFiles(FileStore):
-    """``FileStore`` on the local filesystem (plain paths)."""
-
-    def exists(self, path: str) -> bool:
-        return os.path.exists(path)
-
-    def list_files(self, root: str) -> list[str]:
-        if not os.path.isdir(root):
-            return []
-        return sorted(str(p) for p in Path(root).rglob("*") if p.is_file())
-
-    def list_dirs(self, root: str) -> list[str]:
-        if not os.path.isdir(root):
-            return []
-        return sorted(str(p) for p in Path(root).iterdir() if p.is_dir())
-
-    def delete(self, path: str, *, recursive: bool = False) -> None:
-        import shutil
-
-        if os.path.isdir(path):
-            if not recursive:
-                raise IsADirectoryError(path)
-            shutil.rmtree(path)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
-
-    def rename(self, src: str, dst: str) -> None:
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        os.replace(src, dst)
-
-    def read_text(self, path: str) -> str | None:
-        try:
-            return Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-
-    def write_text(self, path: str, text: str) -> None:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-
-
-def on_s3(path: str) -> bool:
-    """Whether ``path`` is an S3 URI (``s3://``, ``s3a://``, ``s3n://``): no rename there."""
-    return urlsplit(path).scheme in S3_SCHEMES
 
 
 class HadoopFiles(FileStore):
