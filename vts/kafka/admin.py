@@ -117,17 +117,21 @@ def wait_until_ready(
         time.sleep(interval)
 
 
-def cluster_id(bootstrap: str, auth: KafkaAuth | None = None, *, timeout: float = 15.0) -> str:
-    """The cluster's id (a new KRaft cluster gets a new one): which Kafka this is."""
+def _metadata(bootstrap: str, auth: KafkaAuth | None, timeout: float) -> Any:
+    """The cluster's metadata (brokers, topics, id), or why it cannot be had."""
     client = _Client(bootstrap, auth)
     try:
-        metadata = client.admin.list_topics(timeout=timeout)
+        return client.admin.list_topics(timeout=timeout)
     except KafkaException as exc:
         client.raise_if_auth_failed()
         raise KafkaUnavailableError(
             bootstrap, timeout, str(exc), hint="check the address and that the cluster is up"
         ) from exc
-    return str(metadata.cluster_id)
+
+
+def cluster_id(bootstrap: str, auth: KafkaAuth | None = None, *, timeout: float = 15.0) -> str:
+    """The cluster's id (a new KRaft cluster gets a new one): which Kafka this is."""
+    return str(_metadata(bootstrap, auth, timeout).cluster_id)
 
 
 def retention_config(hours: float) -> dict[str, str]:
@@ -209,14 +213,7 @@ def topic_partitions(
     bootstrap: str, auth: KafkaAuth | None = None, *, timeout: float = 10.0
 ) -> dict[str, int]:
     """``{topic: partition count}`` of the non-internal topics."""
-    client = _Client(bootstrap, auth)
-    try:
-        metadata = client.admin.list_topics(timeout=timeout)
-    except KafkaException as exc:
-        client.raise_if_auth_failed()
-        raise KafkaUnavailableError(
-            bootstrap, timeout, str(exc), hint="check that the cluster is up"
-        ) from exc
+    metadata = _metadata(bootstrap, auth, timeout)
     return {
         name: len(topic.partitions)
         for name, topic in sorted(metadata.topics.items())
