@@ -86,17 +86,32 @@ def _imports(tree: ast.AST) -> Iterator[str]:
                 yield match.group(1)
 
 
+# calls that make a boto3 client, and which positional argument names its service:
+# boto3's own, and the custom-resource skeleton's (vts.aws.handler), which makes it lazily
+CLIENT_FACTORIES = {"client": 0, "resource": 0, "LazyClient": 0, "custom_resource_handler": 1}
+
+
+def _called_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    return None
+
+
 def _calls_in(tree: ast.AST) -> Iterator[str]:
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("client", "resource")
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value in _boto3_services()
+            and (at := CLIENT_FACTORIES.get(_called_name(node) or "")) is not None
         ):
-            yield str(node.args[0].value)
+            args = node.args
+            if (
+                len(args) > at
+                and isinstance(args[at], ast.Constant)
+                and args[at].value in _boto3_services()
+            ):
+                yield str(args[at].value)
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
             "aws_lambda_powertools"
         ):
