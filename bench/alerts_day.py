@@ -25,8 +25,15 @@ LIVE_TOPICS = ("vehicle_data", "emergency_data")
 ALERT_TABLE, FENCE_TABLE = "report_alerts", "report_geofence_events"
 
 
-FIX_FIELDS = ("ts", "latitude", "longitude", "speed_kmh", "heading_deg", "odometer_km",
-              "fuel_level_pct")  # fmt: skip
+FIX_FIELDS = (
+    "ts",
+    "latitude",
+    "longitude",
+    "speed_kmh",
+    "heading_deg",
+    "odometer_km",
+    "fuel_level_pct",
+)
 CHUNK_S = 3600.0  # generated an hour at a time (a pure function of the window)
 
 
@@ -42,8 +49,16 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def stream(scenario: str, seed: int, start: datetime, seconds: float, vehicles: int,
-           tick: float, span: Span, batch_ticks: int = 1) -> Iterator[dict[str, Any]]:  # fmt: skip
+def stream(
+    scenario: str,
+    seed: int,
+    start: datetime,
+    seconds: float,
+    vehicles: int,
+    tick: float,
+    span: Span,
+    batch_ticks: int = 1,
+) -> Iterator[dict[str, Any]]:
     """The span's ``vehicle_data`` and ``emergency_data`` as MSK events of ``batch_ticks``
     ticks each, in time order; ``span`` collects what the reports read."""
     from simulator import generate
@@ -64,8 +79,9 @@ def stream(scenario: str, seed: int, start: datetime, seconds: float, vehicles: 
                 rows.append((t, topic, bytes(key), line))
                 if topic == "vehicle_data":
                     record["ts"] = t
-                    fix = tuple(np.nan if record.get(f) is None else float(record[f])
-                                for f in FIX_FIELDS)  # fmt: skip
+                    fix = tuple(
+                        np.nan if record.get(f) is None else float(record[f]) for f in FIX_FIELDS
+                    )
                     span.fixes.setdefault(record["vehicle_id"], []).append(fix)
                 else:
                     record["ts"] = t
@@ -90,8 +106,9 @@ def report_side(span: Span, context: Any, t0: float, t1: float) -> list[dict[str
     from vts.rules.track import Track
 
     incidents = tuple(incidents_from_events(span.incidents))
-    ctx = Context(Window(t0, t1, now=t1 + 86400), context.params, context.roads,
-                  context.fences, incidents)  # fmt: skip
+    ctx = Context(
+        Window(t0, t1, now=t1 + 86400), context.params, context.roads, context.fences, incidents
+    )
     out: list[dict[str, Any]] = []
     for vid, rows in span.fixes.items():
         cols = np.array(sorted(rows), dtype=np.float64).T  # FIX_FIELDS, time order
@@ -100,13 +117,26 @@ def report_side(span: Span, context: Any, t0: float, t1: float) -> list[dict[str
         for a in tables[ALERT_TABLE]:
             if a["alert"] == "silent":
                 continue  # a reports-only rule
-            out.append({"vehicle_id": vid, "alert": a["alert"], "subject": "",
-                        "start": float(a["start_ts"]), "end": float(a["end_ts"])})  # fmt: skip
+            out.append(
+                {
+                    "vehicle_id": vid,
+                    "alert": a["alert"],
+                    "subject": "",
+                    "start": float(a["start_ts"]),
+                    "end": float(a["end_ts"]),
+                }
+            )
         for v in tables[FENCE_TABLE]:
             end = v["exit_ts"] if v["exit_ts"] is not None else None
-            out.append({"vehicle_id": vid, "alert": "geofence", "subject": v["geofence_id"],
-                        "start": float(v["enter_ts"]),
-                        "end": None if end is None else float(end)})  # fmt: skip
+            out.append(
+                {
+                    "vehicle_id": vid,
+                    "alert": "geofence",
+                    "subject": v["geofence_id"],
+                    "start": float(v["enter_ts"]),
+                    "end": None if end is None else float(end),
+                }
+            )
     return out
 
 
@@ -117,8 +147,15 @@ def live_side(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for a in alerts:
         subject = a["subject"] if a["alert"] == "geofence" else ""
         end = None if a["end_ts"] is None else _epoch(a["end_ts"])  # a visit's: its exit
-        out.append({"vehicle_id": a["vehicle_id"], "alert": a["alert"], "subject": subject,
-                    "start": _epoch(a["start_ts"]), "end": end})  # fmt: skip
+        out.append(
+            {
+                "vehicle_id": a["vehicle_id"],
+                "alert": a["alert"],
+                "subject": subject,
+                "start": _epoch(a["start_ts"]),
+                "end": end,
+            }
+        )
     return out
 
 
@@ -126,8 +163,9 @@ def _close(a: float | None, b: float | None, tol: float) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= tol)
 
 
-def compare(mine: list[dict[str, Any]], other: list[dict[str, Any]],
-            tolerance_s: float) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
+def compare(
+    mine: list[dict[str, Any]], other: list[dict[str, Any]], tolerance_s: float
+) -> tuple[int, list[dict[str, Any]]]:
     """How many of ``mine`` have a twin in ``other``, and those that do not."""
     index: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for o in other:
@@ -135,7 +173,9 @@ def compare(mine: list[dict[str, Any]], other: list[dict[str, Any]],
     missing = []
     for m in mine:
         twins = index[(m["vehicle_id"], m["alert"], m["subject"])]
-        if not any(_close(m["start"], o["start"], tolerance_s)
-                   and _close(m["end"], o["end"], tolerance_s) for o in twins):  # fmt: skip
+        if not any(
+            _close(m["start"], o["start"], tolerance_s) and _close(m["end"], o["end"], tolerance_s)
+            for o in twins
+        ):
             missing.append(m)
     return len(mine) - len(missing), missing

@@ -78,8 +78,9 @@ def _agreement(url: str, quick: bool, ctx: BenchContext) -> dict[str, Any]:
     ctx.say(f"alerts agreement: {vehicles} vehicles, {seconds} s at one fix per {tick:g} s")
     rules = _context()
     span = Span()
-    settings = LiveSettings(url=url, prefix="a" + uuid.uuid4().hex[:10], silence_s=YEARS,
-                            incident_ttl_s=0.0)  # fmt: skip
+    settings = LiveSettings(
+        url=url, prefix="a" + uuid.uuid4().hex[:10], silence_s=YEARS, incident_ttl_s=0.0
+    )
     started = time.monotonic()
     batches = 0
     with LiveStore.connect(settings) as store:
@@ -116,8 +117,12 @@ def _agreement(url: str, quick: bool, ctx: BenchContext) -> dict[str, Any]:
 def _decidable(alert: dict[str, Any], params: Any, tick: float) -> float:
     """The event time of the fix that made the alert decidable (see the docstring)."""
     start = datetime.fromisoformat(alert["start_ts"].replace("Z", "+00:00")).timestamp()
-    wait = {"overspeed": params.overspeed_min_duration_s, "geofence": params.geofence_dwell_s,
-            "harsh_braking": tick, "harsh_acceleration": tick}.get(alert["alert"], 0.0)  # fmt: skip
+    wait = {
+        "overspeed": params.overspeed_min_duration_s,
+        "geofence": params.geofence_dwell_s,
+        "harsh_braking": tick,
+        "harsh_acceleration": tick,
+    }.get(alert["alert"], 0.0)
     return math.ceil((start + wait) / tick) * tick
 
 
@@ -139,9 +144,25 @@ def _latency(url: str, bootstrap: str, quick: bool, ctx: BenchContext) -> dict[s
     create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=3)
     store_prefix = "l" + uuid.uuid4().hex[:10]
     env = {**os.environ, "VTS_LIVE_PREFIX": store_prefix, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "vts.cli.main", "live", "run", "--broker", bootstrap,
-            "--live-url", url, "--topic-prefix", prefix, "--window", "0.25",
-            "--group", f"bench-{uuid.uuid4().hex[:8]}", "--lake", str(lake)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "vts.cli.main",
+        "live",
+        "run",
+        "--broker",
+        bootstrap,
+        "--live-url",
+        url,
+        "--topic-prefix",
+        prefix,
+        "--window",
+        "0.25",
+        "--group",
+        f"bench-{uuid.uuid4().hex[:8]}",
+        "--lake",
+        str(lake),
+    ]
     runner = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
     produced: dict[float, float] = {}  # event time of a tick -> its produce time
     seen: dict[str, tuple[float, dict[str, Any]]] = {}  # alert id -> first seen, alert
@@ -194,8 +215,14 @@ def _latency(url: str, bootstrap: str, quick: bool, ctx: BenchContext) -> dict[s
             kinds[alert["alert"]] += 1
     samples.sort()
     if not samples:  # reported, not raised: the agreement figures still stand
-        return {"vehicles": vehicles, "seconds": seconds, "alerts_seen": len(seen),
-                "ticks_produced": len(produced), "samples": 0, "p95_s": None}  # fmt: skip
+        return {
+            "vehicles": vehicles,
+            "seconds": seconds,
+            "alerts_seen": len(seen),
+            "ticks_produced": len(produced),
+            "samples": 0,
+            "p95_s": None,
+        }
     return {
         "vehicles": vehicles,
         "seconds": seconds,

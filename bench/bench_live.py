@@ -206,9 +206,23 @@ def _latency(url: str, bootstrap: str, vehicles: int, seconds: int, ctx: BenchCo
     create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=3)
     store_prefix = "l" + uuid.uuid4().hex[:10]
     env = {**os.environ, "VTS_LIVE_PREFIX": store_prefix, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "vts.cli.main", "live", "run", "--broker", bootstrap,
-            "--live-url", url, "--topic-prefix", prefix, "--window", "0.25",
-            "--group", f"bench-{uuid.uuid4().hex[:8]}"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "vts.cli.main",
+        "live",
+        "run",
+        "--broker",
+        bootstrap,
+        "--live-url",
+        url,
+        "--topic-prefix",
+        prefix,
+        "--window",
+        "0.25",
+        "--group",
+        f"bench-{uuid.uuid4().hex[:8]}",
+    ]
     runner = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
     produced: dict[str, float] = {}  # vehicle_data event_id -> produce time
     seen: dict[str, float] = {}

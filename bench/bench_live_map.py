@@ -49,19 +49,37 @@ class MovingFleet:
         lat = self.a_lat[self.seg] + t * (self.b_lat[self.seg] - self.a_lat[self.seg])
         lon = self.a_lon[self.seg] + t * (self.b_lon[self.seg] - self.a_lon[self.seg])
         return [
-            {"vehicle_id": vid, "event_id": f"00000000-0000-4000-8000-{i:012d}", "ts": ts,
-             "latitude": round(float(lat[i]), 6), "longitude": round(float(lon[i]), 6),
-             "speed_kmh": float(self.speed[i]), "heading_deg": 90.0, "odometer_km": 12345.6,
-             "fuel_level_pct": 55.5, "make": "Volvo", "model": "FH", "year": 2021,
-             "fuel_type": "Diesel", "vehicle_type": "truck", "topic": "vehicle_data"}
+            {
+                "vehicle_id": vid,
+                "event_id": f"00000000-0000-4000-8000-{i:012d}",
+                "ts": ts,
+                "latitude": round(float(lat[i]), 6),
+                "longitude": round(float(lon[i]), 6),
+                "speed_kmh": float(self.speed[i]),
+                "heading_deg": 90.0,
+                "odometer_km": 12345.6,
+                "fuel_level_pct": 55.5,
+                "make": "Volvo",
+                "model": "FH",
+                "year": 2021,
+                "fuel_type": "Diesel",
+                "vehicle_type": "truck",
+                "topic": "vehicle_data",
+            }
             for i, vid in enumerate(self.ids)
-        ]  # fmt: skip
+        ]
 
     def tick(self) -> None:
         self.along = (self.along + 0.05) % 1.0
         now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        body = {"vehicles": self.states(now), "removed": [], "incidents": [], "reset": False,
-                "cursor": str(self.cursor + 1), "now": now}  # fmt: skip
+        body = {
+            "vehicles": self.states(now),
+            "removed": [],
+            "incidents": [],
+            "reset": False,
+            "cursor": str(self.cursor + 1),
+            "now": now,
+        }
         encoded = json.dumps(body, separators=(",", ":")).encode()
         with self._lock:
             self.cursor += 1
@@ -79,8 +97,9 @@ class MovingFleet:
                     return json_reply(200, {**empty, "cursor": after, "now": now})
                 return Reply(200, self.changes)
         if path_and_query.startswith("/vehicles"):
-            return json_reply(200, {"vehicles": self.states(now), "cursor": str(self.cursor),
-                                    "now": now})  # fmt: skip
+            return json_reply(
+                200, {"vehicles": self.states(now), "cursor": str(self.cursor), "now": now}
+            )
         if path_and_query.startswith("/incidents"):
             return json_reply(200, {"incidents": []})
         if path_and_query.startswith("/alerts"):  # the page polls it too; none here
@@ -146,6 +165,8 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         "target_p95_ms": 100,
         "chromium": f"{find_chromium()} {version}",
     }
-    ctx.say(f"live_map: script per update p50 {result['script_ms_p50']} ms, "
-            f"p95 {result['script_ms_p95']} ms")  # fmt: skip
+    ctx.say(
+        f"live_map: script per update p50 {result['script_ms_p50']} ms, "
+        f"p95 {result['script_ms_p95']} ms"
+    )
     return result

@@ -119,12 +119,25 @@ def _one_run(ctx: BenchContext, bootstrap: str, n: int) -> dict[str, Any]:
     create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=3)
     events = _produce(bootstrap, prefix, START, FIRST)
     argv = [
-        sys.executable, str(SCRIPT), "--JOB_NAME", f"bench-startup-{n}",
-        "--bootstrap_servers", bootstrap, "--topic_prefix", prefix, "--catalog", "none",
-        "--output_path", str(workdir / "lake"),
-        "--quarantine_path", str(workdir / "lake" / "quarantine"),
-        "--checkpoint_path", str(workdir / "checkpoint"), "--trigger_seconds", "1",
-    ]  # fmt: skip
+        sys.executable,
+        str(SCRIPT),
+        "--JOB_NAME",
+        f"bench-startup-{n}",
+        "--bootstrap_servers",
+        bootstrap,
+        "--topic_prefix",
+        prefix,
+        "--catalog",
+        "none",
+        "--output_path",
+        str(workdir / "lake"),
+        "--quarantine_path",
+        str(workdir / "lake" / "quarantine"),
+        "--checkpoint_path",
+        str(workdir / "checkpoint"),
+        "--trigger_seconds",
+        "1",
+    ]
     env = {**os.environ, "VTS_HOME": str(workdir / "home")}
 
     first = _Job(argv, env, workdir / "start.log")

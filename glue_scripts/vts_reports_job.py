@@ -47,8 +47,13 @@ def main(argv: Sequence[str]) -> int:
 
         spark = build_session(SparkSettings.local(kafka=False, hive=False))
     for report in build(spark, args.days, args.build_options()):
-        logger.info("reports %s: %s vehicles, %s in %.1fs", report.day, report.vehicles,
-                    report.rows, report.seconds)  # fmt: skip
+        logger.info(
+            "reports %s: %s vehicles, %s in %.1fs",
+            report.day,
+            report.vehicles,
+            report.rows,
+            report.seconds,
+        )
     return 0
 
 

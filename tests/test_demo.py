@@ -34,15 +34,17 @@ def test_the_span_drives_nine_in_ten_vehicles_on_every_day_of_the_week(hour: flo
 def test_at_night_the_last_busy_hours_and_by_day_the_minutes_before_now() -> None:
     night = demo_span(30, datetime(2026, 12, 6, 1, 10, tzinfo=UTC))
     assert (night.start, night.end) == (
-        datetime(2026, 12, 5, 12, 0, tzinfo=UTC), datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
-    )  # fmt: skip
+        datetime(2026, 12, 5, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 5, 12, 30, tzinfo=UTC),
+    )
     assert str(night) == (
         "2026-12-05 12:00-12:30 UTC (the fleet's busy hours, 09:30-12:30 UTC, most recently)"
     )
     day = demo_span(30, datetime(2026, 12, 6, 11, 0, 42, tzinfo=UTC))
     assert (day.start, day.end, day.reason) == (
-        datetime(2026, 12, 6, 10, 30, tzinfo=UTC), datetime(2026, 12, 6, 11, 0, tzinfo=UTC),
+        datetime(2026, 12, 6, 10, 30, tzinfo=UTC),
+        datetime(2026, 12, 6, 11, 0, tzinfo=UTC),
         "the minutes before now",
-    )  # fmt: skip
+    )
     # the minutes before 01:10 are what the demo used to simulate: a parked fleet
     assert _driving(datetime(2026, 12, 6, 0, 40, tzinfo=UTC), 30) < 0.1

@@ -35,12 +35,28 @@ def test_flags_map_onto_job_args(
 ) -> None:
     code = main(
         [
-            "--format", "json", "job", "run", "--broker", "127.0.0.1:9092", "--available-now",
-            "--topics", "gps_data,weather_data", "--topic-prefix", "t1.", "--trigger-seconds", "5",
-            "--max-offsets-per-trigger", "1000", "--no-register", "--v0-timezone", "Europe/Paris",
-            "--max-batches", "3",
+            "--format",
+            "json",
+            "job",
+            "run",
+            "--broker",
+            "127.0.0.1:9092",
+            "--available-now",
+            "--topics",
+            "gps_data,weather_data",
+            "--topic-prefix",
+            "t1.",
+            "--trigger-seconds",
+            "5",
+            "--max-offsets-per-trigger",
+            "1000",
+            "--no-register",
+            "--v0-timezone",
+            "Europe/Paris",
+            "--max-batches",
+            "3",
         ]
-    )  # fmt: skip
+    )
     assert code == 0
     (call,) = calls
     args: JobArgs = call["args"]

@@ -20,8 +20,11 @@ DAY = "2024-03-05"
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cli-lake")
-    write_lake(root, LakeSpec("city", 3, datetime(2024, 3, 5, 7, tzinfo=UTC), 3 * 3600, 3, 10),
-               ("vehicle_data",))  # fmt: skip
+    write_lake(
+        root,
+        LakeSpec("city", 3, datetime(2024, 3, 5, 7, tzinfo=UTC), 3 * 3600, 3, 10),
+        ("vehicle_data",),
+    )
     return root
 
 

@@ -78,8 +78,11 @@ def test_truth_is_written_as_parquet_next_to_the_events(
     assert str(dwells.schema.field("start_ts").type) == "timestamp[us, tz=UTC]"
     halts = pq.read_table(truth_dir / "halts.parquet").to_pylist()
     assert halts and all(h["duration_s"] < 60 for h in halts)
-    ids = {json.loads(line)["value"]["vehicle_id"] for line in out.read_text().splitlines()
-           if json.loads(line)["topic"] == "vehicle_data"}  # fmt: skip
+    ids = {
+        json.loads(line)["value"]["vehicle_id"]
+        for line in out.read_text().splitlines()
+        if json.loads(line)["topic"] == "vehicle_data"
+    }
     assert {d["vehicle_id"] for d in dwells.to_pylist()} <= ids
 
 

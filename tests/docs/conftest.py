@@ -83,9 +83,14 @@ class Walkthrough:
             done = self._serve(command)
         else:
             done = subprocess.run(
-                self.argv(command), cwd=self.cwd, env=self.env(), capture_output=True,
-                text=True, timeout=1200, check=False,
-            )  # fmt: skip
+                self.argv(command),
+                cwd=self.cwd,
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=1200,
+                check=False,
+            )
         self.runs[command] = done
         self.seconds[command] = time.monotonic() - started
         if check and done.returncode != 0:
@@ -95,9 +100,13 @@ class Walkthrough:
     def _serve(self, command: str) -> subprocess.CompletedProcess[str]:
         """Start the server, wait for it to say it serves, fetch its page, press Ctrl-C."""
         proc = subprocess.Popen(
-            self.argv(command), cwd=self.cwd, env=self.env(), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            self.argv(command),
+            cwd=self.cwd,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         said: list[str] = []
         try:
             assert proc.stdout is not None

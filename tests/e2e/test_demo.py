@@ -32,10 +32,26 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     home = tmp_path / "demo"
     env = dict(os.environ)  # the demo's state goes to --home; jars come from the usual cache
     proc = subprocess.run(
-        [sys.executable, "-m", "vts.cli.main", "demo", "--vehicles", "30", "--minutes", "30",
-         "--format", "json", "--home", str(home)],
-        env=env, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "vts.cli.main",
+            "demo",
+            "--vehicles",
+            "30",
+            "--minutes",
+            "30",
+            "--format",
+            "json",
+            "--home",
+            str(home),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     summary = json.loads(proc.stdout)
 
@@ -75,8 +91,15 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
 
     # each step is said once: no library log line repeats the demo's own
     lines = proc.stderr.splitlines()
-    steps = ("==> kafka up", "==> live store up", "==> simulate", "==> glue job (available-now)",
-             "==> reports", "==> live consumer (available-now)", "==> live map")  # fmt: skip
+    steps = (
+        "==> kafka up",
+        "==> live store up",
+        "==> simulate",
+        "==> glue job (available-now)",
+        "==> reports",
+        "==> live consumer (available-now)",
+        "==> live map",
+    )
     for step in steps:
         assert lines.count(step) == 1, step
     assert sum(" batch 0: " in line for line in lines) == 1
@@ -97,8 +120,10 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     for state in live["sample"]:
         fix = newest[state["vehicle_id"]]
         assert (state["event_id"], state["latitude"], state["longitude"]) == (
-            fix["event_id"], fix["latitude"], fix["longitude"],
-        ), state["vehicle_id"]  # fmt: skip
+            fix["event_id"],
+            fix["latitude"],
+            fix["longitude"],
+        ), state["vehicle_id"]
         assert datetime.fromisoformat(state["ts"].replace("Z", "+00:00")) == fix["ts"]
 
     # the broker and the live store were stopped at the end

@@ -58,8 +58,9 @@ def test_the_sample_batch_then_every_sample_request(
     )
     assert outcome["records"] == 14 and outcome["invalid"] == 1
     assert (outcome["vehicles"], outcome["written"], outcome["incidents_written"]) == (3, 3, 1)
-    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-               if '"_aws"' in line]  # fmt: skip
+    metrics = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
+    ]
     assert [(m["InvalidRecords"], m["VehiclesWritten"]) for m in metrics if "RecordAge" in m] == [
         ([1.0], [3.0])
     ]

@@ -75,11 +75,19 @@ def test_a_container_killed_mid_window_then_retried_leaves_one_copy_of_each_even
     marker, log = tmp_path / "flushed.json", tmp_path / "child.log"
     with log.open("wb") as stderr:
         child = subprocess.Popen(
-            [sys.executable, "-m", "tests.functions.hold_before_commit",
-             str(tmp_path / "event.json"), str(marker), str(HELD_MS)],
-            cwd=REPO, env={**os.environ, **function_env},
-            stdout=subprocess.DEVNULL, stderr=stderr,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "tests.functions.hold_before_commit",
+                str(tmp_path / "event.json"),
+                str(marker),
+                str(HELD_MS),
+            ],
+            cwd=REPO,
+            env={**os.environ, **function_env},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists() and child.poll() is None and time.monotonic() < deadline:

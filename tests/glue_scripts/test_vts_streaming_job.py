@@ -22,15 +22,23 @@ from vts.stream.job import JobResult
 SCRIPT = Path(__file__).resolve().parents[2] / "glue_scripts" / "vts_streaming_job.py"
 ARGV = [
     "vts_streaming_job.py",
-    "--JOB_NAME", "vts-stream",
-    "--bootstrap_servers", "b-1.msk:9098",
-    "--output_path", "s3://bucket/data",
-    "--quarantine_path", "s3://bucket/quarantine",
-    "--checkpoint_path", "s3://bucket/checkpoints/job",
-    "--kafka_auth", "iam",
-    "--trigger_seconds", "30",
-    "--job-bookmark-option", "job-bookmark-disable",
-]  # fmt: skip
+    "--JOB_NAME",
+    "vts-stream",
+    "--bootstrap_servers",
+    "b-1.msk:9098",
+    "--output_path",
+    "s3://bucket/data",
+    "--quarantine_path",
+    "s3://bucket/quarantine",
+    "--checkpoint_path",
+    "s3://bucket/checkpoints/job",
+    "--kafka_auth",
+    "iam",
+    "--trigger_seconds",
+    "30",
+    "--job-bookmark-option",
+    "job-bookmark-disable",
+]
 RESULT = JobResult(batches=1, rows={}, quarantined=0, files=0, seconds=0.1, stopped="test")
 
 

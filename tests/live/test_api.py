@@ -65,8 +65,15 @@ def test_the_answers_have_the_contracts_shape(live_store: Any) -> None:
     consumer = LiveConsumer(store)
     t = now()
     iid = "9449a17e-0a7b-4d99-962c-c7fbe49bbd5d"
-    consumer.handle(event([fix("v/1", t, 50.0, 4.0, heading_deg=90.0), fix("v2", t, 10.0, 10.0),
-                           incident(iid, t, "Active")]))  # fmt: skip
+    consumer.handle(
+        event(
+            [
+                fix("v/1", t, 50.0, 4.0, heading_deg=90.0),
+                fix("v2", t, 10.0, 10.0),
+                incident(iid, t, "Active"),
+            ]
+        )
+    )
     status, body = _get(store, "/vehicles")
     assert status == 200 and set(body) == {"vehicles", "cursor", "now"}
     assert {v["vehicle_id"] for v in body["vehicles"]} == {"v/1", "v2"}

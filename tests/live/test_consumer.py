@@ -19,8 +19,9 @@ pytestmark = pytest.mark.integration
 
 def test_hostile_messages_are_counted_and_never_crash_the_handler(live_store: Any) -> None:
     consumer = LiveConsumer(live_store(silence_s=0))
-    corpus = [(t, raw) for t, raw in messages() if t in ("vehicle_data", "gps_data",
-              "emergency_data")]  # fmt: skip
+    corpus = [
+        (t, raw) for t, raw in messages() if t in ("vehicle_data", "gps_data", "emergency_data")
+    ]
     hostile = [record_json(topic, 0, i, 0, None, raw) for i, (topic, raw) in enumerate(corpus)]
     hostile.append({"topic": "gps_data", "partition": 0, "offset": 1, "value": "%%%"})
     hostile.append({"topic": "weather_data", "partition": 0, "offset": 2, "value": "e30="})
@@ -35,8 +36,11 @@ def test_a_batch_writes_each_vehicle_once_with_its_newest_fix(live_store: Any) -
     store = live_store()
     consumer = LiveConsumer(store)
     t = now() - timedelta(seconds=30)
-    batch = [fix(f"v{v}", t + timedelta(seconds=s), float(s), v / 10) for s in range(20)
-             for v in range(300)]  # fmt: skip
+    batch = [
+        fix(f"v{v}", t + timedelta(seconds=s), float(s), v / 10)
+        for s in range(20)
+        for v in range(300)
+    ]
     seq_before = int(store.client.get(store.k["seq"]) or 0)
     report = consumer.handle(event(batch))
     assert (report.valid, report.vehicles, report.written) == (6000, 300, 300)
@@ -59,9 +63,17 @@ def test_a_large_batch_is_written_in_parts_still_once_per_vehicle(live_store: An
     store = live_store()
     consumer = LiveConsumer(store)
     t = now() - timedelta(seconds=30)
-    batch = [fix(f"v{v}", t + timedelta(seconds=s), float(s), v / 100,
-                 topic=("vehicle_data", "gps_data")[s % 2]) for s in range(10)
-             for v in range(GROUP_ABOVE // 4)]  # fmt: skip
+    batch = [
+        fix(
+            f"v{v}",
+            t + timedelta(seconds=s),
+            float(s),
+            v / 100,
+            topic=("vehicle_data", "gps_data")[s % 2],
+        )
+        for s in range(10)
+        for v in range(GROUP_ABOVE // 4)
+    ]
     writes: list[int] = []
     write = store.write
 

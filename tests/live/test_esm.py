@@ -40,9 +40,16 @@ def test_built_events_group_by_topic_partition_and_round_trip() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [None, [], "x", {"records": {}}, {"eventSource": "aws:sqs", "records": {}},
-     {"eventSource": "aws:kafka"}, {"eventSource": "aws:kafka", "records": []}],
-)  # fmt: skip
+    [
+        None,
+        [],
+        "x",
+        {"records": {}},
+        {"eventSource": "aws:sqs", "records": {}},
+        {"eventSource": "aws:kafka"},
+        {"eventSource": "aws:kafka", "records": []},
+    ],
+)
 def test_an_event_of_another_shape_is_refused_with_what_to_send(bad: object) -> None:
     with pytest.raises(BadEventError) as caught:
         list(read_records(bad))

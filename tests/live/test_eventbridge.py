@@ -43,14 +43,22 @@ def test_each_version_of_an_alert_reaches_the_bus_once(live_store: Any) -> None:
     events.create_event_bus(Name="vts-alerts")
     url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-    events.put_rule(Name="all", EventBusName="vts-alerts",
-                    EventPattern=json.dumps({"source": [SOURCE]}))  # fmt: skip
-    events.put_targets(Rule="all", EventBusName="vts-alerts",
-                       Targets=[{"Id": "q", "Arn": arn["QueueArn"]}])  # fmt: skip
+    events.put_rule(
+        Name="all", EventBusName="vts-alerts", EventPattern=json.dumps({"source": [SOURCE]})
+    )
+    events.put_targets(
+        Rule="all", EventBusName="vts-alerts", Targets=[{"Id": "q", "Arn": arn["QueueArn"]}]
+    )
 
     store = live_store()
-    road = {"road_id": "R-1", "speed_limit_kmh": 50.0, "start_lat": LAT, "start_lon": LON,
-            "end_lat": LAT, "end_lon": LON + 0.2}  # fmt: skip
+    road = {
+        "road_id": "R-1",
+        "speed_limit_kmh": 50.0,
+        "start_lat": LAT,
+        "start_lon": LON,
+        "end_lat": LAT,
+        "end_lon": LON + 0.2,
+    }
     feed = LiveAlerts(store, RuleContext(P, RoadIndex.build([road], 30.0)))
     consumer = LiveConsumer(store, alerts=feed)
     publisher = EventBridgePublisher(events, "vts-alerts")
@@ -59,8 +67,9 @@ def test_each_version_of_an_alert_reaches_the_bus_once(live_store: Any) -> None:
     sent = []
     for k, kmh in enumerate(speeds):
         ts = t0 + timedelta(seconds=10 * k)
-        message = fix("V-1", ts, LAT, LON + 1e-4 * k, speed=float(kmh), heading_deg=90.0,
-                      fuel_level_pct=60.0)  # fmt: skip
+        message = fix(
+            "V-1", ts, LAT, LON + 1e-4 * k, speed=float(kmh), heading_deg=90.0, fuel_level_pct=60.0
+        )
         consumer.handle(event([message]))
         sent.append(publish_pending(feed, publisher))
     assert publish_pending(feed, publisher) == 0  # nothing new: nothing sent

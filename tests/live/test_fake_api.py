@@ -25,8 +25,9 @@ ROADS = road_table("city")
 
 
 def episode(vehicle: str, start: float, ended: bool) -> Episode:
-    return Episode(vehicle, "overspeed", start, start + 30, ended, 59.33, 18.06, 92.5, 50.0,
-                   road_id="R-1")  # fmt: skip
+    return Episode(
+        vehicle, "overspeed", start, start + 30, ended, 59.33, 18.06, 92.5, 50.0, road_id="R-1"
+    )
 
 
 class StorePage:
@@ -48,9 +49,15 @@ class StorePage:
 
 @pytest.mark.parametrize(
     ("query", "alerts"),
-    [("", 2), ("after=f00d.1", 2), ("after=f00d.2", 1), ("after=abc.1", 2), ("after=f00d.9", 0),
-     ("after=x", None)],
-)  # fmt: skip
+    [
+        ("", 2),
+        ("after=f00d.1", 2),
+        ("after=f00d.2", 1),
+        ("after=abc.1", 2),
+        ("after=f00d.9", 0),
+        ("after=x", None),
+    ],
+)
 def test_the_doubles_alerts_answer_is_the_real_handlers(
     query: str, alerts: int | None, monkeypatch: Any
 ) -> None:

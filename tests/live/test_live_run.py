@@ -94,8 +94,18 @@ def test_the_live_state_is_each_vehicles_newest_fix_through_kill_replay_and_dupl
     live_topics = [prefix + t for t in ("vehicle_data", "gps_data", "emergency_data")]
     live_records = sum(len(events[t]) for t in ("vehicle_data", "gps_data", "emergency_data"))
     assert produced > live_records > 2_000
-    argv = ["--broker", bootstrap, "--live-url", settings.url, "--topic-prefix", prefix,
-            "--group", group, "--batch-size", str(BATCH)]  # fmt: skip
+    argv = [
+        "--broker",
+        bootstrap,
+        "--live-url",
+        settings.url,
+        "--topic-prefix",
+        prefix,
+        "--group",
+        group,
+        "--batch-size",
+        str(BATCH),
+    ]
     # an hour of silence: the events stay live however slowly a loaded machine runs this
     live_env = {"VTS_LIVE_PREFIX": settings.prefix, "VTS_LIVE_SILENCE_S": "3600"}
     env = {**os.environ, **live_env, "PYTHONPATH": str(REPO)}
@@ -103,10 +113,20 @@ def test_the_live_state_is_each_vehicles_newest_fix_through_kill_replay_and_dupl
     # 1. killed after the handler applied its third batch, before that batch's commit
     marker = tmp_path / "batches"
     killed = subprocess.run(
-        [sys.executable, "-m", "tests.live.kill_mid_batch", str(marker), "3", "--available-now",
-         *argv],
-        cwd=REPO, env=env, capture_output=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tests.live.kill_mid_batch",
+            str(marker),
+            "3",
+            "--available-now",
+            *argv,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     handled = [int(n) for n in marker.read_text().split()]
     assert len(handled) == 3

@@ -128,11 +128,16 @@ def test_a_click_shows_the_vehicles_details_and_its_trail(
 def incident(n: int, status: str) -> dict[str, Any]:
     road = ROADS[40 * n]
     return {
-        "incident_id": f"INC-{n}", "incident_type": "Accident" if n % 2 else "Fire",
-        "severity": "High", "status": status, "latitude": road["start_lat"],
-        "longitude": road["start_lon"], "description": "test", "vehicle_id": None,
+        "incident_id": f"INC-{n}",
+        "incident_type": "Accident" if n % 2 else "Fire",
+        "severity": "High",
+        "status": status,
+        "latitude": road["start_lat"],
+        "longitude": road["start_lon"],
+        "description": "test",
+        "vehicle_id": None,
         "ts": iso(time.time()),
-    }  # fmt: skip
+    }
 
 
 def test_active_incidents_are_marked_and_a_resolved_one_goes(
@@ -144,7 +149,9 @@ def test_active_incidents_are_marked_and_a_resolved_one_goes(
     marks = page.locator(".leaflet-marker-icon.incident")
     assert marks.count() == 2
     assert sorted(marks.nth(i).get_attribute("title") for i in range(2)) == [
-        "Accident (High, Active)", "Fire (High, Active)"]  # fmt: skip
+        "Accident (High, Active)",
+        "Fire (High, Active)",
+    ]
     assert page.inner_text("#incident-count") == "2 incidents"
     box = marks.first.bounding_box()
     assert box is not None and 0 < box["x"] < 1000 and 0 < box["y"] < 800  # on the map
@@ -189,10 +196,12 @@ def test_the_map_against_a_deployed_api_signs_every_request(
     page: Any, fleet: FakeLiveApi, serve: Callable[[Backend], str], monkeypatch: Any
 ) -> None:
     credentials = Credentials("AKIDLIVEMAPTEST", "not-a-secret")  # no account's
-    for name, value in (("AWS_ACCESS_KEY_ID", credentials.access_key),
-                        ("AWS_SECRET_ACCESS_KEY", credentials.secret_key),
-                        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
-                        ("AWS_CONFIG_FILE", "/nonexistent")):  # fmt: skip
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", credentials.access_key),
+        ("AWS_SECRET_ACCESS_KEY", credentials.secret_key),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"),
+        ("AWS_CONFIG_FILE", "/nonexistent"),
+    ):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -251,8 +260,18 @@ def test_the_map_says_when_the_api_does_not_answer_and_recovers(
 
 def overspeed(vehicle: str, n: int, start: float, ended: bool) -> Episode:
     road = ROADS[40 * n + 7]
-    return Episode(vehicle, "overspeed", start, start + 20, ended, road["start_lat"],
-                   road["start_lon"], 92.5, 50.0, road_id=str(road["road_id"]))  # fmt: skip
+    return Episode(
+        vehicle,
+        "overspeed",
+        start,
+        start + 20,
+        ended,
+        road["start_lat"],
+        road["start_lon"],
+        92.5,
+        50.0,
+        road_id=str(road["road_id"]),
+    )
 
 
 def test_alerts_are_listed_and_the_open_ones_marked_and_a_click_goes_to_one(

@@ -82,8 +82,12 @@ def test_the_api_is_mounted_under_api_and_keeps_its_status_codes(server: LiveSer
 
 
 def test_nothing_outside_leafletss_dist_is_served(server: LiveServer) -> None:
-    for path in ("lib/leaflet/../../../secret.txt", "lib/leaflet/%2e%2e/%2e%2e/%2e%2e/secret.txt",
-                 "package.json", "fake_api.py"):  # fmt: skip
+    for path in (
+        "lib/leaflet/../../../secret.txt",
+        "lib/leaflet/%2e%2e/%2e%2e/%2e%2e/secret.txt",
+        "package.json",
+        "fake_api.py",
+    ):
         status, _, body = get(server.url + path)
         assert status == 404, path
         assert b"outside dist" not in body
@@ -114,14 +118,35 @@ def test_the_command_prints_its_url_forwards_signed_and_stops_cleanly_on_ctrl_c(
 
     upstream = SigningUpstream(key, "eu-west-1", vehicles)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=key.access_key, AWS_SECRET_ACCESS_KEY=key.secret_key,
-               AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent",
-               VTS_WEB_DIR=str(fake_leaflet.parents[2]), PYTHONUNBUFFERED="1")  # fmt: skip
+    env.update(
+        AWS_ACCESS_KEY_ID=key.access_key,
+        AWS_SECRET_ACCESS_KEY=key.secret_key,
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+        AWS_CONFIG_FILE="/nonexistent",
+        VTS_WEB_DIR=str(fake_leaflet.parents[2]),
+        PYTHONUNBUFFERED="1",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vts.cli.main", "live", "serve", "--port", "0", "--lake",
-         str(tmp_path / "no-lake"), "--api", upstream.url, "--region", "eu-west-1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "vts.cli.main",
+            "live",
+            "serve",
+            "--port",
+            "0",
+            "--lake",
+            str(tmp_path / "no-lake"),
+            "--api",
+            upstream.url,
+            "--region",
+            "eu-west-1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

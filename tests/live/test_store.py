@@ -30,8 +30,11 @@ def _states(store: LiveStore) -> dict[str, dict[str, Any]]:
 def test_the_newest_event_time_wins_whatever_the_order_and_replays(live_store: Any) -> None:
     consumer = _consumer(live_store)
     t0 = now() - timedelta(seconds=60)
-    fixes = [fix(f"v{v}", t0 + timedelta(seconds=s), 50 + s / 100, 4 + v / 10) for v in range(5)
-             for s in range(30)]  # fmt: skip
+    fixes = [
+        fix(f"v{v}", t0 + timedelta(seconds=s), 50 + s / 100, 4 + v / 10)
+        for v in range(5)
+        for s in range(30)
+    ]
     rng = random.Random(1)  # noqa: S311
     batches = [fixes[i : i + 17] for i in range(0, len(fixes), 17)]
     rng.shuffle(batches)
@@ -128,8 +131,11 @@ def test_an_incident_not_heard_from_is_dropped(live_store: Any) -> None:
     consumer = _consumer(live_store, incident_ttl_s=2)
     t = datetime.now(UTC)
     consumer.handle(event([incident("9449a17e-0a7b-4d99-962c-c7fbe49bbd5d", t, "Active")]))
-    consumer.handle(event([incident("0c7e9a52-3b1d-4f8e-a6c2-9d4b7e1f3a25",
-                                    t - timedelta(seconds=1), "Active")]))  # fmt: skip
+    consumer.handle(
+        event(
+            [incident("0c7e9a52-3b1d-4f8e-a6c2-9d4b7e1f3a25", t - timedelta(seconds=1), "Active")]
+        )
+    )
     assert len(json.loads(consumer.store.incidents())) == 2
     time.sleep(1.5)  # the second one's newest event is now 2.5 s old
     ids = [i["incident_id"] for i in json.loads(consumer.store.incidents())]

@@ -110,8 +110,15 @@ def test_the_handler_writes_over_tls_as_the_acl_user_with_its_iam_token(
             store.close()
     # The same user with anything but the token is refused, and nothing speaks plaintext.
     with pytest.raises(redis.AuthenticationError):
-        redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca),
-                    username=USER, password=token[:-1] + "0", retry=ONCE).ping()  # fmt: skip
+        redis.Redis(
+            host=HOST,
+            port=tls_server.port,
+            ssl=True,
+            ssl_ca_certs=str(tls_server.ca),
+            username=USER,
+            password=token[:-1] + "0",
+            retry=ONCE,
+        ).ping()
     with pytest.raises((redis.ConnectionError, redis.TimeoutError)):
         redis.Redis(host=HOST, port=tls_server.port, socket_timeout=2, retry=ONCE).ping()
 
@@ -129,8 +136,14 @@ def test_the_users_rules_keep_it_to_the_stores_keys_and_commands(
     """Least privilege inside the cache: the stack's user may not touch other keys nor run
     what the store never sends."""
     token = _register_the_token(tls_server)
-    user = redis.Redis(host=HOST, port=tls_server.port, ssl=True, ssl_ca_certs=str(tls_server.ca),
-                       username=USER, password=token)  # fmt: skip
+    user = redis.Redis(
+        host=HOST,
+        port=tls_server.port,
+        ssl=True,
+        ssl_ca_certs=str(tls_server.ca),
+        username=USER,
+        password=token,
+    )
     user.set("{vts}:probe", "1")
     for command in (("SET", "other", "1"), ("KEYS", "*"), ("FLUSHALL",), ("CONFIG", "GET", "*")):
         with pytest.raises(redis.exceptions.NoPermissionError):

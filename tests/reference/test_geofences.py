@@ -32,11 +32,20 @@ def _feature(fid: str, geometry: dict[str, Any], **props: Any) -> dict[str, Any]
 
 
 DOC = _doc(
-    _feature("zone", {"type": "Polygon", "coordinates": [SQUARE, HOLE]}, name="Zone",
-             kind="low_emission_zone"),
-    _feature("depot", {"type": "MultiPolygon", "coordinates": [[SQUARE], FAR]}, name="Depot",
-             kind="depot", dwell_s=30),
-)  # fmt: skip
+    _feature(
+        "zone",
+        {"type": "Polygon", "coordinates": [SQUARE, HOLE]},
+        name="Zone",
+        kind="low_emission_zone",
+    ),
+    _feature(
+        "depot",
+        {"type": "MultiPolygon", "coordinates": [[SQUARE], FAR]},
+        name="Depot",
+        kind="depot",
+        dwell_s=30,
+    ),
+)
 LAT = np.array([0.5, 0.2, 0.2, 2.0])
 LON = np.array([0.5, 0.2, 5.2, 2.0])
 

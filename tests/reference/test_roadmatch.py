@@ -49,12 +49,20 @@ GAP = 1.0 / M_PER_DEG  # 1 m in latitude
 
 def _road(road_id: str, a: tuple[float, float], b: tuple[float, float]) -> dict[str, Any]:
     return {
-        "road_id": road_id, "road_name": road_id, "road_class": "arterial",
-        "speed_limit_kmh": 30.0 + int(road_id[-1]), "length_m": 100.0,
-        "start_lat": a[0], "start_lon": a[1], "end_lat": b[0], "end_lon": b[1],
-        "min_lat": min(a[0], b[0]), "min_lon": min(a[1], b[1]),
-        "max_lat": max(a[0], b[0]), "max_lon": max(a[1], b[1]),
-    }  # fmt: skip
+        "road_id": road_id,
+        "road_name": road_id,
+        "road_class": "arterial",
+        "speed_limit_kmh": 30.0 + int(road_id[-1]),
+        "length_m": 100.0,
+        "start_lat": a[0],
+        "start_lon": a[1],
+        "end_lat": b[0],
+        "end_lon": b[1],
+        "min_lat": min(a[0], b[0]),
+        "min_lon": min(a[1], b[1]),
+        "max_lat": max(a[0], b[0]),
+        "max_lon": max(a[1], b[1]),
+    }
 
 
 ROADS = [
@@ -110,8 +118,17 @@ def _reports_road(index: RoadIndex, lat: float, lon: float, heading: float) -> s
     n = 4
     t = START.timestamp() + 10.0 * np.arange(n)
     full = np.full(n, 1.0)
-    track = Track("V", t, full * lat, full * lon, full * 200.0, full * heading,
-                  full * NAN, full * NAN, full * NAN)  # fmt: skip
+    track = Track(
+        "V",
+        t,
+        full * lat,
+        full * lon,
+        full * 200.0,
+        full * heading,
+        full * NAN,
+        full * NAN,
+        full * NAN,
+    )
     found = overspeed(track, {}, index, DEFAULT_PARAMS)
     assert len(found) <= 1
     return found[0].road_id if found else None
@@ -144,7 +161,7 @@ def junction_lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
             "year": None,
             "fuel_type": None,
             "vehicle_type": None,
-        }  # fmt: skip
+        }
         for i, (lat, lon, h, _) in enumerate(CASES)
     ]
     table = pa.Table.from_pylist(rows, schema=contract_schema("vehicle_data"))
@@ -157,8 +174,9 @@ def junction_lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.mark.integration
 def test_the_sql_names_the_same_road(spark: Any, junction_lake: str) -> None:
-    result = run_template(spark, resolve("speeding_events"), database=junction_lake,
-                          params={"tolerance_kmh": "-1000"})  # fmt: skip
+    result = run_template(
+        spark, resolve("speeding_events"), database=junction_lake, params={"tolerance_kmh": "-1000"}
+    )
     got = {r["vehicle_id"]: r["road_id"] for r in result.rows}
     want = {f"V-{i:03d}": c[3] for i, c in enumerate(CASES) if c[3] is not None}
     assert got == want
@@ -170,10 +188,12 @@ def test_the_live_alerts_name_the_same_road(live_store: Any) -> None:
     consumer = LiveConsumer(store, alerts=LiveAlerts(store, RuleContext(DEFAULT_PARAMS, _index())))
     for k in range(4):  # each case's vehicle speeding on its spot, a fix every 10 s
         ts = START + timedelta(seconds=10 * k)
-        consumer.handle(event(
-            fix(f"V-{i:03d}", ts, lat, lon, speed=200.0, heading_deg=None if np.isnan(h) else h)
-            for i, (lat, lon, h, _) in enumerate(CASES)
-        ))  # fmt: skip
+        consumer.handle(
+            event(
+                fix(f"V-{i:03d}", ts, lat, lon, speed=200.0, heading_deg=None if np.isnan(h) else h)
+                for i, (lat, lon, h, _) in enumerate(CASES)
+            )
+        )
     alerts = json.loads(handle("GET", "/alerts", "", store=store)[1])["alerts"]
     got = {a["vehicle_id"]: a["road_id"] for a in alerts if a["alert"] == "overspeed"}
     assert got == {f"V-{i:03d}": c[3] for i, c in enumerate(CASES) if c[3] is not None}

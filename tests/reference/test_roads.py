@@ -13,10 +13,21 @@ from vts.reference.roads import ROAD_COLUMNS, read_roads, write_roads
 
 
 def _row(road_id: str = "R-0001", **changes: Any) -> dict[str, Any]:
-    row = {"road_id": road_id, "road_name": "Avenue 1", "road_class": "arterial",
-           "speed_limit_kmh": 60.0, "length_m": 450.0, "start_lat": 51.5, "start_lon": -0.12,
-           "end_lat": 51.5, "end_lon": -0.1135, "min_lat": 51.5, "min_lon": -0.12,
-           "max_lat": 51.5, "max_lon": -0.1135}  # fmt: skip
+    row = {
+        "road_id": road_id,
+        "road_name": "Avenue 1",
+        "road_class": "arterial",
+        "speed_limit_kmh": 60.0,
+        "length_m": 450.0,
+        "start_lat": 51.5,
+        "start_lon": -0.12,
+        "end_lat": 51.5,
+        "end_lon": -0.1135,
+        "min_lat": 51.5,
+        "min_lon": -0.12,
+        "max_lat": 51.5,
+        "max_lon": -0.1135,
+    }
     return {**row, **changes}
 
 

@@ -13,8 +13,9 @@ from vts.reference.roadmatch import RoadIndex
 from vts.rules.track import Track
 
 
-def tracks(scenario: str, seed: int, start: datetime, seconds: float, vehicles: int,
-           tick: float) -> Iterator[Track]:  # fmt: skip
+def tracks(
+    scenario: str, seed: int, start: datetime, seconds: float, vehicles: int, tick: float
+) -> Iterator[Track]:
     """Each vehicle's ``vehicle_data`` fixes of the span, as a ``Track``."""
     batch = generate(scenario, seed, start, seconds, vehicles=vehicles, tick_seconds=tick)[
         "vehicle_data"
@@ -25,8 +26,16 @@ def tracks(scenario: str, seed: int, start: datetime, seconds: float, vehicles: 
     order = np.lexsort((t, vid))
     bounds = np.flatnonzero(np.r_[True, vid[order][1:] != vid[order][:-1], True])
     nan = np.full(t.size, np.nan)
-    cols = [t, c["latitude"], c["longitude"], c["speed_kmh"], c["heading_deg"],
-            c["odometer_km"], c["fuel_level_pct"], nan]  # fmt: skip
+    cols = [
+        t,
+        c["latitude"],
+        c["longitude"],
+        c["speed_kmh"],
+        c["heading_deg"],
+        c["odometer_km"],
+        c["fuel_level_pct"],
+        nan,
+    ]
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         idx = order[a:b]
         yield Track(str(vid[idx[0]]), *(np.asarray(x, dtype=np.float64)[idx] for x in cols))

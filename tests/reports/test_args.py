@@ -33,8 +33,10 @@ def test_glue_arguments_as_the_schedules_pass_them() -> None:
     assert (args.lake_path, args.output_path, args.geofences) == ("s3://b/data", None, None)
     assert _glue(day="today").days == (TODAY,)
     assert _glue(from_day="2024-03-01", to_day="2024-03-03").days == (
-        date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3),
-    )  # fmt: skip
+        date(2024, 3, 1),
+        date(2024, 3, 2),
+        date(2024, 3, 3),
+    )
 
 
 def test_params_override_the_defaults_and_malformed_ones_are_errors_not_dropped() -> None:
@@ -77,16 +79,36 @@ def test_glue_resolves_only_the_names_it_was_given() -> None:
 
 def test_the_cli_builds_the_same_record(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     built: list[tuple[Any, ...]] = []
-    monkeypatch.setattr("vts.reports.build.build", lambda spark, days, options: built.append(
-        (tuple(days), options)) or [])  # fmt: skip
+    monkeypatch.setattr(
+        "vts.reports.build.build",
+        lambda spark, days, options: built.append((tuple(days), options)) or [],
+    )
     monkeypatch.setattr("vts.spark.session.build_session", lambda settings: "local session")
-    cli = ["reports", "build", "--lake", str(tmp_path), "--from", "2024-03-01", "--to",
-           "2024-03-02", "--geofences", "z.geojson", "--param", "min_duration_s=300"]  # fmt: skip
+    cli = [
+        "reports",
+        "build",
+        "--lake",
+        str(tmp_path),
+        "--from",
+        "2024-03-01",
+        "--to",
+        "2024-03-02",
+        "--geofences",
+        "z.geojson",
+        "--param",
+        "min_duration_s=300",
+    ]
     assert vts(cli) == 0
     glue = ReportsArgs.from_options(
-        {"lake_path": str(tmp_path), "from_day": "2024-03-01", "to_day": "2024-03-02",
-         "geofences": "z.geojson", "params": "min_duration_s=300"}, today=TODAY,
-    )  # fmt: skip
+        {
+            "lake_path": str(tmp_path),
+            "from_day": "2024-03-01",
+            "to_day": "2024-03-02",
+            "geofences": "z.geojson",
+            "params": "min_duration_s=300",
+        },
+        today=TODAY,
+    )
     assert built == [(glue.days, glue.build_options())]
 
 
@@ -100,8 +122,10 @@ def _script(monkeypatch: pytest.MonkeyPatch, built: list[tuple[Any, ...]]) -> ty
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    monkeypatch.setattr("vts.reports.build.build", lambda spark, days, options: built.append(
-        (spark, tuple(days), options)) or [])  # fmt: skip
+    monkeypatch.setattr(
+        "vts.reports.build.build",
+        lambda spark, days, options: built.append((spark, tuple(days), options)) or [],
+    )
     return module
 
 
@@ -133,15 +157,27 @@ def test_on_glue_the_script_takes_glue_contexts_session(monkeypatch: pytest.Monk
         return {n: pairs[f"--{n}"] for n in names}
 
     monkeypatch.setitem(sys.modules, "awsglue", types.ModuleType("awsglue"))
-    monkeypatch.setitem(sys.modules, "awsglue.utils",
-                        types.SimpleNamespace(getResolvedOptions=get_resolved_options))  # fmt: skip
+    monkeypatch.setitem(
+        sys.modules, "awsglue.utils", types.SimpleNamespace(getResolvedOptions=get_resolved_options)
+    )
     monkeypatch.setitem(
         sys.modules, "awsglue.context", types.SimpleNamespace(GlueContext=GlueContext)
     )
     monkeypatch.setattr("pyspark.context.SparkContext.getOrCreate", staticmethod(lambda: "sc"))
     monkeypatch.setattr(script, "running_on_glue", lambda: True)
-    argv = ["job.py", "--JOB_NAME", "r", "--lake_path", "s3://b/data", "--day", "2024-03-05",
-            "--TempDir", "s3://b/tmp", "--params", "min_duration_s=300"]  # fmt: skip
+    argv = [
+        "job.py",
+        "--JOB_NAME",
+        "r",
+        "--lake_path",
+        "s3://b/data",
+        "--day",
+        "2024-03-05",
+        "--TempDir",
+        "s3://b/tmp",
+        "--params",
+        "min_duration_s=300",
+    ]
     assert script.main(argv) == 0
     ((spark, days, options),) = built
     assert spark is session and settings == {"spark.sql.session.timeZone": "UTC"}

@@ -29,10 +29,18 @@ DAY = date(2024, 3, 5)
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("reports-lake")
     # the evening before (for the lookback) and the morning of the day, one fix per 10 s
-    write_lake(root, LakeSpec("city", 7, datetime(2024, 3, 4, 22, tzinfo=UTC), 3 * 3600, 12, 10),
-               ("vehicle_data",), prefix="a")  # fmt: skip
-    write_lake(root, LakeSpec("city", 7, datetime(2024, 3, 5, 6, tzinfo=UTC), 3 * 3600, 12, 10),
-               ("vehicle_data",), prefix="b")  # fmt: skip
+    write_lake(
+        root,
+        LakeSpec("city", 7, datetime(2024, 3, 4, 22, tzinfo=UTC), 3 * 3600, 12, 10),
+        ("vehicle_data",),
+        prefix="a",
+    )
+    write_lake(
+        root,
+        LakeSpec("city", 7, datetime(2024, 3, 5, 6, tzinfo=UTC), 3 * 3600, 12, 10),
+        ("vehicle_data",),
+        prefix="b",
+    )
     return root
 
 
@@ -114,9 +122,16 @@ def test_a_users_geofence_file_is_used(spark: Any, lake: Path, tmp_path: Path) -
     for table in ("vehicle_data", "roads"):
         (bare / table).symlink_to(lake / table, target_is_directory=True)
     ring = [[-0.30, 51.40], [0.05, 51.40], [0.05, 51.62], [-0.30, 51.62], [-0.30, 51.40]]
-    doc = {"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {"id": "all", "name": "Everywhere", "kind": "city"},
-        "geometry": {"type": "Polygon", "coordinates": [ring]}}]}  # fmt: skip
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "all", "name": "Everywhere", "kind": "city"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
     path = tmp_path / "zones.geojson"
     path.write_text(json.dumps(doc))
     out = tmp_path / "out"
@@ -136,8 +151,23 @@ def test_vts_report_reads_a_built_day(
 
     trips = pq.read_table(lake / TRIPS.name).to_pylist()
     vehicle = trips[0]["vehicle_id"]
-    assert main(["report", "trips", "--vehicle", vehicle, "--day", str(DAY), "--lake", str(lake),
-                 "--format", "json"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "report",
+                "trips",
+                "--vehicle",
+                vehicle,
+                "--day",
+                str(DAY),
+                "--lake",
+                str(lake),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     shown = json.loads(capsys.readouterr().out)
     assert len(shown) == sum(t["vehicle_id"] == vehicle for t in trips)
     assert (

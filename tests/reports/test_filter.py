@@ -16,8 +16,17 @@ T0 = epoch("2024-03-05T08:00:00")
 def _with(tr, i, lat, lon):  # type: ignore[no-untyped-def]
     la, lo = tr.lat.copy(), tr.lon.copy()
     la[i], lo[i] = lat, lon
-    return type(tr)(tr.vehicle_id, tr.t, la, lo, tr.speed_kmh, tr.heading_deg,
-                    tr.odometer_km, tr.fuel_pct, tr.hdop)  # fmt: skip
+    return type(tr)(
+        tr.vehicle_id,
+        tr.t,
+        la,
+        lo,
+        tr.speed_kmh,
+        tr.heading_deg,
+        tr.odometer_km,
+        tr.fuel_pct,
+        tr.hdop,
+    )
 
 
 def test_a_gps_jump_is_rejected_and_the_trip_keeps_its_distance() -> None:
@@ -43,8 +52,17 @@ def test_invalid_zero_future_and_inaccurate_fixes_are_counted() -> None:
     bad = _with(_with(_with(tr, 3, np.nan, 1.0), 5, 0.0, 0.0), 7, 95.0, 0.0)
     hdop = bad.hdop.copy()
     hdop[10] = 12.0
-    bad = type(bad)(bad.vehicle_id, bad.t, bad.lat, bad.lon, bad.speed_kmh, bad.heading_deg,
-                    bad.odometer_km, bad.fuel_pct, hdop)  # fmt: skip
+    bad = type(bad)(
+        bad.vehicle_id,
+        bad.t,
+        bad.lat,
+        bad.lon,
+        bad.speed_kmh,
+        bad.heading_deg,
+        bad.odometer_km,
+        bad.fuel_pct,
+        hdop,
+    )
     params = ReportParams(filter_max_hdop=5.0)
     f = filter_fixes(bad, params, now_s=float(tr.t[-3]) - params.filter_future_s)
     assert f.rejected() == {"invalid": 2, "zero": 1, "accuracy": 1, "future": 2}

@@ -35,8 +35,15 @@ def view() -> DayView:
     ctx = Context(Window(DAY, DAY + 86400, DAY + 86400), P, None, fences)
     rows = vehicle_reports(tr, ctx)
     kept = filter_fixes(tr, P, DAY + 86400).track
-    return DayView("V-TEST", date(2024, 3, 5), kept, rows[STOPS.name], rows[ALERTS.name],
-                   road_table("city"), fences)  # fmt: skip
+    return DayView(
+        "V-TEST",
+        date(2024, 3, 5),
+        kept,
+        rows[STOPS.name],
+        rows[ALERTS.name],
+        road_table("city"),
+        fences,
+    )
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -84,11 +91,22 @@ def test_the_html_map_opens_in_headless_chromium_and_shows_the_track(
     page = write_html(view, tmp_path / "map.html")
     shot = tmp_path / "shot.png"
     subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1000,1060",
-         f"--screenshot={shot}", page.as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1000,1060",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     image = mpimg.imread(shot)
     assert image.shape[1] == 1000
     assert _pixels(image, speed_colour(36)) > 300

@@ -96,8 +96,13 @@ def hour() -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, An
 def test_true_stops_are_found_within_a_minute(day) -> None:  # type: ignore[no-untyped-def]
     found, true = day
     t0, t1 = DAY.timestamp(), DAY.timestamp() + 86400
-    dwells = [d for d in true["dwells"] if d["duration_s"] >= P.min_duration_s
-              and d["start_us"] / 1e6 >= t0 and d["end_us"] / 1e6 < t1]  # fmt: skip
+    dwells = [
+        d
+        for d in true["dwells"]
+        if d["duration_s"] >= P.min_duration_s
+        and d["start_us"] / 1e6 >= t0
+        and d["end_us"] / 1e6 < t1
+    ]
     assert len(dwells) > 1000
     stops = _by_vehicle(found[STOPS.name])
 
@@ -135,17 +140,32 @@ def test_overspeed_episodes_are_alerted_and_only_they(day) -> None:  # type: ign
     found, true = day
     alerts = _by_vehicle([a for a in found[ALERTS.name] if a["alert"] == "overspeed"])
     episodes = _by_vehicle(true["overspeed"])
-    visible = [e for e in true["overspeed"] if e["first_fix_us"] is not None
-               and e["last_fix_us"] - e["first_fix_us"] >= 10e6
-               and e["start_us"] >= DAY.timestamp() * 1e6 + 10e6]  # fmt: skip
+    visible = [
+        e
+        for e in true["overspeed"]
+        if e["first_fix_us"] is not None
+        and e["last_fix_us"] - e["first_fix_us"] >= 10e6
+        and e["start_us"] >= DAY.timestamp() * 1e6 + 10e6
+    ]
     assert len(visible) > 500
-    missed = [e for e in visible if not any(
-        _overlaps(a["start_ts"], a["end_ts"], e["start_us"] / 1e6, e["end_us"] / 1e6, 10.0)
-        for a in alerts[e["vehicle_id"]])]  # fmt: skip
+    missed = [
+        e
+        for e in visible
+        if not any(
+            _overlaps(a["start_ts"], a["end_ts"], e["start_us"] / 1e6, e["end_us"] / 1e6, 10.0)
+            for a in alerts[e["vehicle_id"]]
+        )
+    ]
     assert not missed, f"{len(missed)} of {len(visible)} episodes missed, e.g. {missed[:2]}"
-    false = [a for v, al in alerts.items() for a in al if not any(
-        _overlaps(a["start_ts"], a["end_ts"], e["start_us"] / 1e6, e["end_us"] / 1e6, 10.0)
-        for e in episodes[v])]  # fmt: skip
+    false = [
+        a
+        for v, al in alerts.items()
+        for a in al
+        if not any(
+            _overlaps(a["start_ts"], a["end_ts"], e["start_us"] / 1e6, e["end_us"] / 1e6, 10.0)
+            for e in episodes[v]
+        )
+    ]
     assert not false, f"{len(false)} alerts without an episode, e.g. {false[:2]}"
 
 
@@ -158,14 +178,12 @@ def test_harsh_episodes_are_alerted_and_only_they(hour) -> None:  # type: ignore
     ]
     assert len(episodes) > 50
     by_alert = _by_vehicle(harsh)
-    missed = [e for e in episodes if not any(
-        _same(a, e, 1.0) for a in by_alert[e["vehicle_id"]])]  # fmt: skip
+    missed = [e for e in episodes if not any(_same(a, e, 1.0) for a in by_alert[e["vehicle_id"]])]
     whole = [e for e in missed if e["end_us"] - e["start_us"] >= 2e6]
     assert not whole, f"{len(whole)} harsh episodes of 2 s or more missed, e.g. {whole[:2]}"
     assert len(missed) <= 0.1 * len(episodes), f"{len(missed)} of {len(episodes)} missed"
     by_true = _by_vehicle(true["harsh"])
-    false = [a for a in harsh if not any(
-        _same(a, e, 1.0) for e in by_true[a["vehicle_id"]])]  # fmt: skip
+    false = [a for a in harsh if not any(_same(a, e, 1.0) for e in by_true[a["vehicle_id"]])]
     assert not false, f"{len(false)} harsh alerts without an episode, e.g. {false[:2]}"
 
 
@@ -176,10 +194,11 @@ def test_geofence_enter_and_exit_within_one_fix_interval() -> None:
     long_enough = P.geofence_dwell_s + 20.0
 
     def seen(tr: Any) -> list[tuple[str, float, float]]:
-        return [(v.subject, v.start_ts, v.end_ts)
-                for v in fold(tr, RuleContext(P, fences=fences))
-                if v.alert == "geofence" and v.ended and v.end_ts is not None
-                and v.start_ts > tr.t[0]]  # fmt: skip
+        return [
+            (v.subject, v.start_ts, v.end_ts)
+            for v in fold(tr, RuleContext(P, fences=fences))
+            if v.alert == "geofence" and v.ended and v.end_ts is not None and v.start_ts > tr.t[0]
+        ]
 
     compared, end = 0, HOUR.timestamp() + 3600
     for coarse in tracks(SCENARIO, SEED, HOUR, 3600, 60, 10.0):

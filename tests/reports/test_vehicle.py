@@ -18,16 +18,27 @@ WINDOW = Window(DAY, DAY + 86400, now=DAY + 2 * 86400)
 
 def _road(limit: float) -> RoadIndex:
     _, lon1 = offset(LAT0, LON0, 0.0, 50_000.0)
-    row = {"road_id": "R-1", "speed_limit_kmh": limit, "start_lat": LAT0, "start_lon": LON0,
-           "end_lat": LAT0, "end_lon": float(lon1)}  # fmt: skip
+    row = {
+        "road_id": "R-1",
+        "speed_limit_kmh": limit,
+        "start_lat": LAT0,
+        "start_lon": LON0,
+        "end_lat": LAT0,
+        "end_lon": float(lon1),
+    }
     return RoadIndex.build([row], radius_m=30.0)
 
 
 def _fence(east0: float, east1: float, **props: Any) -> dict[str, Any]:
     la0, lo0 = offset(LAT0 - 0.001, LON0, 0.0, east0)
     la1, lo1 = offset(LAT0 + 0.001, LON0, 0.0, east1)
-    ring = [[float(lo0), float(la0)], [float(lo1), float(la0)], [float(lo1), float(la1)],
-            [float(lo0), float(la1)], [float(lo0), float(la0)]]  # fmt: skip
+    ring = [
+        [float(lo0), float(la0)],
+        [float(lo1), float(la0)],
+        [float(lo1), float(la1)],
+        [float(lo0), float(la1)],
+        [float(lo0), float(la0)],
+    ]
     return {
         "type": "Feature",
         "properties": props,
@@ -102,10 +113,13 @@ def test_silence_during_a_trip_is_alerted_but_not_while_parked() -> None:
 
 
 def test_geofence_visit_with_dwell_and_no_event_for_a_drive_by() -> None:
-    doc = {"type": "FeatureCollection", "features": [
-        _fence(1050, 1450, id="depot", name="Depot", kind="depot"),
-        _fence(3050, 3250, id="school", name="School", kind="school_zone"),
-    ]}  # fmt: skip
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            _fence(1050, 1450, id="depot", name="Depot", kind="depot"),
+            _fence(3050, 3250, id="school", name="School", kind="school_zone"),
+        ],
+    }
     b = TrackBuilder(DAY + 3600).drive(120, 36)  # 10 m/s: into the depot (1200 m)
     b.park(600).drive(300, 36).park(300)  # leaves; 200 m of school zone at 10 m/s: 20 s
     rows = vehicle_reports(b.track(), _ctx(fences=from_geojson(doc)))

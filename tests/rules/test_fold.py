@@ -36,8 +36,14 @@ def test_one_batch_or_many_give_the_same_episodes(seconds: int, tick: float, veh
     # an incident where one vehicle drives a third of the way in, active for a while
     probe = fleet[0]
     k = len(probe) // 3
-    incident = Incident("INC-1", "Accident", float(probe.lat[k]), float(probe.lon[k]),
-                        float(probe.t[k - 30]), float(probe.t[k + 60]))  # fmt: skip
+    incident = Incident(
+        "INC-1",
+        "Accident",
+        float(probe.lat[k]),
+        float(probe.lon[k]),
+        float(probe.t[k - 30]),
+        float(probe.t[k + 60]),
+    )
     ctx = _context((incident,))
     rng = np.random.default_rng(5)
     kinds: set[str] = set()
@@ -87,8 +93,14 @@ def test_an_episode_is_raised_when_decidable_and_ended_by_the_same_id() -> None:
 def roads_one_road():  # type: ignore[no-untyped-def]
     from vts.reference.roadmatch import RoadIndex
 
-    row = {"road_id": "R-1", "speed_limit_kmh": 50.0, "start_lat": LAT0, "start_lon": LON0,
-           "end_lat": LAT0, "end_lon": LON0 + 0.2}  # fmt: skip
+    row = {
+        "road_id": "R-1",
+        "speed_limit_kmh": 50.0,
+        "start_lat": LAT0,
+        "start_lon": LON0,
+        "end_lat": LAT0,
+        "end_lon": LON0 + 0.2,
+    }
     return RoadIndex.build([row], 30.0)
 
 
@@ -98,13 +110,34 @@ def test_near_incident_while_active_only() -> None:
     # an incident 2 km along the road, reported at 08:00 and resolved at 08:04
     lat, lon = float(tr.lat[20]), float(tr.lon[20])
     rows = [
-        {"incident_id": "I-1", "incident_type": "Fire", "status": "Active", "ts": day,
-         "latitude": lat, "longitude": lon, "event_id": "a"},
-        {"incident_id": "I-1", "incident_type": "Fire", "status": "Resolved", "ts": day + 240,
-         "latitude": lat, "longitude": lon, "event_id": "b"},
-        {"incident_id": "I-0", "incident_type": "None", "status": "Active", "ts": day,
-         "latitude": lat, "longitude": lon, "event_id": "c"},
-    ]  # fmt: skip
+        {
+            "incident_id": "I-1",
+            "incident_type": "Fire",
+            "status": "Active",
+            "ts": day,
+            "latitude": lat,
+            "longitude": lon,
+            "event_id": "a",
+        },
+        {
+            "incident_id": "I-1",
+            "incident_type": "Fire",
+            "status": "Resolved",
+            "ts": day + 240,
+            "latitude": lat,
+            "longitude": lon,
+            "event_id": "b",
+        },
+        {
+            "incident_id": "I-0",
+            "incident_type": "None",
+            "status": "Active",
+            "ts": day,
+            "latitude": lat,
+            "longitude": lon,
+            "event_id": "c",
+        },
+    ]
     incidents = tuple(incidents_from_events(rows))
     assert [i.incident_id for i in incidents] == ["I-1"]
     (e,) = fold(tr, RuleContext(P, incidents=incidents))

@@ -93,12 +93,25 @@ def bad_messages() -> dict[bytes, str]:
 def glue_argv(args: JobArgs, *extra: str) -> list[str]:
     """The Glue job script's command line for ``args`` (available-now, no catalog)."""
     argv = [
-        sys.executable, str(GLUE_SCRIPT),
-        "--bootstrap_servers", args.bootstrap_servers, "--output_path", args.output_path,
-        "--quarantine_path", args.quarantine_path, "--checkpoint_path", args.checkpoint_path,
-        "--topic_prefix", args.topic_prefix, "--topics", ",".join(args.topics),
-        "--catalog", "none", "--available_now", "true",
-    ]  # fmt: skip
+        sys.executable,
+        str(GLUE_SCRIPT),
+        "--bootstrap_servers",
+        args.bootstrap_servers,
+        "--output_path",
+        args.output_path,
+        "--quarantine_path",
+        args.quarantine_path,
+        "--checkpoint_path",
+        args.checkpoint_path,
+        "--topic_prefix",
+        args.topic_prefix,
+        "--topics",
+        ",".join(args.topics),
+        "--catalog",
+        "none",
+        "--available_now",
+        "true",
+    ]
     for name in ("max_offsets_per_trigger", "shuffle_partitions"):
         if getattr(args, name) is not None:
             argv += [f"--{name}", str(getattr(args, name))]

@@ -68,8 +68,11 @@ def test_a_task_stages_one_file_per_table_partition_and_hands_back_each_rows_pla
 
     assert keys.schema == KEY_SCHEMA and keys.num_rows == len(values)
     files = {row["_file"] for row in keys.to_pylist()}
-    assert files == {"vehicle_data/2024-03-01/10/0", "vehicle_data/2024-03-01/11/0",
-                     "quarantine/2024-06-01/12/0"}  # fmt: skip
+    assert files == {
+        "vehicle_data/2024-03-01/10/0",
+        "vehicle_data/2024-03-01/11/0",
+        "quarantine/2024-06-01/12/0",
+    }
     for name in files:
         rows = [r for r in keys.to_pylist() if r["_file"] == name]
         staged = pq.ParquetFile(StagedKey.parse(name).path(layout, TAG, 7)).read()

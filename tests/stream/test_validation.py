@@ -63,8 +63,10 @@ def test_a_mixed_batch_comes_back_judged_per_topic_in_the_output_schema() -> Non
     assert empty["reason"] == "invalid_json: the Kafka record has no value"
     for row in (oops, elsewhere, empty):  # quarantine partitions follow ingest time
         assert (row["dt"], row["hr"], row["quarantined_at"]) == ("2024-06-01", "12", NOW)
-    assert all(r["_ingest_ts"] == NOW and r["kafka_key"] == f"k{r['kafka_partition']}"
-               for r in rows.values())  # fmt: skip
+    assert all(
+        r["_ingest_ts"] == NOW and r["kafka_key"] == f"k{r['kafka_partition']}"
+        for r in rows.values()
+    )
 
 
 def test_a_reason_quoting_a_lone_surrogate_is_still_utf8() -> None:

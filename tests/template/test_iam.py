@@ -223,8 +223,11 @@ def test_the_simulator_records_windows_in_its_own_table_only() -> None:
     }
     record = statements["RecordCompletedWindows"]
     assert sorted(record["Action"]) == [
-        "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-    ]  # fmt: skip
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
     assert record["Resource"] == "{SimulatorWindowsTable.Arn}"
     key = statements["UseTheTableKeyThroughDynamoDB"]
     assert key["Condition"]["StringEquals"]["kms:ViaService"] == f"dynamodb.{REGION}.amazonaws.com"
@@ -306,9 +309,12 @@ def test_the_job_may_call_only_the_catalog_actions_its_code_calls() -> None:
 
     tree = ast.parse((REPO / "vts" / "catalog" / "glue.py").read_text())
     methods = {
-        f.name: f for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
-        for f in node.body if isinstance(f, ast.FunctionDef)
-    }  # fmt: skip
+        f.name: f
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        for f in node.body
+        if isinstance(f, ast.FunctionDef)
+    }
     used = set()
     for path in (REPO / "vts" / "stream").glob("*.py"):
         used |= set(re.findall(r"self\.catalog\.(\w+)\(", path.read_text()))

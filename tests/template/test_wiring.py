@@ -194,8 +194,10 @@ def test_the_job_arguments_are_the_ones_the_job_reads(stack: Stack) -> None:
 def test_the_job_loads_the_executor_plugin_as_the_local_session_does(stack: Stack) -> None:
     """On Glue only --conf can load it (the rehearsal's local session loads it anyway; the
     rehearsal checks that its jar is among the published --extra-jars)."""
-    settings = dict(s.split("=", 1) for s in stack.props("StreamingJob")["DefaultArguments"]
-                    ["--conf"].split(" --conf "))  # fmt: skip
+    settings = dict(
+        s.split("=", 1)
+        for s in stack.props("StreamingJob")["DefaultArguments"]["--conf"].split(" --conf ")
+    )
     assert settings["spark.plugins"].split(",") == [QUIET_KAFKA_PLUGIN]
 
 

@@ -164,12 +164,20 @@ class _Run:
 
     def _worker(self, bootstrap: str, first: int) -> Service:
         command = [
-            sys.executable, "-m", "vts.chaos.worker",
-            "--progress", str(self.progress.path),
-            "--from", str(first), "--count", str(self.workload.windows),
-            "--pace", str(self.workload.pace_s),
-            "--remaining-ms", str(self.o.lambda_timeout_ms),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "vts.chaos.worker",
+            "--progress",
+            str(self.progress.path),
+            "--from",
+            str(first),
+            "--count",
+            str(self.workload.windows),
+            "--pace",
+            str(self.workload.pace_s),
+            "--remaining-ms",
+            str(self.o.lambda_timeout_ms),
+        ]
         self.producer_starts += 1
         return Service("producer", command, self._producer_env(bootstrap), self._log("producer"))
 
@@ -261,11 +269,20 @@ class _Run:
         out = self.dir / f"replay-{len(self.faults)}.jsonl"
         replay = Service(
             "replay",
-            [sys.executable, "-m", "vts.chaos.worker", "--progress", str(out),
-             "--only", str(index), "--count", str(self.workload.windows)],
+            [
+                sys.executable,
+                "-m",
+                "vts.chaos.worker",
+                "--progress",
+                str(out),
+                "--only",
+                str(index),
+                "--count",
+                str(self.workload.windows),
+            ],
             self._producer_env(bootstrap),
             self._log("replay"),
-        )  # fmt: skip
+        )
         replay.start()
         code = replay.wait(timeout=300)
         notes = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
@@ -316,8 +333,9 @@ class _Run:
             while not self.progress.done:  # warm-up: the first window is the plan's t=0
                 self.progress.read()
                 if worker.reap() is not None:
-                    raise ChaosError("the producer died before its first window",
-                                     hint=f"read {worker.log}")  # fmt: skip
+                    raise ChaosError(
+                        "the producer died before its first window", hint=f"read {worker.log}"
+                    )
                 time.sleep(TICK_S)
             self.t0 = time.monotonic()
             pending = list(self.plan)

@@ -76,8 +76,10 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
     if out.fmt == "json":
         out.record(summary.as_dict())
         return 0
-    out.message(f"\nSimulated {summary.span}: {summary.driving.get('driving')} of "
-                f"{summary.driving.get('vehicles')} vehicles drove.")  # fmt: skip
+    out.message(
+        f"\nSimulated {summary.span}: {summary.driving.get('driving')} of "
+        f"{summary.driving.get('vehicles')} vehicles drove."
+    )
     out.message("\nEvents per table (produced to Kafka -> rows in the lake, read with pyarrow):")
     out.table(
         [

@@ -74,8 +74,13 @@ def register(sub: Any) -> None:
     p.add_argument("--output", help="where the report tables go (default: the lake)")
     p.add_argument("--source", default="vehicle_data", choices=("vehicle_data", "gps_data"))
     p.add_argument("--geofences", help="a GeoJSON file of your own geofences (beside the lake's)")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a parameter (repeatable; see `vts reports params`)")  # fmt: skip
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a parameter (repeatable; see `vts reports params`)",
+    )
     add_output_options(p)
     p.set_defaults(func=_build)
 

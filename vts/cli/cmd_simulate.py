@@ -295,9 +295,15 @@ def _write_truth(plan: Any, directory: Path) -> dict[str, int]:
     from simulator.outputs.truth import truth, write_truth
 
     tables = truth(
-        plan.scenario, plan.seed, plan.start, plan.duration_s, shard=plan.shard,
-        shard_count=plan.shard_count, vehicles=plan.vehicles, tick_seconds=plan.tick_s,
-    )  # fmt: skip
+        plan.scenario,
+        plan.seed,
+        plan.start,
+        plan.duration_s,
+        shard=plan.shard,
+        shard_count=plan.shard_count,
+        vehicles=plan.vehicles,
+        tick_seconds=plan.tick_s,
+    )
     write_truth(directory, tables)
     return {name: len(rows) for name, rows in tables.items()}
 

@@ -28,8 +28,13 @@ def register(verbs: Any) -> None:
     p.add_argument("--live-url", metavar="URL", help="the live store (redis:// or rediss://)")
     p.add_argument("--after", metavar="CURSOR", help="only alerts changed after this cursor")
     p.add_argument("--follow", action="store_true", help="keep printing new alerts (Ctrl-C)")
-    p.add_argument("--interval", type=float, default=0.5, metavar="SECONDS",
-                   help="how often --follow asks (default 0.5)")  # fmt: skip
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="how often --follow asks (default 0.5)",
+    )
     add_output_options(p)
     p.set_defaults(func=_alerts)
 
@@ -37,8 +42,10 @@ def register(verbs: Any) -> None:
 def _line(a: dict[str, Any]) -> str:
     what = a["alert"] + (f" {a['subject']}" if a.get("subject") else "")
     end = f" .. {a['end_ts']}" if a.get("end_ts") else ""
-    return (f"{a['start_ts']}{end}  {a['vehicle_id']}  {what}  {a['status']}  "
-            f"value {a['value']:.1f} (threshold {a['threshold']:.1f})")  # fmt: skip
+    return (
+        f"{a['start_ts']}{end}  {a['vehicle_id']}  {what}  {a['status']}  "
+        f"value {a['value']:.1f} (threshold {a['threshold']:.1f})"
+    )
 
 
 def _alerts(args: argparse.Namespace, out: Output) -> int:
@@ -52,8 +59,10 @@ def _alerts(args: argparse.Namespace, out: Output) -> int:
     if args.after:
         cursor = Cursor.parse(args.after)
         if cursor is None:
-            raise ConfigError(f"--after {args.after!r} is not a cursor",
-                              hint="pass the cursor a previous run printed")  # fmt: skip
+            raise ConfigError(
+                f"--after {args.after!r} is not a cursor",
+                hint="pass the cursor a previous run printed",
+            )
     as_json = getattr(args, "format", "text") == "json"
     with LiveStore.connect(local_settings(args.live_url)) as store:
         feed = LiveAlerts(store)

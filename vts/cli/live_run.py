@@ -71,8 +71,13 @@ def register(verbs: Any) -> None:
         help="stop once everything in the topics at the start is applied",
     )
     add_lake_option(p)
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a rule parameter (see `vts reports params`)")  # fmt: skip
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a rule parameter (see `vts reports params`)",
+    )
     p.add_argument("--no-alerts", action="store_true", help="keep positions only, no alerts")
     add_output_options(p)
     p.set_defaults(func=_run)

@@ -81,8 +81,9 @@ def alert_json(e: Episode) -> str:
     body: dict[str, Any] = e.as_dict()
     body["start_ts"], body["end_ts"] = _iso(e.start_ts), _iso(e.end_ts)
     body["status"] = "ended" if e.ended else "active"
-    body = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-            for k, v in body.items()}  # fmt: skip
+    body = {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in body.items()
+    }
     return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
@@ -96,9 +97,17 @@ def track_of(state: VehicleState) -> Track | None:
         return np.array([np.nan if r.get(name) is None else float(r[name]) for _, r in points])
 
     t = np.array([t_us / 1e6 for t_us, _ in points])
-    return Track(state.vehicle_id, t, col("latitude"), col("longitude"), col("speed_kmh"),
-                 col("heading_deg"), col("odometer_km"), col("fuel_level_pct"),
-                 np.full(t.size, np.nan))  # fmt: skip
+    return Track(
+        state.vehicle_id,
+        t,
+        col("latitude"),
+        col("longitude"),
+        col("speed_kmh"),
+        col("heading_deg"),
+        col("odometer_km"),
+        col("fuel_level_pct"),
+        np.full(t.size, np.nan),
+    )
 
 
 def incident_spans(
@@ -131,7 +140,7 @@ def incident_spans(
             float(v["lon"]),
             float(v["from"]),
             math.inf if v["to"] is None else float(v["to"]),
-        )  # fmt: skip
+        )
         for k, v in sorted(spans.items())
     ]
     return changed, incidents

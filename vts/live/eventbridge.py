@@ -48,7 +48,7 @@ class EventBridgePublisher:
                     "EventBusName": self.bus_name,
                     "Detail": json.dumps(a, sort_keys=True),
                     "Resources": [],
-                }  # fmt: skip
+                }
                 for a in alerts[at : at + PUT_LIMIT]
             ]
             reply = self.client.put_events(Entries=entries)

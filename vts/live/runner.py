@@ -224,11 +224,16 @@ class EventSourceEmulator:
                     lag = self._lag()
                     event = build_event(
                         record_json(
-                            m.topic(), m.partition(), m.offset(), m.timestamp()[1],
-                            m.key(), m.value(), _headers(m),
+                            m.topic(),
+                            m.partition(),
+                            m.offset(),
+                            m.timestamp()[1],
+                            m.key(),
+                            m.value(),
+                            _headers(m),
                         )
                         for m in batch
-                    )  # fmt: skip
+                    )
                     report = self.handler.handle(event, consumer_lag=lag)
                     ends: dict[tuple[str, int], int] = {}
                     for m in batch:

@@ -29,8 +29,12 @@ from vts.settings import env, vts_home
 logger = logging.getLogger(__name__)
 
 PAGE_DIR = Path(__file__).resolve().parent / "web"
-PAGE_FILES = {"/": "index.html", "/index.html": "index.html", "/live.js": "live.js",
-              "/live.css": "live.css"}  # fmt: skip
+PAGE_FILES = {
+    "/": "index.html",
+    "/index.html": "index.html",
+    "/live.js": "live.js",
+    "/live.css": "live.css",
+}
 POLL_MS = 1000
 
 

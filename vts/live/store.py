@@ -125,10 +125,18 @@ class LiveStore:
         self.k = {
             name: p + name
             for name in (
-                "seq", "geo", "last", "feed", "gone", "floor", "epoch", "meta",
-                "incidents", "active",
+                "seq",
+                "geo",
+                "last",
+                "feed",
+                "gone",
+                "floor",
+                "epoch",
+                "meta",
+                "incidents",
+                "active",
             )
-        }  # fmt: skip
+        }
         self._scripts = {
             name: client.register_script(_lua(name))
             for name in ("write_vehicles", "write_incidents", "sweep", "snapshot", "changes")
@@ -190,13 +198,17 @@ class LiveStore:
         for at in range(0, len(vehicles), CHUNK):
             chunk = [
                 (
-                    v.vehicle_id, str(v.t_us), v.rank, v.event_id,
-                    _number(v.record["longitude"]), _number(v.record["latitude"]),
-                    v.state_json().decode(), [x for t_us, point in v.trail_points()
-                                              for x in (str(t_us), point.decode())],
+                    v.vehicle_id,
+                    str(v.t_us),
+                    v.rank,
+                    v.event_id,
+                    _number(v.record["longitude"]),
+                    _number(v.record["latitude"]),
+                    v.state_json().decode(),
+                    [x for t_us, point in v.trail_points() for x in (str(t_us), point.decode())],
                 )
                 for v in vehicles[at : at + CHUNK]
-            ]  # fmt: skip
+            ]
             args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch]
             args.append(_msgpack(chunk))
             self._scripts["write_vehicles"](keys=v_keys, args=args, client=pipe)
@@ -225,9 +237,12 @@ class LiveStore:
             k[n] for n in ("seq", "geo", "last", "feed", "gone", "floor", "incidents", "active")
         ]
         args: list[Any] = [
-            self.prefix, str(round(s.silence_s * 1000)), str(round(s.incident_ttl_s * 1000)),
-            SWEEP_LIMIT, s.removed_kept,
-        ]  # fmt: skip
+            self.prefix,
+            str(round(s.silence_s * 1000)),
+            str(round(s.incident_ttl_s * 1000)),
+            SWEEP_LIMIT,
+            s.removed_kept,
+        ]
         self._scripts["sweep"](keys=keys, args=args, client=pipe)
 
     def sweep(self) -> tuple[int, int]:

@@ -107,13 +107,43 @@ def ensure_tls(folder: Path, *, java: str | None = None) -> TlsFiles:
 
     store = ["-storetype", "PKCS12", "-storepass", password]
     run(
-        "-genkeypair", "-alias", ALIAS, "-keyalg", "RSA", "-keysize", "2048",
-        "-validity", str(DAYS), "-dname", "CN=localhost",
-        "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-        "-keystore", str(files.keystore), *store,
-    )  # fmt: skip
-    run("-exportcert", "-rfc", "-alias", ALIAS, "-keystore", str(files.keystore),
-        "-file", str(files.ca_pem), *store)  # fmt: skip
-    run("-importcert", "-noprompt", "-alias", ALIAS, "-file", str(files.ca_pem),
-        "-keystore", str(files.truststore), *store)  # fmt: skip
+        "-genkeypair",
+        "-alias",
+        ALIAS,
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-validity",
+        str(DAYS),
+        "-dname",
+        "CN=localhost",
+        "-ext",
+        "SAN=ip:127.0.0.1,dns:localhost",
+        "-keystore",
+        str(files.keystore),
+        *store,
+    )
+    run(
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        ALIAS,
+        "-keystore",
+        str(files.keystore),
+        "-file",
+        str(files.ca_pem),
+        *store,
+    )
+    run(
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        ALIAS,
+        "-file",
+        str(files.ca_pem),
+        "-keystore",
+        str(files.truststore),
+        *store,
+    )
     return files

@@ -14,8 +14,24 @@ from vts.query.exceptions import QueryNotFoundError
 from vts.query.template import SqlTemplate
 from vts.settings import env
 
-_SQL_WORDS = ("select", "with", "show", "describe", "desc", "explain", "set", "use", "create",
-              "alter", "drop", "msck", "refresh", "cache", "values", "(")  # fmt: skip
+_SQL_WORDS = (
+    "select",
+    "with",
+    "show",
+    "describe",
+    "desc",
+    "explain",
+    "set",
+    "use",
+    "create",
+    "alter",
+    "drop",
+    "msck",
+    "refresh",
+    "cache",
+    "values",
+    "(",
+)
 
 
 def sql_dir() -> Path:

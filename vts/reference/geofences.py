@@ -117,7 +117,7 @@ def from_geojson(doc: Mapping[str, Any], source: str = "geojson") -> tuple[Geofe
                     float(pts[:, 0].max()),
                     float(pts[:, 1].max()),
                 ),
-            )  # fmt: skip
+            )
         )
     return tuple(fences)
 

@@ -78,7 +78,7 @@ GEOFENCES = ReferenceTable(
             "seconds in (or out) before a visit begins (or ends); "
             "empty: the reports' geofence_dwell_s",
             nullable=True,
-        ),  # fmt: skip
+        ),
         Column("geometry", "string", "a GeoJSON Polygon or MultiPolygon ([lon, lat]), as text"),
     ),
 )

@@ -36,7 +36,7 @@ def silent(track: Track, motion: Motion, params: ReportParams) -> list[Episode]:
             float(track.lon[i]),
             float(track.t[i + 1] - track.t[i]),
             params.silent_gap_s,
-        )  # fmt: skip
+        )
         for i in gaps.tolist()
         if not (stopped[i] and stopped[i + 1])
     ]

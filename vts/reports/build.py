@@ -74,8 +74,15 @@ def load_roads(spark: SparkSession, lake: str, radius_m: float) -> RoadIndex | N
     return RoadIndex.build([r.asDict() for r in rows], radius_m)
 
 
-INCIDENT_COLUMNS = ("event_id", "incident_id", "incident_type", "status", "latitude",
-                    "longitude", "ts")  # fmt: skip
+INCIDENT_COLUMNS = (
+    "event_id",
+    "incident_id",
+    "incident_type",
+    "status",
+    "latitude",
+    "longitude",
+    "ts",
+)
 
 
 def load_incidents(

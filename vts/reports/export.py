@@ -62,7 +62,7 @@ def to_geojson(view: DayView) -> dict[str, Any]:
                     for x, y in zip(tr.lon, tr.lat, strict=True)
                 ],
             },
-        }  # fmt: skip
+        }
     ]
     for kind, rows in (("stop", view.stops), ("alert", view.alerts)):
         for r in rows:

@@ -20,8 +20,12 @@ def smallest_containing(fences: tuple[Geofence, ...], lat: F64, lon: F64) -> lis
     if not fences or lat.size == 0:
         return best
     box = np.array([f.bbox for f in fences])  # lon0, lat0, lon1, lat1
-    near = ((lon[:, None] >= box[None, :, 0]) & (lon[:, None] <= box[None, :, 2])
-            & (lat[:, None] >= box[None, :, 1]) & (lat[:, None] <= box[None, :, 3]))  # fmt: skip
+    near = (
+        (lon[:, None] >= box[None, :, 0])
+        & (lon[:, None] <= box[None, :, 2])
+        & (lat[:, None] >= box[None, :, 1])
+        & (lat[:, None] <= box[None, :, 3])
+    )
     area = np.full(lat.size, np.inf)
     for j in np.flatnonzero(near.any(axis=0)).tolist():
         pts = np.flatnonzero(near[:, j])

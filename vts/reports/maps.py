@@ -17,8 +17,13 @@ import numpy as np
 from vts.reports.dayview import DayView
 
 # (upper bound km/h, colour): the track's colour by speed
-SPEED_BANDS = ((5.0, "#2c7bb6"), (30.0, "#00a651"), (50.0, "#f2c200"), (70.0, "#f47920"),
-               (float("inf"), "#d7191c"))  # fmt: skip
+SPEED_BANDS = (
+    (5.0, "#2c7bb6"),
+    (30.0, "#00a651"),
+    (50.0, "#f2c200"),
+    (70.0, "#f47920"),
+    (float("inf"), "#d7191c"),
+)
 FENCE_COLOURS = {"depot": "#6a3d9a", "low_emission_zone": "#33a02c", "school_zone": "#ff7f00"}
 FENCE_DEFAULT = "#1f78b4"
 ROAD_COLOUR = "#9a9a9a"
@@ -211,26 +216,48 @@ def to_html(view: DayView, size_px: int = 1000) -> str:
         for rings in fence.polygons:
             ring = pts(rings[0][:, 1], rings[0][:, 0])
             parts.append(
-                _el("polygon", f"{fence.name} ({fence.kind})", points=ring,
-                    fill=colour, fill_opacity=0.18, stroke=colour)
-            )  # fmt: skip
+                _el(
+                    "polygon",
+                    f"{fence.name} ({fence.kind})",
+                    points=ring,
+                    fill=colour,
+                    fill_opacity=0.18,
+                    stroke=colour,
+                )
+            )
     parts.append('</g><g id="track">')
     tr = view.track
     for a, b, colour in _segments(view):
         line = pts(tr.lat[a : b + 1], tr.lon[a : b + 1])
         parts.append(
-            _el("polyline", f"{_iso(tr.t[a])}-{_iso(tr.t[b])}", points=line, stroke=colour,
-                stroke_width=5, fill="none", stroke_linejoin="round", stroke_linecap="round")
-        )  # fmt: skip
+            _el(
+                "polyline",
+                f"{_iso(tr.t[a])}-{_iso(tr.t[b])}",
+                points=line,
+                stroke=colour,
+                stroke_width=5,
+                fill="none",
+                stroke_linejoin="round",
+                stroke_linecap="round",
+            )
+        )
     parts.append('</g><g id="stops">')
     for st in view.stops:
         x, y = px(st["latitude"], st["longitude"])
         minutes = st["duration_s"] / 60
         title = f"stop {_iso(st['stop_start'])}, {minutes:.0f} min {st.get('place') or ''}"
         parts.append(
-            _el("circle", title, cx=f"{x[0]:.1f}", cy=f"{y[0]:.1f}", r=8, fill="white",
-                stroke=STOP_COLOUR, stroke_width=4)
-        )  # fmt: skip
+            _el(
+                "circle",
+                title,
+                cx=f"{x[0]:.1f}",
+                cy=f"{y[0]:.1f}",
+                r=8,
+                fill="white",
+                stroke=STOP_COLOUR,
+                stroke_width=4,
+            )
+        )
     parts.append('</g><g id="alerts">')
     for al in view.alerts:
         x, y = px(al["latitude"], al["longitude"])

@@ -26,9 +26,17 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 FIX_COLUMNS = (
-    "event_id", "vehicle_id", "ts", "latitude", "longitude", "speed_kmh", "heading_deg",
-    "odometer_km", "fuel_level_pct", "hdop",
-)  # fmt: skip
+    "event_id",
+    "vehicle_id",
+    "ts",
+    "latitude",
+    "longitude",
+    "speed_kmh",
+    "heading_deg",
+    "odometer_km",
+    "fuel_level_pct",
+    "hdop",
+)
 ROWS_SCHEMA = "table string, row string"
 _SPARK_TYPES = {"string": "string", "double": "double", "long": "bigint", "boolean": "boolean"}
 

@@ -30,59 +30,96 @@ _V = (("vehicle_id", "string"),)
 TRIPS = ReportTable(
     "report_trips",
     "one row per trip: from a stop to the next (reported the day it ends)",
-    _V + (
-        ("trip_start", "timestamp"), ("trip_end", "timestamp"),
-        ("start_lat", "double"), ("start_lon", "double"),
-        ("end_lat", "double"), ("end_lon", "double"),
-        ("start_place", "string"), ("end_place", "string"),
-        ("distance_km", "double"), ("odometer_km", "double"), ("duration_s", "double"),
-        ("avg_speed_kmh", "double"), ("max_speed_kmh", "double"), ("fuel_used_pct", "double"),
-        ("fixes", "long"), ("complete", "boolean"),
+    _V
+    + (
+        ("trip_start", "timestamp"),
+        ("trip_end", "timestamp"),
+        ("start_lat", "double"),
+        ("start_lon", "double"),
+        ("end_lat", "double"),
+        ("end_lon", "double"),
+        ("start_place", "string"),
+        ("end_place", "string"),
+        ("distance_km", "double"),
+        ("odometer_km", "double"),
+        ("duration_s", "double"),
+        ("avg_speed_kmh", "double"),
+        ("max_speed_kmh", "double"),
+        ("fuel_used_pct", "double"),
+        ("fixes", "long"),
+        ("complete", "boolean"),
     ),
     ("vehicle_id", "trip_start"),
-)  # fmt: skip
+)
 STOPS = ReportTable(
     "report_stops",
     "one row per stop of min_duration_s or more (reported the day it ends)",
-    _V + (
-        ("stop_start", "timestamp"), ("stop_end", "timestamp"),
-        ("latitude", "double"), ("longitude", "double"), ("duration_s", "double"),
-        ("place", "string"), ("place_kind", "string"), ("complete", "boolean"),
+    _V
+    + (
+        ("stop_start", "timestamp"),
+        ("stop_end", "timestamp"),
+        ("latitude", "double"),
+        ("longitude", "double"),
+        ("duration_s", "double"),
+        ("place", "string"),
+        ("place_kind", "string"),
+        ("complete", "boolean"),
     ),
     ("vehicle_id", "stop_start"),
-)  # fmt: skip
+)
 GEOFENCE_EVENTS = ReportTable(
     "report_geofence_events",
     "one row per geofence visit: enter and exit (empty while inside), time inside",
-    _V + (
-        ("geofence_id", "string"), ("geofence_name", "string"), ("geofence_kind", "string"),
-        ("enter_ts", "timestamp"), ("exit_ts", "timestamp"), ("duration_s", "double"),
-        ("enter_lat", "double"), ("enter_lon", "double"),
+    _V
+    + (
+        ("geofence_id", "string"),
+        ("geofence_name", "string"),
+        ("geofence_kind", "string"),
+        ("enter_ts", "timestamp"),
+        ("exit_ts", "timestamp"),
+        ("duration_s", "double"),
+        ("enter_lat", "double"),
+        ("enter_lon", "double"),
     ),
     ("vehicle_id", "enter_ts", "geofence_id"),
-)  # fmt: skip
+)
 ALERTS = ReportTable(
     "report_alerts",
     "overspeed, harsh braking/acceleration, silence, low fuel, near an incident (reported the"
     " day they start)",
-    _V + (
-        ("alert", "string"), ("start_ts", "timestamp"), ("end_ts", "timestamp"),
-        ("latitude", "double"), ("longitude", "double"),
-        ("value", "double"), ("threshold", "double"), ("road_id", "string"),
+    _V
+    + (
+        ("alert", "string"),
+        ("start_ts", "timestamp"),
+        ("end_ts", "timestamp"),
+        ("latitude", "double"),
+        ("longitude", "double"),
+        ("value", "double"),
+        ("threshold", "double"),
+        ("road_id", "string"),
     ),
     ("vehicle_id", "start_ts", "alert"),
-)  # fmt: skip
+)
 SUMMARY = ReportTable(
     "report_daily_summary",
     "one row per vehicle and day",
-    _V + (
-        ("fixes", "long"), ("first_fix", "timestamp"), ("last_fix", "timestamp"),
-        ("distance_km", "double"), ("odometer_km", "double"),
-        ("driving_s", "double"), ("stopped_s", "double"), ("trips", "long"), ("stops", "long"),
-        ("max_speed_kmh", "double"), ("overspeed_count", "long"), ("alerts", "long"),
+    _V
+    + (
+        ("fixes", "long"),
+        ("first_fix", "timestamp"),
+        ("last_fix", "timestamp"),
+        ("distance_km", "double"),
+        ("odometer_km", "double"),
+        ("driving_s", "double"),
+        ("stopped_s", "double"),
+        ("trips", "long"),
+        ("stops", "long"),
+        ("max_speed_kmh", "double"),
+        ("overspeed_count", "long"),
+        ("alerts", "long"),
     ),
     ("vehicle_id",),
-)  # fmt: skip
+)
 FIX_FILTER = ReportTable(
     "report_fix_filter",
     "fixes the filter rejected, per vehicle and reason (and 'kept')",
@@ -94,9 +131,13 @@ TABLES: tuple[ReportTable, ...] = (TRIPS, STOPS, GEOFENCE_EVENTS, ALERTS, SUMMAR
 BY_NAME = {t.name: t for t in TABLES}
 # `vts report <short>` names
 SHORT = {
-    "trips": TRIPS, "stops": STOPS, "geofences": GEOFENCE_EVENTS, "alerts": ALERTS,
-    "summary": SUMMARY, "filter": FIX_FILTER,
-}  # fmt: skip
+    "trips": TRIPS,
+    "stops": STOPS,
+    "geofences": GEOFENCE_EVENTS,
+    "alerts": ALERTS,
+    "summary": SUMMARY,
+    "filter": FIX_FILTER,
+}
 
 
 def file_name(table: str, day: str) -> str:

@@ -61,29 +61,42 @@ def _trip_row(tr: Track, hops: np.ndarray, span: Span) -> Row:
     duration = float(tr.t[b] - tr.t[a])
     fuel_steps = np.diff(tr.fuel_pct[a : b + 1])
     return {
-        "vehicle_id": tr.vehicle_id, "trip_start": tr.t[a], "trip_end": tr.t[b],
-        "start_lat": tr.lat[a], "start_lon": tr.lon[a], "end_lat": tr.lat[b], "end_lon": tr.lon[b],
-        "start_place": None, "end_place": None,
+        "vehicle_id": tr.vehicle_id,
+        "trip_start": tr.t[a],
+        "trip_end": tr.t[b],
+        "start_lat": tr.lat[a],
+        "start_lon": tr.lon[a],
+        "end_lat": tr.lat[b],
+        "end_lon": tr.lon[b],
+        "start_place": None,
+        "end_place": None,
         "distance_km": dist_m / 1000.0,
         "odometer_km": _nan_none(tr.odometer_km[b] - tr.odometer_km[a]),
         "duration_s": duration,
         "avg_speed_kmh": dist_m / duration * 3.6 if duration > 0 else 0.0,
         "max_speed_kmh": float(np.nanmax(tr.speed_kmh[a + 1 : b + 1])) if b > a else 0.0,
         "fuel_used_pct": _nan_none(-float(np.nansum(np.minimum(fuel_steps, 0.0))))
-        if np.isfinite(tr.fuel_pct[a : b + 1]).any() else None,
-        "fixes": b - a + 1, "complete": span.complete,
-    }  # fmt: skip
+        if np.isfinite(tr.fuel_pct[a : b + 1]).any()
+        else None,
+        "fixes": b - a + 1,
+        "complete": span.complete,
+    }
 
 
 def _stop_row(tr: Track, span: Span) -> Row:
     a, b = span.first, span.last
     lat, lon = float(np.median(tr.lat[a : b + 1])), float(np.median(tr.lon[a : b + 1]))
     return {
-        "vehicle_id": tr.vehicle_id, "stop_start": tr.t[a], "stop_end": tr.t[b],
-        "latitude": lat, "longitude": lon, "duration_s": float(tr.t[b] - tr.t[a]),
-        "place": None, "place_kind": None,
+        "vehicle_id": tr.vehicle_id,
+        "stop_start": tr.t[a],
+        "stop_end": tr.t[b],
+        "latitude": lat,
+        "longitude": lon,
+        "duration_s": float(tr.t[b] - tr.t[a]),
+        "place": None,
+        "place_kind": None,
         "complete": span.complete,
-    }  # fmt: skip
+    }
 
 
 def _name_places(trips: list[Row], stops: list[Row], fences: tuple[Geofence, ...]) -> None:
@@ -137,13 +150,19 @@ def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
         if not w.holds(end_t):
             continue
         fence = next(f for f in ctx.fences if f.id == v.subject)
-        fences.append({
-            "vehicle_id": tr.vehicle_id, "geofence_id": fence.id,
-            "geofence_name": fence.name, "geofence_kind": fence.kind,
-            "enter_ts": v.start_ts, "exit_ts": v.end_ts if v.ended else None,
-            "duration_s": end_t - v.start_ts,
-            "enter_lat": v.latitude, "enter_lon": v.longitude,
-        })  # fmt: skip
+        fences.append(
+            {
+                "vehicle_id": tr.vehicle_id,
+                "geofence_id": fence.id,
+                "geofence_name": fence.name,
+                "geofence_kind": fence.kind,
+                "enter_ts": v.start_ts,
+                "exit_ts": v.end_ts if v.ended else None,
+                "duration_s": end_t - v.start_ts,
+                "enter_lat": v.latitude,
+                "enter_lon": v.longitude,
+            }
+        )
     alerts = [
         {
             "vehicle_id": tr.vehicle_id,
@@ -155,7 +174,7 @@ def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
             "value": a.value,
             "threshold": a.threshold,
             "road_id": a.road_id,
-        }  # fmt: skip
+        }
         for a in sorted(episodes, key=lambda e: (e.start_ts, e.alert, e.subject))
         if a.alert != "geofence" and w.holds(a.start_ts)
     ]
@@ -170,19 +189,28 @@ def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
         idx = np.flatnonzero(kept_day)
         both = kept_day[:-1] & kept_day[1:]
         odo = tr.odometer_km[idx]
-        summary.append({
-            "vehicle_id": tr.vehicle_id, "fixes": int(idx.size),
-            "first_fix": tr.t[idx[0]], "last_fix": tr.t[idx[-1]],
-            "distance_km": float(hops[both].sum()) / 1000.0,
-            "odometer_km": _span(odo),
-            "driving_s": sum(_overlap(tr.t[s.first], tr.t[s.last], w) for s in motion.trips),
-            "stopped_s": sum(_overlap(tr.t[s.first], tr.t[s.last], w) for s in motion.stops),
-            "trips": len(trips), "stops": len(stops),
-            "max_speed_kmh": _nan_none(np.nanmax(tr.speed_kmh[idx])),
-            "overspeed_count": sum(a["alert"] == "overspeed" for a in alerts),
-            "alerts": len(alerts),
-        })  # fmt: skip
+        summary.append(
+            {
+                "vehicle_id": tr.vehicle_id,
+                "fixes": int(idx.size),
+                "first_fix": tr.t[idx[0]],
+                "last_fix": tr.t[idx[-1]],
+                "distance_km": float(hops[both].sum()) / 1000.0,
+                "odometer_km": _span(odo),
+                "driving_s": sum(_overlap(tr.t[s.first], tr.t[s.last], w) for s in motion.trips),
+                "stopped_s": sum(_overlap(tr.t[s.first], tr.t[s.last], w) for s in motion.stops),
+                "trips": len(trips),
+                "stops": len(stops),
+                "max_speed_kmh": _nan_none(np.nanmax(tr.speed_kmh[idx])),
+                "overspeed_count": sum(a["alert"] == "overspeed" for a in alerts),
+                "alerts": len(alerts),
+            }
+        )
     return {
-        TRIPS.name: trips, STOPS.name: stops, GEOFENCE_EVENTS.name: fences,
-        ALERTS.name: alerts, SUMMARY.name: summary, FIX_FILTER.name: filter_rows,
-    }  # fmt: skip
+        TRIPS.name: trips,
+        STOPS.name: stops,
+        GEOFENCE_EVENTS.name: fences,
+        ALERTS.name: alerts,
+        SUMMARY.name: summary,
+        FIX_FILTER.name: filter_rows,
+    }

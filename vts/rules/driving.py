@@ -44,8 +44,18 @@ def runs(mask: Bool) -> list[tuple[int, int]]:
 
 
 def _episode(tr: Track, alert: str, run: dict[str, Any], ended: bool, **kw: Any) -> Episode:
-    return Episode(tr.vehicle_id, alert, run["s"], run["last"], ended, run["la"], run["lo"],
-                   run["value"], run["threshold"], **kw)  # fmt: skip
+    return Episode(
+        tr.vehicle_id,
+        alert,
+        run["s"],
+        run["last"],
+        ended,
+        run["la"],
+        run["lo"],
+        run["value"],
+        run["threshold"],
+        **kw,
+    )
 
 
 def overspeed(tr: Track, state: State, roads: RoadIndex, params: ReportParams) -> list[Episode]:
@@ -55,8 +65,9 @@ def overspeed(tr: Track, state: State, roads: RoadIndex, params: ReportParams) -
     floor = float(roads.limit_kmh.min()) * params.overspeed_multiplier if roads.road_id else np.inf
     candidates = np.flatnonzero(speed > floor)
     seg = np.full(n, -1, dtype=np.int64)
-    seg[candidates] = roads.match(tr.lat[candidates], tr.lon[candidates],
-                                  tr.heading_deg[candidates])  # fmt: skip
+    seg[candidates] = roads.match(
+        tr.lat[candidates], tr.lon[candidates], tr.heading_deg[candidates]
+    )
     limit = np.where(seg >= 0, roads.limit_kmh[np.maximum(seg, 0)], np.inf)
     fast = speed > limit * params.overspeed_multiplier
     found: list[Episode] = []
@@ -102,8 +113,10 @@ def overspeed(tr: Track, state: State, roads: RoadIndex, params: ReportParams) -
     return found
 
 
-HARSH = (("harsh_braking", -1.0, "harsh_braking_ms2"),
-         ("harsh_acceleration", 1.0, "harsh_acceleration_ms2"))  # fmt: skip
+HARSH = (
+    ("harsh_braking", -1.0, "harsh_braking_ms2"),
+    ("harsh_acceleration", 1.0, "harsh_acceleration_ms2"),
+)
 
 
 def harsh(tr: Track, state: State, params: ReportParams) -> list[Episode]:
@@ -131,8 +144,13 @@ def harsh(tr: Track, state: State, params: ReportParams) -> list[Episode]:
                 run = open_run
                 run["value"] = max(run["value"], value)
             else:
-                run = {"s": float(t[a]), "la": float(lat[a]), "lo": float(lon[a]),
-                       "value": value, "threshold": limit}  # fmt: skip
+                run = {
+                    "s": float(t[a]),
+                    "la": float(lat[a]),
+                    "lo": float(lon[a]),
+                    "value": value,
+                    "threshold": limit,
+                }
             run["last"] = float(t[b + 1])
             closed = b < hops - 1
             found.append(_episode(tr, kind, run, closed))
@@ -164,7 +182,7 @@ def low_fuel(tr: Track, state: State, params: ReportParams) -> list[Episode]:
             float(tr.lon[i]),
             float(level[i]),
             params.low_fuel_pct,
-        )  # fmt: skip
+        )
         for i in np.flatnonzero(below & (before != -1)).tolist()
     ]
 

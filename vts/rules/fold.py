@@ -50,8 +50,12 @@ def step(track: Track, state: State, ctx: RuleContext) -> tuple[State, list[Epis
     found += places.geofences(track, state, ctx.fences, p)
     found += places.near_incidents(track, state, ctx.incidents, p)
     last = len(track) - 1
-    state["prev"] = [float(track.t[last]), float(track.lat[last]), float(track.lon[last]),
-                     float(track.speed_kmh[last])]  # fmt: skip
+    state["prev"] = [
+        float(track.t[last]),
+        float(track.lat[last]),
+        float(track.lon[last]),
+        float(track.speed_kmh[last]),
+    ]
     return state, found
 
 

@@ -87,8 +87,9 @@ def _near(fences: Sequence[Geofence], tr: Track) -> npt.NDArray[np.bool_]:
     )
 
 
-def _flip(tr: Track, fence: Geofence, memo: list[Any], now: float, dwell: float,
-          found: list[Episode]) -> None:  # fmt: skip
+def _flip(
+    tr: Track, fence: Geofence, memo: list[Any], now: float, dwell: float, found: list[Episode]
+) -> None:
     """When the run on the other side has lasted ``dwell`` (at ``now``), the vehicle
     changed sides at its start: an enter starts a visit, an exit ends the open one."""
     if memo[1] == memo[0] or now - memo[2] < dwell:
@@ -103,8 +104,19 @@ def _flip(tr: Track, fence: Geofence, memo: list[Any], now: float, dwell: float,
 
 
 def _visit(tr: Track, fence: Geofence, start: list[Any], exit_ts: float | None) -> Episode:
-    return Episode(tr.vehicle_id, "geofence", start[0], exit_ts, exit_ts is not None,
-                   start[1], start[2], 0.0, 0.0, subject=fence.id, name=fence.name)  # fmt: skip
+    return Episode(
+        tr.vehicle_id,
+        "geofence",
+        start[0],
+        exit_ts,
+        exit_ts is not None,
+        start[1],
+        start[2],
+        0.0,
+        0.0,
+        subject=fence.id,
+        name=fence.name,
+    )
 
 
 @dataclass(frozen=True)
@@ -132,9 +144,16 @@ def incidents_from_events(rows: Sequence[dict[str, Any]]) -> list[Incident]:
         events.sort(key=lambda r: (r["ts"], str(r.get("event_id", ""))))
         first = events[0]
         done = [r["ts"] for r in events if r.get("status") == RESOLVED]
-        found.append(Incident(incident_id, str(first["incident_type"]), float(first["latitude"]),
-                              float(first["longitude"]), float(first["ts"]),
-                              float(done[0]) if done else float("inf")))  # fmt: skip
+        found.append(
+            Incident(
+                incident_id,
+                str(first["incident_type"]),
+                float(first["latitude"]),
+                float(first["longitude"]),
+                float(first["ts"]),
+                float(done[0]) if done else float("inf"),
+            )
+        )
     return found
 
 
@@ -163,8 +182,12 @@ def near_incidents(
             if a == 0 and run is not None:
                 run["value"] = min(run["value"], closest)
             else:
-                run = {"s": float(tr.t[a]), "la": float(tr.lat[a]), "lo": float(tr.lon[a]),
-                       "value": closest}  # fmt: skip
+                run = {
+                    "s": float(tr.t[a]),
+                    "la": float(tr.lat[a]),
+                    "lo": float(tr.lon[a]),
+                    "value": closest,
+                }
             run["last"] = float(tr.t[b])
             closed = b < n - 1
             found.append(_near_episode(tr, inc, run, closed, radius))
@@ -175,19 +198,42 @@ def near_incidents(
     listed = {i.incident_id for i in incidents}
     for incident_id, run in carried.items():
         if incident_id not in listed:
-            found.append(Episode(tr.vehicle_id, "near_incident", run["s"], run["last"], True,
-                                 run["la"], run["lo"], run["value"], radius,
-                                 subject=incident_id, name=run.get("name")))  # fmt: skip
+            found.append(
+                Episode(
+                    tr.vehicle_id,
+                    "near_incident",
+                    run["s"],
+                    run["last"],
+                    True,
+                    run["la"],
+                    run["lo"],
+                    run["value"],
+                    radius,
+                    subject=incident_id,
+                    name=run.get("name"),
+                )
+            )
     _keep(state, "near", out)
     return found
 
 
-def _near_episode(tr: Track, inc: Incident, run: dict[str, Any], ended: bool,
-                  radius: float) -> Episode:  # fmt: skip
+def _near_episode(
+    tr: Track, inc: Incident, run: dict[str, Any], ended: bool, radius: float
+) -> Episode:
     run["name"] = inc.incident_type
-    return Episode(tr.vehicle_id, "near_incident", run["s"], run["last"], ended, run["la"],
-                   run["lo"], run["value"], radius, subject=inc.incident_id,
-                   name=inc.incident_type)  # fmt: skip
+    return Episode(
+        tr.vehicle_id,
+        "near_incident",
+        run["s"],
+        run["last"],
+        ended,
+        run["la"],
+        run["lo"],
+        run["value"],
+        radius,
+        subject=inc.incident_id,
+        name=inc.incident_type,
+    )
 
 
 def _keep(state: State, key: str, value: dict[str, Any]) -> None:

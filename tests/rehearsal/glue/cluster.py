@@ -279,10 +279,21 @@ def start_cluster(
     master_log = master_dir / "logs" / "master.log"
     with master_log.open("wb") as out:
         master = subprocess.Popen(
-            [spark_class, "org.apache.spark.deploy.master.Master",
-             "--host", "127.0.0.1", "--port", str(port), "--webui-port", str(web_port)],
-            env=env, cwd=master_dir, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                spark_class,
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--webui-port",
+                str(web_port),
+            ],
+            env=env,
+            cwd=master_dir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     hidden = tuple(p for p in hidden if p.exists())
     cluster = StandaloneCluster(
         f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{web_port}", master, hidden
@@ -314,13 +325,31 @@ def start_cluster(
             log = root / "logs" / "worker.log"
             with log.open("wb") as out:
                 process = subprocess.Popen(
-                    [*namespace_prefix(), "sh", "-c", NAMESPACE_SCRIPT, "node",
-                     spark_class, "org.apache.spark.deploy.worker.Worker",
-                     "--host", "127.0.0.1", "--cores", str(WORKER_CORES),
-                     "--memory", WORKER_MEMORY, "--work-dir", str(root / "work"),
-                     "--webui-port", str(free_port()), cluster.master_url],
-                    env=env, cwd=root / "home", stdout=out, stderr=subprocess.STDOUT,
-                )  # fmt: skip
+                    [
+                        *namespace_prefix(),
+                        "sh",
+                        "-c",
+                        NAMESPACE_SCRIPT,
+                        "node",
+                        spark_class,
+                        "org.apache.spark.deploy.worker.Worker",
+                        "--host",
+                        "127.0.0.1",
+                        "--cores",
+                        str(WORKER_CORES),
+                        "--memory",
+                        WORKER_MEMORY,
+                        "--work-dir",
+                        str(root / "work"),
+                        "--webui-port",
+                        str(free_port()),
+                        cluster.master_url,
+                    ],
+                    env=env,
+                    cwd=root / "home",
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
             cluster.nodes.append(Node(name, root, process, dict(own), log))
             logs.append(log)
         _wait(

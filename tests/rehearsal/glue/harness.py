@@ -91,10 +91,20 @@ def publish_and_fetch(
     wheels = [_download(s3, u, fetched) for u in assets.additional_python_modules.split(",") if u]
     if wheels:  # Glue pip-installs --additional-python-modules into the job's Python
         subprocess.run(
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps",
-             "--no-index", "--target", str(modules), *map(str, wheels)],
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--no-index",
+                "--target",
+                str(modules),
+                *map(str, wheels),
+            ],
             check=True,
-        )  # fmt: skip
+        )
     return PublishedJob(assets, script, py_files, jars, modules)
 
 

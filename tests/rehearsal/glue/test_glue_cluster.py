@@ -76,7 +76,7 @@ def _on_cluster(job: GlueJobRun, cluster: StandaloneCluster, home: Path) -> Glue
             f"spark.executor.memory={EXECUTOR_MEMORY}",
             "--conf",
             "spark.executor.cores=1",
-        ),  # fmt: skip
+        ),
         # two dedup state stores, one per executor (on Glue the job picks 16)
         run_arguments={**job.run_arguments, "--shuffle_partitions": "2"},
         env={

@@ -41,8 +41,11 @@ def test_the_published_reports_job_builds_a_day_on_s3_and_a_rerun_replaces_it(
     published = publish_and_fetch(s3, s3_bucket, glue_venv, tmp_path / "glue", "vts_reports_job.py")
     assert [p.name for p in published.extra_py_files] == ["vts.zip"]
     lake = tmp_path / "lake"
-    write_lake(lake, LakeSpec("city", 5, datetime(2024, 3, 5, 7, tzinfo=UTC), 2 * 3600, 8, 10),
-               ("vehicle_data",))  # fmt: skip
+    write_lake(
+        lake,
+        LakeSpec("city", 5, datetime(2024, 3, 5, 7, tzinfo=UTC), 2 * 3600, 8, 10),
+        ("vehicle_data",),
+    )
     _upload(s3, s3_bucket, lake)
     # the roads and geofences, as GlueAssets (Scenario: city) writes them from the build
     publish_reference_tables(s3, s3_bucket, CODE_LAYER / "reference", "city")
