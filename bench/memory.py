@@ -24,20 +24,46 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _rss_and_role(pid: int) -> tuple[int, str]:
+def vm_rss(status: str) -> int:
+    """Resident bytes from the text of ``/proc/<pid>/status`` (0 when it has none: a zombie)."""
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            number, unit = line.split()[1:3]
+            return int(number) * {"kB": 1024, "mB": 1024**2}.get(unit, 1)
+    return 0
+
+
+def _rss_and_role(pid: int, root: int) -> tuple[int, str]:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return 0, "gone"
-    rss = next((int(x.split()[1]) * 1024 for x in status.splitlines() if x.startswith("VmRSS")), 0)
-    if pid == os.getpid():
+    rss = vm_rss(status)
+    if pid == root:
         role = "python_driver"
     elif "java" in cmdline.split(" ", 1)[0]:
         role = "jvm"
     else:
         role = "python_workers"  # pyspark.daemon and the workers it forks
     return rss, role
+
+
+def rss_by_role(root: int) -> dict[str, int]:
+    """Resident bytes of the process tree under ``root`` by role: ``python_driver`` (the
+    root), ``jvm``, ``python_workers`` (everything else: pyspark.daemon and its workers)."""
+    tree = _children()
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(tree.get(pid, ()))
+    by_role: dict[str, int] = defaultdict(int)
+    for pid in pids:
+        rss, role = _rss_and_role(pid, root)
+        by_role[role] += rss
+    by_role.pop("gone", None)
+    return dict(by_role)
 
 
 class PeakMemory:
@@ -52,16 +78,7 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
 
     def sample(self) -> None:
-        tree = _children()
-        pids, todo = [], [self.root]
-        while todo:
-            pid = todo.pop()
-            pids.append(pid)
-            todo.extend(tree.get(pid, ()))
-        by_role: dict[str, int] = defaultdict(int)
-        for pid in pids:
-            rss, role = _rss_and_role(pid)
-            by_role[role] += rss
+        by_role = rss_by_role(self.root)
         self.peak_total = max(self.peak_total, sum(by_role.values()))
         for role, rss in by_role.items():
             self.peak_by_role[role] = max(self.peak_by_role[role], rss)
