@@ -3,6 +3,7 @@ check and the freshness record."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,7 @@ def test_the_growth_windows_are_minutes_10_to_20_and_the_last_10_of_an_hour() ->
     assert windows_of(12) == ((2, 4), (10, 12))
 
 
-def _minutes(memory: list[float], batch: list[float | None]) -> list[dict[str, object]]:
+def _minutes(memory: list[float], batch: Sequence[float | None]) -> list[dict[str, object]]:
     return [
         {"minute": m, "rss_total_mib": memory[m], "batch_s_mean": batch[m]}
         for m in range(len(memory))
