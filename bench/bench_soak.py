@@ -98,7 +98,7 @@ class _JobProcess:
             start_new_session=True,  # its own process group: the script, its JVM, workers
         )
         self.batches: list[dict[str, Any]] = []  # metrics lines, with when they were read
-        self.sink_seconds: dict[int, float] = {}
+        self.sink_lines: list[dict[str, Any]] = []  # the sink's lines, with when read
         self.started_query: float | None = None
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -119,11 +119,19 @@ class _JobProcess:
                     continue
                 sink = parse_sink_line(line)
                 if sink is not None:
-                    self.sink_seconds[sink[0]] = sink[1]
+                    with self._lock:
+                        self.sink_lines.append({**sink.__dict__, "at": now})
 
     def batches_between(self, start: float, end: float) -> list[dict[str, Any]]:
         with self._lock:
             return [b for b in self.batches if start <= b["at"] < end]
+
+    def sink_steps_between(self, start: float, end: float) -> dict[str, float]:
+        """Mean seconds of each of the sink's steps over its batches that ended then."""
+        with self._lock:
+            lines = [s for s in self.sink_lines if start <= s["at"] < end]
+        names = sorted({n for s in lines for n in s["steps"]})
+        return {n: round(sum(s["steps"].get(n, 0.0) for s in lines) / len(lines), 3) for n in names}
 
     def wait_started(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -419,6 +427,7 @@ def _sample(
         "records_in": sum(b["records"] for b in batches),
         "events_produced": produced,
         "offsets_behind_max": max(behind, default=None),
+        "sink_steps_s_mean": job.sink_steps_between(start, end),
         "state_mib": round(state[0] / MIB, 2),
         "state_files": state[1],
         "checkpoint_mib": round(checkpoint[0] / MIB, 2),

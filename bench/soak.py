@@ -27,7 +27,9 @@ METRICS_LINE = re.compile(
 SINK_LINE = re.compile(
     r"vts\.stream\.sink: batch (?P<batch>\d+): (?P<events>\d+) events, "
     r"(?P<quarantined>\d+) quarantined, (?P<files>\d+) files in (?P<seconds>[\d.]+)s"
+    r"(?: \((?P<steps>[^)]*)\))?"
 )
+STEP = re.compile(r"(?P<step>[a-z][a-z -]*?) (?P<seconds>[\d.]+)s")
 # A lake file: <table>/dt=<dt>/hr=<hr>/<name>.parquet (relative to the lake or quarantine)
 PARTITION = re.compile(r"dt=(?P<dt>[^/]+)/hr=(?P<hr>[^/]+)/[^/]+\.parquet$")
 # The growth check: the last window of the run against the window after the warm-up.
@@ -60,10 +62,22 @@ def parse_metrics_line(line: str) -> BatchLine | None:
     )
 
 
-def parse_sink_line(line: str) -> tuple[int, float] | None:
-    """``(batch, the sink's seconds)`` of a ``vts.stream.sink`` batch line, else ``None``."""
+@dataclass(frozen=True)
+class SinkLine:
+    """The sink's share of a micro-batch, and its steps' seconds when it logged them."""
+
+    batch: int
+    seconds: float
+    steps: dict[str, float]
+
+
+def parse_sink_line(line: str) -> SinkLine | None:
+    """The batch of a ``vts.stream.sink`` batch line, else ``None``."""
     found = SINK_LINE.search(line)
-    return None if found is None else (int(found["batch"]), float(found["seconds"]))
+    if found is None:
+        return None
+    steps = {m["step"]: float(m["seconds"]) for m in STEP.finditer(found["steps"] or "")}
+    return SinkLine(int(found["batch"]), float(found["seconds"]), steps)
 
 
 def folder_bytes(root: Path) -> tuple[int, int]:

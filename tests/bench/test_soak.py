@@ -12,6 +12,7 @@ from bench.memory import vm_rss
 from bench.soak import (
     BatchLine,
     Freshness,
+    SinkLine,
     breakdown,
     files_per_partition_hour,
     folder_bytes,
@@ -35,9 +36,15 @@ def test_the_metrics_line_gives_the_batch_its_seconds_and_lag() -> None:
     assert parse_metrics_line("INFO vts.stream.sink: batch 41: 20310 events") is None
 
 
-def test_the_sink_line_gives_its_share() -> None:
+def test_the_sink_line_gives_its_share_and_its_steps() -> None:
     line = "05:50:01 INFO vts.stream.sink: batch 7: 1999 events, 2 quarantined, 4 files in 2.9s"
-    assert parse_sink_line(line) == (7, 2.9)
+    assert parse_sink_line(line) == SinkLine(7, 2.9, {})
+    steps = " (spark job 2.41s, combine 0.20s, catalog 0.00s, publish 0.05s, clean-up 0.01s)"
+    assert parse_sink_line(line + steps) == SinkLine(
+        7,
+        2.9,
+        {"spark job": 2.41, "combine": 0.2, "catalog": 0.0, "publish": 0.05, "clean-up": 0.01},
+    )
     assert parse_sink_line(METRICS) is None
 
 
