@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext, machine
-from bench.memory import rss_by_role
+from bench.memory import cpu_by_role, rss_by_role
 from bench.soak import (
     Freshness,
     breakdown,
@@ -395,6 +395,7 @@ def _sample(
     from vts.contract.topics import TOPIC_NAMES
 
     rss = rss_by_role(job.process.pid)
+    cpu = cpu_by_role(job.process.pid)
     batches = job.batches_between(start, end)
     seconds = [b["seconds"] for b in batches]
     behind = [b["behind"] for b in batches if b["behind"] is not None]
@@ -420,6 +421,9 @@ def _sample(
         "rss_jvm_mib": round(rss.get("jvm", 0) / MIB, 1),
         "rss_python_workers_mib": round(rss.get("python_workers", 0) / MIB, 1),
         "rss_total_mib": round(sum(rss.values()) / MIB, 1),
+        # CPU seconds so far (the minute's share: the difference to the row before), a
+        # measure of the job's work that the machine's load does not stretch as it does time
+        "cpu_s": {role: round(seconds, 1) for role, seconds in sorted(cpu.items())},
         "batches": len(batches),
         "batch_s_mean": round(m, 3) if (m := mean(seconds)) is not None else None,
         "batch_s_max": max(seconds, default=None),
@@ -565,7 +569,11 @@ def _result(
     verdict: dict[str, Any],
     drained: bool,
 ) -> dict[str, Any]:
+    _cpu_per_minute(samples)
     growth = growth_check(samples, GROWTH_FIGURES, minutes)
+    # the same check on the job's CPU seconds per batch: its work, which the shared
+    # machine's load does not stretch as it stretches the batch's wall time
+    growth_cpu = growth_check(samples, ("cpu_s_per_batch",), minutes)
     warm = (producer.began or 0.0) + SAMPLE_S  # the first minute is the job's warm-up
     steady = sorted(
         (s for s in fresh.samples.values() if s["produced"] >= warm), key=lambda s: s["produced"]
@@ -600,6 +608,7 @@ def _result(
         "batches": len(all_batches),
         "busy_share": round(busy / wall, 3) if wall else None,
         "growth": growth,
+        "growth_cpu_per_batch": growth_cpu,
         "freshness": {
             "samples": len(seconds),
             "p50_s": _round(percentile(seconds, 0.5)),
@@ -628,6 +637,18 @@ def _result(
         "per_minute": samples,
         "glue_calls_by_watcher": watcher.glue_calls,
     }
+
+
+def _cpu_per_minute(samples: list[dict[str, Any]]) -> None:
+    """Each sample's CPU seconds in its minute, and per batch (from the running totals)."""
+    before = 0.0
+    for row in samples:
+        total = sum(row["cpu_s"].values())
+        row["cpu_s_minute"] = round(total - before, 1)
+        row["cpu_s_per_batch"] = (
+            round(row["cpu_s_minute"] / row["batches"], 2) if row["batches"] else None
+        )
+        before = total
 
 
 def _round(value: float | None) -> float | None:

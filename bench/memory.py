@@ -33,33 +33,62 @@ def vm_rss(status: str) -> int:
     return 0
 
 
-def _rss_and_role(pid: int, root: int) -> tuple[int, str]:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return 0, "gone"
-    rss = vm_rss(status)
+def cpu_ticks(stat: str) -> int:
+    """User + system clock ticks of a process and of its children it has waited for, from
+    the text of ``/proc/<pid>/stat`` (fields 14-17; the command may hold spaces and ``)``)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15])
+
+
+def role_of(pid: int, root: int) -> str:
+    """``python_driver`` (the root), ``jvm``, or ``python_workers`` (pyspark.daemon and
+    the workers it forks); ``gone`` when the process has ended."""
     if pid == root:
-        role = "python_driver"
-    elif "java" in cmdline.split(" ", 1)[0]:
-        role = "jvm"
-    else:
-        role = "python_workers"  # pyspark.daemon and the workers it forks
-    return rss, role
+        return "python_driver"
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0].decode()
+    except OSError:
+        return "gone"
+    return "jvm" if "java" in command else "python_workers"
 
 
-def rss_by_role(root: int) -> dict[str, int]:
-    """Resident bytes of the process tree under ``root`` by role: ``python_driver`` (the
-    root), ``jvm``, ``python_workers`` (everything else: pyspark.daemon and its workers)."""
+def cpu_by_role(root: int) -> dict[str, float]:
+    """CPU seconds so far of the process tree under ``root``, by ``role_of``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = defaultdict(float)
+    for pid in _tree(root):
+        try:
+            ticks = cpu_ticks(Path(f"/proc/{pid}/stat").read_text())
+        except OSError:
+            continue
+        found[role_of(pid, root)] += ticks / tick
+    found.pop("gone", None)
+    return dict(found)
+
+
+def _tree(root: int) -> list[int]:
     tree = _children()
     pids, todo = [], [root]
     while todo:
         pid = todo.pop()
         pids.append(pid)
         todo.extend(tree.get(pid, ()))
+    return pids
+
+
+def _rss_and_role(pid: int, root: int) -> tuple[int, str]:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0, "gone"
+    return vm_rss(status), role_of(pid, root)
+
+
+def rss_by_role(root: int) -> dict[str, int]:
+    """Resident bytes of the process tree under ``root`` by role: ``python_driver`` (the
+    root), ``jvm``, ``python_workers`` (everything else: pyspark.daemon and its workers)."""
     by_role: dict[str, int] = defaultdict(int)
-    for pid in pids:
+    for pid in _tree(root):
         rss, role = _rss_and_role(pid, root)
         by_role[role] += rss
     by_role.pop("gone", None)

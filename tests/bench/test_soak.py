@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.memory import vm_rss
+from bench.memory import cpu_ticks, vm_rss
 from bench.soak import (
     BatchLine,
     Freshness,
@@ -53,6 +53,14 @@ def test_resident_memory_is_read_from_proc_status() -> None:
     assert vm_rss(status) == 123456 * 1024
     assert vm_rss("Name:\tzombie\nState:\tZ (zombie)\n") == 0
     assert vm_rss(Path("/proc/self/status").read_text()) > 1024 * 1024
+
+
+def test_cpu_ticks_are_read_from_proc_stat_whatever_the_command_name() -> None:
+    # pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+    # utime stime cutime cstime ...
+    stat = "42 (py) thon (x)) S 1 42 42 0 -1 4194304 10 0 0 0 150 25 7 3 20 0 1 0"
+    assert cpu_ticks(stat) == 150 + 25 + 7 + 3
+    assert cpu_ticks(Path("/proc/self/stat").read_text()) >= 0
 
 
 def test_folder_bytes_counts_files_below_and_a_missing_folder_is_empty(tmp_path: Path) -> None:
