@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext, machine
-from bench.memory import cpu_by_role, rss_by_role
+from bench.memory import cpu_by_role, jvm_heap, pids_by_role, rss_by_role
 from bench.soak import (
     Freshness,
     breakdown,
@@ -396,6 +396,8 @@ def _sample(
 
     rss = rss_by_role(job.process.pid)
     cpu = cpu_by_role(job.process.pid)
+    jvms = pids_by_role(job.process.pid).get("jvm", [])
+    heap = jvm_heap(jvms[0]) if jvms else None
     batches = job.batches_between(start, end)
     seconds = [b["seconds"] for b in batches]
     behind = [b["behind"] for b in batches if b["behind"] is not None]
@@ -424,6 +426,8 @@ def _sample(
         # CPU seconds so far (the minute's share: the difference to the row before), a
         # measure of the job's work that the machine's load does not stretch as it does time
         "cpu_s": {role: round(seconds, 1) for role, seconds in sorted(cpu.items())},
+        # the JVM's heap (jstat): what it uses against what it has committed (its RSS)
+        "jvm_heap": heap,
         "batches": len(batches),
         "batch_s_mean": round(m, 3) if (m := mean(seconds)) is not None else None,
         "batch_s_max": max(seconds, default=None),

@@ -76,12 +76,51 @@ def _tree(root: int) -> list[int]:
     return pids
 
 
+def jstat_heap(text: str) -> dict[str, float]:
+    """The JVM's heap from ``jstat -gc <pid>`` output (KiB columns -> MiB): used and
+    committed, the old generation's use, and how many full GCs it has had."""
+    header, values = text.strip().splitlines()[-2:]
+    gc = dict(zip(header.split(), (float(v) for v in values.split()), strict=True))
+    young = ("S0", "S1", "E")
+    mib = 1024.0
+    return {
+        "heap_used_mib": round((sum(gc[f"{g}U"] for g in young) + gc["OU"]) / mib, 1),
+        "heap_committed_mib": round((sum(gc[f"{g}C"] for g in young) + gc["OC"]) / mib, 1),
+        "old_used_mib": round(gc["OU"] / mib, 1),
+        "metaspace_mib": round(gc["MU"] / mib, 1),
+        "full_gcs": int(gc["FGC"]),
+    }
+
+
+def jvm_heap(pid: int) -> dict[str, float] | None:
+    """``jstat_heap`` of a running JVM (``None`` where the JDK has no ``jstat``)."""
+    import shutil
+    import subprocess
+
+    jstat = shutil.which("jstat")
+    if jstat is None:
+        return None
+    done = subprocess.run(  # noqa: S603 - the JDK's tool on a pid we started
+        [jstat, "-gc", str(pid)], capture_output=True, text=True, timeout=30, check=False
+    )
+    return jstat_heap(done.stdout) if done.returncode == 0 and done.stdout.strip() else None
+
+
 def _rss_and_role(pid: int, root: int) -> tuple[int, str]:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0, "gone"
     return vm_rss(status), role_of(pid, root)
+
+
+def pids_by_role(root: int) -> dict[str, list[int]]:
+    """The processes of the tree under ``root`` by ``role_of``."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for pid in _tree(root):
+        found[role_of(pid, root)].append(pid)
+    found.pop("gone", None)
+    return dict(found)
 
 
 def rss_by_role(root: int) -> dict[str, int]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.memory import cpu_ticks, vm_rss
+from bench.memory import cpu_ticks, jstat_heap, vm_rss
 from bench.soak import (
     BatchLine,
     Freshness,
@@ -61,6 +61,22 @@ def test_cpu_ticks_are_read_from_proc_stat_whatever_the_command_name() -> None:
     stat = "42 (py) thon (x)) S 1 42 42 0 -1 4194304 10 0 0 0 150 25 7 3 20 0 1 0"
     assert cpu_ticks(stat) == 150 + 25 + 7 + 3
     assert cpu_ticks(Path("/proc/self/stat").read_text()) >= 0
+
+
+def test_the_jvm_heap_is_read_from_jstat() -> None:
+    text = (
+        "    S0C    S1C    S0U    S1U      EC       EU        OC         OU       MC     MU    "
+        "CCSC   CCSU   YGC     YGCT    FGC    FGCT     CGC    CGCT     GCT   \n"
+        "   0.0 13312.0   0.0 13312.0 454656.0 382976.0  295936.0   295448.5 126016.0 124836.1 "
+        "16448.0 15930.4     41    4.204     1    0.300    30    2.048    6.552\n"
+    )
+    assert jstat_heap(text) == {
+        "heap_used_mib": round((13312.0 + 382976.0 + 295448.5) / 1024, 1),
+        "heap_committed_mib": round((13312.0 + 454656.0 + 295936.0) / 1024, 1),
+        "old_used_mib": 288.5,
+        "metaspace_mib": 121.9,
+        "full_gcs": 1,
+    }
 
 
 def test_folder_bytes_counts_files_below_and_a_missing_folder_is_empty(tmp_path: Path) -> None:
