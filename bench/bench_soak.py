@@ -253,18 +253,18 @@ class _Watcher(threading.Thread):
         self._checkpoint_times()
         for table in TOPIC_NAMES:
             root = self.lake / table
+            new = []
             for path in _parquet_files(root):
-                key = str(path)
-                if key in self.seen:
-                    continue
                 hour = partition_hour(str(path.relative_to(root)))
-                if hour is None:
-                    continue
+                if str(path) not in self.seen and hour is not None:
+                    new.append((path, hour))
+            self._registered_already(table, {hour for _, hour in new}, now)
+            for path, hour in new:
                 try:
                     ids = pq.read_table(path, columns=["event_id"]).column(0).to_pylist()
                 except (OSError, ValueError):
                     continue  # replaced by a replay as it was read: read again next time
-                self.seen.add(key)
+                self.seen.add(str(path))
                 with self.producer.lock:
                     self.fresh.seen(table, hour[0], hour[1], ids, now)
         with self.producer.lock:
@@ -277,6 +277,18 @@ class _Watcher(threading.Thread):
                     for p in waiting:
                         if p[0] == table and (p[1], p[2]) in listed:
                             self.fresh.registered(p, at)
+
+    def _registered_already(self, table: str, hours: set[tuple[str, str]], now: float) -> None:
+        """Ask the catalog about a partition as soon as its first files are seen: one it
+        lists already was registered by the time they appeared (``now``)."""
+        with self.producer.lock:
+            unknown = {h for h in hours if (table, *h) not in self.fresh.registered_at}
+        if not unknown:
+            return
+        listed = self._catalog_partitions(table)
+        with self.producer.lock:
+            for hour in unknown & listed:
+                self.fresh.registered((table, *hour), now)
 
     def _catalog_partitions(self, table: str) -> set[tuple[str, str]]:
         self.glue_calls += 1
