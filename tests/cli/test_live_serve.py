@@ -11,11 +11,11 @@ import shlex
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.processes import Printed
 
 READY = "Ctrl-C to stop"
 
@@ -63,35 +63,6 @@ def test_a_background_job_inherits_sigint_ignored_and_python_keeps_it() -> None:
     ]
     shown = subprocess.run(as_background_job(argv), capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "True"
-
-
-class Printed:
-    """The lines a process prints on stdout, read as they come (a thread drains the pipe)."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stdout is not None
-        self.lines: list[str] = []
-        self._stdout = proc.stdout
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        for line in self._stdout:
-            self.lines.append(line)
-
-    def until(self, marker: str, seconds: float) -> list[str]:
-        """The lines so far, once one holds ``marker`` (or the deadline passes, or EOF)."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and self._reader.is_alive():
-            if any(marker in line for line in self.lines):
-                break
-            time.sleep(0.05)
-        return list(self.lines)
-
-    def close(self) -> None:
-        """Once the process has exited: the rest of what it printed, then the pipe closed."""
-        self._reader.join(timeout=10)
-        self._stdout.close()
 
 
 @pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
