@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from vts.cost.model import HOURS_PER_MONTH, PRESETS, Workload, estimate, render_markdown
+from vts.cost.markdown import render_markdown
+from vts.cost.model import HOURS_PER_MONTH, estimate
 from vts.cost.prices import US_EAST_1 as P
+from vts.cost.workload import PRESETS, Workload
 from vts.exceptions import ConfigError
 
 REPO_DOCS = Path(__file__).resolve().parents[2] / "docs" / "cost"
