@@ -26,13 +26,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator.exceptions import BadWindowError
 from simulator.model import days, plan, timeline
 from simulator.model import fleet as fleet_mod
-from simulator.model.generate import _whole_ms
+from simulator.model.generate import shard_span
 from simulator.model.placement import DAY_MS
+from simulator.model.scenario import load
 from simulator.model.sensors import window_legs
-from simulator.model.text import to_unix_ms
 from simulator.outputs.truth_episodes import Span, ceil_to, item_rows
 from simulator.outputs.truth_schema import COLUMNS, TS, column_name
 from vts import geo
@@ -63,18 +62,13 @@ def truth(
     tick_seconds: float = 1.0,
 ) -> dict[str, list[dict[str, Any]]]:
     """The truth tables of a span (rows as dicts; ``*_us`` columns: µs since the Unix epoch)."""
-    if not 0 <= shard < shard_count or vehicles < 1:
-        raise BadWindowError(
-            f"shard {shard}/{shard_count} of {vehicles} vehicles",
-            hint="pass a shard index below the shard count and at least one vehicle",
-        )
+    checked = shard_span(
+        load(scenario), window_start, window_seconds, shard, shard_count, vehicles, tick_seconds
+    )
     fleet = fleet_mod.build(scenario, seed, vehicles, shard, shard_count)
-    epoch_us = fleet.epoch_ms * 1000
-    t0 = to_unix_ms(window_start) * 1000 - epoch_us
-    if t0 < 0:
-        raise BadWindowError("the span starts before the scenario epoch", hint="start later")
-    t1 = t0 + _whole_ms(window_seconds, "window_seconds") * 1000
-    span = Span(fleet, t0, t1, _whole_ms(tick_seconds, "tick_seconds") * 1000)
+    epoch_us = checked.epoch_ms * 1000
+    t0, t1 = checked.t0_ms * 1000, checked.t1_ms * 1000
+    span = Span(fleet, t0, t1, checked.tick_ms * 1000)
     tables: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
     n = len(fleet)
     v_all = np.arange(n)
