@@ -83,7 +83,8 @@ class LiveSettings:
         """``VTS_LIVE_URL``, ``VTS_LIVE_CREDENTIALS``, ``VTS_LIVE_USERNAME``,
         ``VTS_LIVE_PASSWORD``, ``VTS_LIVE_PREFIX``, ``VTS_LIVE_SILENCE_S``,
         ``VTS_LIVE_TRAIL_S``, ``VTS_LIVE_INCIDENT_TTL_S``, ``VTS_LIVE_REMOVED_KEPT``,
-        ``VTS_LIVE_ALERTS_KEPT``, ``VTS_LIVE_ALERTS_TTL_S``, ``VTS_TOPIC_PREFIX``, ``VTS_V0_TIMEZONE``; ``overrides`` win."""
+        ``VTS_LIVE_ALERTS_KEPT``, ``VTS_LIVE_ALERTS_TTL_S``, ``VTS_TOPIC_PREFIX``,
+        ``VTS_V0_TIMEZONE``; ``overrides`` win."""
         values: dict[str, object] = {
             "url": env("LIVE_URL", DEFAULT_URL),
             "credentials": env("LIVE_CREDENTIALS", "url"),

@@ -35,8 +35,10 @@ ALERT = "silent"
 
 
 def _moving(speed_kmh: float | None, params: ReportParams) -> bool:
-    return speed_kmh is not None and math.isfinite(speed_kmh) and (
-        speed_kmh > params.speed_threshold_kmh
+    return (
+        speed_kmh is not None
+        and math.isfinite(speed_kmh)
+        and (speed_kmh > params.speed_threshold_kmh)
     )
 
 
