@@ -137,7 +137,7 @@ def test_a_batch_puts_its_alerts_on_the_bus_and_the_schedule_sweeps_moto(
     assert swept.report is None and (swept.silent, swept.published) == (0, 0)
     got = _delivered(sqs, url)
     assert sorted(a["vehicle_id"] for a in got) == sorted(f"V-{n}" for n in range(12))
-    assert {a["alert"] for a in got} == {"low_fuel"}
+    assert {a["alert"] for a in got} == {"low_fuel"} and all(a["raised"] for a in got)
     assert function.alerts.context.roads is not None  # the city's roads, from the bucket
 
 

@@ -13,6 +13,8 @@ are written in one atomic script (``lua/write_alerts.lua``):
   newest change the feed dropped: the feed keeps at most ``alerts_kept`` alerts and none
   unwritten for ``alerts_ttl_s`` (``LiveSettings``), dropping the least recently written
   first, and a cursor older than the floor reads from the start with ``reset``;
+- ``{p}:araised``: the change that first wrote each alert (its raise), so a publisher can
+  tell the first version it sends of an alert (``vts.live.eventbridge``);
 - ``{p}:inc``: each incident's active span (first report .. first ``Resolved``), from the
   batches' ``emergency_data``, for ``near_incident``;
 - ``{p}:due`` / ``{p}:clock``: ``silent`` (``vts.rules.silence``), which time passing
@@ -186,7 +188,7 @@ class LiveAlerts:
         self.context = context or RuleContext(ReportParams())  # readers need none
         p = store.prefix
         names = ("aseq", "alerts", "afeed", "rs", "epoch", "inc", "due", "atime", "afloor")
-        self.k = {n: p + n for n in (*names, "clock")}
+        self.k = {n: p + n for n in (*names, "araised", "clock")}
         lua = Path(__file__).parent / "lua"
         self._write = store.client.register_script((lua / "write_alerts.lua").read_text())
         self._silence = store.client.register_script((lua / "silence.lua").read_text())
@@ -211,7 +213,7 @@ class LiveAlerts:
 
     def _keys(self) -> list[str]:
         k = self.k
-        names = ("aseq", "alerts", "afeed", "rs", "epoch", "due", "atime", "afloor")
+        names = ("aseq", "alerts", "afeed", "rs", "epoch", "due", "atime", "afloor", "araised")
         return [k[n] for n in names]
 
     def _run(self, tracks: list[Track], batch_incidents: list[IncidentState]) -> AlertBatch:
@@ -261,6 +263,15 @@ class LiveAlerts:
             # only if the state is still the one judged; due: none (raised, or stale)
             args += [vehicle, "1", text or "", "", "", len(alerts) // 2, *alerts]
         return int(self._write(keys=self._keys(), args=args))
+
+    def raised_after(self, ids: list[str], seq: int) -> list[bool]:
+        """Whether each alert was first written after change ``seq``."""
+        if not ids:
+            return []
+        raised: list[str | None] = self.store._call(
+            "the alerts", self.store.client.hmget, self.k["araised"], ids
+        )
+        return [r is not None and int(r) > seq for r in raised]
 
     def after(self, cursor: Cursor | None, limit: int = PAGE) -> AlertPage:
         """The alerts written after ``cursor`` (all, from the start, when it is None, of

@@ -9,9 +9,10 @@ concurrent invocations do not send the same page twice. Every version of an aler
 raised (``status`` active), each update while it lasts (its ``end_ts`` so far), ended; a
 receiver tells a repeat by ``alert_id``, ``status`` and ``end_ts`` (all deterministic: a
 resent version is the same event), and a rule that wants one message per alert matches
-``detail.status`` ``ended`` (or keeps the first ``alert_id`` it sees). The event:
-``Source`` ``vts.live``, ``DetailType`` ``vts alert``, ``Detail`` the alert as
-``GET /alerts`` serves it. A rule on the bus can match ``detail.alert`` (e.g.
+``detail.raised`` ``true``: the first version of an alert the publisher sends (its raise
+was after the cursor), sent once unless the publisher died before moving its cursor, or
+``detail.status`` ``ended``. The event: ``Source`` ``vts.live``, ``DetailType``
+``vts alert``, ``Detail`` the alert as ``GET /alerts`` serves it, with ``raised``. A rule on the bus can match ``detail.alert`` (e.g.
 ``overspeed``) and send it on (the stack's alarm topic, by email).
 
 ``PutEvents`` takes at most 10 entries and 256 KB a call (an entry's size: its
@@ -136,6 +137,11 @@ def publish_pending(feed: LiveAlerts, publisher: EventBridgePublisher) -> int:
         while True:
             page = feed.after(cursor)
             alerts = json.loads(page.alerts_json)
+            since = 0 if page.reset or cursor is None else cursor.seq
+            for alert, raised in zip(
+                alerts, feed.raised_after([a["alert_id"] for a in alerts], since), strict=True
+            ):
+                alert["raised"] = raised
             if alerts:
                 publisher.put(alerts)
                 sent += len(alerts)

@@ -30,8 +30,10 @@ for _ = 1, tonumber(ARGV[4]) do
     end
     for _ = 1, n do
       local id, json = ARGV[i], ARGV[i + 1]
-      if redis.call('HGET', KEYS[2], id) ~= json then
+      local old = redis.call('HGET', KEYS[2], id)
+      if old ~= json then
         local seq = redis.call('INCR', KEYS[1])
+        if not old then redis.call('HSET', KEYS[9], id, seq) end
         redis.call('HSET', KEYS[2], id, json)
         redis.call('ZADD', KEYS[3], seq, id)
         redis.call('ZADD', KEYS[7], now_ms, id)
@@ -53,6 +55,7 @@ local function drop(ids)
     redis.call('HDEL', KEYS[2], id)
     redis.call('ZREM', KEYS[3], id)
     redis.call('ZREM', KEYS[7], id)
+    redis.call('HDEL', KEYS[9], id)
   end
   return #ids
 end
