@@ -12,8 +12,9 @@ resent version is the same event), and a rule that wants one message per alert m
 ``detail.raised`` ``true``: the first version of an alert the publisher sends (its raise
 was after the cursor), sent once unless the publisher died before moving its cursor, or
 ``detail.status`` ``ended``. The event: ``Source`` ``vts.live``, ``DetailType``
-``vts alert``, ``Detail`` the alert as ``GET /alerts`` serves it, with ``raised``. A rule on the bus can match ``detail.alert`` (e.g.
-``overspeed``) and send it on (the stack's alarm topic, by email).
+``vts alert``, ``Detail`` the alert as ``GET /alerts`` serves it, with ``raised``. A rule
+on the bus can match ``detail.alert`` (e.g. ``overspeed``) and send it on (the stack's
+alarm topic, by email).
 
 ``PutEvents`` takes at most 10 entries and 256 KB a call (an entry's size: its
 ``Source``, ``DetailType``, ``Detail`` and ``Resources`` in UTF-8), so entries are sent in
