@@ -171,3 +171,34 @@ def test_the_alert_feed_drops_alerts_unwritten_for_its_ttl(live_store: Any) -> N
     assert _alerts(store, start["cursor"])["reset"] is False  # it saw W1, W2: nothing lost
     older = start["cursor"].rsplit(".", 1)[0] + ".1"  # had seen W1 only
     assert _alerts(store, older)["reset"] is True
+
+
+def test_a_partition_behind_holds_the_clock_back(live_store: Any) -> None:
+    """The clock is the least of the partitions': a backlog on one partition does not make
+    the vehicles it carries look silent because another partition is ahead."""
+    store = live_store(silence_s=YEARS)
+    alerts = LiveAlerts(store, RuleContext(P))
+    consumer = LiveConsumer(store, alerts=alerts)
+    consumer.handle(event([_fix("A", i, s, 40.0) for i, s in enumerate(range(0, 610, 10))]))
+    ms = round(T0.timestamp() * 1000)
+    assert alerts.sweep({"vehicle_data-0": ms + 1_300_000, "vehicle_data-1": ms + 500_000}) == 0
+    assert alerts.sweep({"vehicle_data-1": ms + 1_250_000}) == 1  # caught up: A is due
+    (alert,) = _alerts(store)["alerts"]
+    assert (alert["alert"], alert["vehicle_id"], alert["status"]) == ("silent", "A", "active")
+
+
+def test_a_silence_is_not_raised_over_a_state_that_changed_meanwhile(live_store: Any) -> None:
+    """The sweep writes only if the vehicle's rule state is still the one it judged (here
+    a fix came between its read and its write: the script refuses, and the vehicle stays
+    due for the next sweep to judge again)."""
+    store = live_store(silence_s=YEARS)
+    alerts = LiveAlerts(store, RuleContext(P))
+    consumer = LiveConsumer(store, alerts=alerts)
+    consumer.handle(event([_fix("A", 0, 0.0, 40.0)]))
+    k = alerts.k
+    judged = store.client.hget(k["rs"], "A")
+    consumer.handle(event([_fix("A", 1, 10.0, 40.0)]))  # the fix that came meanwhile
+    args = [*alerts._write_args(), 1, "A", "1", judged, "", "", 1, "x", '{"stale":true}']
+    assert alerts._write(keys=alerts._keys(), args=args) == 0
+    assert store.client.hget(k["alerts"], "x") is None
+    assert store.client.zscore(k["due"], "A") is not None
