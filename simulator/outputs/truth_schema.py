@@ -7,6 +7,8 @@ timestamps (``column_name``).
 from __future__ import annotations
 
 TS = "timestamp"
+# the road an episode is on (``truth_episodes.ItemRows.road``)
+ROAD = (("road_id", "string"), ("road_name", "string"), ("speed_limit_kmh", "double"))
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "dwells": (
         ("vehicle_id", "string"),
@@ -24,9 +26,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "halts": (
         ("vehicle_id", "string"),
         ("node", "int64"),
-        ("road_id", "string"),
-        ("road_name", "string"),
-        ("speed_limit_kmh", "double"),
+        *ROAD,
         ("latitude", "double"),
         ("longitude", "double"),
         ("start_us", TS),
@@ -37,9 +37,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "overspeed": (
         ("vehicle_id", "string"),
-        ("road_id", "string"),
-        ("road_name", "string"),
-        ("speed_limit_kmh", "double"),
+        *ROAD,
         ("latitude", "double"),
         ("longitude", "double"),
         ("start_us", TS),
@@ -51,9 +49,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "harsh": (
         ("vehicle_id", "string"),
         ("kind", "string"),
-        ("road_id", "string"),
-        ("road_name", "string"),
-        ("speed_limit_kmh", "double"),
+        *ROAD,
         ("latitude", "double"),
         ("longitude", "double"),
         ("start_us", TS),
@@ -98,9 +94,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "incident_effects": (
         ("vehicle_id", "string"),
         ("incident_id", "string"),
-        ("road_id", "string"),
-        ("road_name", "string"),
-        ("speed_limit_kmh", "double"),
+        *ROAD,
         ("start_us", TS),
         ("end_us", TS),
         ("speed_factor", "double"),
