@@ -390,7 +390,9 @@ def test_the_external_schema_names_the_catalog_database_and_spectrum_role(stack:
     if stack.condition("CreateRedshift"):
         namespace = stack.props("RedshiftNamespace")
         assert "{SpectrumRole.Arn}" in namespace["IamRoles"]
-        assert props["SecretArn"] == "{Ref:RedshiftAdminSecret}"
+        # the admin secret Redshift manages (and rotates) for the namespace
+        assert props["AdminSecretOfNamespace"] == "{Ref:RedshiftNamespace}"
+        assert props["SecretArn"] == ""
 
 
 def test_the_switch_follows_pipeline_enabled(stack: Stack) -> None:
