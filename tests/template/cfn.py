@@ -36,9 +36,9 @@ PSEUDO = {
     ),
     "AWS::URLSuffix": "amazonaws.com",
 }
-# Parameters without defaults: what `sam deploy --guided` would ask for (none: the default
-# deploy builds its own network).
-REQUIRED: dict[str, str] = {}
+# Parameters without defaults: what `sam deploy --guided` would ask for (only where alarms
+# go: the default deploy builds its own network).
+REQUIRED: dict[str, str] = {"AlarmEmail": "ops@example.com"}
 AVAILABILITY_ZONES = [f"{REGION}{zone}" for zone in "abcdef"]
 FAKE_ATTRIBUTES = {
     "MskCluster.Arn": f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/{STACK}-kafka/0b1c2d3e-s1",

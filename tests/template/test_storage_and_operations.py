@@ -149,3 +149,28 @@ def _published_metric_names() -> list[tuple[str, float, str]]:
 
     sample = BatchMetrics(0, 1, 1, 0, 1, 0.5, {"min": 0.0, "avg": 1.0, "max": 2.0})
     return sample.datums()
+
+
+def test_the_alarms_reach_someone_on_a_first_deploy() -> None:
+    """The review's finding: by default the alarm topic had no subscriber. AlarmEmail has no
+    default, so `sam deploy --guided` asks for it; `none` is a choice made on purpose."""
+    import re
+
+    from tests.template.cfn import translate
+
+    spec = translate()["Parameters"]["AlarmEmail"]
+    assert "Default" not in spec
+    pattern = re.compile(spec["AllowedPattern"])
+    for accepted in ("ops@example.com", "a.b+vts@ops.example.org", "none"):
+        assert pattern.match(accepted), accepted
+    for refused in ("", "ops", "ops@example", "ops@ex ample.com", "None "):
+        assert not pattern.match(refused), refused
+
+    stack = Stack({"AlarmEmail": "ops@example.com"})
+    (subscription,) = stack.of_type("AWS::SNS::Subscription").values()
+    assert subscription["Properties"] == {
+        "TopicArn": "{Ref:AlertsTopic}",
+        "Protocol": "email",
+        "Endpoint": "ops@example.com",
+    }
+    assert not Stack({"AlarmEmail": "none"}).of_type("AWS::SNS::Subscription")
