@@ -64,8 +64,7 @@ GLUE_ARGUMENTS = {
     "--job-language",
     "--enable-glue-datacatalog",
     "--enable-metrics",
-    "--enable-continuous-cloudwatch-log",
-    "--continuous-log-logGroup",
+    "--custom-logGroup-prefix",
     "--extra-py-files",
     "--extra-jars",
     "--additional-python-modules",
@@ -157,7 +156,7 @@ def test_the_job_runs_the_published_script_with_the_kafka_connection(stack: Stac
     assert job["Connections"] == {
         "Connections": ["{Ref:KafkaConnection}", "{Ref:GlueNetworkConnection}"]
     }
-    assert job["SecurityConfiguration"] == "{Ref:GlueSecurityConfiguration}"
+    assert job["SecurityConfiguration"] == "{Ref:GlueJobSecurityConfiguration}"
     assert re.match(r"^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):\d{1,2}$", job["MaintenanceWindow"])
     assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
 
