@@ -2,9 +2,10 @@
 
 ``translate()`` expands template.yaml's Fn::ForEach loops (``tests.template.expand``, as
 CloudFormation's AWS::LanguageExtensions does first) and runs aws-sam-translator (the
-library behind ``sam deploy``'s transform) on the result with a fake account and region. ``Stack`` then evaluates what CloudFormation
-would: parameter defaults and overrides, Conditions (resources whose condition is false are
-dropped), and the intrinsic functions the template uses. Attributes that only exist after a
+library behind ``sam deploy``'s transform) on the result with a fake account and region.
+``Stack`` then evaluates what CloudFormation would: parameter defaults and overrides,
+Conditions (resources whose condition is false are dropped), and the intrinsic functions the
+template uses. Attributes that only exist after a
 deploy resolve to placeholders such as ``{DataBucket.Arn}`` or ``{Ref:StreamingJob}``, so a
 test can see *what* a value refers to; a few (the MSK cluster ARN) get realistic fakes so
 that string functions over them can run.
