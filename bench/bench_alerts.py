@@ -8,7 +8,8 @@ All local: a redis-server started for the run, and for the latency part the loca
   same messages. An alert agrees when the other side has one of the same type and vehicle
   (and geofence) with start and end within one fix interval (10 s). Reported both ways
   (live found by the reports, reports found live), with the differences counted by type
-  and the first few listed. Target >= 99 % both ways. ``silent`` is reports-only.
+  and the first few listed. Target >= 99 % both ways (``silent`` included: one rule,
+  ``vts.rules.silence``, on both sides).
 - ``latency``: 200 vehicles at one fix per second produced in real time for 300 s (quick:
   60 s) while ``vts live run`` (a subprocess, window 0.25 s, the scenario's roads and
   geofences) applies them; this process polls ``GET /alerts`` every 50 ms. For each alert,

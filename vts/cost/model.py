@@ -43,10 +43,10 @@ KAFKA_CHOICES: tuple[str, ...] = ("msk-serverless", "msk-t3-small", "msk-m5-larg
 # The template's NetworkEgress for its own VPC, or an existing VPC (VpcId).
 Network = Literal["vpc-endpoints", "nat-gateway", "existing-vpc"]
 NETWORK_CHOICES: tuple[str, ...] = ("vpc-endpoints", "nat-gateway", "existing-vpc")
-# The template's interface endpoints (glue, logs, monitoring, kms, kafka, xray, redshift-data,
-# redshift-serverless; tests/template/test_network.py derives them from the code) and the
-# zones they sit in.
-INTERFACE_ENDPOINTS = 8
+# The template's interface endpoints (glue, logs, monitoring, kms, kafka, xray, events,
+# redshift-data, redshift-serverless; tests/template/test_network.py derives them from the
+# code) and the zones they sit in.
+INTERFACE_ENDPOINTS = 9
 ENDPOINT_ZONES = 2
 
 
