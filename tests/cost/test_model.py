@@ -73,7 +73,7 @@ def test_the_network_is_priced_as_the_template_builds_it() -> None:
     assert len(stack.of_type("AWS::CloudWatch::Alarm")) == ALARMS
     est = estimate(PRESETS["demo"])
     logs = 1.0 / HOURS_PER_MONTH * 0.01
-    assert line(est, "VPC interface endpoints") == pytest.approx(8 * 2 * 0.01 + logs)
+    assert line(est, "VPC interface endpoints") == pytest.approx(9 * 2 * 0.01 + logs)
 
 
 def test_msk_serverless_cluster_hours_dominate_a_demo_and_provisioned_is_cheaper() -> None:

@@ -59,7 +59,7 @@ def test_the_live_cost_table_is_what_vts_cost_computes() -> None:
 def test_the_mapping_settings_are_the_templates() -> None:
     from tests.template.cfn import Stack
 
-    props = Stack().props("LiveGpsDataMapping")
+    props = Stack().props("LivegpsdataMapping")
     text = DOC.read_text()
     for name, value in [
         ("StartingPosition", props["StartingPosition"]),

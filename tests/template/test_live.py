@@ -14,7 +14,8 @@ from tests.template.scenarios import SCENARIOS
 from vts.live.consumer import LIVE_TOPICS
 from vts.live.settings import LiveSettings
 
-MAPPINGS = ("LiveVehicleDataMapping", "LiveGpsDataMapping", "LiveEmergencyDataMapping")
+# generated per topic (Fn::ForEach::LiveMappings): Live<topic without underscores>Mapping
+MAPPINGS = ("LivevehicledataMapping", "LivegpsdataMapping", "LiveemergencydataMapping")
 LIVE_ROLES = ("LiveConsumerRole", "LiveApiRole")
 
 

@@ -27,9 +27,9 @@ LIVE_BATCH_RECORDS = 10_000  # the mappings' BatchSize; MaximumBatchingWindowInS
 KAFKA_POLLER_MB_PER_SECOND = 5.0  # AWS: a Kafka event poller handles up to 5 MB/s
 
 # The template's interface endpoints (glue, logs, monitoring, kms, kafka, xray, events,
-# redshift-data; tests/template/test_network.py derives them from the code) and the zones
-# they sit in.
-INTERFACE_ENDPOINTS = 8
+# redshift-data, redshift-serverless; tests/template/test_network.py derives them from the
+# code) and the zones they sit in.
+INTERFACE_ENDPOINTS = 9
 ENDPOINT_ZONES = 2
 
 
