@@ -82,21 +82,17 @@ def _events(vehicles: int, seconds: int) -> tuple[list[dict[str, Any]], int]:
     return events, len(rows)
 
 
-def _decode_only(events: list[dict[str, Any]]) -> float:
-    """CPU seconds to read, judge and coalesce ``events`` as the handler does, no store."""
-    from vts.contract.reader import MessageReader, utc_now
-    from vts.live.coalesce import Coalescer
-    from vts.live.consumer import LIVE_TOPICS
-    from vts.live.esm import read_records
+def _decode_only(events: list[dict[str, Any]], store: Any) -> float:
+    """CPU seconds to read, judge and coalesce ``events`` as the handler does (its own
+    ``coalesce``), without the store's encoding and writes."""
+    from vts.contract.reader import utc_now
+    from vts.live.consumer import BatchReport, LiveConsumer
+    from vts.live.esm import read_columns
 
-    readers = {t: MessageReader(t) for t in LIVE_TOPICS}
+    consumer = LiveConsumer(store)
     started = time.process_time()
     for event in events:
-        now, coalescer = utc_now(), Coalescer()
-        for record in read_records(event):
-            reason, value = readers[record.topic].read(record.value, now)
-            if value is not None:
-                coalescer.add(record.topic, value)
+        consumer.coalesce(read_columns(event), utc_now(), BatchReport())
     return time.process_time() - started
 
 
@@ -130,9 +126,9 @@ def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any]
     seconds, cpu_seconds, server_seconds, decode_seconds = [], [], [], []
     commands, prefix, written = [], "", 0
     for _ in range(PASSES + 1):  # the first pass warms up (imports, scripts) and is dropped
-        decode_seconds.append(_decode_only(events))
         prefix = "b" + uuid.uuid4().hex[:10]
         with LiveStore.connect(LiveSettings(url=url, prefix=prefix, silence_s=0)) as store:
+            decode_seconds.append(_decode_only(events, store))
             consumer = LiveConsumer(store)
             admin.config_resetstat()
             server_before = _server_cpu(admin)

@@ -41,17 +41,35 @@ def in_utc(ts: datetime) -> datetime:
     return ts
 
 
+class TrailPoint(msgspec.Struct, gc=False):
+    """A trail point as the API serves it."""
+
+    ts: datetime
+    latitude: float
+    longitude: float
+    speed_kmh: float
+
+
 @dataclass(slots=True)
 class VehicleState:
-    """A vehicle's newest state in a batch, and the batch's trail points for it."""
+    """A vehicle's newest state in a batch, and the batch's trail points for it.
+
+    ``record`` and the trail's records are the contract reader's records
+    (``vts.contract.reader.MessageReader.read_many``: attributes, ``ts`` an aware
+    datetime); the trail maps an event time to ``(rank, event_id, record)``, the winner of
+    that time by the same order as the state."""
 
     vehicle_id: str
-    t_us: int
+    ts: datetime
     rank: int
     event_id: str
-    record: dict[str, Any]
+    record: Any
     topic: str
-    trail: dict[int, tuple[int, str, dict[str, Any]]] = field(default_factory=dict)
+    trail: dict[datetime, tuple[int, str, Any]] = field(default_factory=dict)
+
+    @property
+    def t_us(self) -> int:
+        return micros(self.ts)
 
     @property
     def key(self) -> tuple[int, int, str]:
@@ -60,40 +78,36 @@ class VehicleState:
     def state_json(self) -> bytes:
         """``V``: the record's non-null fields (``heading_deg`` even when null), ``ts`` in
         UTC, and the topic it came from."""
-        v = {k: x for k, x in self.record.items() if x is not None or k in ALWAYS}
-        for k in DROPPED:
-            v.pop(k, None)
+        v = {
+            k: x
+            for k, x in msgspec.structs.asdict(self.record).items()
+            if (x is not None or k in ALWAYS) and k not in DROPPED
+        }
         v["ts"] = in_utc(v["ts"])
         v["topic"] = self.topic
         return _encode(v)
 
     def trail_points(self) -> list[tuple[int, bytes]]:
-        """``(t_us, {"ts", "latitude", "longitude", "speed_kmh"})`` per event time, the
-        winner of each time by the same order as the state, oldest first."""
-        return [
-            (
-                t_us,
-                _encode(
-                    {
-                        "ts": in_utc(r["ts"]),
-                        "latitude": r["latitude"],
-                        "longitude": r["longitude"],
-                        "speed_kmh": r["speed_kmh"],
-                    }
-                ),
-            )
-            for t_us, (_, _, r) in sorted(self.trail.items())
-        ]
+        """``(t_us, {"ts", "latitude", "longitude", "speed_kmh"})`` per event time, oldest
+        first."""
+        trail = self.trail
+        times = sorted(trail) if len(trail) > 1 else trail
+        out = []
+        for ts in times:
+            r = trail[ts][2]
+            point = TrailPoint(in_utc(ts), r.latitude, r.longitude, r.speed_kmh)
+            out.append((micros(ts), _encode(point)))
+        return out
 
 
 @dataclass(slots=True)
 class IncidentState:
-    """An incident's newest event in a batch."""
+    """An incident's newest event in a batch (``record``: the reader's record)."""
 
     incident_id: str
     t_us: int
     event_id: str
-    record: dict[str, Any]
+    record: Any
 
     @property
     def key(self) -> tuple[int, str]:
@@ -101,10 +115,10 @@ class IncidentState:
 
     @property
     def status(self) -> str:
-        return str(self.record["status"])
+        return str(self.record.status)
 
     def state_json(self) -> bytes:
         """``I``: the emergency_data contract fields, ``ts`` in UTC."""
-        i = {k: x for k, x in self.record.items() if k not in DROPPED}
+        i = {k: x for k, x in msgspec.structs.asdict(self.record).items() if k not in DROPPED}
         i["ts"] = in_utc(i["ts"])
         return _encode(i)

@@ -1,5 +1,6 @@
 -- Newest event time wins: write each vehicle's coalesced state of one batch.
--- KEYS: 1 seq, 2 geo, 3 last (vehicle -> newest event ms), 4 feed, 5 gone, 6 epoch
+-- KEYS: 1 seq, 2 geo, 3 last (vehicle -> newest event ms), 4 feed, 5 gone, 6 epoch,
+--   7 vj (vehicle -> its state's JSON)
 -- ARGV: 1 prefix, 2 silence_ms (0: never), 3 trail_us, 4 epoch if none yet, 5 the vehicles,
 --   MessagePack: an array of {id, t_us, rank, event_id, lon, lat, json, trail}, trail a
 --   flat array {t_us, point, t_us, point, ...} (t_us, lon and lat as decimal text)
@@ -8,9 +9,9 @@
 -- than the stored state are added; points more than trail_us behind the newest state are
 -- trimmed on one write in TRIM_EVERY (readers filter by the same bound, so a trail never
 -- shows more than trail_us; trimming on every write cost a call per vehicle).
--- The shared indexes (geo, last, feed, gone) take the whole call's vehicles in one command
--- each, after the loop: per vehicle only its own keys cost a command (HMGET, HSET and the
--- trail's ZADD), not six. A vehicle written twice in one call (the caller coalesces, so it
+-- The shared keys (geo, last, feed, gone, vj) take the whole call's vehicles in one
+-- command each, after the loop: per vehicle only its own keys cost a command (HMGET, HSET
+-- and the trail's ZADD). A vehicle written twice in one call (the caller coalesces, so it
 -- should not be) still ends at its newest state: its later, newer arguments come last.
 -- Numbers stay text where they are stored (Lua would print them with 14 digits).
 local TRIM_EVERY = 8
@@ -20,7 +21,7 @@ local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local first_seq = seq
 local written, older, stale = 0, 0, 0
-local geo, last, feed, new = {}, {}, {}, {}  -- the shared indexes' arguments
+local geo, last, feed, new, vj = {}, {}, {}, {}, {}  -- the shared keys' arguments
 for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
   local id, t_text, rank, event_id, lon, lat, json, trail =
     v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
@@ -37,8 +38,7 @@ for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
     if newer then
       seq = seq + 1
       local s = string.format('%d', seq)
-      redis.call('HSET', key, 't', t_text, 'r', rank, 'e', event_id, 'x', lon, 'y', lat,
-        'v', json, 's', s)
+      redis.call('HSET', key, 't', t_text, 'r', rank, 'e', event_id, 'x', lon, 'y', lat, 's', s)
       -- the geo index holds latitudes up to 85.05112878 degrees: clamp (x, y stay exact)
       local geo_y = math.max(-85.05112878, math.min(85.05112878, tonumber(lat)))
       local n = #geo
@@ -47,6 +47,8 @@ for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
       last[n + 1], last[n + 2] = string.format('%d', math.floor(t_us / 1000)), id
       n = #feed
       feed[n + 1], feed[n + 2] = s, 'v|' .. id
+      n = #vj
+      vj[n + 1], vj[n + 2] = id, json
       if not cur[1] then new[#new + 1] = id end
       written = written + 1
       newest = t_us
@@ -74,6 +76,7 @@ if #geo > 0 then
   redis.call('GEOADD', KEYS[2], unpack(geo))
   redis.call('ZADD', KEYS[3], unpack(last))
   redis.call('ZADD', KEYS[4], unpack(feed))
+  redis.call('HSET', KEYS[7], unpack(vj))
 end
 if #new > 0 then redis.call('ZREM', KEYS[5], unpack(new)) end
 if seq ~= first_seq then redis.call('SET', KEYS[1], string.format('%d', seq)) end
