@@ -1,11 +1,12 @@
 """The live consumer's core: one MSK event in, the store updated, numbers out.
 
-``LiveConsumer(store).handle(event)`` reads the event's records (``vts.live.esm``),
-judges each value with the contract's reader (``vts.contract.reader``: the job's rules,
-one message at a time), skips and counts the invalid ones (the streaming job quarantines
-them), coalesces the rest to one state per vehicle and incident (``vts.live.coalesce``)
-and writes them in pipelined round trips (``vts.live.store``): one for a small batch, one
-per part of a large one, each sent while the next part is decoded; with ``alerts``, the
+``LiveConsumer(store).handle(event)`` reads the event's records a topic at a time
+(``vts.live.esm.read_columns``), judges each topic's values with the contract's reader
+(``vts.contract.reader.MessageReader.read_many``: the job's rules, 256 messages per
+decoder call), skips and counts the invalid ones (the streaming job quarantines them),
+coalesces the rest to one state per vehicle and incident (``vts.live.coalesce``) and
+writes them in pipelined round trips (``vts.live.store``): one for a small batch, one per
+part of a large one, each sent while the next part is encoded; with ``alerts``, the
 rules then run on the whole batch (``vts.live.alerts``). It returns a
 ``BatchReport``; the Lambda entry point turns it into metrics. No message can make it
 raise; a store that does not answer does (the mapping then retries the batch, which the
@@ -32,7 +33,7 @@ from vts.live.store import LiveStore, WriteResult
 logger = logging.getLogger(__name__)
 
 LIVE_TOPICS = (*VEHICLE_TOPICS, INCIDENT_TOPIC)
-GROUPS = 4  # parts of a large batch, written while the next part is decoded
+GROUPS = 4  # parts of a large batch, each written while the next part is encoded
 GROUP_ABOVE = 1_000  # vehicles; a smaller batch is one part
 
 

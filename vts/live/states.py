@@ -11,9 +11,12 @@ winner never depends on the order events arrive in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import cache
+from operator import attrgetter
+from typing import Any, get_type_hints
 
 import msgspec
 
@@ -39,6 +42,34 @@ def in_utc(ts: datetime) -> datetime:
     if ts.tzinfo is not UTC:  # the reader gives UTC itself for "...Z" and "+00:00"
         ts = ts.astimezone(UTC)
     return ts
+
+
+@cache
+def state_type(topic: str) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """``V``'s struct for a topic's records, generated from the contract's
+    (``vts.contract.structs``): its fields but ``DROPPED``, ``ts`` a datetime, then
+    ``topic``; null fields are left out when encoded (``omit_defaults``) but ``ALWAYS``.
+    Returned with the getter of its fields' values from a record, in its order."""
+    from vts.contract.events import event_type
+    from vts.contract.structs import event_struct
+
+    struct = event_struct(event_type(topic))
+    hints = get_type_hints(struct, include_extras=True)
+    required = len(struct.__struct_fields__) - len(struct.__struct_defaults__)
+    first: list[tuple[str, Any]] = []
+    rest: list[tuple[str, Any, Any]] = []
+    for i, name in enumerate(struct.__struct_fields__):
+        kind = datetime if name == "ts" else hints[name]
+        if name in DROPPED:
+            continue
+        if i < required or name in ALWAYS:
+            first.append((name, kind))
+        else:
+            rest.append((name, kind, None))
+    names = [f[0] for f in first] + [f[0] for f in rest]
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [*first, *rest, ("topic", str, "")]
+    made = msgspec.defstruct("State", fields, omit_defaults=True, gc=False)
+    return made, attrgetter(*names)
 
 
 class TrailPoint(msgspec.Struct, gc=False):
@@ -77,15 +108,22 @@ class VehicleState:
 
     def state_json(self) -> bytes:
         """``V``: the record's non-null fields (``heading_deg`` even when null), ``ts`` in
-        UTC, and the topic it came from."""
-        v = {
-            k: x
-            for k, x in msgspec.structs.asdict(self.record).items()
-            if (x is not None or k in ALWAYS) and k not in DROPPED
-        }
-        v["ts"] = in_utc(v["ts"])
-        v["topic"] = self.topic
+        UTC, and the topic it came from (``state_type``)."""
+        make, fields = state_type(self.topic)
+        v = make(*fields(self.record))
+        v.ts = in_utc(v.ts)
+        v.topic = self.topic
         return _encode(v)
+
+    def trail_texts(self, t_us: int) -> list[str]:
+        """``trail_points`` flat, as text: ``[t_us, point, t_us, point, ...]`` (``t_us``:
+        this state's, given to spare computing it again)."""
+        trail = self.trail
+        if len(trail) == 1 and self.ts in trail:
+            r = trail[self.ts][2]
+            point = TrailPoint(in_utc(self.ts), r.latitude, r.longitude, r.speed_kmh)
+            return [str(t_us), _encode(point).decode()]
+        return [x for t, point in self.trail_points() for x in (str(t), point.decode())]
 
     def trail_points(self) -> list[tuple[int, bytes]]:
         """``(t_us, {"ts", "latitude", "longitude", "speed_kmh"})`` per event time, oldest

@@ -3,12 +3,14 @@
 Every rule that must hold across writers runs on the server, in Lua (``lua/``), so
 concurrent consumers (one per partition) and a replayed batch cannot undo each other:
 
-- ``{p}:v:<vehicle_id>``: the vehicle's state, a hash: ``t`` (event time, us), ``r``
-  (topic rank), ``e`` (event_id), ``x``/``y`` (longitude/latitude), ``s`` (the change
-  that wrote it). A write replaces it only if its ``(t, r, e)`` is greater
+- ``{p}:k``: vehicle -> its state's key and position, ``"<event time us> <topic rank>
+  <event_id> <longitude> <latitude> <change>"`` (the change that wrote it). A write
+  replaces a state only if its ``(time, rank, event_id)`` is greater
   (``vts.live.states``): newest event time wins.
 - ``{p}:vj``: vehicle -> its state's JSON (``V``, served as is), written by the same
-  script call that decides the state: one hash, so a snapshot is one ``HVALS``.
+  script call that decides the state: one hash, so a snapshot is one ``HVALS``. Both
+  hashes are shared by the fleet, so a script call reads and writes them for all its
+  vehicles in one command each.
 - ``{p}:geo``: the positions (GEOADD), for bounding-box queries (GEOSEARCH BYBOX).
 - ``{p}:last``: vehicle -> newest event time (ms); expiry sweeps it.
 - ``{p}:t:<vehicle_id>``: the trail, points scored by event time (us), ``trail_s`` long.
@@ -41,7 +43,7 @@ import msgspec
 from vts.live.cursor import Cursor
 from vts.live.exceptions import StoreError, StoreUnavailableError
 from vts.live.settings import LiveSettings
-from vts.live.states import IncidentState, VehicleState
+from vts.live.states import IncidentState, VehicleState, micros
 
 if TYPE_CHECKING:
     import redis
@@ -74,7 +76,7 @@ class Prepared:
     """A batch's writes, encoded (``LiveStore.prepare``): MessagePack chunks of vehicles,
     the incidents' script arguments, the consumer's ``meta``, and whether to sweep."""
 
-    chunks: list[bytes]
+    chunks: list[tuple[bytes, bytes]]  # (MessagePack of the vehicles' columns, their JSON)
     incidents: list[Any]
     meta: dict[str, str]
     sweep: bool
@@ -149,6 +151,7 @@ class LiveStore:
                 "incidents",
                 "active",
                 "vj",
+                "k",
             )
         }
         self._scripts = {
@@ -206,25 +209,20 @@ class LiveStore:
         """``write``'s arguments encoded (no I/O): what ``send`` sends."""
         chunks = []
         for at in range(0, len(vehicles), CHUNK):
-            chunk = []
-            for v in vehicles[at : at + CHUNK]:
-                record = v.record
-                trail: list[str] = []
-                for t_us, point in v.trail_points():
-                    trail += (str(t_us), point.decode())
-                chunk.append(
-                    (
-                        v.vehicle_id,
-                        str(v.t_us),
-                        v.rank,
-                        v.event_id,
-                        repr(float(record.longitude)),
-                        repr(float(record.latitude)),
-                        v.state_json().decode(),
-                        trail,
-                    )
-                )
-            chunks.append(_msgpack(chunk))
+            part = vehicles[at : at + CHUNK]
+            times = [micros(v.ts) for v in part]
+            texts = [v.state_json() for v in part]
+            columns = (
+                [v.vehicle_id for v in part],
+                [str(t_us) for t_us in times],
+                [v.rank for v in part],
+                [v.event_id for v in part],
+                [repr(v.record.longitude) for v in part],
+                [repr(v.record.latitude) for v in part],
+                [len(text) for text in texts],
+                [v.trail_texts(t_us) for v, t_us in zip(part, times, strict=True)],
+            )
+            chunks.append((_msgpack(columns), b"".join(texts)))
         incident_args: list[Any] = []
         for i in incidents:
             incident_args += [i.incident_id, str(i.t_us), i.event_id, i.status, i.state_json()]
@@ -240,9 +238,9 @@ class LiveStore:
         pipe = self.client.pipeline(transaction=False)
         silence_ms = str(round(s.silence_s * 1000))
         trail_us = str(round(s.trail_s * 1_000_000))
-        v_keys = [k["seq"], k["geo"], k["last"], k["feed"], k["gone"], k["epoch"], k["vj"]]
-        for chunk in prepared.chunks:
-            args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch, chunk]
+        v_keys = [k[n] for n in ("seq", "geo", "last", "feed", "gone", "epoch", "vj", "k")]
+        for chunk, texts in prepared.chunks:
+            args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch, chunk, texts]
             self._scripts["write_vehicles"](keys=v_keys, args=args, client=pipe)
         incidents = prepared.incidents
         if incidents:
@@ -267,7 +265,18 @@ class LiveStore:
         s, k = self.settings, self.k
         keys = [
             k[n]
-            for n in ("seq", "geo", "last", "feed", "gone", "floor", "incidents", "active", "vj")
+            for n in (
+                "seq",
+                "geo",
+                "last",
+                "feed",
+                "gone",
+                "floor",
+                "incidents",
+                "active",
+                "vj",
+                "k",
+            )
         ]
         args: list[Any] = [
             self.prefix,
@@ -302,15 +311,17 @@ class LiveStore:
         return self._call(what, run)
 
     def snapshot(self, bbox: BBox | None = None) -> Snapshot:
-        """Every live vehicle's state (those in ``bbox``), and the cursor it is current at.
-        The whole fleet is one transaction of plain commands (the sweep, the epoch, the
-        sequence, ``HVALS`` of the states' JSON), with no command per vehicle; a box is
-        a script (GEOSEARCH, then the exact filter)."""
+        """Every live vehicle's state (those in ``bbox``), and a cursor no newer than
+        them (changes after it may repeat some of the states; none is missed). The whole
+        fleet is one pipeline of plain commands, in this order: the sweep, the epoch, the
+        sequence, then ``HVALS`` of the states' JSON (no command per vehicle, and no
+        MULTI, which the cache's user may not run); a box is a script (GEOSEARCH, then
+        the exact filter), atomic."""
         k = self.k
         if bbox is None:
 
             def run() -> Any:
-                pipe = self.client.pipeline(transaction=True)
+                pipe = self.client.pipeline(transaction=False)
                 self._sweep(pipe)
                 pipe.set(k["epoch"], self._new_epoch, nx=True)
                 pipe.get(k["epoch"])
@@ -324,7 +335,7 @@ class LiveStore:
             args += [*map(_number, bbox.search_box())]
             args += [_number(bbox.min_lon), _number(bbox.min_lat)]
             args += [_number(bbox.max_lon), _number(bbox.max_lat)]
-            keys = [k["seq"], k["geo"], k["last"], k["epoch"], k["vj"]]
+            keys = [k["seq"], k["geo"], k["last"], k["epoch"], k["vj"], k["k"]]
             epoch, seq, states = self._read("a snapshot", "snapshot", keys, args)
         return Snapshot(Cursor(epoch, int(seq or 0)), "[" + ",".join(states) + "]", len(states))
 
@@ -354,14 +365,14 @@ class LiveStore:
         def run() -> Any:
             pipe = self.client.pipeline(transaction=False)
             pipe.hget(self.k["vj"], vehicle_id)
-            pipe.hget(self.prefix + "v:" + vehicle_id, "t")
+            pipe.hget(self.k["k"], vehicle_id)
             pipe.zrange(self.prefix + "t:" + vehicle_id, 0, -1, withscores=True)
             return pipe.execute()
 
-        state, t_us, trail = self._call("a vehicle", run)
-        if state is None or t_us is None:
+        state, key, trail = self._call("a vehicle", run)
+        if state is None or key is None:
             return None
-        since = int(t_us) - round(self.settings.trail_s * 1_000_000)
+        since = int(key.split(" ", 1)[0]) - round(self.settings.trail_s * 1_000_000)
         return state, "[" + ",".join(p for p, score in trail if score >= since) + "]"
 
     def incidents(self) -> str:
