@@ -15,6 +15,7 @@ store's newest-wins rule makes harmless).
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections import Counter
@@ -99,7 +100,20 @@ class LiveConsumer:
         ``GROUP_ABOVE`` vehicles or more is then written in ``GROUPS`` parts, each part's
         pipeline sent from a background thread while the next part is encoded, so the
         store's work overlaps the encoding. Every write has returned before ``handle``
-        does."""
+        does.
+
+        The cyclic garbage collector is paused meanwhile (as the job's validator pauses
+        it): a batch makes tens of thousands of objects that form no cycles, and the
+        collector would scan them, and whatever else the process holds, over and over."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._handle(event, consumer_lag)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _handle(self, event: Any, consumer_lag: int | None) -> BatchReport:
         report = BatchReport()
         now = utc_now()
         columns = read_columns(event)
