@@ -17,7 +17,7 @@ NOW = T + timedelta(minutes=1)
 def _add(c: Coalescer, *messages: tuple[str, dict[str, Any]]) -> list[bool]:
     kept = []
     for topic, message in messages:
-        reason, record = MessageReader(topic).read(json.dumps(message).encode(), NOW)
+        (reason,), (record,) = MessageReader(topic).read_many([json.dumps(message).encode()], NOW)
         assert reason is None and record is not None
         kept.append(c.add(topic, record))
     return kept
@@ -32,7 +32,7 @@ def test_the_newest_fix_of_each_vehicle_wins_in_any_order() -> None:
     fixes += [fix("b", T + timedelta(seconds=s), -s, 0.0) for s in (9, 8)]
     c = Coalescer()
     assert _add(c, *fixes) == [True] * 6
-    assert {k: v.record["latitude"] for k, v in c.vehicles.items()} == {"a": 4.0, "b": -9.0}
+    assert {k: v.record.latitude for k, v in c.vehicles.items()} == {"a": 4.0, "b": -9.0}
     state = json.loads(c.vehicles["a"].state_json())
     assert state["ts"] == "2024-06-01T12:00:04Z" and state["topic"] == "vehicle_data"
     assert "schema_version" not in state and "heading_deg" in state
@@ -47,7 +47,7 @@ def test_at_equal_times_vehicle_data_beats_gps_data_then_the_greater_event_id() 
     for order in ([gps, low, high], [high, gps, low], [low, high, gps]):
         c = Coalescer()
         _add(c, *order)
-        assert c.vehicles["a"].record["latitude"] == 3.0
+        assert c.vehicles["a"].record.latitude == 3.0
         assert _trail(c, "a") == [3.0]
 
 

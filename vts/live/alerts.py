@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from vts.live.cursor import Cursor
-from vts.live.states import VEHICLE_TOPICS, IncidentState, VehicleState
+from vts.live.states import VEHICLE_TOPICS, IncidentState, VehicleState, micros
 from vts.live.store import LiveStore
 from vts.reference.geofences import GEOFENCES, read_geofences
 from vts.reference.roadmatch import RoadIndex
@@ -103,12 +103,16 @@ def alert_json(e: Episode) -> str:
 
 def track_of(state: VehicleState) -> Track | None:
     """The batch's ``vehicle_data`` fixes of a vehicle, oldest first."""
-    points = sorted((t_us, r) for t_us, (rank, _, r) in state.trail.items() if rank == _RANK)
+    points = sorted(
+        ((micros(ts), r) for ts, (rank, _, r) in state.trail.items() if rank == _RANK),
+        key=lambda point: point[0],
+    )
     if not points:
         return None
 
     def col(name: str) -> np.ndarray:
-        return np.array([np.nan if r.get(name) is None else float(r[name]) for _, r in points])
+        values = [getattr(r, name) for _, r in points]
+        return np.array([np.nan if v is None else float(v) for v in values])
 
     t = np.array([t_us / 1e6 for t_us, _ in points])
     return Track(
@@ -137,10 +141,10 @@ def incident_spans(
         r = i.record
         cur = spans.get(i.incident_id)
         new: dict[str, Any] = (
-            dict(cur) if cur else {"type": str(r["incident_type"]), "from": t, "to": None}
+            dict(cur) if cur else {"type": str(r.incident_type), "from": t, "to": None}
         )
         new["from"] = min(new["from"], t)
-        new["lat"], new["lon"] = r["latitude"], r["longitude"]
+        new["lat"], new["lon"] = r.latitude, r.longitude
         if i.status == RESOLVED and (new["to"] is None or t < new["to"]):
             new["to"] = t
         if new != cur and new["lat"] is not None and new["lon"] is not None:
