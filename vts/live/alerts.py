@@ -23,10 +23,11 @@ What differs from the reports by design: a fix older than a vehicle's last seen 
 skipped (the reports would take it in order), the reports' fix filter is not applied,
 ``silent`` is reports-only (it needs the stops), an incident is known from the batch
 its first report comes in and over from the batch its ``Resolved`` one comes in (it comes
-on its own topic: fixes handled before are judged without it, or with it still active), and a vehicle's first fix in the live store sets
-the geofence side it starts on (the reports: its first fix in the build's window). A
-batch's reports of an incident are coalesced, but its span still starts at the first of
-them and ends at the first ``Resolved`` one.
+on its own topic: fixes handled before are judged without it, or with it still active),
+and a vehicle's first fix in the live store sets the geofence side it starts on (the
+reports: its first fix in the build's window). A batch's reports of an incident are
+coalesced, but its span still starts at the first of them and ends at the first
+``Resolved`` one.
 """
 
 from __future__ import annotations
