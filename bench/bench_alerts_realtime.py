@@ -1,7 +1,7 @@
 """Live alerts at real-time pace: decidable -> visible in ``/alerts``.
 
 200 vehicles at one fix per second (``vehicle_data``, ``gps_data``, ``emergency_data``)
-produced in real time for 300 s (quick: 60 s) while ``vts live run`` (a subprocess,
+produced in real time for 600 s (quick: 60 s) while ``vts live run`` (a subprocess,
 window 0.25 s, the scenario's roads and geofences) applies them; this process polls ``GET
 /alerts`` every 50 ms. The fixes are the city's morning (8:00 on 2024-03-05, a busy hour:
 ``vts live run`` with ``VTS_LIVE_SILENCE_S=0``), each tick produced a second after the
@@ -36,7 +36,7 @@ def _measure(url: str, bootstrap: str, ctx: BenchContext) -> dict[str, Any]:
     from vts.live.store import LiveStore
     from vts.rules.params import DEFAULT_PARAMS as P
 
-    seconds = 60 if ctx.quick else 300
+    seconds = 60 if ctx.quick else 600
     lake = ctx.workdir / "alerts-realtime-lake"
     write_reference("city", lake)
     prefix, store_prefix = f"ar{uuid.uuid4().hex[:8]}-", "r" + uuid.uuid4().hex[:10]
