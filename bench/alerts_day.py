@@ -134,8 +134,6 @@ def report_side(span: Span, context: Any, t0: float, t1: float) -> list[dict[str
         tr = Track(vid, *cols, np.full(len(rows), np.nan))
         tables = vehicle_reports(tr, ctx)
         for a in tables[ALERT_TABLE]:
-            if a["alert"] == "silent":
-                continue  # a reports-only rule
             out.append(
                 {
                     "vehicle_id": vid,

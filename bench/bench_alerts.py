@@ -13,9 +13,11 @@ roads and geofences (``write_reference``) and the rules' default parameters.
   compared with the reports built from the same messages (``bench/alerts_day.py``): an
   alert agrees when the other side has one of the same type and vehicle (and geofence)
   with start and end within one fix interval (10 s). Reported both ways, with the
-  differences counted by type and the first few listed; target >= 99 % both ways.
-  ``silent`` is not a live rule yet (reports only: left out). The live overspeed alerts
-  are also held against the simulator's true episodes (``overspeed_against_truth``).
+  differences counted by type and the first few listed; target >= 99 % both ways
+  (``silent`` included: one rule, ``vts.rules.silence``, on both sides; the run recorded
+  in BENCHMARKS.md predates the live ``silent`` and left it out). The live overspeed
+  alerts are also held against the simulator's true episodes
+  (``overspeed_against_truth``).
 - ``latency`` (the same run): this process polls ``GET /alerts`` every 50 ms while the
   day is produced. For each alert, from the wall time the fix that made it decidable was
   produced (an overspeed's first fix at least ``overspeed_min_duration_s`` after its start,
@@ -252,7 +254,6 @@ def _agreement(
             "only_live": only_live[:50],
             "only_reports": only_reports[:50],
             "overspeed_vs_truth": overspeed_against_truth(live, true["overspeed"], t0, tick),
-            "not_compared": "silent (not a live rule yet)",
             "target": ">= 0.99 both ways",
         },
         "latency": {

@@ -53,6 +53,7 @@ class BatchReport:
     incidents: int = 0
     incidents_written: int = 0
     alerts_changed: int = 0  # alerts written anew (vts.live.alerts; 0 without it)
+    silent_raised: int = 0  # of which silences the batch's sweep raised
     max_record_age_s: float | None = None
     min_record_age_s: float | None = None
     reasons: Counter[str] = field(default_factory=Counter)
@@ -115,10 +116,14 @@ class LiveConsumer:
         writes: list[Future[WriteResult]] = []
         batch_vehicles: list[VehicleState] = []
         batch_incidents: list[IncidentState] = []
+        clocks: dict[str, int] = {}
         for n, group in enumerate(groups):
             coalescer = self._coalesce(group, now, report)
             batch_vehicles += coalescer.vehicles.values()
             batch_incidents += coalescer.incidents.values()
+            for (topic, partition), t_us in coalescer.clocks.items():
+                name = f"{topic}-{partition}"
+                clocks[name] = max(clocks.get(name, 0), t_us // 1000)
             report.vehicles += len(coalescer.vehicles)
             report.incidents += len(coalescer.incidents)
             last = n == len(groups) - 1
@@ -138,10 +143,16 @@ class LiveConsumer:
             report.stale += result.stale
             report.incidents_written += result.incidents_written
         if self.alerts is not None:  # after the states: a kill in between is a retry
-            report.alerts_changed = self.alerts.run(batch_vehicles, batch_incidents).changed
+            alerts = self.alerts.run(batch_vehicles, batch_incidents, clocks)
+            report.alerts_changed, report.silent_raised = alerts.changed, alerts.silent
         if report.invalid:
             logger.info("skipped %d invalid records: %s", report.invalid, dict(report.reasons))
         return report
+
+    def sweep(self) -> int:
+        """Raise the silences due by the stream's clock without a batch (the topics are
+        quiet: ``vts live run`` between batches, a schedule on AWS); the number raised."""
+        return 0 if self.alerts is None else self.alerts.sweep()
 
     def _writer(self) -> ThreadPoolExecutor:
         """One thread that sends the writes (made on first use; its writes run in order)."""
@@ -170,7 +181,7 @@ class LiveConsumer:
                 report.reasons[(reason or "invalid").split(":", 1)[0]] += 1
                 continue
             report.valid += 1
-            if not coalescer.add(topic, value):
+            if not coalescer.add(topic, value, (record.topic, record.partition)):
                 report.ignored += 1
         return coalescer
 
