@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.live.messages import fix, incident
 from vts.contract.reader import MessageReader
+from vts.live.alerts import incident_spans
 from vts.live.coalesce import Coalescer
 
 T = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -91,3 +92,17 @@ def test_states_carry_event_times_in_utc_iso_8601_with_a_z() -> None:
         assert "schema_version" not in state and state["topic"] == "vehicle_data"
         assert [json.loads(p)["ts"] for _, p in c.vehicles["v1"].trail_points()] == [shown]
         assert json.loads(c.incidents[INCIDENT].state_json())["ts"] == shown
+
+
+def test_an_incidents_span_starts_at_its_first_report_in_a_batch_not_its_newest() -> None:
+    """A batch holding several reports of an incident (a busy or late consumer) keeps the
+    newest for the live state, but the live alerts' span begins at the first report and
+    ends at the first ``Resolved``, as the reports' span does."""
+    c = Coalescer()
+    at = [T + timedelta(seconds=s) for s in (0, 60, 120, 180)]
+    statuses = ("Reported", "Active", "Resolved", "Resolved")
+    _add(c, *[incident(INCIDENT, t, s) for t, s in zip(at, statuses, strict=True)][::-1])
+    state = c.incidents[INCIDENT]
+    assert state.record.ts == at[3]  # the newest, for the live state
+    _, (span,) = incident_spans({}, [state])
+    assert (span.active_from, span.active_to) == (at[0].timestamp(), at[2].timestamp())

@@ -33,10 +33,12 @@ raised twice. An episode's end rewrites the alert its start raised.
 
 What differs from the reports by design: a fix older than a vehicle's last seen fix is
 skipped (the reports would take it in order), the reports' fix filter is not applied,
-an incident's span starts at the newest
-of its reports in the batch that first had one (a batch's reports are coalesced), and a
-vehicle's first fix in the live store sets the geofence side
-it starts on (the reports: its first fix in the build's window).
+an incident is known from the batch its first report comes in and over from the batch
+its ``Resolved`` one comes in (it comes on its own topic: fixes handled before are judged
+without it, or with it still active), and a vehicle's first fix in the live store sets
+the geofence side it starts on (the reports: its first fix in the build's window). A
+batch's reports of an incident are coalesced, but its span still starts at the first of
+them and ends at the first ``Resolved`` one.
 """
 
 from __future__ import annotations
@@ -137,16 +139,19 @@ def incident_spans(
     spans = {k: json.loads(v) for k, v in known.items()}
     changed: dict[str, str] = {}
     for i in batch:
-        t = i.t_us / 1e6
+        first = (i.t_us if i.first_us is None else i.first_us) / 1e6
         r = i.record
         cur = spans.get(i.incident_id)
         new: dict[str, Any] = (
-            dict(cur) if cur else {"type": str(r.incident_type), "from": t, "to": None}
+            dict(cur) if cur else {"type": str(r.incident_type), "from": first, "to": None}
         )
-        new["from"] = min(new["from"], t)
+        new["from"] = min(new["from"], first)
         new["lat"], new["lon"] = r.latitude, r.longitude
-        if i.status == RESOLVED and (new["to"] is None or t < new["to"]):
-            new["to"] = t
+        resolved = i.resolved_us
+        if resolved is None and i.status == RESOLVED:
+            resolved = i.t_us
+        if resolved is not None and (new["to"] is None or resolved / 1e6 < new["to"]):
+            new["to"] = resolved / 1e6
         if new != cur and new["lat"] is not None and new["lon"] is not None:
             spans[i.incident_id] = new
             changed[i.incident_id] = json.dumps(new, sort_keys=True)

@@ -20,6 +20,7 @@ from vts.live.states import (
     VehicleState,
     micros,
 )
+from vts.rules.places import RESOLVED
 
 CLOCK_TOPIC = "vehicle_data"  # the rules' fixes: silence is judged by their time
 Source = tuple[str, int]  # a record's Kafka topic and partition
@@ -88,6 +89,16 @@ class Coalescer:
     def _incident(self, record: Any) -> None:
         incident_id, event_id = record.incident_id, record.event_id
         t_us = micros(record.ts)
+        resolved = t_us if record.status == RESOLVED else None
         state = self.incidents.get(incident_id)
-        if state is None or (t_us, event_id) > state.key:
-            self.incidents[incident_id] = IncidentState(incident_id, t_us, event_id, record)
+        if state is None:
+            self.incidents[incident_id] = IncidentState(
+                incident_id, t_us, event_id, record, t_us, resolved
+            )
+            return
+        first = min(t_us, state.t_us if state.first_us is None else state.first_us)
+        if resolved is None or (state.resolved_us is not None and state.resolved_us <= t_us):
+            resolved = state.resolved_us
+        if (t_us, event_id) > state.key:
+            state.t_us, state.event_id, state.record = t_us, event_id, record
+        state.first_us, state.resolved_us = first, resolved

@@ -140,12 +140,16 @@ class VehicleState:
 
 @dataclass(slots=True)
 class IncidentState:
-    """An incident's newest event in a batch (``record``: the reader's record)."""
+    """An incident's newest event in a batch, with the time of the batch's first report
+    of it and of its first ``Resolved`` one (the live alerts' span: a batch may hold
+    several reports of an incident, and its newest is not when it began)."""
 
     incident_id: str
     t_us: int
     event_id: str
     record: Any
+    first_us: int | None = None  # None: t_us
+    resolved_us: int | None = None
 
     @property
     def key(self) -> tuple[int, str]:
