@@ -9,7 +9,8 @@ handlers for the time it runs, and puts back what it found when it is done: eith
 :func:`stop_on_signals` (a loop that checks an event and stops cleanly) or
 :func:`interrupt_on_signals` (code whose clean-up already hangs on ``KeyboardInterrupt``).
 
-Signal handlers can be installed from the main thread only.
+Signal handlers can be installed from the main thread only; from another thread
+:func:`stop_on_signals` installs none (its event is then never set).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def stop_on_signals() -> Iterator[threading.Event]:
         server.stop()
     """
     stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signals are the main thread's to handle: never set here
+        return
 
     def ask(signum: int, frame: FrameType | None) -> None:
         stop.set()

@@ -15,6 +15,7 @@ import pytest
 
 from tests.fixtures.background import BackgroundVts
 from tests.fixtures.kafka import KafkaBroker
+from tests.simulator.kafka_helpers import fresh_prefix
 from vts.local.redis_server import RedisStatus
 
 Start = Callable[..., BackgroundVts]
@@ -63,3 +64,23 @@ def test_live_run_stops_on_ctrl_c_and_reports_its_totals(
     assert code == 0, err
     assert "Traceback" not in err
     assert any("batches" in line for line in job.printed.lines), job.printed.lines
+
+
+@pytest.mark.integration
+def test_job_run_stops_its_query_on_ctrl_c(
+    tmp_path: Path, kafka_broker: KafkaBroker, vts_in_background: Start
+) -> None:
+    """The streaming job, started and waiting for data on real Kafka and local PySpark."""
+    job = vts_in_background(
+        *("job", "run", "--broker", kafka_broker.bootstrap, "--no-register"),
+        *("--topic-prefix", fresh_prefix(kafka_broker.bootstrap), "--topics", "gps_data"),
+        *("--trigger-seconds", "1", "--lake", str(tmp_path / "lake")),
+        *("--checkpoint", str(tmp_path / "checkpoint")),
+        env={"VTS_HOME": str(tmp_path / "home")},
+    )
+    job.until_said("(query ", seconds=240)  # the query runs: the job waits in Spark
+    code, err = job.stop(signal.SIGINT, seconds=90)
+    assert code == 0, err  # stopped cleanly, and says so
+    assert "interrupted: stopping the query" in err
+    assert "Traceback" not in err
+    assert any("interrupted" in line for line in job.printed.lines), job.printed.lines

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vts.stopping import stop_on_signals
 from vts.storage.files import ArrowFiles
 from vts.stream.args import JobArgs
 from vts.stream.exceptions import JobFailedError
@@ -252,19 +253,23 @@ def _await(
 
     reason = "caught up"
     try:
-        while query.isActive:
-            query.awaitTermination(1)
-            if max_batches is not None and sink.totals.batches >= max_batches:
-                reason = f"{max_batches} batches"
-                query.stop()
-            elif timeout is not None and time.monotonic() - started > timeout:
-                reason = f"{timeout:g}s limit"
-                query.stop()
+        # Not KeyboardInterrupt (vts.stopping), nor PySpark's own SIGINT handler, which
+        # calls the JVM from inside the signal handler and so breaks the py4j call the
+        # main thread is waiting in.
+        with stop_on_signals() as stop:
+            while query.isActive:
+                query.awaitTermination(1)
+                if stop.is_set():
+                    logger.warning("interrupted: stopping the query (a rerun resumes it)")
+                    reason = "interrupted"
+                    query.stop()
+                elif max_batches is not None and sink.totals.batches >= max_batches:
+                    reason = f"{max_batches} batches"
+                    query.stop()
+                elif timeout is not None and time.monotonic() - started > timeout:
+                    reason = f"{timeout:g}s limit"
+                    query.stop()
         query.awaitTermination()
-    except KeyboardInterrupt:
-        logger.warning("interrupted: stopping the query (it resumes from the checkpoint)")
-        query.stop()
-        raise
     except StreamingQueryException as exc:
         raise JobFailedError(_first_line(exc), checkpoint=checkpoint) from exc
     return reason
