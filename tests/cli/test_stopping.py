@@ -80,7 +80,6 @@ def test_job_run_stops_its_query_on_ctrl_c(
     )
     job.until_said("(query ", seconds=240)  # the query runs: the job waits in Spark
     code, err = job.stop(signal.SIGINT, seconds=90)
-    assert code == 0, err  # stopped cleanly, and says so
+    assert code == 130, err  # as an interactive Ctrl-C: the query stopped, the run cut short
     assert "interrupted: stopping the query" in err
-    assert "Traceback" not in err
-    assert any("interrupted" in line for line in job.printed.lines), job.printed.lines
+    assert "Traceback" not in err and "Exception" not in err  # Python's or the JVM's
