@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vts.cli.console import Output, Progress, add_output_options
+from vts.stopping import interrupt_on_signals
 
 EPILOG = """examples:
   vts chaos                                     20,000 events, 2 job kills, 1 broker restart,
@@ -70,6 +71,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=_run)
 
 
+@interrupt_on_signals()  # Ctrl-C also when started with SIGINT ignored; SIGTERM too
 def _run(args: argparse.Namespace, out: Output) -> int:
     from vts.chaos.run import ChaosOptions, plan_of, run_chaos, workload_of
     from vts.exceptions import ConfigError

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from vts.cli.cmd_reports import add_lake_option, lake_of
 from vts.cli.console import Output, add_command
-from vts.cli.stopping import stop_on_signals
 from vts.exceptions import ConfigError
+from vts.stopping import stop_on_signals
 
 if TYPE_CHECKING:
     from vts.live.forward import Backend
@@ -95,7 +95,7 @@ def _serve(site: Site, args: argparse.Namespace, out: Output, what: str) -> int:
     if health.status != 200:  # say so now; the page says so too, and recovers when it is up
         out.message(f"  the API answers {health.status}: {_error_of(health.body)}")
     out.message("  Ctrl-C to stop")
-    with stop_on_signals() as stop:  # not KeyboardInterrupt: see vts.cli.stopping
+    with stop_on_signals() as stop:  # not KeyboardInterrupt: see vts.stopping
         server.start()
         try:
             stop.wait()

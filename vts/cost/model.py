@@ -25,6 +25,10 @@ LIVE_MAPPINGS = 3
 LIVE_BUSY_TOPICS = 2
 LIVE_BATCH_RECORDS = 10_000  # the mappings' BatchSize; MaximumBatchingWindowInSeconds = 1
 KAFKA_POLLER_MB_PER_SECOND = 5.0  # AWS: a Kafka event poller handles up to 5 MB/s
+# The live alerts (template "LiveAlertsBus", "LiveSweepSchedule"): every version of an alert
+# is put on the bus (raised, then ended), and a schedule invokes the consumer to sweep.
+ALERT_VERSIONS = 2
+SWEEPS_PER_HOUR = 60.0  # rate(1 minute)
 
 # The template's interface endpoints (glue, logs, monitoring, kms, kafka, xray, events,
 # redshift-data, redshift-serverless; tests/template/test_network.py derives them from the
@@ -245,6 +249,39 @@ def _live(w: Workload, p: Prices) -> list[CostLine]:
     ]
 
 
+def _live_alerts(w: Workload, p: Prices) -> list[CostLine]:
+    """The live alerts' bus (its rule to the alarm topic costs nothing more) and the
+    schedule that invokes the consumer to sweep once a minute."""
+    events = w.vehicles * w.live_alerts_per_vehicle_hour * ALERT_VERSIONS
+    monthly_sweeps = SWEEPS_PER_HOUR * HOURS_PER_MONTH
+    billed = max(0.0, monthly_sweeps - p.scheduler_free_invocations_month)
+    sweep = SWEEPS_PER_HOUR * (
+        w.live_sweep_seconds * w.live_consumer_memory_mb / 1024.0 * p.lambda_gb_second
+        + p.lambda_per_million_requests / 1e6
+    )
+    return [
+        CostLine(
+            "EventBridge live alerts bus",
+            events / 1e6 * p.eventbridge_per_million_events,
+            f"{events:,.0f} events/h: {w.live_alerts_per_vehicle_hour:g} alert(s) per "
+            "vehicle-hour (a guess), each put raised and then ended",
+        ),
+        CostLine(
+            "EventBridge Scheduler live sweep",
+            billed / 1e6 * p.scheduler_per_million_invocations / HOURS_PER_MONTH,
+            f"{monthly_sweeps:,.0f} invocations/month, "
+            f"{'beyond' if billed else 'within'} the "
+            f"{p.scheduler_free_invocations_month / 1e6:g} M free each month",
+        ),
+        CostLine(
+            "Lambda live sweep",
+            sweep,
+            f"{SWEEPS_PER_HOUR:.0f} invocations/h x {w.live_sweep_seconds:g} s x "
+            f"{w.live_consumer_memory_mb} MB",
+        ),
+    ]
+
+
 def _fixed(w: Workload, p: Prices) -> list[CostLine]:
     secrets = 1 if w.kafka == "msk-serverless" else 2  # Redshift admin (+ SCRAM if existing)
     monthly = (
@@ -307,5 +344,6 @@ def estimate(workload: Workload, prices: Prices = US_EAST_1) -> Estimate:
     lines.append(_s3(workload, prices))
     lines += _redshift(workload, prices)
     lines += _live(workload, prices)
+    lines += _live_alerts(workload, prices)
     lines += _fixed(workload, prices)
     return Estimate(workload, prices, tuple(lines))

@@ -75,6 +75,8 @@ class Workload:
     live_trail_seconds: float = 600.0  # VTS_LIVE_TRAIL_S
     live_ecpu_per_write: float = 3.0  # one vehicle's Lua write (~1 KB in, script CPU)
     live_ecpu_per_changed_vehicle: float = 0.3  # ~300 bytes of JSON per vehicle read
+    live_alerts_per_vehicle_hour: float = 1.0  # a guess: overspeed, braking, geofences...
+    live_sweep_seconds: float = 0.05  # the scheduled sweep: a round trip and a Lua script
 
     def __post_init__(self) -> None:
         if self.vehicles < 1 or self.shards < 1 or self.window_seconds < 1:

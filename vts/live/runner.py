@@ -23,10 +23,9 @@ silences that time passing decides; on AWS a schedule invokes the function for t
 from __future__ import annotations
 
 import logging
-import signal
+import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from vts.kafka.auth import KafkaAuth
 from vts.kafka.auth.plaintext import PlaintextAuth
 from vts.live.consumer import LIVE_TOPICS, BatchReport, LiveConsumer
 from vts.live.esm import build_event, record_json
+from vts.stopping import stop_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -87,22 +87,6 @@ Progress = Callable[[RunTotals], None]
 
 def _headers(message: Any) -> list[tuple[str, bytes]]:
     return [(name, value or b"") for name, value in message.headers() or ()]
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[list[bool]]:
-    """A flag set by SIGINT/SIGTERM (the batch in hand is finished first)."""
-    stop = [False]
-
-    def ask(signum: int, frame: Any) -> None:
-        stop[0] = True
-
-    old = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
 
 
 class EventSourceEmulator:
@@ -169,7 +153,7 @@ class EventSourceEmulator:
             lag += max(0, high - tp.offset)
         return lag
 
-    def _batch(self, stop: list[bool]) -> list[Any]:
+    def _batch(self, stop: threading.Event) -> list[Any]:
         """Messages up to ``batch_size``/6 MB, or what came within the window."""
         from confluent_kafka import KafkaError, KafkaException
 
@@ -177,7 +161,7 @@ class EventSourceEmulator:
         batch: list[Any] = []
         deadline: float | None = None
         idle_until = time.monotonic() + opts.idle_sweep_s
-        while len(batch) < opts.batch_size and not stop[0]:
+        while len(batch) < opts.batch_size and not stop.is_set():
             wait = 0.2 if deadline is None else max(0.0, deadline - time.monotonic())
             if deadline is not None and wait == 0:
                 break
@@ -217,8 +201,8 @@ class EventSourceEmulator:
         self.consumer.subscribe(opts.topics)
         shown = time.monotonic()
         try:
-            with _stop_on_signals() as stop:
-                while not stop[0]:
+            with stop_on_signals() as stop:
+                while not stop.is_set():
                     if opts.max_batches is not None and totals.batches >= opts.max_batches:
                         break
                     held, self._held = self._held, None
@@ -226,7 +210,7 @@ class EventSourceEmulator:
                     if not batch:
                         if opts.available_now and self._caught_up():
                             break
-                        if not opts.available_now and not stop[0]:
+                        if not opts.available_now and not stop.is_set():
                             self.handler.sweep()
                         continue
                     lag = self._lag()

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vts.stopping import stop_on_signals
 from vts.storage.files import ArrowFiles
 from vts.stream.args import JobArgs
 from vts.stream.exceptions import JobFailedError
@@ -165,6 +167,7 @@ def _listen(
         def __init__(self) -> None:
             super().__init__()
             self.collector = collector
+            self.terminated = threading.Event()  # Spark posts it after the query stopped
 
         def onQueryStarted(self, event: object) -> None:
             pass
@@ -182,7 +185,7 @@ def _listen(
             pass
 
         def onQueryTerminated(self, event: object) -> None:
-            pass
+            self.terminated.set()
 
     listener = _ProgressListener()
     spark.streams.addListener(listener)
@@ -226,6 +229,9 @@ def run(
         if sink.listener is not None:
             if not sink.listener.collector.wait_published(PUBLISH_WAIT_S):
                 logger.warning("the last batches' metrics were not published in time")
+            # removed once Spark has told it the query ended: a process that exits with
+            # that event still queued gets the JVM's stack trace for an unreachable listener
+            sink.listener.terminated.wait(PUBLISH_WAIT_S)
             spark.streams.removeListener(sink.listener)
     totals = sink.totals
     return JobResult(
@@ -252,19 +258,23 @@ def _await(
 
     reason = "caught up"
     try:
-        while query.isActive:
-            query.awaitTermination(1)
-            if max_batches is not None and sink.totals.batches >= max_batches:
-                reason = f"{max_batches} batches"
-                query.stop()
-            elif timeout is not None and time.monotonic() - started > timeout:
-                reason = f"{timeout:g}s limit"
-                query.stop()
+        # Ctrl-C or SIGTERM only sets an event (vts.stopping) while the main thread waits in
+        # py4j: PySpark's own SIGINT handler calls the JVM from inside the signal handler,
+        # which breaks that call. The query stopped, the interruption goes on as usual.
+        with stop_on_signals() as stop:
+            while query.isActive:
+                query.awaitTermination(1)
+                if stop.is_set():
+                    logger.warning("interrupted: stopping the query (a rerun resumes it)")
+                    query.stop()
+                    raise KeyboardInterrupt  # the caller's run is cut short too (vts demo)
+                if max_batches is not None and sink.totals.batches >= max_batches:
+                    reason = f"{max_batches} batches"
+                    query.stop()
+                elif timeout is not None and time.monotonic() - started > timeout:
+                    reason = f"{timeout:g}s limit"
+                    query.stop()
         query.awaitTermination()
-    except KeyboardInterrupt:
-        logger.warning("interrupted: stopping the query (it resumes from the checkpoint)")
-        query.stop()
-        raise
     except StreamingQueryException as exc:
         raise JobFailedError(_first_line(exc), checkpoint=checkpoint) from exc
     return reason
