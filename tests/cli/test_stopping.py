@@ -17,6 +17,7 @@ from tests.fixtures.background import BackgroundVts
 from tests.fixtures.kafka import KafkaBroker
 from tests.simulator.kafka_helpers import fresh_prefix
 from vts.local.redis_server import RedisStatus
+from vts.settings import LocalPaths
 
 Start = Callable[..., BackgroundVts]
 
@@ -76,7 +77,8 @@ def test_job_run_stops_its_query_on_ctrl_c(
         *("--topic-prefix", fresh_prefix(kafka_broker.bootstrap), "--topics", "gps_data"),
         *("--trigger-seconds", "1", "--lake", str(tmp_path / "lake")),
         *("--checkpoint", str(tmp_path / "checkpoint")),
-        env={"VTS_HOME": str(tmp_path / "home")},
+        # its own home, the session's jars (make jars put them under the real one)
+        env={"VTS_HOME": str(tmp_path / "home"), "VTS_JARS_DIR": str(LocalPaths.from_env().jars)},
     )
     job.until_said("(query ", seconds=240)  # the query runs: the job waits in Spark
     code, err = job.stop(signal.SIGINT, seconds=90)
