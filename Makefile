@@ -80,12 +80,12 @@ demo: install jars web chromium redis  ## run the whole pipeline locally: Kafka,
 # No --cached: SAM keys its cache on layers/code/ alone, so a cached build would ship a
 # stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
 # template.yaml's Fn::ForEach loops written out as CloudFormation's AWS::LanguageExtensions
-# does (tests/template/expand.py): SAM CLI cannot build the loops without parameter values,
+# does (vts/aws/expand.py): SAM CLI cannot build the loops without parameter values,
 # and checkov does not scan what they generate, so both read this.
 EXPANDED := .aws-sam/expanded/template.json
 
-$(EXPANDED): template.yaml tests/template/expand.py $(BIN)/.installed
-	$(BIN)/python -m tests.template.expand template.yaml $(EXPANDED)
+$(EXPANDED): template.yaml vts/aws/expand.py $(BIN)/.installed
+	$(BIN)/python -m vts.aws.expand template.yaml $(EXPANDED)
 
 build: install jars $(EXPANDED)  ## sam build: what `sam deploy` ships, in .aws-sam/build
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template $(EXPANDED) --base-dir . --build-dir .aws-sam/build

@@ -1,6 +1,6 @@
 """The SAM template, translated offline and resolved for one set of parameter values.
 
-``translate()`` expands template.yaml's Fn::ForEach loops (``tests.template.expand``, as
+``translate()`` expands template.yaml's Fn::ForEach loops (``vts.aws.expand``, as
 CloudFormation's AWS::LanguageExtensions does first) and runs aws-sam-translator (the
 library behind ``sam deploy``'s transform) on the result with a fake account and region.
 ``Stack`` then evaluates what CloudFormation would: parameter defaults and overrides,
@@ -68,8 +68,8 @@ def sam_template() -> dict[str, Any]:
 
 def expanded_template() -> dict[str, Any]:
     """template.yaml as the SAM transform receives it: loops written out
-    (tests.template.expand, as CloudFormation's AWS::LanguageExtensions does)."""
-    from tests.template.expand import expand
+    (vts.aws.expand, as CloudFormation's AWS::LanguageExtensions does)."""
+    from vts.aws.expand import expand
 
     return expand(sam_template())
 

@@ -1,4 +1,4 @@
-"""The Fn::ForEach expansion every template check and the build read (tests.template.expand)."""
+"""The Fn::ForEach expansion every template check and the build read (vts.aws.expand)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.template.cfn import REPO, expanded_template, sam_template
-from tests.template.expand import FOR_EACH, ExpansionError, expand, loops
+from vts.aws.expand import FOR_EACH, ExpansionError, expand, loops
 
 SAM = "AWS::Serverless-2016-10-31"
 
@@ -158,4 +158,4 @@ def test_every_check_and_the_build_read_the_expanded_template() -> None:
     )
     build = makefile.split("\nbuild:")[1].split("\n\n")[0]
     assert "sam build --template $(EXPANDED) --base-dir ." in build
-    assert "python -m tests.template.expand template.yaml $(EXPANDED)" in makefile
+    assert "python -m vts.aws.expand template.yaml $(EXPANDED)" in makefile

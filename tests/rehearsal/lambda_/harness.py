@@ -107,7 +107,7 @@ class BuiltStack:
         from samcli.yamlhelper import yaml_parse
 
         from tests.template.cfn import expanded_template
-        from tests.template.expand import expand
+        from vts.aws.expand import expand
 
         # sam build leaves the Fn::ForEach loops (none holds a function) to CloudFormation
         built = expand(dict(yaml_parse(template.read_text())))

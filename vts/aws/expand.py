@@ -9,11 +9,12 @@ cfn-lint all see the same resources. Only the loops go through it (cfn-lint also
 lookups it can guess, which a linter may do and a build may not): everything outside them
 is left as written, so the expansion holds for every parameter value.
 
-    python -m tests.template.expand template.yaml .aws-sam/expanded-template.json
+    python -m vts.aws.expand template.yaml .aws-sam/expanded/template.json
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import sys
@@ -125,15 +126,32 @@ def expand(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] in ("-h", "--help"):
-        print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(
+        prog="python -m vts.aws.expand",
+        description="Write template.yaml with its Fn::ForEach loops expanded (what `make build` "
+        "builds and `make check-template` checks); nothing else is resolved.",
+        epilog="example: python -m vts.aws.expand template.yaml .aws-sam/expanded/template.json",
+    )
+    parser.add_argument("source", type=Path, help="the SAM template (YAML)")
+    parser.add_argument("target", type=Path, help="where to write the expanded template (JSON)")
+    args = parser.parse_args(argv)
     from samcli.yamlhelper import yaml_parse
 
-    source, target = (Path(a) for a in argv)
-    expanded = expand(dict(yaml_parse(source.read_text())))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(expanded, indent=1) + "\n")
+    try:
+        text = args.source.read_text()
+    except OSError as exc:
+        print(
+            f"error: cannot read the template: {exc}\n  what to do: name an existing file",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        expanded = expand(dict(yaml_parse(text)))
+    except ExpansionError as exc:
+        print(f"error: {exc}\n  what to do: fix the loop it names", file=sys.stderr)
+        return 1
+    args.target.parent.mkdir(parents=True, exist_ok=True)
+    args.target.write_text(json.dumps(expanded, indent=1) + "\n")
     return 0
 
 
