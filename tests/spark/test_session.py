@@ -108,3 +108,8 @@ def test_a_built_class_archive_is_passed_to_the_driver_jvm(
     monkeypatch.delenv("VTS_S3_ENDPOINT")
     monkeypatch.setenv("VTS_SPARK_CLASS_ARCHIVE", "off")
     assert SparkSettings.local(LocalPaths(tmp_path)).class_archive is None
+
+
+def test_the_local_driver_compiles_with_c1_only(jar_cache: Path, tmp_path: Path) -> None:
+    """Local runs are start-up-bound: C2's compiler threads cost more than they save."""
+    assert "-XX:TieredStopAtLevel=1" in SparkSettings.local(LocalPaths(tmp_path)).java_options

@@ -82,10 +82,15 @@ def _train(archive: Path) -> None:
 
     with tempfile.TemporaryDirectory(prefix="vts-class-archive-") as tmp:
         root = Path(tmp)
+        local = SparkSettings.local(LocalPaths(root / "home"), hive=False)
         settings = dataclasses.replace(
-            SparkSettings.local(LocalPaths(root / "home"), hive=False),
+            local,
             class_archive=None,
-            java_options=(f"-XX:ArchiveClassesAtExit={archive}", "-Xlog:cds=off"),
+            java_options=(
+                *local.java_options,
+                f"-XX:ArchiveClassesAtExit={archive}",
+                "-Xlog:cds=off",
+            ),
         )
         spark = build_session(settings)
         from vts.stream.job import SESSION_CONF

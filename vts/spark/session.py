@@ -12,7 +12,8 @@ Glue job loads as well.
 
 When ``make jars`` has built it, the driver's JVM maps a class-data sharing archive
 (``vts.spark.class_archive``): pyspark's classes already parsed and verified, about half
-of the JVM's CPU seconds before the session is up. Local only (Glue starts its own JVMs).
+of the JVM's CPU seconds before the session is up. And it compiles with C1 only
+(``LOCAL_JAVA_OPTIONS``). Both local only: Glue starts its own JVMs.
 
 On AWS Glue the session comes from ``GlueContext`` and the Glue Data Catalog is Spark's
 metastore (``--enable-glue-datacatalog``). Locally, Spark's embedded Hive metastore
@@ -68,6 +69,12 @@ FS_CHECKPOINT_MANAGER = (
 # The AWS SDK v1 provider that reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
 # AWS_SESSION_TOKEN from the JVM's environment (inherited from this process).
 ENV_CREDENTIALS = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+# The local driver JVM compiles with C1 only. Local runs are start-up-bound (the demo,
+# tests, available-now runs, restarts), and C2 costs more than it saves there: in a
+# whole local run of the job on 1.2M events its compiler threads took 19 of the JVM's
+# 49 CPU seconds; with C1 only, 1.6, while the tasks took 15.5 CPU seconds instead of
+# 12.6 (BENCHMARKS.md, issue 28). Glue starts its own JVMs, with its own options.
+LOCAL_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1",)
 # vts's executor plugin (jvm/src, built by `make jars` into jars/vts/): quiets the Kafka
 # source's per-record warning. The Glue job loads it with --conf spark.plugins=... too.
 QUIET_KAFKA_PLUGIN = "io.vts.spark.QuietKafkaSourcePlugin"
@@ -143,6 +150,7 @@ class SparkSettings:
             classpath=driver_classpath,
             s3_endpoint=endpoint,
             class_archive=archive if class_archive.enabled() and archive.exists() else None,
+            java_options=LOCAL_JAVA_OPTIONS,
         )
 
 
