@@ -22,7 +22,7 @@ from vts.storage.files import ArrowFiles
 from vts.stream.args import JobArgs
 from vts.stream.exceptions import JobFailedError
 from vts.stream.metrics import BatchMetricsCollector, make_publisher
-from vts.stream.sink import BatchReport, LakeSink, collect
+from vts.stream.sink import BatchReport, LakeSink
 from vts.stream.source import read_kafka
 from vts.stream.transforms import TransformConfig, deduplicate, map_in_arrow, staged_keys
 
@@ -184,7 +184,9 @@ def warm_python_workers(spark: SparkSession) -> threading.Thread:
         try:
             frame = spark.range(0, cores, 1, cores)
             ids = pa.schema([pa.field("id", pa.int64())])
-            collect(map_in_arrow(frame, _import_worker_code, ids))
+            # the "noop" sink runs the job and brings nothing back (no result socket)
+            warm = map_in_arrow(frame, _import_worker_code, ids)
+            warm.write.format("noop").mode("overwrite").save()
             logger.debug("Python workers ready in %.1fs", time.monotonic() - started)
         except Exception:  # noqa: BLE001 - only a head start: the batch starts its own
             logger.debug("warming the Python workers failed", exc_info=True)
