@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from vts.cost.model import HOURS_PER_MONTH, PRESETS, Workload, estimate, render_markdown
+from vts.cost.markdown import render_markdown
+from vts.cost.model import HOURS_PER_MONTH, estimate
 from vts.cost.prices import US_EAST_1 as P
+from vts.cost.workload import PRESETS, Workload
 from vts.exceptions import ConfigError
 
 REPO_DOCS = Path(__file__).resolve().parents[2] / "docs" / "cost"
@@ -71,7 +73,7 @@ def test_the_network_is_priced_as_the_template_builds_it() -> None:
     assert len(stack.of_type("AWS::CloudWatch::Alarm")) == ALARMS
     est = estimate(PRESETS["demo"])
     logs = 1.0 / HOURS_PER_MONTH * 0.01
-    assert line(est, "VPC interface endpoints") == pytest.approx(7 * 2 * 0.01 + logs)
+    assert line(est, "VPC interface endpoints") == pytest.approx(9 * 2 * 0.01 + logs)
 
 
 def test_msk_serverless_cluster_hours_dominate_a_demo_and_provisioned_is_cheaper() -> None:

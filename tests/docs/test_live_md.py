@@ -43,7 +43,8 @@ LIVE_COLUMNS = {
 
 
 def test_the_live_cost_table_is_what_vts_cost_computes() -> None:
-    from vts.cost.model import PRESETS, estimate, with_overrides
+    from vts.cost.model import estimate
+    from vts.cost.workload import PRESETS, with_overrides
 
     rows = re.findall(r"^\| ([\d,]+) vehicles \| (.+) \|$", DOC.read_text(), flags=re.M)
     assert [int(n.replace(",", "")) for n, _ in rows] == [100, 1_000, 10_000]
@@ -58,7 +59,7 @@ def test_the_live_cost_table_is_what_vts_cost_computes() -> None:
 def test_the_mapping_settings_are_the_templates() -> None:
     from tests.template.cfn import Stack
 
-    props = Stack().props("LiveGpsDataMapping")
+    props = Stack().props("LivegpsdataMapping")
     text = DOC.read_text()
     for name, value in [
         ("StartingPosition", props["StartingPosition"]),

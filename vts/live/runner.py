@@ -15,7 +15,9 @@ The emulation keeps what the handler can observe and what makes it correct:
 
 With ``available_now`` the run stops once it has handled everything that was in the
 topics when it started (each partition's end offset then), like Spark's trigger of that
-name; otherwise it runs until SIGINT/SIGTERM, which finish the batch in hand first.
+name; otherwise it runs until SIGINT/SIGTERM, which finish the batch in hand first, and
+while the topics are quiet it calls ``LiveConsumer.sweep`` every ``idle_sweep_s`` (the
+silences that time passing decides; on AWS a schedule invokes the function for that).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class RunOptions:
     window_s: float = 0.5
     available_now: bool = False
     max_batches: int | None = None
+    idle_sweep_s: float = 5.0
 
     @property
     def topics(self) -> list[str]:
@@ -173,6 +176,7 @@ class EventSourceEmulator:
         opts, size = self.options, 0
         batch: list[Any] = []
         deadline: float | None = None
+        idle_until = time.monotonic() + opts.idle_sweep_s
         while len(batch) < opts.batch_size and not stop[0]:
             wait = 0.2 if deadline is None else max(0.0, deadline - time.monotonic())
             if deadline is not None and wait == 0:
@@ -180,6 +184,8 @@ class EventSourceEmulator:
             message = self.consumer.poll(wait)
             if message is None:
                 if deadline is None and (not opts.available_now or not self._caught_up()):
+                    if not opts.available_now and time.monotonic() >= idle_until:
+                        break  # quiet: back to run(), which sweeps
                     continue
                 break
             error = message.error()
@@ -220,6 +226,8 @@ class EventSourceEmulator:
                     if not batch:
                         if opts.available_now and self._caught_up():
                             break
+                        if not opts.available_now and not stop[0]:
+                            self.handler.sweep()
                         continue
                     lag = self._lag()
                     event = build_event(
