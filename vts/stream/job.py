@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,9 +25,10 @@ from vts.stream.exceptions import JobFailedError
 from vts.stream.metrics import BatchMetricsCollector, make_publisher
 from vts.stream.sink import BatchReport, LakeSink
 from vts.stream.source import read_kafka
-from vts.stream.transforms import TransformConfig, deduplicate, staged_keys
+from vts.stream.transforms import TransformConfig, deduplicate, map_in_arrow, staged_keys
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import SparkSession
     from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
 
@@ -146,6 +147,7 @@ def start(
         writer = writer.trigger(availableNow=True)
     else:
         writer = writer.trigger(processingTime=f"{args.trigger_seconds} seconds")
+    warm_python_workers(spark)
     query = writer.start()
     logger.info(
         "started %s (query %s): %s -> %s",
@@ -155,6 +157,44 @@ def start(
         args.output_path,
     )
     return query, sink
+
+
+def _import_worker_code(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """A warm-up task: the Python worker imports what the job's tasks run."""
+    import vts.stream.staging  # noqa: F401 - the import is the point
+
+    yield from batches
+
+
+def warm_python_workers(spark: SparkSession) -> threading.Thread:
+    """Start the Python workers, one per core, and import the job's code in them while
+    the query plans its first micro-batch (a tiny job in the background).
+
+    Spark starts a worker when a task first needs one and keeps it for later tasks (its
+    default ``spark.python.worker.reuse``); without this, the first batch's tasks would
+    wait for the workers to start and import pyarrow and the contract. The warm-up's job
+    runs Arrow over a DataFrame like the job's own, so its workers are the ones the
+    job's tasks reuse (Spark keeps one pool per kind of runner).
+    """
+    import pyarrow as pa
+
+    cores = max(1, spark.sparkContext.defaultParallelism)
+
+    def warm() -> None:
+        started = time.monotonic()
+        try:
+            frame = spark.range(0, cores, 1, cores)
+            ids = pa.schema([pa.field("id", pa.int64())])
+            # the "noop" sink runs the job and brings nothing back (no result socket)
+            warm = map_in_arrow(frame, _import_worker_code, ids)
+            warm.write.format("noop").mode("overwrite").save()
+            logger.debug("Python workers ready in %.1fs", time.monotonic() - started)
+        except Exception:  # noqa: BLE001 - only a head start: the batch starts its own
+            logger.debug("warming the Python workers failed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="vts-warm-python-workers", daemon=True)
+    thread.start()
+    return thread
 
 
 def _listen(
