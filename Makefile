@@ -43,7 +43,10 @@ $(JARS)/vts/vts-spark.jar: $(PLUGIN_SOURCES) $(BIN)/.installed
 		$(PLUGIN_SOURCES)
 	@jar --create --file $@ -C $(JARS)/vts/classes . && rm -rf $(JARS)/vts/classes
 
-jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched $(JARS)/s3a/.fetched $(JARS)/glue/.fetched $(JARS)/vts/vts-spark.jar  ## fetch the pinned JVM jars into $(VTS_HOME)/jars, build vts's own
+# The local Spark driver's class-data sharing archive (vts/spark/class_archive.py): parsed
+# and verified classes for a shorter JVM start. Built once per classpath (it checks).
+jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched $(JARS)/s3a/.fetched $(JARS)/glue/.fetched $(JARS)/vts/vts-spark.jar  ## fetch the pinned JVM jars into $(VTS_HOME)/jars, build vts's own and the driver's class archive
+	@$(BIN)/python -m vts.spark.class_archive >&2
 
 # The live map's browser libraries (Leaflet), exactly as vts/live/web/package-lock.json pins
 # them: `npm ci` in $(VTS_HOME)/web (VTS_WEB_DIR moves it), never committed, never fetched at
@@ -79,13 +82,21 @@ demo: install jars web chromium redis  ## run the whole pipeline locally: Kafka,
 # and tests/template/test_sam_build.py read it; `make test` builds it first.
 # No --cached: SAM keys its cache on layers/code/ alone, so a cached build would ship a
 # stale vts/. The venv's python3.11 (with pip) builds the Python layer natively.
-build: install jars  ## sam build: what `sam deploy` ships, in .aws-sam/build
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir .aws-sam/build
+# template.yaml's Fn::ForEach loops written out as CloudFormation's AWS::LanguageExtensions
+# does (vts/aws/expand.py): SAM CLI cannot build the loops without parameter values,
+# and checkov does not scan what they generate, so both read this.
+EXPANDED := .aws-sam/expanded/template.json
 
-check-template: install build  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov (after make build)
+$(EXPANDED): template.yaml vts/aws/expand.py $(BIN)/.installed
+	$(BIN)/python -m vts.aws.expand template.yaml $(EXPANDED)
+
+build: install jars $(EXPANDED)  ## sam build: what `sam deploy` ships, in .aws-sam/build
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template $(EXPANDED) --base-dir . --build-dir .aws-sam/build
+
+check-template: install build  ## offline checks of template.yaml: sam validate --lint, cfn-lint, checkov (of every resource the loops make too)
 	$(BIN)/sam validate --lint --template template.yaml
 	$(BIN)/cfn-lint template.yaml
-	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
+	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation --file $(EXPANDED)
 
 # Debian's chromium: the HTML map's screenshot test opens the map in it (headless), and
 # Playwright drives it for the live map's tests and benchmark (it downloads no browser).

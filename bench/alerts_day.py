@@ -49,6 +49,53 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
+Row = tuple[float, str, bytes, bytes]  # event time, topic, key, value
+
+
+def ticks(
+    scenario: str,
+    seed: int,
+    start: datetime,
+    seconds: float,
+    vehicles: int,
+    tick: float,
+    span: Span,
+    per: int = 1,
+) -> Iterator[list[Row]]:
+    """The span's ``vehicle_data`` and ``emergency_data`` in time order, ``per`` ticks at a
+    time (``(event time, topic, key, JSON value)`` rows); ``span`` collects what the
+    reports read."""
+    from simulator import generate
+
+    done = 0.0
+    while done < seconds:
+        length = min(CHUNK_S, seconds - done)
+        window = start + timedelta(seconds=done)
+        batches = generate(scenario, seed, window, length, vehicles=vehicles, tick_seconds=tick)
+        rows: list[Row] = []
+        for topic in LIVE_TOPICS:
+            batch = batches[topic]
+            for key, line in zip(batch.keys, batch.to_json_lines(), strict=True):
+                record = json.loads(line)
+                t = _epoch(record["ts"])
+                rows.append((t, topic, bytes(key), line))
+                record["ts"] = t
+                if topic == "vehicle_data":
+                    fix = tuple(
+                        np.nan if record.get(f) is None else float(record[f]) for f in FIX_FIELDS
+                    )
+                    span.fixes.setdefault(record["vehicle_id"], []).append(fix)
+                else:
+                    span.incidents.append(record)
+        rows.sort(key=lambda r: r[0])
+        groups: dict[int, list[Row]] = defaultdict(list)
+        for row in rows:
+            groups[int((row[0] - start.timestamp()) // (tick * per))].append(row)
+        for n in sorted(groups):
+            yield groups[n]
+        done += length
+
+
 def stream(
     scenario: str,
     seed: int,
@@ -59,44 +106,16 @@ def stream(
     span: Span,
     batch_ticks: int = 1,
 ) -> Iterator[dict[str, Any]]:
-    """The span's ``vehicle_data`` and ``emergency_data`` as MSK events of ``batch_ticks``
-    ticks each, in time order; ``span`` collects what the reports read."""
-    from simulator import generate
+    """The span (``ticks``) as MSK events of ``batch_ticks`` ticks each, in time order."""
     from vts.live.esm import build_event, record_json
 
     offset = 0
-    done = 0.0
-    while done < seconds:
-        length = min(CHUNK_S, seconds - done)
-        window = start + timedelta(seconds=done)
-        batches = generate(scenario, seed, window, length, vehicles=vehicles, tick_seconds=tick)
-        rows: list[tuple[float, str, bytes, bytes]] = []
-        for topic in LIVE_TOPICS:
-            batch = batches[topic]
-            for key, line in zip(batch.keys, batch.to_json_lines(), strict=True):
-                record = json.loads(line)
-                t = _epoch(record["ts"])
-                rows.append((t, topic, bytes(key), line))
-                if topic == "vehicle_data":
-                    record["ts"] = t
-                    fix = tuple(
-                        np.nan if record.get(f) is None else float(record[f]) for f in FIX_FIELDS
-                    )
-                    span.fixes.setdefault(record["vehicle_id"], []).append(fix)
-                else:
-                    record["ts"] = t
-                    span.incidents.append(record)
-        rows.sort(key=lambda r: r[0])
-        groups: dict[int, list[tuple[float, str, bytes, bytes]]] = defaultdict(list)
-        for row in rows:
-            groups[int((row[0] - start.timestamp()) // (tick * batch_ticks))].append(row)
-        for n in sorted(groups):
-            records = []
-            for t, topic, key, line in groups[n]:
-                records.append(record_json(topic, 0, offset, int(t * 1000), key, line))
-                offset += 1
-            yield build_event(records)
-        done += length
+    for group in ticks(scenario, seed, start, seconds, vehicles, tick, span, batch_ticks):
+        records = []
+        for t, topic, key, line in group:
+            records.append(record_json(topic, 0, offset, int(t * 1000), key, line))
+            offset += 1
+        yield build_event(records)
 
 
 def report_side(span: Span, context: Any, t0: float, t1: float) -> list[dict[str, Any]]:
@@ -115,8 +134,6 @@ def report_side(span: Span, context: Any, t0: float, t1: float) -> list[dict[str
         tr = Track(vid, *cols, np.full(len(rows), np.nan))
         tables = vehicle_reports(tr, ctx)
         for a in tables[ALERT_TABLE]:
-            if a["alert"] == "silent":
-                continue  # a reports-only rule
             out.append(
                 {
                     "vehicle_id": vid,
@@ -179,3 +196,74 @@ def compare(
         ):
             missing.append(m)
     return len(mine) - len(missing), missing
+
+
+def overspeed_against_truth(
+    live: list[dict[str, Any]], episodes: list[dict[str, Any]], t0: float, tick: float
+) -> dict[str, Any]:
+    """Live overspeed alerts against the simulator's true episodes
+    (``simulator.outputs.truth``), as ``tests/reports/test_truth.py`` holds the reports:
+    every true episode with two or more fixes wholly above the limit (after the span's
+    first fix interval) is alerted, and every alert overlaps a true episode, within one
+    fix interval."""
+    alerts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in live:
+        if a["alert"] == "overspeed":
+            alerts[a["vehicle_id"]].append(a)
+    true: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in episodes:
+        true[e["vehicle_id"]].append(e)
+
+    def overlaps(a: dict[str, Any], e: dict[str, Any]) -> bool:
+        end = a["end"] if a["end"] is not None else a["start"]
+        return a["start"] <= e["end_us"] / 1e6 + tick and e["start_us"] / 1e6 <= end + tick
+
+    visible = [
+        e
+        for e in episodes
+        if e["first_fix_us"] is not None
+        and e["last_fix_us"] - e["first_fix_us"] >= tick * 1e6
+        and e["start_us"] >= (t0 + tick) * 1e6
+    ]
+    missed = [e for e in visible if not any(overlaps(a, e) for a in alerts[e["vehicle_id"]])]
+    false = [a for v, al in alerts.items() for a in al if not any(overlaps(a, e) for e in true[v])]
+    return {
+        "true_episodes_visible": len(visible),
+        "missed": len(missed),
+        "alerts": sum(len(al) for al in alerts.values()),
+        "alerts_without_episode": len(false),
+        "missed_examples": missed[:3],
+        "false_examples": false[:3],
+    }
+
+
+def classify(
+    missing: list[dict[str, Any]], other: list[dict[str, Any]], t0: float, t1: float, tol: float
+) -> dict[str, int]:
+    """Why each of ``missing`` (from ``compare``) has no twin, counted by ``type: reason``:
+    ``span edge`` (it starts at the span's first fix or reaches its last), ``start
+    differs`` / ``end differs`` (the other side has the same episode with the other end
+    within ``tol``), ``overlaps another`` (an episode of the other side overlaps it),
+    ``no counterpart``."""
+    index: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for o in other:
+        index[(o["vehicle_id"], o["alert"], o["subject"])].append(o)
+    counts: dict[str, int] = defaultdict(int)
+    for m in missing:
+        end = m["end"] if m["end"] is not None else t1
+        twins = index[(m["vehicle_id"], m["alert"], m["subject"])]
+        if m["start"] <= t0 + tol or end >= t1 - tol:
+            reason = "span edge"
+        elif any(_close(m["end"], o["end"], tol) for o in twins):
+            reason = "start differs"
+        elif any(_close(m["start"], o["start"], tol) for o in twins):
+            reason = "end differs"
+        elif any(
+            o["start"] <= end and m["start"] <= (o["end"] if o["end"] is not None else t1)
+            for o in twins
+        ):
+            reason = "overlaps another"
+        else:
+            reason = "no counterpart"
+        counts[f"{m['alert']}: {reason}"] += 1
+    return dict(counts)

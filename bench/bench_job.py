@@ -25,6 +25,14 @@ runs only the vts job, as a Glue worker would), the dedup state's own task time 
 (``bench.state``: RocksDB's calls, the commit's flush, the watermark's eviction), and the
 fixed cost of a micro-batch (the median wall time between batches of 1,000 events).
 
+**Whole runs** (``whole``, issue 28): on the 1.2M input, each approach as a process of its
+own, timed from its process start to its exit, as a new user runs it: the Glue job script
+(``glue_scripts/vts_streaming_job.py --available_now true --catalog none``, its default
+cap of 500,000 records per micro-batch) against a script that starts the same local
+session (``SparkSettings.local()``, the class archive included when built) and runs the
+tutorial's queries without a cap. ``PAIRS`` pairs in alternating order; the CPU seconds of
+each process tree are sampled (``bench.cpu``) until it exits.
+
 Standalone: ``python -m bench.bench_job [--quick]`` (starts its own broker).
 """
 
@@ -103,6 +111,8 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     result["sizes"][largest]["own_process"] = _in_subprocess(
         "--alone", {**alone, "size": config["sizes"][largest]}
     )
+    ctx.say(f"job: whole runs on the {largest} input, each approach a process of its own")
+    result["whole"] = _whole_runs(ctx, config, config["sizes"][largest])
     for name, size in result["sizes"].items():
         ctx.say(
             f"job {name}: vts {size['events_per_s']:,.0f} events/s, tutorial "
@@ -127,11 +137,116 @@ def _in_subprocess(mode: str, config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _timed_process(argv: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+    """Run ``argv`` to its end: wall seconds from its start to its exit, CPU seconds of its
+    process tree (sampled every 0.2 s until it exits)."""
+    from bench.cpu import tree_cpu
+
+    with log.open("w") as out:
+        started = time.monotonic()
+        process = subprocess.Popen(  # noqa: S603 - our own scripts, arguments we built
+            argv,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[1],
+            start_new_session=True,
+        )
+        cpu: dict[str, float] = {}
+        while process.poll() is None:
+            try:
+                cpu = tree_cpu(process.pid)
+            except OSError:
+                pass
+            time.sleep(0.2)
+        seconds = time.monotonic() - started
+    if process.returncode != 0:
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{argv[1]} failed (exit {process.returncode}):\n{tail}")
+    return {"seconds": round(seconds, 2), "cpu_s": cpu}
+
+
+def _whole_runs(ctx: BenchContext, config: dict[str, Any], size: dict[str, Any]) -> dict[str, Any]:
+    """Each approach from process start to exit, ``PAIRS`` pairs in alternating order."""
+    import os
+
+    root = Path(config["workdir"]) / "whole"
+    script = Path(__file__).resolve().parents[1] / "glue_scripts" / "vts_streaming_job.py"
+    pairs = []
+    for i in range(PAIRS):
+        out = root / f"pair{i}"
+        out.mkdir(parents=True)
+        env = {**os.environ, "VTS_HOME": str(out / "home")}
+        vts_argv = [
+            sys.executable,
+            str(script),
+            "--JOB_NAME",
+            f"bench-whole-{i}",
+            "--bootstrap_servers",
+            config["bootstrap"],
+            "--topic_prefix",
+            size["prefix"],
+            "--catalog",
+            "none",
+            "--output_path",
+            str(out / "vts" / "lake"),
+            "--quarantine_path",
+            str(out / "vts" / "lake" / "quarantine"),
+            "--checkpoint_path",
+            str(out / "vts" / "checkpoint"),
+            "--available_now",
+            "true",
+        ]
+        tutorial = {"bootstrap": config["bootstrap"], "prefix": size["prefix"], "out": str(out)}
+        tutorial_argv = [
+            sys.executable,
+            "-m",
+            "bench.bench_job",
+            "--tutorial",
+            json.dumps(tutorial),
+        ]
+        runs = {}
+        order = ("vts", "tutorial") if i % 2 == 1 else ("tutorial", "vts")
+        for which in order:
+            argv = vts_argv if which == "vts" else tutorial_argv
+            runs[which] = _timed_process(argv, env, out / f"{which}.log")
+        landed = sum(1 for _ in (out / "vts" / "lake").rglob("*.parquet"))
+        pairs.append(
+            {
+                "order": ", ".join(order),
+                "seconds": runs["vts"]["seconds"],
+                "tutorial_seconds": runs["tutorial"]["seconds"],
+                "ratio": round(runs["tutorial"]["seconds"] / runs["vts"]["seconds"], 3),
+                "cpu_s": runs["vts"]["cpu_s"],
+                "tutorial_cpu_s": runs["tutorial"]["cpu_s"],
+                "vts_files": landed,
+            }
+        )
+        ctx.say(
+            f"job whole run {i}: vts {runs['vts']['seconds']}s, tutorial "
+            f"{runs['tutorial']['seconds']}s"
+        )
+    return {
+        "events": size["events"],
+        "pairs": pairs,
+        "seconds": statistics.median(p["seconds"] for p in pairs),
+        "tutorial_seconds": statistics.median(p["tutorial_seconds"] for p in pairs),
+        "ratio": round(statistics.median(p["ratio"] for p in pairs), 2),
+        "ratio_range": [min(p["ratio"] for p in pairs), max(p["ratio"] for p in pairs)],
+        "cpu_total_s": statistics.median(p["cpu_s"].get("total", 0.0) for p in pairs),
+        "tutorial_cpu_total_s": statistics.median(
+            p["tutorial_cpu_s"].get("total", 0.0) for p in pairs
+        ),
+        "note": "process start -> exit of each; ratio: tutorial seconds / vts seconds (median "
+        "of the pairs'); cpu: the process tree's CPU seconds (driver, JVM, Python workers)",
+    }
+
+
 # --- the workers: each runs in its own Python process -------------------------------------
 
 
 def _tutorial(
-    spark: Any, bootstrap: str, prefix: str, out: Path, max_offsets: int
+    spark: Any, bootstrap: str, prefix: str, out: Path, max_offsets: int | None
 ) -> tuple[float, dict[str, int]]:
     """The tutorial's job: per topic, from_json with a fixed schema -> Parquet file sink.
 
@@ -144,13 +259,16 @@ def _tutorial(
     queries = {}
     started = time.perf_counter()
     for table, et in EVENT_TYPES.items():
-        frame = (
+        reader = (
             spark.readStream.format("kafka")
             .option("kafka.bootstrap.servers", bootstrap)
             .option("subscribe", prefix + table)
             .option("startingOffsets", "earliest")
-            .option("maxOffsetsPerTrigger", str(max_offsets))
-            .load()
+        )
+        if max_offsets is not None:
+            reader = reader.option("maxOffsetsPerTrigger", str(max_offsets))
+        frame = (
+            reader.load()
             .selectExpr("CAST(value AS STRING) AS value")
             .select(F.from_json(F.col("value"), spark_schema(et)).alias("data"))
             .select("data.*")
@@ -376,8 +494,21 @@ def alone(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def tutorial_process(config: dict[str, Any]) -> dict[str, Any]:
+    """The tutorial's approach as a user runs it: start a session, run the queries, exit."""
+    from vts.settings import LocalPaths
+    from vts.spark.session import SparkSettings, build_session
+
+    out = Path(config["out"])
+    spark = build_session(SparkSettings.local(LocalPaths(out / "home"), hive=False))
+    seconds, batches = _tutorial(
+        spark, config["bootstrap"], config["prefix"], out / "tutorial", None
+    )
+    return {"seconds": round(seconds, 2), "batches": batches}
+
+
 def main(argv: list[str]) -> int:
-    workers = {"--worker": worker, "--alone": alone}
+    workers = {"--worker": worker, "--alone": alone, "--tutorial": tutorial_process}
     if len(argv) == 2 and argv[0] in workers:
         import logging
 

@@ -4,17 +4,34 @@ The Glue job script runs as a process of its own (a fresh PySpark on ``local[2]`
 lake and checkpoint on local disk, a local broker, a 1 s trigger), as a user or Glue
 starts it, and is timed from its log:
 
-- **start**: process start -> its first micro-batch committed (the sink's ``batch N:``
-  line), over ``FIRST`` events waiting in fresh topics; on the way, when the script has
-  imported its code and starts Spark (``spark_start``: the ``starting Spark`` line) and
-  when the query runs (``query``: the ``started`` line);
-- **restart**: the job, streaming and caught up, is killed with SIGKILL and started again
-  at once, as Glue restarts a failed job; new events are produced as it starts; timed
-  from the SIGKILL to the restarted process's first committed batch.
+- **start**: process start -> its first micro-batch committed, over ``FIRST`` events
+  waiting in fresh topics;
+- **restart**: the job, streaming and caught up, is killed with SIGKILL; ``AFTER`` more
+  events are produced (after the kill, or the running job would read them; before the
+  restart, or the producer would share the CPU with it) and the job is started again
+  from its checkpoint, as Glue restarts a failed job; timed from the restarted process's
+  start to its first committed batch (``killed_before_s``: how long after the SIGKILL it
+  started, the producing).
+
+"Committed" is the batch's progress line (``vts.stream.metrics: batch N:``), which Spark
+posts once the batch's files are published and its commit log written; ``published_s``
+is the sink's line, when the files became visible. On the way, each start is split at
+the job's log lines: ``imported`` (the script has imported its code: ``starting Spark``),
+``session`` (the JVM and SparkSession are up: ``Kafka source``), ``query`` (the query
+runs: ``started``), and the first batch's phases as Spark timed them (``latestOffset``,
+``queryPlanning``, ``addBatch``: the batch's Spark job, its Python workers and the sink,
+``walCommit``, ``commitOffsets``). At each of these points the CPU seconds of the process
+tree are read (``bench.cpu``: the Python driver, the JVM, the Python workers): the
+machine is shared, and the CPU seconds show the work where the wall clock shows the
+wait.
+
+Two variants, in alternating order per run: the session as ``SparkSettings.local()``
+builds it (with the JVM's class archive when ``make jars`` built it:
+``vts.spark.class_archive``), and the same with ``VTS_SPARK_CLASS_ARCHIVE=off``.
 
 Target (issue 28): at most 10 s each on a local machine. Each run starts from nothing
-(new topics, lake, checkpoint and VTS home); the figures are the medians of ``RUNS``
-runs (1 with ``--quick``), and every run is kept.
+(new topics, lake, checkpoint and VTS home); the figures are the medians and maxima of
+``RUNS`` runs (1 with ``--quick``), and every run is kept.
 
 Run it with ``python -m bench startup [--quick]`` (starts its own broker).
 """
@@ -34,24 +51,32 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext
+from bench.cpu import tree_cpu
 
 SCRIPT = Path(__file__).resolve().parents[1] / "glue_scripts" / "vts_streaming_job.py"
 START = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 FIRST = (200, 30)  # vehicles, seconds: the events waiting at the first start
-AFTER = (200, 10)  # produced as the restarted job starts
+AFTER = (200, 10)  # waiting for the restarted job
 RUNS = 3
 TARGET_S = 10.0
 WAIT_S = 300.0
+VARIANTS = {"class_archive": {}, "no_class_archive": {"VTS_SPARK_CLASS_ARCHIVE": "off"}}
 # log lines -> the milestone they mark (the first line of each counts)
 MILESTONES = {
-    "spark_start": re.compile(r"vts\.spark\.session: starting Spark"),
+    "imported": re.compile(r"vts\.spark\.session: starting Spark"),
+    "session": re.compile(r"vts\.stream\.source: Kafka source"),
     "query": re.compile(r"vts\.stream\.job: started "),
-    "batch": re.compile(r"vts\.stream\.sink: batch \d+: "),
+    "published": re.compile(r"vts\.stream\.sink: batch \d+: "),
+    "committed": re.compile(r"vts\.stream\.metrics: batch \d+: "),
 }
+ARCHIVE_LINE = re.compile(r"class archive: (yes|no)")
+PHASES = re.compile(r"vts\.stream\.metrics: batch \d+: .*\(([^()]*)\)\s*$")
+PHASE = re.compile(r"(\w+) ([\d.]+)s")
 
 
 class _Job:
-    """The job script as a process; notes when each milestone's line appears."""
+    """The job script as a process; notes when each milestone's line appears, and the
+    CPU seconds of its process tree then."""
 
     def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
@@ -65,6 +90,9 @@ class _Job:
             start_new_session=True,  # its own process group: the script and its JVM
         )
         self.seen: dict[str, float] = {}
+        self.cpu: dict[str, dict[str, float]] = {}
+        self.phases: dict[str, float] = {}
+        self.class_archive: bool | None = None
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -76,7 +104,12 @@ class _Job:
                 out.write(line)
                 for name, pattern in MILESTONES.items():
                     if name not in self.seen and pattern.search(line):
-                        self.seen[name] = now
+                        self.cpu[name] = tree_cpu(self.process.pid)
+                        if name == "committed" and (found := PHASES.search(line)):
+                            self.phases = {p: float(s) for p, s in PHASE.findall(found.group(1))}
+                        self.seen[name] = now  # last: wait_for returns once it is set
+                if self.class_archive is None and (found := ARCHIVE_LINE.search(line)):
+                    self.class_archive = found.group(1) == "yes"
 
     def wait_for(self, milestone: str) -> float:
         """When ``milestone`` was reached (``time.monotonic()``)."""
@@ -88,6 +121,16 @@ class _Job:
                 raise RuntimeError(f"the job never reached {milestone}:\n{tail}")
             time.sleep(0.02)
         return self.seen[milestone]
+
+    def timeline(self, since: float) -> dict[str, Any]:
+        """Seconds from ``since`` to each milestone, the CPU seconds at each, the phases."""
+        self.wait_for("committed")
+        return {
+            **{f"{name}_s": round(self.seen[name] - since, 2) for name in MILESTONES},
+            "cpu_s": self.cpu,
+            "first_batch_phases_s": self.phases,
+            "class_archive": self.class_archive,
+        }
 
     def kill(self) -> float:
         """SIGKILL the script and its JVM at once, as when a host dies; returns when."""
@@ -109,12 +152,14 @@ def _produce(bootstrap: str, prefix: str, start: datetime, size: tuple[int, int]
     return sum(len(b) for b in batches.values())
 
 
-def _one_run(ctx: BenchContext, bootstrap: str, n: int) -> dict[str, Any]:
+def _one_run(
+    ctx: BenchContext, bootstrap: str, n: int, variant: str, env_vars: dict[str, str]
+) -> dict[str, Any]:
     from vts.contract.topics import TOPIC_NAMES
     from vts.kafka.admin import create_topics
 
-    prefix = f"benchstartup{n}-"
-    workdir = ctx.workdir / f"startup-{n}"
+    prefix = f"benchstartup{n}{variant.replace('_', '')}-"
+    workdir = ctx.workdir / f"startup-{n}-{variant}"
     workdir.mkdir(parents=True)
     create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=3)
     events = _produce(bootstrap, prefix, START, FIRST)
@@ -138,48 +183,96 @@ def _one_run(ctx: BenchContext, bootstrap: str, n: int) -> dict[str, Any]:
         "--trigger_seconds",
         "1",
     ]
-    env = {**os.environ, "VTS_HOME": str(workdir / "home")}
+    env = {**os.environ, "VTS_HOME": str(workdir / "home"), **env_vars}
 
     first = _Job(argv, env, workdir / "start.log")
-    committed = first.wait_for("batch")
-    start = {
-        f"{name}_s": round(first.wait_for(name) - first.started, 2)
-        for name in ("spark_start", "query")
-    }
-    start["first_batch_s"] = round(committed - first.started, 2)
-    time.sleep(2)  # caught up and idle: Glue restarts a job whenever it fails
+    start = first.timeline(first.started)
+    time.sleep(2)  # caught up and idle
     killed = first.kill()
+    # the restart's events wait in Kafka: produced after the kill (the running job would
+    # read them) and before the restart (the producer would take a core from its start)
+    later = _produce(bootstrap, prefix, START + timedelta(seconds=FIRST[1]), AFTER)
 
     again = _Job(argv, env, workdir / "restart.log")
-    later = _produce(bootstrap, prefix, START + timedelta(seconds=FIRST[1]), AFTER)
-    recommitted = again.wait_for("batch")
     restart = {
-        "process_start_s": round(again.started - killed, 2),
-        "spark_start_s": round(again.wait_for("spark_start") - killed, 2),
-        "query_s": round(again.wait_for("query") - killed, 2),
-        "first_batch_s": round(recommitted - killed, 2),
+        "killed_before_s": round(again.started - killed, 2),
+        **again.timeline(again.started),
     }
     again.kill()
     ctx.say(
-        f"startup run {n}: first batch {start['first_batch_s']}s after start, "
-        f"{restart['first_batch_s']}s after SIGKILL"
+        f"startup run {n} ({variant}): committed {start['committed_s']}s after start, "
+        f"{restart['committed_s']}s after its restart"
     )
-    return {"events": events, "events_after_restart": later, "start": start, "restart": restart}
+    return {
+        "variant": variant,
+        "events": events,
+        "events_after_restart": later,
+        "start": start,
+        "restart": restart,
+    }
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    def figures(part: str, key: str) -> list[float]:
+        return [r[part][key] for r in runs]
+
+    summary: dict[str, Any] = {"runs": len(runs)}
+    for part in ("start", "restart"):
+        committed = figures(part, "committed_s")
+        summary[part] = {
+            "committed_median_s": round(statistics.median(committed), 2),
+            "committed_max_s": max(committed),
+            "published_median_s": round(statistics.median(figures(part, "published_s")), 2),
+            # the median time to each milestone, and the CPU seconds by then
+            "milestones_median_s": {
+                name: round(statistics.median(figures(part, f"{name}_s")), 2) for name in MILESTONES
+            },
+            "cpu_median_s": {
+                name: {
+                    role: round(
+                        statistics.median(r[part]["cpu_s"][name].get(role, 0.0) for r in runs), 2
+                    )
+                    for role in runs[0][part]["cpu_s"][name]
+                }
+                for name in MILESTONES
+            },
+            "first_batch_phases_median_s": {
+                phase: round(
+                    statistics.median(
+                        r[part]["first_batch_phases_s"].get(phase, 0.0) for r in runs
+                    ),
+                    2,
+                )
+                for phase in runs[0][part]["first_batch_phases_s"]
+            },
+        }
+    return summary
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
     bootstrap = ctx.kafka_bootstrap()
-    runs = [_one_run(ctx, bootstrap, n) for n in range(1 if ctx.quick else RUNS)]
-
-    def median(part: str) -> float:
-        return round(statistics.median(r[part]["first_batch_s"] for r in runs), 2)
-
+    runs: list[dict[str, Any]] = []
+    names = list(VARIANTS)
+    for n in range(1 if ctx.quick else RUNS):
+        order = names if n % 2 == 0 else names[::-1]
+        runs.extend(_one_run(ctx, bootstrap, n, v, VARIANTS[v]) for v in order)
+    variants = {v: _summary([r for r in runs if r["variant"] == v]) for v in names}
+    main = variants[names[0]]
     return {
-        "what": "Glue job script on local[2], own process: start -> first committed batch, "
-        "SIGKILL -> restarted -> first committed batch",
+        "what": "Glue job script on local[2], own process: start -> first committed batch; "
+        "after a SIGKILL, restarted process start -> first committed batch",
         "trigger_seconds": 1,
         "target_s": TARGET_S,
-        "start_to_first_batch_s": median("start"),
-        "kill_to_first_batch_s": median("restart"),
+        "class_archive_used": all(
+            r[p]["class_archive"] for r in runs if r["variant"] == names[0] for p in ("start",)
+        ),
+        "start_to_first_batch_s": main["start"]["committed_median_s"],
+        "start_to_first_batch_max_s": main["start"]["committed_max_s"],
+        "restart_to_first_batch_s": main["restart"]["committed_median_s"],
+        "restart_to_first_batch_max_s": main["restart"]["committed_max_s"],
+        "variants": variants,
         "runs": runs,
+        "note": "medians and maxima over the runs; cpu_s: CPU seconds of the job's process "
+        "tree (python_driver, jvm incl. spark-submit's launcher, python_workers) at each "
+        "milestone, counted from its process start",
     }

@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.aws.cfn_server",  # cfn_responses: a CloudFormation response URL to PUT to
     "tests.aws.lambda_support",  # aws_env, restore_logging: a handler's environment
     "tests.fixtures.aws",
+    "tests.fixtures.background",  # vts_in_background: a command started with SIGINT ignored
     "tests.fixtures.browser",
     "tests.fixtures.kafka",
     "tests.fixtures.redis",

@@ -1,10 +1,13 @@
 """Write every scenario's reference tables for the code layer (run by this folder's Makefile).
 
     python layers/code/reference_tables.py OUT_DIR   # -> OUT_DIR/<scenario>/<table>/<table>.parquet
+                                                     #    and OUT_DIR/<scenario>/live/*
 
 The files are made by the same code a local run uses (``simulator.outputs.reference``), so the
 lake on AWS gets the same ``roads`` and ``geofences`` tables (``vts.reference``) as
-``make demo``; ``Custom::GlueAssets`` copies the deployed scenario's files into the lake.
+``make demo``; ``Custom::GlueAssets`` copies the deployed scenario's files into the lake, and
+their plain-text copy (``live/``: ``vts.live.reference.write_live_copy``, from the same rows)
+beside it, for the live consumer, which has no Parquet reader.
 Needs the project's environment (numpy and pyarrow): build with ``make build``,
 or ``sam build`` with .venv/bin first on PATH.
 """
@@ -28,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from simulator.model.scenario import SCENARIOS
         from simulator.outputs.reference import write_reference
+        from vts.live.reference import write_live_copy
     except ImportError as exc:
         print(
             f"cannot import the simulator ({exc}): run this with the project's venv "
@@ -37,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for name in sorted(SCENARIOS):
         for path in write_reference(name, args.out_dir / name).values():
+            print(f"wrote {path}", file=sys.stderr)
+        for path in write_live_copy(args.out_dir / name, args.out_dir / name / "live"):
             print(f"wrote {path}", file=sys.stderr)
     return 0
 

@@ -22,9 +22,10 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.model import plan as plan_mod
-from simulator.model.dynamics import Driving
+from simulator.model import week
 from simulator.model.hashing import integers, salt, uniform
 from simulator.model.scenario import Scenario, load
+from simulator.model.segments import Driving
 from simulator.model.text import ids, to_unix_ms
 
 F64 = npt.NDArray[np.float64]
@@ -178,7 +179,7 @@ def build_indices(sc: Scenario, seed: int, index: I64, size: int) -> Fleet:
     ).astype(np.int64)
     electric = _FUEL[variant] == b"Electric"
     ramp = _FAST_MS / (2 * driving.accel) + _FAST_MS / (2 * driving.decel)
-    vehicles = plan_mod.Vehicles(
+    vehicles = week.Vehicles(
         index=index,
         type_code=type_code,
         home_node=home,

@@ -11,6 +11,7 @@ Within a topic, events are in time order (then entity), so per-key order holds.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from simulator.events.batch import EventBatch
 from simulator.exceptions import BadWindowError
 from simulator.model import fleet as fleet_mod
-from simulator.model.scenario import load
+from simulator.model.scenario import Scenario, load
 from simulator.model.sensors import emergency_events, traffic_events, weather_events
 from simulator.model.telemetry import vehicle_events
 from simulator.model.text import to_unix_ms
@@ -36,6 +37,56 @@ def _whole_ms(seconds: float, what: str) -> int:
             hint=f"give {what} in whole milliseconds, e.g. 60 or 0.5",
         )
     return ms
+
+
+@dataclass(frozen=True)
+class ShardSpan:
+    """A checked span of one fleet shard: ``[t0_ms, t1_ms)`` since the scenario epoch
+    (``epoch_ms``, Unix ms), with fixes every ``tick_ms``."""
+
+    epoch_ms: int
+    t0_ms: int
+    t1_ms: int
+    tick_ms: int
+
+
+def shard_span(
+    sc: Scenario,
+    window_start: datetime,
+    window_seconds: float,
+    shard: int,
+    shard_count: int,
+    vehicles: int,
+    tick_seconds: float,
+) -> ShardSpan:
+    """``generate``'s (and ``truth``'s) arguments checked: a shard of the fleet, a zone-aware
+    start after the scenario epoch, whole milliseconds."""
+    if not 0 <= shard < shard_count:
+        raise BadWindowError(
+            f"shard {shard} is not in 0..{shard_count - 1}",
+            hint="pass a shard index below the shard count",
+        )
+    if vehicles < 1:
+        raise BadWindowError(f"a fleet of {vehicles} vehicles", hint="simulate at least 1 vehicle")
+    if window_start.tzinfo is None:
+        raise BadWindowError(
+            f"window start {window_start.isoformat()} has no time zone",
+            hint="pass a zone-aware datetime (UTC)",
+        )
+    epoch_ms = to_unix_ms(sc.spec.epoch)
+    try:
+        start_ms = to_unix_ms(window_start)
+    except ValueError as exc:
+        raise BadWindowError(str(exc), hint="start windows on a whole millisecond") from None
+    if start_ms < epoch_ms:
+        raise BadWindowError(
+            f"window start {iso(window_start)} is before the {sc.name!r} scenario epoch "
+            f"{iso(sc.spec.epoch)}",
+            hint="simulate times after the scenario epoch",
+        )
+    tick_ms = _whole_ms(tick_seconds, "tick_seconds")
+    t0 = start_ms - epoch_ms
+    return ShardSpan(epoch_ms, t0, t0 + _whole_ms(window_seconds, "window_seconds"), tick_ms)
 
 
 def generate(
@@ -58,32 +109,8 @@ def generate(
     ``TOPIC_NAMES`` order (empty batches included).
     """
     sc = load(scenario)
-    if not 0 <= shard < shard_count:
-        raise BadWindowError(
-            f"shard {shard} is not in 0..{shard_count - 1}",
-            hint="pass a shard index below the shard count",
-        )
-    if vehicles < 1:
-        raise BadWindowError(f"a fleet of {vehicles} vehicles", hint="simulate at least 1 vehicle")
-    if window_start.tzinfo is None:
-        raise BadWindowError(
-            f"window start {window_start.isoformat()} has no time zone",
-            hint="pass a zone-aware datetime (UTC)",
-        )
-    epoch_ms = to_unix_ms(sc.spec.epoch)
-    try:
-        start_ms = to_unix_ms(window_start)
-    except ValueError as exc:
-        raise BadWindowError(str(exc), hint="start windows on a whole millisecond") from None
-    if start_ms < epoch_ms:
-        raise BadWindowError(
-            f"window start {iso(window_start)} is before the {scenario!r} scenario epoch "
-            f"{iso(sc.spec.epoch)}",
-            hint="simulate times after the scenario epoch",
-        )
-    tick_ms = _whole_ms(tick_seconds, "tick_seconds")
-    t0 = start_ms - epoch_ms
-    t1 = t0 + _whole_ms(window_seconds, "window_seconds")
+    span = shard_span(sc, window_start, window_seconds, shard, shard_count, vehicles, tick_seconds)
+    epoch_ms, tick_ms, t0, t1 = span.epoch_ms, span.tick_ms, span.t0_ms, span.t1_ms
 
     fleet = fleet_mod.build(scenario, seed, vehicles, shard, shard_count)
     ticks = np.arange(-(-t0 // tick_ms), -(-t1 // tick_ms), dtype=np.int64) * tick_ms

@@ -2,7 +2,7 @@
 
 A leg goes along one road and turns once onto the crossing road (``hfirst``: along the
 start's row first, then along the destination's column; otherwise column first; drivers
-take the faster of the two, ``plan.faster_turn``). Lengths
+take the faster of the two, ``week.faster_turn``). Lengths
 are sums of whole-millimetre segment lengths (``Scenario.edge_len_mm``) read from the
 scenario's prefix sums, so a leg's length is known without listing its segments.
 """

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from simulator.model import dynamics, plan, routes
+from simulator.model import dynamics, plan, routes, segments
 from simulator.model.fleet import Fleet
 from simulator.model.hashing import salt, uniform
 from simulator.model.incidents import Incidents
@@ -117,9 +117,9 @@ def leg_items(fleet: Fleet, w: Walk, legs: I64) -> dynamics.Items:
     )
 
 
-def _legs(day: int, lg: plan.DayLegs, legs: I64) -> dynamics.Legs:
+def _legs(day: int, lg: plan.DayLegs, legs: I64) -> segments.Legs:
     """Legs ``legs`` of day ``day``'s ``lg``, as ``dynamics`` drives them."""
-    return dynamics.Legs(
+    return segments.Legs(
         vehicle=lg.row[legs],
         start_node=lg.start_node[legs],
         end_node=lg.end_node[legs],
@@ -188,7 +188,7 @@ def _walk_chunk(
     sc = fleet.scenario
     row, node = lg.row[legs], lg.start_node[legs]
     driven = _legs(day, lg, legs)
-    geom = dynamics.geometry(sc, fleet.seed, fleet.driving, driven)
+    geom = segments.geometry(sc, fleet.seed, fleet.driving, driven)
     dwell = lg.dwell_us[legs]
 
     def drive(at: I64, cond: F64, rush: F64, met: Incidents) -> tuple[I64, I64]:

@@ -26,18 +26,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator.exceptions import BadWindowError
-from simulator.model import days, dynamics, plan, timeline
+from simulator.model import days, plan, timeline
 from simulator.model import fleet as fleet_mod
-from simulator.model.generate import _whole_ms
+from simulator.model.generate import shard_span
 from simulator.model.placement import DAY_MS
+from simulator.model.scenario import load
 from simulator.model.sensors import window_legs
-from simulator.model.text import to_unix_ms
+from simulator.outputs.truth_episodes import Span, ceil_to, item_rows
+from simulator.outputs.truth_schema import COLUMNS, TS, column_name
 from vts import geo
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
-
 TABLES = (
     "dwells",
     "halts",
@@ -51,44 +51,6 @@ TABLES = (
 KINDS = np.array(["place", "station", "home"], dtype=object)
 
 
-def _ceil(a: I64, b: int) -> I64:
-    return np.asarray(-((-a) // b) * b)
-
-
-def _floor(a: I64, b: int) -> I64:
-    return np.asarray((a // b) * b)
-
-
-class _Span:
-    """The span, its ticks, and the fix speeds the events carry (as ``telemetry`` does)."""
-
-    def __init__(self, fleet: fleet_mod.Fleet, t0_us: int, t1_us: int, tick_us: int) -> None:
-        self.fleet, self.t0, self.t1, self.tick = fleet, t0_us, t1_us, tick_us
-        self.first_tick = int(_ceil(np.array([t0_us]), tick_us)[0])
-        self.last_tick = int(_ceil(np.array([t1_us]), tick_us)[0]) - tick_us
-
-    def zero_speed(self, vehicle: I64, t_us: I64) -> npt.NDArray[np.bool_]:
-        """Whether the fix at ``t_us`` shows 0.00 km/h (the event's rounded speed)."""
-        both = days.state(
-            self.fleet, np.concatenate([vehicle, vehicle]), np.concatenate([t_us - self.tick, t_us])
-        ).distance_m
-        n = vehicle.size
-        speed = (both[n:] - both[:n]) / (self.tick / 1e6) * 3.6
-        return np.asarray(np.round(speed, 2) == 0.0)
-
-    def zero_run(self, vehicle: I64, start_us: I64, end_us: I64) -> tuple[I64, I64]:
-        """First and last fix at zero speed of stays ``[start_us, end_us]`` (in the span)."""
-        first = _ceil(start_us, self.tick)
-        first = np.where(self.zero_speed(vehicle, first), first, first + self.tick)
-        last = _floor(end_us, self.tick)
-        later = last + self.tick
-        last = np.where(self.zero_speed(vehicle, later), later, last)
-        return self.clip(first, last)
-
-    def clip(self, first: I64, last: I64) -> tuple[I64, I64]:
-        return np.maximum(first, self.first_tick), np.minimum(last, self.last_tick)
-
-
 def truth(
     scenario: str,
     seed: int,
@@ -100,18 +62,13 @@ def truth(
     tick_seconds: float = 1.0,
 ) -> dict[str, list[dict[str, Any]]]:
     """The truth tables of a span (rows as dicts; ``*_us`` columns: µs since the Unix epoch)."""
-    if not 0 <= shard < shard_count or vehicles < 1:
-        raise BadWindowError(
-            f"shard {shard}/{shard_count} of {vehicles} vehicles",
-            hint="pass a shard index below the shard count and at least one vehicle",
-        )
+    checked = shard_span(
+        load(scenario), window_start, window_seconds, shard, shard_count, vehicles, tick_seconds
+    )
     fleet = fleet_mod.build(scenario, seed, vehicles, shard, shard_count)
-    epoch_us = fleet.epoch_ms * 1000
-    t0 = to_unix_ms(window_start) * 1000 - epoch_us
-    if t0 < 0:
-        raise BadWindowError("the span starts before the scenario epoch", hint="start later")
-    t1 = t0 + _whole_ms(window_seconds, "window_seconds") * 1000
-    span = _Span(fleet, t0, t1, _whole_ms(tick_seconds, "tick_seconds") * 1000)
+    epoch_us = checked.epoch_ms * 1000
+    t0, t1 = checked.t0_ms * 1000, checked.t1_ms * 1000
+    span = Span(fleet, t0, t1, checked.tick_ms * 1000)
     tables: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
     n = len(fleet)
     v_all = np.arange(n)
@@ -122,15 +79,15 @@ def truth(
         _dwells(fleet, w, span, tables, epoch_us)
     for w, legs in window_legs(fleet, t0, t1):
         it = timeline.leg_items(fleet, w, legs)
-        _items(fleet, w, legs, it, span, tables, epoch_us)
+        item_rows(fleet, w, legs, it, span, tables, epoch_us)
     for d in range(d_lo, d_hi + 2):
         o_start, o_end = fleet_mod.gps_outages(fleet, v_all, np.full(n, d))
         hit = (o_end > o_start) & (o_end > t0) & (o_start < t1)
         for v in np.flatnonzero(hit):
             s, e = int(o_start[v]), int(o_end[v])
             first, last = (
-                int(_ceil(np.array([s]), span.tick)[0]),
-                int(_ceil(np.array([e]), span.tick)[0]) - span.tick,
+                int(ceil_to(np.array([s]), span.tick)[0]),
+                int(ceil_to(np.array([e]), span.tick)[0]) - span.tick,
             )
             tables["gps_outages"].append(
                 {
@@ -150,7 +107,7 @@ def truth(
 def _dwells(
     fleet: fleet_mod.Fleet,
     w: timeline.Walk,
-    span: _Span,
+    span: Span,
     tables: dict[str, list[dict[str, Any]]],
     epoch_us: int,
 ) -> None:
@@ -216,148 +173,6 @@ def _place_name(fleet: fleet_mod.Fleet, node: int, kind: str) -> str:
     return sc.place_name[int(hit[0])] if hit.size else "Home"
 
 
-def _items(
-    fleet: fleet_mod.Fleet,
-    w: timeline.Walk,
-    legs: I64,
-    it: dynamics.Items,
-    span: _Span,
-    tables: dict[str, list[dict[str, Any]]],
-    epoch_us: int,
-) -> None:
-    """The rows the items of walk ``w``'s legs ``legs`` give inside the span: light halts,
-    overspeed and harsh episodes, incident effects."""
-    rows = _ItemRows(fleet, w, legs, it, span, epoch_us)
-    seg = ~it.halt & rows.inside
-    tables["halts"].extend(rows.halts(np.flatnonzero(rows.inside & it.red)))
-    over = np.flatnonzero(seg & (it.speed_peak_mps > it.limit_mps))
-    tables["overspeed"].extend(rows.overspeed(int(i)) for i in over)
-    for kind, mask in (("harsh_acceleration", it.harsh_accel), ("harsh_braking", it.harsh_brake)):
-        tables["harsh"].extend(rows.harsh(int(i), kind) for i in np.flatnonzero(seg & mask))
-    hit = np.flatnonzero(seg & (it.incident >= 0))
-    tables["incident_effects"].extend(rows.incident_effect(int(i)) for i in hit)
-
-
-class _ItemRows:
-    """Truth rows from items (``i``: an item's index), with their vehicle, road and place."""
-
-    def __init__(
-        self,
-        fleet: fleet_mod.Fleet,
-        w: timeline.Walk,
-        legs: I64,
-        it: dynamics.Items,
-        span: _Span,
-        epoch_us: int,
-    ) -> None:
-        self.sc, self.w, self.it, self.span, self.epoch_us = fleet.scenario, w, it, span, epoch_us
-        self.vehicle = w.legs.row[legs[it.leg]]  # per item: the fleet row
-        self.vehicle_id = fleet.vehicle_id
-        self.end_us = it.start_us + it.dur_us
-        self.inside = (self.end_us > span.t0) & (it.start_us < span.t1)
-
-    def who(self, i: int) -> str:
-        return str(self.vehicle_id[self.vehicle[i]].decode())
-
-    def road(self, i: int) -> dict[str, Any]:
-        e = int(self.it.edge[i])
-        return {
-            "road_id": self.sc.edge_id[e].decode(),
-            "road_name": self.sc.edge_name[e],
-            "speed_limit_kmh": float(self.sc.edge_limit_kmh[e]),
-        }
-
-    def at(self, i: int, t_us: int) -> dict[str, float]:
-        sc, it = self.sc, self.it
-        x, _ = dynamics.motion(it, np.array([i]), np.array([t_us]))
-        f = float(x[0] / it.len_m[i]) if it.len_m[i] > 0 else 0.0
-        a, b = int(it.node_a[i]), int(it.node_b[i])
-        lat = sc.node_lat[a] + f * (sc.node_lat[b] - sc.node_lat[a])
-        lon = sc.node_lon[a] + f * (sc.node_lon[b] - sc.node_lon[a])
-        return {"latitude": round(float(lat), 6), "longitude": round(float(lon), 6)}
-
-    def halts(self, halts: I64) -> list[dict[str, Any]]:
-        """Red-light halts: where, how long, and their first and last fix at zero speed."""
-        if not halts.size:
-            return []
-        it, epoch_us = self.it, self.epoch_us
-        first, last = self.span.zero_run(
-            self.vehicle[halts], it.start_us[halts], self.end_us[halts]
-        )
-        return [
-            {
-                "vehicle_id": self.who(i),
-                "node": int(it.node_b[i]),
-                **self.road(i),
-                **self.at(i, int(it.start_us[i])),
-                "start_us": int(it.start_us[i]) + epoch_us,
-                "end_us": int(self.end_us[i]) + epoch_us,
-                "duration_s": round(int(it.dur_us[i]) / 1e6, 3),
-                "first_fix_us": int(first[j]) + epoch_us if first[j] <= last[j] else None,
-                "last_fix_us": int(last[j]) + epoch_us if first[j] <= last[j] else None,
-            }
-            for j, i in enumerate(halts)
-        ]
-
-    def overspeed(self, i: int) -> dict[str, Any]:
-        """From reaching the limit while accelerating to falling under it while braking."""
-        it, epoch_us = self.it, self.epoch_us
-        reaches_limit_s = (it.limit_mps[i] - it.speed_in_mps[i]) / it.accel_mps2[i]
-        braking_to_limit_s = (it.speed_peak_mps[i] - it.limit_mps[i]) / it.decel_mps2[i]
-        s = int(it.start_us[i]) + int(round(reaches_limit_s * 1e6))
-        e = int(it.start_us[i]) + int(
-            round((it.accel_s[i] + it.cruise_s[i] + braking_to_limit_s) * 1e6)
-        )
-        tick = self.span.tick
-        f, la = self.span.clip(_ceil(np.array([s + tick]), tick), _floor(np.array([e]), tick))
-        return {
-            "vehicle_id": self.who(i),
-            **self.road(i),
-            **self.at(i, s),
-            "start_us": s + epoch_us,
-            "end_us": e + epoch_us,
-            "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
-            "first_fix_us": int(f[0]) + epoch_us if f[0] <= la[0] else None,
-            "last_fix_us": int(la[0]) + epoch_us if f[0] <= la[0] else None,
-        }
-
-    def harsh(self, i: int, kind: str) -> dict[str, Any]:
-        """A harsh acceleration (the segment's acceleration phase) or braking (its braking)."""
-        it, epoch_us = self.it, self.epoch_us
-        t_seg = int(it.start_us[i])
-        if kind == "harsh_acceleration":
-            s, e, peak = t_seg, t_seg + int(round(it.accel_s[i] * 1e6)), float(it.accel_mps2[i])
-            v_from, v_to = it.speed_in_mps[i], it.speed_peak_mps[i]
-        else:
-            s = t_seg + int(round((it.accel_s[i] + it.cruise_s[i]) * 1e6))
-            e, peak = int(self.end_us[i]), float(it.decel_mps2[i])
-            v_from, v_to = it.speed_peak_mps[i], it.speed_out_mps[i]
-        return {
-            "vehicle_id": self.who(i),
-            "kind": kind,
-            **self.road(i),
-            **self.at(i, s),
-            "start_us": s + epoch_us,
-            "end_us": e + epoch_us,
-            "peak_ms2": round(peak, 3),
-            "speed_from_kmh": round(float(v_from * 3.6), 2),
-            "speed_to_kmh": round(float(v_to * 3.6), 2),
-        }
-
-    def incident_effect(self, i: int) -> dict[str, Any]:
-        """A segment driven slower for an incident on it."""
-        it, incidents = self.it, self.w.incidents
-        return {
-            "vehicle_id": self.who(i),
-            "incident_id": incidents.incident_id[it.incident[i]].decode(),
-            **self.road(i),
-            "start_us": int(it.start_us[i]) + self.epoch_us,
-            "end_us": int(self.end_us[i]) + self.epoch_us,
-            "speed_factor": round(float(incidents.factor[it.incident[i]]), 3),
-            "peak_kmh": round(float(it.speed_peak_mps[i] * 3.6), 2),
-        }
-
-
 def _incidents(
     fleet: fleet_mod.Fleet,
     shard: int,
@@ -403,114 +218,6 @@ def _incidents(
             )
 
 
-_TS = "timestamp"
-COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "dwells": (
-        ("vehicle_id", "string"),
-        ("kind", "string"),
-        ("place", "string"),
-        ("node", "int64"),
-        ("latitude", "double"),
-        ("longitude", "double"),
-        ("start_us", _TS),
-        ("end_us", _TS),
-        ("first_fix_us", _TS),
-        ("last_fix_us", _TS),
-        ("duration_s", "double"),
-    ),
-    "halts": (
-        ("vehicle_id", "string"),
-        ("node", "int64"),
-        ("road_id", "string"),
-        ("road_name", "string"),
-        ("speed_limit_kmh", "double"),
-        ("latitude", "double"),
-        ("longitude", "double"),
-        ("start_us", _TS),
-        ("end_us", _TS),
-        ("duration_s", "double"),
-        ("first_fix_us", _TS),
-        ("last_fix_us", _TS),
-    ),
-    "overspeed": (
-        ("vehicle_id", "string"),
-        ("road_id", "string"),
-        ("road_name", "string"),
-        ("speed_limit_kmh", "double"),
-        ("latitude", "double"),
-        ("longitude", "double"),
-        ("start_us", _TS),
-        ("end_us", _TS),
-        ("peak_kmh", "double"),
-        ("first_fix_us", _TS),
-        ("last_fix_us", _TS),
-    ),
-    "harsh": (
-        ("vehicle_id", "string"),
-        ("kind", "string"),
-        ("road_id", "string"),
-        ("road_name", "string"),
-        ("speed_limit_kmh", "double"),
-        ("latitude", "double"),
-        ("longitude", "double"),
-        ("start_us", _TS),
-        ("end_us", _TS),
-        ("peak_ms2", "double"),
-        ("speed_from_kmh", "double"),
-        ("speed_to_kmh", "double"),
-    ),
-    "refuels": (
-        ("vehicle_id", "string"),
-        ("place", "string"),
-        ("node", "int64"),
-        ("latitude", "double"),
-        ("longitude", "double"),
-        ("start_us", _TS),
-        ("end_us", _TS),
-        ("duration_s", "double"),
-        ("fuel_type", "string"),
-        ("fuel_before_pct", "double"),
-        ("fuel_after_pct", "double"),
-    ),
-    "gps_outages": (
-        ("vehicle_id", "string"),
-        ("start_us", _TS),
-        ("end_us", _TS),
-        ("first_missing_fix_us", _TS),
-        ("last_missing_fix_us", _TS),
-    ),
-    "incidents": (
-        ("incident_id", "string"),
-        ("reporter_vehicle_id", "string"),
-        ("road_id", "string"),
-        ("latitude", "double"),
-        ("longitude", "double"),
-        ("severity", "int64"),
-        ("speed_factor", "double"),
-        ("reported_us", _TS),
-        ("active_us", _TS),
-        ("resolved_us", _TS),
-        ("reporter_distance_m", "double"),
-    ),
-    "incident_effects": (
-        ("vehicle_id", "string"),
-        ("incident_id", "string"),
-        ("road_id", "string"),
-        ("road_name", "string"),
-        ("speed_limit_kmh", "double"),
-        ("start_us", _TS),
-        ("end_us", _TS),
-        ("speed_factor", "double"),
-        ("peak_kmh", "double"),
-    ),
-}
-
-
-def column_name(name: str) -> str:
-    """Parquet column of a row key: ``start_us`` -> ``start_ts`` (a UTC timestamp)."""
-    return name[:-3] + "_ts" if name.endswith("_us") else name
-
-
 def write_truth(directory: str | Path, tables: dict[str, list[dict[str, Any]]]) -> list[Path]:
     """Write ``truth(...)`` tables as ``<directory>/<table>.parquet`` (times: UTC, µs)."""
     try:
@@ -526,14 +233,14 @@ def write_truth(directory: str | Path, tables: dict[str, list[dict[str, Any]]]) 
         "string": pa.string(),
         "int64": pa.int64(),
         "double": pa.float64(),
-        _TS: pa.timestamp("us", tz="UTC"),
+        TS: pa.timestamp("us", tz="UTC"),
     }
     written = []
     for name, columns in COLUMNS.items():
         rows = tables.get(name, [])
         arrays = [
             pa.array([r.get(c) for r in rows], type=pa.int64()).cast(types[t])
-            if t == _TS
+            if t == TS
             else pa.array([r.get(c) for r in rows], type=types[t])
             for c, t in columns
         ]

@@ -144,8 +144,11 @@ def _layer_assets(tmp_path: Path) -> tuple[Path, Path]:
     (assets / "python").mkdir()
     (assets / "jars" / "aws-msk-iam-auth-2.3.2-all.jar").write_bytes(b"PK jar")
     (assets / "python" / "pkg-1.0-cp311-manylinux2014_x86_64.whl").write_bytes(b"PK whl")
+    from vts.live.reference import write_live_copy
+
     reference = tmp_path / "reference"
     write_reference("city", reference / "city")
+    write_live_copy(reference / "city", reference / "city" / "live")  # as the build does
     return assets, reference
 
 
@@ -177,7 +180,9 @@ def test_the_scenarios_reference_tables_land_in_the_lake_and_survive_a_later_del
     created = resource.create(create, Deadline.after(30))
 
     tables = ["data/roads/roads.parquet", "data/geofences/geofences.parquet"]
-    assert created.data["ReferenceTables"] == ",".join(tables)
+    live = ["reference/roads.csv", "reference/geofences.geojson"]
+    assert created.data["ReferenceTables"] == ",".join(tables + live)
+    assert created.data["LiveReference"] == f"s3://{BUCKET}/reference/"
     body = s3.get_object(Bucket=BUCKET, Key=tables[0])["Body"].read()
     roads = pq.read_table(io.BytesIO(body))
     assert roads.num_rows > 100 and "speed_limit_kmh" in roads.column_names
@@ -187,7 +192,7 @@ def test_the_scenarios_reference_tables_land_in_the_lake_and_survive_a_later_del
     resource.delete(
         request("Delete", physical_resource_id=created.physical_resource_id), Deadline.after(30)
     )
-    assert keys(s3) == sorted(tables)  # lake data stays with the bucket
+    assert keys(s3) == sorted(tables + live)  # lake data stays with the bucket
 
 
 def test_an_unknown_scenario_fails_naming_the_built_ones_moto(

@@ -310,3 +310,71 @@ def test_delete_succeeds_when_the_database_is_gone_but_other_failures_still_fail
     assert "no longer exists" in resource.delete(delete, Deadline.after(60)).reason
     with pytest.raises(StatementFailedError):
         resource.delete(delete, Deadline.after(60))
+
+
+# ── the namespace's managed admin secret (moto has no Redshift Serverless API: botocore's
+# Stubber answers GetNamespace, checked against the service's own request/response model) ──
+
+MANAGED = "arn:aws:secretsmanager:us-east-1:123456789012:secret:redshift!vts-vtsadmin-Xy12Ab"  # noqa: S105 - an ARN
+MANAGED_PROPS = {**PROPS, "SecretArn": "", "AdminSecretOfNamespace": "vts"}
+
+
+def namespaces_answering(*answers: dict[str, Any] | str) -> Any:
+    """A Redshift Serverless client whose GetNamespace calls get ``answers`` in turn: a
+    namespace's fields, or an error code."""
+    from botocore.stub import Stubber
+
+    client = boto3.client("redshift-serverless", region_name=REGION)
+    stubber = Stubber(client)
+    for answer in answers:
+        if isinstance(answer, str):
+            stubber.add_client_error("get_namespace", service_error_code=answer)
+            continue
+        namespace = {"namespaceName": "vts", "namespaceId": "0a1b", **answer}
+        stubber.add_response("get_namespace", {"namespace": namespace}, {"namespaceName": "vts"})
+    stubber.activate()
+    return client
+
+
+def test_create_signs_in_with_the_secret_redshift_manages_for_the_namespace_moto(
+    redshift_data: Any,
+) -> None:
+    """The stack's namespace keeps its admin password in a secret Redshift rotates; its ARN
+    is only known at run time (CloudFormation does not return it)."""
+    namespaces = namespaces_answering({"adminPasswordSecretArn": MANAGED})
+    resource = RedshiftExternalSchema(
+        redshift_data, namespaces=lambda: namespaces, sleep=RedshiftEngine().sleep
+    )
+    resource.create(request("Create", MANAGED_PROPS), Deadline.after(60))
+    (call,) = redshift_data.calls
+    assert call["SecretArn"] == MANAGED
+
+
+def test_a_namespace_without_a_managed_secret_is_a_clear_error_before_any_sql_moto(
+    redshift_data: Any,
+) -> None:
+    from vts.aws.exceptions import NoManagedSecretError
+
+    resource = RedshiftExternalSchema(
+        redshift_data, namespaces=lambda: namespaces_answering({}), sleep=lambda _: None
+    )
+    with pytest.raises(NoManagedSecretError, match="ManageAdminPassword"):
+        resource.create(request("Create", MANAGED_PROPS), Deadline.after(60))
+    with pytest.raises(InvalidPropertyError, match="SecretArn"):
+        resource.create(
+            request("Create", {**MANAGED_PROPS, "SecretArn": SECRET}), Deadline.after(60)
+        )
+    assert redshift_data.calls == []
+
+
+def test_delete_succeeds_when_the_namespace_is_already_gone_moto(redshift_data: Any) -> None:
+    resource = RedshiftExternalSchema(
+        redshift_data,
+        namespaces=lambda: namespaces_answering("ResourceNotFoundException"),
+        sleep=lambda _: None,
+    )
+    outcome = resource.delete(
+        request("Delete", MANAGED_PROPS, physical_resource_id="vts/dev/vts"), Deadline.after(60)
+    )
+    assert "no longer exists" in outcome.reason
+    assert redshift_data.calls == []

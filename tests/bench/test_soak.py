@@ -33,6 +33,8 @@ def test_the_metrics_line_gives_the_batch_its_seconds_and_lag() -> None:
     assert parse_metrics_line(METRICS) == BatchLine(41, 20310, 5, 3.48, 0)
     unknown = METRICS.replace("latest 0", "latest unknown")
     assert parse_metrics_line(unknown) == BatchLine(41, 20310, 5, 3.48, None)
+    phases = METRICS + " (addBatch 3.10s, latestOffset 0.02s, walCommit 0.05s)"
+    assert parse_metrics_line(phases) == BatchLine(41, 20310, 5, 3.48, 0)
     assert parse_metrics_line("INFO vts.stream.sink: batch 41: 20310 events") is None
 
 

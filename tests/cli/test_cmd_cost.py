@@ -7,7 +7,8 @@ import json
 import pytest
 
 from vts.cli.main import main
-from vts.cost.model import PRESETS, estimate
+from vts.cost.model import estimate
+from vts.cost.workload import PRESETS
 
 
 def test_json_output_lists_each_preset_with_its_total(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,8 +7,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 
+from tests.contract.corpus import valid_record
 from tests.contract.edge_messages import messages
 from tests.contract.test_fast import NOW, _exact, _want
 from tests.contract.tutorial_samples import SAMPLES
@@ -71,3 +73,60 @@ def test_an_unforeseen_error_is_a_reason_not_an_exception(
     monkeypatch.setattr(reader, "parse_message", explode)
     got = MessageReader("vehicle_data").read(b"[1]", NOW)
     assert got == ("invalid_json: the message could not be read (RuntimeError)", None)
+
+
+def _verdicts(reader: MessageReader, raws: list[bytes | None]) -> list[tuple[Any, Any]]:
+    reasons, records = reader.read_many(raws, NOW)
+    return [
+        (reason, None if record is None else msgspec.structs.asdict(record))
+        for reason, record in zip(reasons, records, strict=True)
+    ]
+
+
+def test_many_messages_at_once_get_each_its_own_verdict() -> None:
+    """``read_many`` over whole chunks (good messages around each edge message, so a bad
+    one shares its chunk with good ones) gives each message ``read``'s verdict."""
+    by_topic: dict[str, list[bytes | None]] = {}
+    for topic, raw in messages():
+        by_topic.setdefault(topic, []).append(raw)
+    for topic, raws in by_topic.items():
+        reader = MessageReader(topic)
+        good = json.dumps(valid_record(EVENT_TYPES[topic])).encode()
+        mixed = [m for raw in raws for m in (good, raw, good)] * 3  # > CHUNK for some topics
+        want = [reader.read(raw, NOW) for raw in mixed]
+        assert _verdicts(reader, mixed) == want, topic
+
+
+def test_messages_that_would_shift_a_chunks_boundaries_are_judged_alone() -> None:
+    """Messages crafted so that, joined, the array still has one element per message but
+    not each its own (two in one message, one split over two): each still gets its own
+    verdict, as if read alone."""
+    reader = MessageReader("vehicle_data")
+    record = valid_record(EVENT_TYPES["vehicle_data"])
+    whole = json.dumps(record)
+    head, _, tail = whole.rpartition(', "make"')  # split between two members
+    assert head and tail
+    two = (whole + "," + whole).encode()  # one message holding two objects
+    split = [head.encode(), ('"make"' + tail).encode()]  # one object over two messages
+    string = [whole[:-1].encode() + b', "model": "', b'"}']  # a string over two messages
+    cases = [[two, *split], [two, *string], [b"{}", *split], [two, b"", b"{", b"}"]]
+    for case in cases:
+        mixed = [whole.encode(), *case, whole.encode()]
+        got = _verdicts(reader, mixed)
+        assert got == [reader.read(raw, NOW) for raw in mixed]
+        assert [reason is None for reason, _ in got] == [True, *[False] * len(case), True]
+
+
+def test_read_many_takes_a_chunk_of_good_messages_in_one_decoder_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from simulator import generate
+
+    start = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    raws = list(generate("city", 5, start, 60, vehicles=20)["vehicle_data"].to_json_lines())
+    reader = MessageReader("vehicle_data")
+    monkeypatch.setattr(reader, "exact", _refuse)
+    monkeypatch.setattr(reader, "_decode", _refuse)  # no message decoded alone
+    reasons, records = reader.read_many(raws, NOW)
+    assert len(raws) > 256 and reasons == [None] * len(raws)
+    assert [r.ts for r in records] == [parse_ts(json.loads(raw)["ts"]) for raw in raws]

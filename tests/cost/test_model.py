@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from vts.cost.model import HOURS_PER_MONTH, PRESETS, Workload, estimate, render_markdown
+from vts.cost.markdown import render_markdown
+from vts.cost.model import HOURS_PER_MONTH, estimate
 from vts.cost.prices import US_EAST_1 as P
+from vts.cost.workload import PRESETS, Workload
 from vts.exceptions import ConfigError
 
 REPO_DOCS = Path(__file__).resolve().parents[2] / "docs" / "cost"
@@ -71,7 +73,7 @@ def test_the_network_is_priced_as_the_template_builds_it() -> None:
     assert len(stack.of_type("AWS::CloudWatch::Alarm")) == ALARMS
     est = estimate(PRESETS["demo"])
     logs = 1.0 / HOURS_PER_MONTH * 0.01
-    assert line(est, "VPC interface endpoints") == pytest.approx(7 * 2 * 0.01 + logs)
+    assert line(est, "VPC interface endpoints") == pytest.approx(9 * 2 * 0.01 + logs)
 
 
 def test_msk_serverless_cluster_hours_dominate_a_demo_and_provisioned_is_cheaper() -> None:
@@ -141,3 +143,36 @@ def test_the_live_lines_match_a_hand_calculation() -> None:
     assert line(viewers, "Lambda live API (Function URL)") == pytest.approx(
         20 * line(fleet, "Lambda live API (Function URL)")
     )
+
+
+def test_the_live_alerts_lines_match_a_hand_calculation() -> None:
+    demo = estimate(PRESETS["demo"])
+    # 100 vehicles x 1 alert per vehicle-hour (the guess), each put twice (raised, ended)
+    assert line(demo, "EventBridge live alerts bus") == pytest.approx(200 / 1e6 * 1.00)
+    # one sweep a minute: 43,800 a month, far inside the Scheduler's 14 M free
+    assert line(demo, "EventBridge Scheduler live sweep") == 0.0
+    assert line(demo, "Lambda live sweep") == pytest.approx(
+        60 * (0.05 * 0.5 * P.lambda_gb_second + 0.20 / 1e6)
+    )
+    chatty = estimate(replace(PRESETS["fleet-10k"], live_alerts_per_vehicle_hour=6))
+    assert line(chatty, "EventBridge live alerts bus") == pytest.approx(10_000 * 6 * 2 / 1e6)
+    assert line(chatty, "Lambda live sweep") == line(demo, "Lambda live sweep")  # fleet-blind
+    no_free = replace(P, scheduler_free_invocations_month=0)
+    assert line(estimate(PRESETS["demo"], no_free), "EventBridge Scheduler live sweep") == (
+        pytest.approx(60 / 1e6 * 1.00)
+    )
+
+
+def test_the_live_alerts_are_priced_as_the_template_builds_them() -> None:
+    """A bus the consumer puts alerts on, and a schedule invoking it once a minute."""
+    from tests.template.cfn import Stack
+    from vts.cost.model import SWEEPS_PER_HOUR
+
+    stack = Stack()
+    assert len(stack.of_type("AWS::Events::EventBus")) == 1
+    schedule = stack.props("LiveSweepSchedule")
+    assert schedule["ScheduleExpression"] == "rate(1 minute)"
+    assert SWEEPS_PER_HOUR == 60
+    target = schedule["Target"]
+    assert target["Arn"] == "{LiveConsumerFunction.Arn}"  # the consumer, at its memory size
+    assert target["Input"] == '{"vts": "sweep"}'

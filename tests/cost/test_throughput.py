@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.state import eviction_scan
-from vts.cost.model import PRESETS, estimate
+from vts.cost.model import estimate
 from vts.cost.throughput import (
     DEFAULT_WATERMARK_SECONDS,
     REPLAY_HEADROOM,
@@ -18,6 +18,7 @@ from vts.cost.throughput import (
     Throughput,
     streaming_workers,
 )
+from vts.cost.workload import PRESETS
 from vts.exceptions import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from vts.cli.main import main
-from vts.cost.model import PRESETS, estimate
+from vts.cost.model import estimate
 from vts.cost.prices import US_EAST_1
+from vts.cost.workload import PRESETS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 

@@ -39,12 +39,18 @@ LIVE_COLUMNS = {
     "cache data": "ElastiCache Serverless (Valkey) data",
     "cache ECPUs": "ElastiCache Serverless (Valkey) ECPUs",
     "API": "Lambda live API (Function URL)",
+    "alerts bus": "EventBridge live alerts bus",
+    "sweep schedule": "EventBridge Scheduler live sweep",
+    "sweep": "Lambda live sweep",
 }
 
 
 def test_the_live_cost_table_is_what_vts_cost_computes() -> None:
-    from vts.cost.model import PRESETS, estimate, with_overrides
+    from vts.cost.model import estimate
+    from vts.cost.workload import PRESETS, with_overrides
 
+    header = " | ".join(["fleet", *LIVE_COLUMNS, "live path"])
+    assert f"| {header} |" in DOC.read_text()  # every line of the live path, named
     rows = re.findall(r"^\| ([\d,]+) vehicles \| (.+) \|$", DOC.read_text(), flags=re.M)
     assert [int(n.replace(",", "")) for n, _ in rows] == [100, 1_000, 10_000]
     for vehicles, cells in rows:
@@ -58,7 +64,7 @@ def test_the_live_cost_table_is_what_vts_cost_computes() -> None:
 def test_the_mapping_settings_are_the_templates() -> None:
     from tests.template.cfn import Stack
 
-    props = Stack().props("LiveGpsDataMapping")
+    props = Stack().props("LivegpsdataMapping")
     text = DOC.read_text()
     for name, value in [
         ("StartingPosition", props["StartingPosition"]),

@@ -52,4 +52,15 @@ def test_the_readme_walkthrough_runs_as_written(walkthrough: Walkthrough) -> Non
     png = walkthrough.cwd / f"VEH-000001-{DAY}.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in (walkthrough.cwd / f"VEH-000001-{DAY}.html").read_text()
+    # the live map over the local store shows the fleet simulated just before (2024's span
+    # is past the live view's silence); against a deployed API, which does not answer
+    # here, the page still loads and says so. Each server stopped on Ctrl-C, exit 0.
+    local, remote = (line for line in lines if line.startswith("vts live serve"))
+    seen = walkthrough.pages[local]
+    assert (seen.vehicles, seen.vehicle_count) == (100, "100 vehicles"), seen
+    assert seen.freshness.startswith("newest position ") and not seen.errors, seen
+    assert "the API answers" not in runs[local].stdout and "stopped" in runs[local].stdout
+    seen = walkthrough.pages[remote]
+    assert seen.vehicles == 0 and seen.freshness.startswith("no answer from the API"), seen
+    assert "the API answers 502" in runs[remote].stdout and "stopped" in runs[remote].stdout
     assert not LocalKafka(walkthrough.home).status().running  # `vts local down` stopped it

@@ -38,8 +38,8 @@ def handlers() -> Iterator[dict[str, ModuleType]]:
     """The two handler modules, their containers' connections closed afterwards."""
     modules = {name: load_handler(name) for name in ("live_consumer", "live_api")}
     yield modules
-    for consumer in modules["live_consumer"]._consumers.values():
-        consumer.store.close()
+    for function in modules["live_consumer"]._functions.values():
+        function.consumer.store.close()
     for store in modules["live_api"]._stores.values():
         store.close()
 

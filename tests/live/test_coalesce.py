@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.live.messages import fix, incident
 from vts.contract.reader import MessageReader
+from vts.live.alerts import incident_spans
 from vts.live.coalesce import Coalescer
 
 T = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -17,7 +18,7 @@ NOW = T + timedelta(minutes=1)
 def _add(c: Coalescer, *messages: tuple[str, dict[str, Any]]) -> list[bool]:
     kept = []
     for topic, message in messages:
-        reason, record = MessageReader(topic).read(json.dumps(message).encode(), NOW)
+        (reason,), (record,) = MessageReader(topic).read_many([json.dumps(message).encode()], NOW)
         assert reason is None and record is not None
         kept.append(c.add(topic, record))
     return kept
@@ -32,7 +33,7 @@ def test_the_newest_fix_of_each_vehicle_wins_in_any_order() -> None:
     fixes += [fix("b", T + timedelta(seconds=s), -s, 0.0) for s in (9, 8)]
     c = Coalescer()
     assert _add(c, *fixes) == [True] * 6
-    assert {k: v.record["latitude"] for k, v in c.vehicles.items()} == {"a": 4.0, "b": -9.0}
+    assert {k: v.record.latitude for k, v in c.vehicles.items()} == {"a": 4.0, "b": -9.0}
     state = json.loads(c.vehicles["a"].state_json())
     assert state["ts"] == "2024-06-01T12:00:04Z" and state["topic"] == "vehicle_data"
     assert "schema_version" not in state and "heading_deg" in state
@@ -47,7 +48,7 @@ def test_at_equal_times_vehicle_data_beats_gps_data_then_the_greater_event_id() 
     for order in ([gps, low, high], [high, gps, low], [low, high, gps]):
         c = Coalescer()
         _add(c, *order)
-        assert c.vehicles["a"].record["latitude"] == 3.0
+        assert c.vehicles["a"].record.latitude == 3.0
         assert _trail(c, "a") == [3.0]
 
 
@@ -91,3 +92,17 @@ def test_states_carry_event_times_in_utc_iso_8601_with_a_z() -> None:
         assert "schema_version" not in state and state["topic"] == "vehicle_data"
         assert [json.loads(p)["ts"] for _, p in c.vehicles["v1"].trail_points()] == [shown]
         assert json.loads(c.incidents[INCIDENT].state_json())["ts"] == shown
+
+
+def test_an_incidents_span_starts_at_its_first_report_in_a_batch_not_its_newest() -> None:
+    """A batch holding several reports of an incident (a busy or late consumer) keeps the
+    newest for the live state, but the live alerts' span begins at the first report and
+    ends at the first ``Resolved``, as the reports' span does."""
+    c = Coalescer()
+    at = [T + timedelta(seconds=s) for s in (0, 60, 120, 180)]
+    statuses = ("Reported", "Active", "Resolved", "Resolved")
+    _add(c, *[incident(INCIDENT, t, s) for t, s in zip(at, statuses, strict=True)][::-1])
+    state = c.incidents[INCIDENT]
+    assert state.record.ts == at[3]  # the newest, for the live state
+    _, (span,) = incident_spans({}, [state])
+    assert (span.active_from, span.active_to) == (at[0].timestamp(), at[2].timestamp())

@@ -78,6 +78,7 @@ def test_each_version_of_an_alert_reaches_the_bus_once(live_store: Any) -> None:
     # not the bus's: sorted by the alert's end so far, then status)
     got.sort(key=lambda e: (e["detail"]["end_ts"], e["detail"]["status"]))
     assert [e["detail"]["status"] for e in got] == ["active", "active", "ended"]
+    assert [e["detail"]["raised"] for e in got] == [True, False, False]  # one raise: email it
     assert len({e["detail"]["alert_id"] for e in got}) == 1 and sent == [0, 0, 0, 1, 1, 1]
     assert all(e["source"] == SOURCE and e["detail"]["alert"] == "overspeed" for e in got)
 

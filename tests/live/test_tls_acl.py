@@ -93,8 +93,8 @@ def test_the_handler_writes_over_tls_as_the_acl_user_with_its_iam_token(
         clients = cast(list[dict[str, Any]], admin.client_list())
         assert USER in {c["user"] for c in clients}
     finally:
-        for consumer in app._consumers.values():
-            consumer.store.close()
+        for function in app._functions.values():
+            function.consumer.store.close()
     assert (outcome["records"], outcome["written"], outcome["incidents_written"]) == (14, 3, 1)
     keys = admin.keys(f"{{{iam_env}}}:*")
     assert keys, "nothing written under the test's prefix"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.model import dynamics, fleet, plan, weather
+from simulator.model import dynamics, fleet, segments, weather, week
 from vts.cli.main import main
 from vts.contract.topics import TOPIC_NAMES
 
@@ -44,14 +44,14 @@ def test_the_command_example_runs(
 
 def test_the_documented_parameters_are_the_codes() -> None:
     text = DOC.read_text()
-    assert f"probability {dynamics.P_RED}" in text
-    assert f"halts {dynamics.HALT_S[0]:g}–{dynamics.HALT_S[1]:g} s" in text
-    assert f"{dynamics.SPEEDING[0]:.2f}–{dynamics.SPEEDING[1]:.2f} × the limit" in text
+    assert f"probability {segments.P_RED}" in text
+    assert f"halts {segments.HALT_S[0]:g}–{segments.HALT_S[1]:g} s" in text
+    assert f"{segments.SPEEDING[0]:.2f}–{segments.SPEEDING[1]:.2f} × the limit" in text
     assert f"rain slows by {weather.RAIN_SLOWDOWN:.0%}" in text.replace(" %", "%")
     assert f"by\n  {weather.SNOW_SLOWDOWN:.0%}" in text.replace(" %", "%")
     assert f"up to {dynamics.RUSH_SLOWDOWN:.0%} slower" in text.replace(" %", "%")
-    assert f"when driven at {plan.PLAN_SPEED} of the normal speed" in text
-    assert f"{plan.JUNCTION_S:g} s lost per junction" in text
+    assert f"when driven at {week.PLAN_SPEED} of the normal speed" in text
+    assert f"{week.JUNCTION_S:g} s lost per junction" in text
     assert f"on {fleet.GPS_OUTAGE_P:.0%} of days" in text.replace(" %", "%")
     for vtype, (lo, hi, dlo, dhi) in fleet.BEHAVIOUR.items():
         row = next(line for line in text.splitlines() if line.startswith(f"| {vtype} |"))

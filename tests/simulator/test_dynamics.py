@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulator import EventBatch, generate
-from simulator.model import dynamics, fleet, timeline
+from simulator.model import dynamics, fleet, segments, timeline
 from simulator.model.days import walk_without_incidents
 from simulator.model.fleet import ACCEL, VEHICLE_TYPES
 from simulator.model.incidents import Incidents
@@ -80,7 +80,7 @@ def test_weather_lowers_speed_by_the_documented_amount() -> None:
     wk = walk_without_incidents(f, 60)
     legs = np.arange(wk.legs.row.size)
     lg = wk.legs
-    driven = dynamics.Legs(
+    driven = segments.Legs(
         vehicle=lg.row,
         start_node=lg.start_node,
         end_node=lg.end_node,
@@ -117,7 +117,7 @@ def test_an_incident_slows_vehicles_on_its_segment() -> None:
     wk = walk_without_incidents(f, 60)
     lg = wk.legs
     legs = np.flatnonzero(lg.mm > 2_000_000)[:50]
-    driven = dynamics.Legs(
+    driven = segments.Legs(
         vehicle=lg.row[legs],
         start_node=lg.start_node[legs],
         end_node=lg.end_node[legs],
@@ -170,7 +170,7 @@ def test_incidents_slow_traffic_on_their_segment_only_while_active(hour: TruthSp
             continue
         assert e["road_id"] == i["road_id"]
         assert i["active_us"] <= e["start_us"] < i["resolved_us"]
-        speeding = dynamics.SPEEDING[1]
+        speeding = segments.SPEEDING[1]
         assert e["peak_kmh"] < e["speed_limit_kmh"] * speeding * e["speed_factor"] + 0.01
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from simulator import EventBatch, generate
 from simulator.exceptions import BadWindowError, UnknownScenarioError
+from simulator.outputs.truth import truth
 from tests.simulator.conftest import SEED, START
 from vts.contract.events import event_type
 from vts.contract.topics import TOPIC_NAMES, topic
@@ -130,7 +132,11 @@ def test_events_fall_inside_their_window(span: dict[str, EventBatch]) -> None:
         ({"tick_seconds": 0.0}, "tick_seconds"),
     ],
 )
-def test_bad_windows_are_refused_with_a_hint(kwargs: dict[str, object], message: str) -> None:
+@pytest.mark.parametrize("make", [generate, truth], ids=["events", "truth"])
+def test_bad_windows_are_refused_with_a_hint(
+    kwargs: dict[str, object], message: str, make: Callable[..., object]
+) -> None:
+    """The events and their truth check a span with one rule (``shard_span``)."""
     args: dict[str, object] = {
         "scenario": "city",
         "seed": 1,
@@ -140,7 +146,7 @@ def test_bad_windows_are_refused_with_a_hint(kwargs: dict[str, object], message:
     }
     args.update(kwargs)
     with pytest.raises(BadWindowError) as info:
-        generate(**args)  # type: ignore[arg-type]
+        make(**args)
     text = str(info.value)
     assert message in text and "what to do" in text
 

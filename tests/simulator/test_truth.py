@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simulator.outputs.truth import COLUMNS, TABLES, column_name, truth, write_truth
+from simulator.outputs.truth import TABLES, truth, write_truth
+from simulator.outputs.truth_schema import COLUMNS, column_name
 from tests.simulator.conftest import HOUR_SECONDS, HOUR_START, HOUR_VEHICLES, SEED, TruthSpan
 
 TICK_S = 1.0

@@ -84,3 +84,32 @@ def test_vts_spark_master_puts_the_session_on_a_cluster(
     assert SparkSettings.local(LocalPaths(tmp_path)).master == "local[2]"
     monkeypatch.setenv("VTS_SPARK_MASTER", "spark://127.0.0.1:7077")
     assert SparkSettings.local(LocalPaths(tmp_path)).master == "spark://127.0.0.1:7077"
+
+
+def test_a_built_class_archive_is_passed_to_the_driver_jvm(
+    jar_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make jars` builds it; a session finds it by its classpath's key, and only then."""
+    from vts.spark import class_archive
+
+    monkeypatch.delenv("VTS_SPARK_CLASS_ARCHIVE", raising=False)
+    assert SparkSettings.local(LocalPaths(tmp_path)).class_archive is None  # not built
+    settings = SparkSettings.local(LocalPaths(tmp_path))
+    archive = class_archive.archive_path(jar_cache, settings.classpath, settings.jars)
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"")
+    assert SparkSettings.local(LocalPaths(tmp_path)).class_archive == archive
+    options = class_archive.java_options(archive)
+    assert f"-XX:SharedArchiveFile={archive}" in options
+    assert "-Xlog:all=warning:stderr" in options  # a stale archive's warning: not on stdout
+    # another classpath (the s3a jars) is another archive, which was not built
+    monkeypatch.setenv("VTS_S3_ENDPOINT", "http://127.0.0.1:5000")
+    assert SparkSettings.local(LocalPaths(tmp_path)).class_archive is None
+    monkeypatch.delenv("VTS_S3_ENDPOINT")
+    monkeypatch.setenv("VTS_SPARK_CLASS_ARCHIVE", "off")
+    assert SparkSettings.local(LocalPaths(tmp_path)).class_archive is None
+
+
+def test_the_local_driver_compiles_with_c1_only(jar_cache: Path, tmp_path: Path) -> None:
+    """Local runs are start-up-bound: C2's compiler threads cost more than they save."""
+    assert "-XX:TieredStopAtLevel=1" in SparkSettings.local(LocalPaths(tmp_path)).java_options

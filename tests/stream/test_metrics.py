@@ -116,6 +116,23 @@ def test_the_log_publisher_writes_one_line(caplog: pytest.LogCaptureFixture) -> 
     assert "max offsets behind latest 12" in caplog.text
 
 
+def test_the_log_line_says_where_the_batchs_time_went(caplog: pytest.LogCaptureFixture) -> None:
+    """Spark's phases of the batch (a slow first batch: planning, or the sink?)."""
+    caplog.set_level("INFO", logger="vts.stream.metrics")
+    progress = _progress(0, 3)
+    progress["durationMs"] = {
+        "latestOffset": 410,
+        "queryPlanning": 1250,
+        "addBatch": 9000,
+        "walCommit": 0,
+        "triggerExecution": 10700,
+    }
+    metrics = BatchMetricsCollector(LogMetrics()).on_progress(progress)
+    assert metrics.phases["addBatch"] == 9.0
+    assert "triggerExecution" not in metrics.phases
+    assert "(latestOffset 0.41s, queryPlanning 1.25s, addBatch 9.00s)" in caplog.text
+
+
 @pytest.fixture
 def cloudwatch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):

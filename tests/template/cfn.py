@@ -1,9 +1,11 @@
 """The SAM template, translated offline and resolved for one set of parameter values.
 
-``translate()`` runs aws-sam-translator (the library behind ``sam deploy``'s transform) on
-template.yaml with a fake account and region. ``Stack`` then evaluates what CloudFormation
-would: parameter defaults and overrides, Conditions (resources whose condition is false are
-dropped), and the intrinsic functions the template uses. Attributes that only exist after a
+``translate()`` expands template.yaml's Fn::ForEach loops (``vts.aws.expand``, as
+CloudFormation's AWS::LanguageExtensions does first) and runs aws-sam-translator (the
+library behind ``sam deploy``'s transform) on the result with a fake account and region.
+``Stack`` then evaluates what CloudFormation would: parameter defaults and overrides,
+Conditions (resources whose condition is false are dropped), and the intrinsic functions the
+template uses. Attributes that only exist after a
 deploy resolve to placeholders such as ``{DataBucket.Arn}`` or ``{Ref:StreamingJob}``, so a
 test can see *what* a value refers to; a few (the MSK cluster ARN) get realistic fakes so
 that string functions over them can run.
@@ -36,9 +38,9 @@ PSEUDO = {
     ),
     "AWS::URLSuffix": "amazonaws.com",
 }
-# Parameters without defaults: what `sam deploy --guided` would ask for (none: the default
-# deploy builds its own network).
-REQUIRED: dict[str, str] = {}
+# Parameters without defaults: what `sam deploy --guided` would ask for (only where alarms
+# go: the default deploy builds its own network).
+REQUIRED: dict[str, str] = {"AlarmEmail": "ops@example.com"}
 AVAILABILITY_ZONES = [f"{REGION}{zone}" for zone in "abcdef"]
 FAKE_ATTRIBUTES = {
     "MskCluster.Arn": f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/{STACK}-kafka/0b1c2d3e-s1",
@@ -57,16 +59,25 @@ ARTIFACT_BUCKET = "vts-test-artifacts"
 
 
 def sam_template() -> dict[str, Any]:
-    """template.yaml as parsed by the SAM CLI (short-form tags become intrinsics)."""
+    """template.yaml as parsed by the SAM CLI (short-form tags become intrinsics), with its
+    Fn::ForEach loops still in it."""
     from samcli.yamlhelper import yaml_parse
 
     return dict(yaml_parse(TEMPLATE.read_text()))
 
 
+def expanded_template() -> dict[str, Any]:
+    """template.yaml as the SAM transform receives it: loops written out
+    (vts.aws.expand, as CloudFormation's AWS::LanguageExtensions does)."""
+    from vts.aws.expand import expand
+
+    return expand(sam_template())
+
+
 def local_code_paths() -> dict[str, str]:
     """Logical id -> the local CodeUri/ContentUri folder `sam build` packages."""
     paths = {}
-    for logical, body in sam_template()["Resources"].items():
+    for logical, body in expanded_template()["Resources"].items():
         props = body.get("Properties", {})
         for key in ("CodeUri", "ContentUri"):
             if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
@@ -80,7 +91,7 @@ def _translated() -> str:
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
-    sam = sam_template()
+    sam = expanded_template()
     # What `sam package` does before the transform runs: local folders become S3 objects.
     for logical, path in local_code_paths().items():
         props = sam["Resources"][logical]["Properties"]

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.template.cfn import ACCOUNT, REGION, Stack, iam_glob
-from tests.template.scenarios import SCENARIOS
+from tests.template.cfn import ACCOUNT, REGION, Stack, iam_glob, may
+from tests.template.scenarios import ADMIN_SECRET, SCENARIOS
 
 # Actions whose only possible resource is "*" (no resource-level permissions in IAM).
 STAR_ONLY_ACTIONS = {
@@ -360,6 +360,52 @@ def test_an_existing_redshift_secret_under_a_customer_key_can_be_decrypted() -> 
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
         f"secretsmanager.{REGION}.amazonaws.com"
     )
+
+
+def test_the_created_namespace_lets_redshift_manage_and_rotate_its_admin_secret() -> None:
+    """The review's finding: the admin secret the stack generated was never rotated.
+    Redshift now keeps the password in a secret it rotates (every 30 days, its default),
+    encrypted with the stack's key; the schema resource finds it (GetNamespace) and may read
+    that secret only."""
+    stack = Stack()
+    namespace = stack.props("RedshiftNamespace")
+    assert namespace["ManageAdminPassword"] is True
+    assert "AdminUserPassword" not in namespace
+    assert namespace["AdminPasswordSecretKmsKeyId"] == "{Ref:DataKey}"
+    # no secret of the stack's own that nothing rotates
+    rotated = {
+        body["Properties"]["SecretId"]
+        for body in stack.of_type("AWS::SecretsManager::RotationSchedule").values()
+    }
+    for logical in stack.of_type("AWS::SecretsManager::Secret"):
+        assert f"{{Ref:{logical}}}" in rotated, f"{logical} is never rotated"
+    schema = stack.props("RedshiftExternalSchema")
+    assert schema["AdminSecretOfNamespace"] == "{Ref:RedshiftNamespace}"
+    assert schema["SecretArn"] == ""
+    # Redshift names the secret redshift!<namespace>-<admin user>; Secrets Manager adds 6
+    # characters to the ARN.
+    prefix = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:redshift!"
+    managed = f"{prefix}{{Ref:RedshiftNamespace}}-{namespace['AdminUsername']}-Xy12Ab"
+    assert may(stack, "RedshiftSchemaRole", "secretsmanager:GetSecretValue", managed)
+    other = f"{prefix}another-namespace-admin-Xy12Ab"
+    assert not may(stack, "RedshiftSchemaRole", "secretsmanager:GetSecretValue", other)
+    assert may(
+        stack,
+        "RedshiftSchemaRole",
+        "redshift-serverless:GetNamespace",
+        "{RedshiftNamespace.Namespace.NamespaceArn}",
+    )
+    assert may(stack, "RedshiftSchemaRole", "kms:Decrypt", "{DataKey.Arn}")
+
+
+def test_an_existing_workgroup_still_signs_in_with_the_secret_it_names() -> None:
+    stack = Stack(SCENARIOS["existing-scram-existing-redshift-secret"])
+    schema = stack.props("RedshiftExternalSchema")
+    assert schema["SecretArn"] == ADMIN_SECRET
+    assert "AdminSecretOfNamespace" not in schema
+    assert may(stack, "RedshiftSchemaRole", "secretsmanager:GetSecretValue", ADMIN_SECRET)
+    statements = stack.props("RedshiftSchemaRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    assert not [s for s in statements if s["Action"] == "redshift-serverless:GetNamespace"]
 
 
 def test_table_wildcards_stay_inside_the_stacks_own_database(stack: Stack) -> None:

@@ -37,9 +37,9 @@ POWERTOOLS_CALLS = {"DynamoDBPersistenceLayer": "dynamodb", "Tracer": "xray"}
 GLUE_JOB_PLATFORM = {
     "s3": "the job's script, --extra-py-files and jars; the lake",
     "glue": "the job's connection and catalog",
-    "logs": "--enable-continuous-cloudwatch-log",
+    "logs": "the job's logs (--custom-logGroup-prefix)",
     "monitoring": "--enable-metrics",
-    "kms": "the security configuration's encrypted logs and bookmarks",
+    "kms": "the security configuration's encrypted bookmarks (and the crawler's logs)",
 }
 CRAWLER_PLATFORM = {k: GLUE_JOB_PLATFORM[k] for k in ("s3", "glue", "logs", "kms")}
 CUSTOM_RESOURCE_PLATFORM = {"s3": "CloudFormation's response URL is a pre-signed S3 URL"}

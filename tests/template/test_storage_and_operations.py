@@ -73,19 +73,97 @@ def test_every_function_logs_to_its_own_group_with_retention_and_kms(stack: Stac
         props = groups[group]["Properties"]
         assert props["RetentionInDays"] == stack.params["LogRetentionDays"]
         assert props["KmsKeyId"] == "{DataKey.Arn}"
-    job_group = stack.props("StreamingJob")["DefaultArguments"]["--continuous-log-logGroup"]
-    assert job_group == "{Ref:GlueJobLogGroup}"
-    assert "RetentionInDays" in stack.props("GlueJobLogGroup")
 
 
 def test_glue_encrypts_its_output_logs_and_bookmarks(stack: Stack) -> None:
-    config = stack.props("GlueSecurityConfiguration")["EncryptionConfiguration"]
-    assert config["S3Encryptions"][0]["S3EncryptionMode"] == "SSE-KMS"
-    assert config["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
-    assert config["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
+    for logical in ("GlueJobSecurityConfiguration", "GlueSecurityConfiguration"):
+        config = stack.props(logical)["EncryptionConfiguration"]
+        assert config["S3Encryptions"][0]["S3EncryptionMode"] == "SSE-KMS"
+        assert config["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
+    # the crawler's logs through its security configuration; the jobs' in the stack's own
+    # groups, which CloudWatch Logs encrypts with the key (test below)
+    crawler = stack.props("GlueSecurityConfiguration")["EncryptionConfiguration"]
+    assert crawler["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
     assert stack.props("Crawler")["CrawlerSecurityConfiguration"] == (
         "{Ref:GlueSecurityConfiguration}"
     )
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_every_log_the_stack_writes_lands_in_a_group_it_owns_with_retention(
+    scenario: str,
+) -> None:
+    """The review's finding: Glue (jobs, crawler) and Redshift created log groups of their
+    own, which keep logs forever. Each writer's destination, as AWS names it, is a group of
+    the stack, with the stack's retention and key, there before the writer starts."""
+    stack = Stack(SCENARIOS[scenario])
+    owned = {
+        body["Properties"]["LogGroupName"]: logical
+        for logical, body in stack.of_type("AWS::Logs::LogGroup").items()
+    }
+    written: dict[str, str] = {}  # log group name -> who writes it
+    for logical, function in stack.of_type("AWS::Lambda::Function").items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]
+        written[stack.props(group.removeprefix("{Ref:").removesuffix("}"))["LogGroupName"]] = (
+            logical
+        )
+    for logical, machine in stack.of_type("AWS::StepFunctions::StateMachine").items():
+        for destination in (
+            machine["Properties"].get("LoggingConfiguration", {}).get("Destinations", [])
+        ):
+            arn = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]
+            group = arn.removeprefix("{").removesuffix(".Arn}")
+            written[stack.props(group)["LogGroupName"]] = logical
+    # Glue 5.x: <--custom-logGroup-prefix>/error and /output; a security configuration with
+    # CloudWatch encryption would make Glue name (and create) the groups itself.
+    for logical, job in stack.of_type("AWS::Glue::Job").items():
+        props = job["Properties"]
+        assert float(props["GlueVersion"]) >= 5.0, logical
+        arguments = props["DefaultArguments"]
+        assert "--continuous-log-logGroup" not in arguments, logical  # Glue 4's
+        prefix = arguments["--custom-logGroup-prefix"]
+        written.update({f"{prefix}/error": logical, f"{prefix}/output": logical})
+        config = stack.props(props["SecurityConfiguration"].removeprefix("{Ref:").removesuffix("}"))
+        cloudwatch = config["EncryptionConfiguration"]["CloudWatchEncryption"]
+        assert cloudwatch["CloudWatchEncryptionMode"] == "DISABLED", logical
+    # A crawler with CloudWatch encryption logs to /aws-glue/crawlers-role/<role>-<config>.
+    for logical, crawler in stack.of_type("AWS::Glue::Crawler").items():
+        props = crawler["Properties"]
+        role = props["Role"].removeprefix("{").removesuffix(".Arn}")
+        config = props["CrawlerSecurityConfiguration"]
+        written[f"/aws-glue/crawlers-role/{{Ref:{role}}}-{config}"] = logical
+    # Redshift Serverless: /aws/redshift/<namespace>/<log type>.
+    for logical, namespace in stack.of_type("AWS::RedshiftServerless::Namespace").items():
+        props = namespace["Properties"]
+        for kind in props.get("LogExports", []):
+            written[f"/aws/redshift/{props['NamespaceName']}/{kind}"] = logical
+    assert written
+    for name, writer in written.items():
+        assert name in owned, f"{writer} writes {name}, a log group the stack does not own"
+        group = stack.resources[owned[name]]
+        assert group["Properties"]["RetentionInDays"] == stack.params["LogRetentionDays"], name
+        assert group["Properties"]["KmsKeyId"] == "{DataKey.Arn}", name
+        if writer in stack.of_type("AWS::Lambda::Function"):
+            continue  # Lambda writes only to its LoggingConfig group, whenever it is there
+        # a service that finds no group creates one without retention: the group first
+        assert owned[name] in created_before(stack, writer), (writer, name)
+    # ... and no role may write log groups outside the stack's own
+    for logical, role in stack.of_type("AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = statement["Action"]
+                actions = actions if isinstance(actions, list) else [actions]
+                if "logs:PutLogEvents" not in actions:
+                    continue
+                resources = statement["Resource"]
+                for resource in resources if isinstance(resources, list) else [resources]:
+                    if resource.endswith(".Arn}"):
+                        assert resource[1:-5] in owned.values(), (logical, resource)
+                    else:
+                        assert ":log-group:/aws-glue/crawlers-role/" in resource, (
+                            logical,
+                            resource,
+                        )
 
 
 def test_alarms_watch_the_simulator_the_job_the_crawler_and_the_lag(stack: Stack) -> None:
@@ -144,8 +222,51 @@ def test_no_resource_is_left_dangling_by_a_false_condition(scenario: str) -> Non
             assert f"{{{logical}." not in text, f"{scenario}: GetAtt of absent {logical}"
 
 
+def created_before(stack: Stack, logical: str) -> set[str]:
+    """What CloudFormation creates before ``logical``: its DependsOn and every resource it
+    refers to, and theirs."""
+    seen: set[str] = set()
+    todo = [logical]
+    while todo:
+        body = stack.resources[todo.pop()]
+        depends = body.get("DependsOn", [])
+        found = set([depends] if isinstance(depends, str) else depends)
+        text = repr(body.get("Properties", {}))
+        found |= {
+            name for name in stack.resources if f"{{Ref:{name}}}" in text or f"{{{name}." in text
+        }
+        todo += sorted(found - seen)
+        seen |= found
+    return seen
+
+
 def _published_metric_names() -> list[tuple[str, float, str]]:
     from vts.stream.metrics import BatchMetrics
 
     sample = BatchMetrics(0, 1, 1, 0, 1, 0.5, {"min": 0.0, "avg": 1.0, "max": 2.0})
     return sample.datums()
+
+
+def test_the_alarms_reach_someone_on_a_first_deploy() -> None:
+    """The review's finding: by default the alarm topic had no subscriber. AlarmEmail has no
+    default, so `sam deploy --guided` asks for it; `none` is a choice made on purpose."""
+    import re
+
+    from tests.template.cfn import translate
+
+    spec = translate()["Parameters"]["AlarmEmail"]
+    assert "Default" not in spec
+    pattern = re.compile(spec["AllowedPattern"])
+    for accepted in ("ops@example.com", "a.b+vts@ops.example.org", "none"):
+        assert pattern.match(accepted), accepted
+    for refused in ("", "ops", "ops@example", "ops@ex ample.com", "None "):
+        assert not pattern.match(refused), refused
+
+    stack = Stack({"AlarmEmail": "ops@example.com"})
+    (subscription,) = stack.of_type("AWS::SNS::Subscription").values()
+    assert subscription["Properties"] == {
+        "TopicArn": "{Ref:AlertsTopic}",
+        "Protocol": "email",
+        "Endpoint": "ops@example.com",
+    }
+    assert not Stack({"AlarmEmail": "none"}).of_type("AWS::SNS::Subscription")

@@ -64,8 +64,7 @@ GLUE_ARGUMENTS = {
     "--job-language",
     "--enable-glue-datacatalog",
     "--enable-metrics",
-    "--enable-continuous-cloudwatch-log",
-    "--continuous-log-logGroup",
+    "--custom-logGroup-prefix",
     "--extra-py-files",
     "--extra-jars",
     "--additional-python-modules",
@@ -157,7 +156,7 @@ def test_the_job_runs_the_published_script_with_the_kafka_connection(stack: Stac
     assert job["Connections"] == {
         "Connections": ["{Ref:KafkaConnection}", "{Ref:GlueNetworkConnection}"]
     }
-    assert job["SecurityConfiguration"] == "{Ref:GlueSecurityConfiguration}"
+    assert job["SecurityConfiguration"] == "{Ref:GlueJobSecurityConfiguration}"
     assert re.match(r"^(Sun|Mon|Tue|Wed|Thu|Fri|Sat):\d{1,2}$", job["MaintenanceWindow"])
     assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
 
@@ -390,7 +389,9 @@ def test_the_external_schema_names_the_catalog_database_and_spectrum_role(stack:
     if stack.condition("CreateRedshift"):
         namespace = stack.props("RedshiftNamespace")
         assert "{SpectrumRole.Arn}" in namespace["IamRoles"]
-        assert props["SecretArn"] == "{Ref:RedshiftAdminSecret}"
+        # the admin secret Redshift manages (and rotates) for the namespace
+        assert props["AdminSecretOfNamespace"] == "{Ref:RedshiftNamespace}"
+        assert props["SecretArn"] == ""
 
 
 def test_the_switch_follows_pipeline_enabled(stack: Stack) -> None:

@@ -8,6 +8,7 @@ __all__ = [
     "ConfigError",
     "DeadlineExceededError",
     "InvalidPropertyError",
+    "NoManagedSecretError",
     "StatementFailedError",
 ]
 
@@ -22,6 +23,18 @@ class InvalidPropertyError(ConfigError):
             "and update the stack",
         )
         self.name = name
+
+
+class NoManagedSecretError(ConfigError):
+    """A Redshift Serverless namespace has no admin secret that Redshift manages."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(
+            f"Redshift Serverless namespace {namespace} has no admin secret in Secrets Manager",
+            hint="let Redshift manage the namespace's admin password (ManageAdminPassword: "
+            "true in template.yaml) and update the stack",
+        )
+        self.namespace = namespace
 
 
 class StatementFailedError(TerminalError):

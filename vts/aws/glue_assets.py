@@ -17,7 +17,10 @@ It also writes the scenario's reference tables into the lake under deterministic
 (``data/roads/roads.parquet``, ``data/geofences/geofences.parquet``: ``vts.reference``),
 from the Parquet files the build wrote with the same code as a local run
 (``simulator.outputs.reference.write_reference``), so the crawler catalogs them, Spectrum can join
-them and the reports job reads them; a redeploy replaces them.
+them and the reports job reads them; a redeploy replaces them. Their plain-text copy (the
+same rows: ``vts.live.reference``, built beside them) goes under ``reference/`` in the same
+bucket (``LiveReference`` attribute), where the live consumer, which has no Parquet reader,
+reads them.
 
 The job's arguments come from this resource's attributes, so:
 
@@ -45,7 +48,7 @@ from vts.aws.cfn_response import CustomResourceRequest
 from vts.aws.custom_resource import CustomResource, Deadline, Outcome, is_failed_create
 from vts.aws.exceptions import InvalidPropertyError
 from vts.exceptions import ConfigError
-from vts.reference.schema import TABLES
+from vts.reference.schema import LIVE_COPY_FILES, LIVE_COPY_PREFIX, TABLES
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,11 @@ PACKAGE_ZIP_NAME = "vts.zip"
 # <reference>/<scenario>/<table>/<table>.parquet) and its key in the data bucket.
 REFERENCE_TABLES = {
     t.name: (f"{t.name}/{t.file_name}", f"data/{t.name}/{t.file_name}") for t in TABLES
+}
+# The live copy: the build's <reference>/<scenario>/live/<file> -> reference/<file>.
+LIVE_REFERENCE = {
+    name: (f"live/{file_name}", f"{LIVE_COPY_PREFIX}{file_name}")
+    for name, file_name in LIVE_COPY_FILES.items()
 }
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 _SKIP_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
@@ -203,7 +211,7 @@ def publish_reference_tables(s3: Any, bucket: str, reference_dir: Path, scenario
             hint="pass a Scenario the simulator knows, and build with `make build`",
         )
     keys = []
-    for name, (file_name, key) in REFERENCE_TABLES.items():
+    for name, (file_name, key) in [*REFERENCE_TABLES.items(), *LIVE_REFERENCE.items()]:
         body = (folder / file_name).read_bytes()
         s3.put_object(Bucket=bucket, Key=key, Body=body)
         logger.info("wrote the %s table of %s to s3://%s/%s", name, scenario, bucket, key)
@@ -234,8 +242,9 @@ class GlueAssetsResource(CustomResource):
     gets ``vts`` only: nothing a job imports lives outside it.
 
     Attributes: ``ScriptLocation``, ``ExtraPyFiles``, ``ExtraJars`` and
-    ``AdditionalPythonModules`` (s3:// URIs, comma-separated), ``Digest``, and
-    ``ReferenceTables`` (the lake keys written).
+    ``AdditionalPythonModules`` (s3:// URIs, comma-separated), ``Digest``,
+    ``ReferenceTables`` (the keys written: the lake's tables and their live copy) and
+    ``LiveReference`` (the live copy's ``s3://`` folder, empty without a ``Scenario``).
 
     Deleting removes the published folder; the reference tables are lake data and stay
     with the bucket (a new publish has already replaced them when an update deletes the
@@ -293,6 +302,7 @@ class GlueAssetsResource(CustomResource):
                 "AdditionalPythonModules": assets.additional_python_modules,
                 "Digest": assets.digest,
                 "ReferenceTables": ",".join(tables),
+                "LiveReference": f"s3://{bucket}/{LIVE_COPY_PREFIX}" if tables else "",
             },
             reason=f"published Glue assets {assets.digest}",
         )

@@ -32,7 +32,12 @@ from typing import Any
 
 from vts.aws.cfn_response import CustomResourceRequest
 from vts.aws.custom_resource import CustomResource, Deadline, Outcome, is_failed_create
-from vts.aws.exceptions import DeadlineExceededError, InvalidPropertyError, StatementFailedError
+from vts.aws.exceptions import (
+    DeadlineExceededError,
+    InvalidPropertyError,
+    NoManagedSecretError,
+    StatementFailedError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +61,8 @@ _WORKGROUP = re.compile(
     r"^([a-z0-9-]{3,64}|arn:aws[a-z-]*:redshift-serverless:[a-z0-9-]+:\d{12}:workgroup/[a-f0-9-]+)$"
 )
 _DATABASE = re.compile(r"^[a-z_][a-z0-9_$]{0,126}$")
-_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@!-]+$")
+_NAMESPACE = re.compile(r"^[a-z0-9-]{3,64}$")
 
 TERMINAL_OK = "FINISHED"
 TERMINAL_BAD = ("FAILED", "ABORTED")
@@ -107,8 +113,9 @@ class ExternalSchema:
 class DataApiTarget:
     """Where statements run: a Redshift Serverless workgroup (name or ARN) and database.
 
-    With ``secret_arn`` the Data API signs in with that secret (the namespace's admin secret
-    when the stack creates the namespace); without it, with the caller's IAM identity.
+    With ``secret_arn`` the Data API signs in with that secret (the namespace's admin secret,
+    which Redshift manages, when the stack creates the namespace); without it, with the
+    caller's IAM identity.
     """
 
     workgroup: str
@@ -200,12 +207,56 @@ def is_not_found(exc: BaseException) -> bool:
     return False
 
 
-class RedshiftExternalSchema(CustomResource):
-    """``Custom::RedshiftExternalSchema``: see the module docstring for the lifecycle."""
+def admin_secret_of(namespaces: Any, namespace: str) -> str:
+    """The ARN of the admin secret Redshift manages for ``namespace`` (``GetNamespace``).
 
-    def __init__(self, client: Any, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    Raises :class:`NoManagedSecretError` when the namespace does not manage its admin
+    password in Secrets Manager; a namespace that is gone raises the client's not-found
+    error (``is_not_found``)."""
+    described = namespaces.get_namespace(namespaceName=namespace)["namespace"]
+    secret = described.get("adminPasswordSecretArn")
+    if not isinstance(secret, str) or not _SECRET_ARN.match(secret):
+        raise NoManagedSecretError(namespace)
+    return secret
+
+
+def _no_namespaces() -> Any:
+    raise InvalidPropertyError(
+        "AdminSecretOfNamespace",
+        "(set)",
+        "no property: this handler has no Redshift Serverless client",
+    )
+
+
+class RedshiftExternalSchema(CustomResource):
+    """``Custom::RedshiftExternalSchema``: see the module docstring for the lifecycle.
+
+    ``namespaces``: a factory of the Redshift Serverless client that looks up a managed
+    admin secret (called only for requests that name ``AdminSecretOfNamespace``)."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        namespaces: Callable[[], Any] = _no_namespaces,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._client = client
+        self._namespaces = namespaces
         self._sleep = sleep
+
+    def _target(self, props: Mapping[str, Any]) -> DataApiTarget:
+        """Where to run, signing in with ``SecretArn`` or the namespace's managed secret."""
+        namespace = props.get("AdminSecretOfNamespace")
+        if namespace is None:
+            return DataApiTarget.from_properties(props)
+        if props.get("SecretArn"):
+            raise InvalidPropertyError(
+                "SecretArn", props["SecretArn"], "no secret beside AdminSecretOfNamespace"
+            )
+        name = _checked(props, "AdminSecretOfNamespace", _NAMESPACE, "a namespace name")
+        secret = admin_secret_of(self._namespaces(), name)
+        return DataApiTarget.from_properties({**props, "SecretArn": secret})
 
     def _run(
         self,
@@ -226,16 +277,16 @@ class RedshiftExternalSchema(CustomResource):
 
     def create(self, request: CustomResourceRequest, deadline: Deadline) -> Outcome:
         spec = ExternalSchema.from_properties(request.properties)
-        target = DataApiTarget.from_properties(request.properties)
+        target = self._target(request.properties)
         self._run(request, target, [spec.create_sql()], deadline)
         return self._outcome(target, spec, "created")
 
     def update(self, request: CustomResourceRequest, deadline: Deadline) -> Outcome:
         spec = ExternalSchema.from_properties(request.properties)
-        target = DataApiTarget.from_properties(request.properties)
+        target = self._target(request.properties)
         try:
             old_spec = ExternalSchema.from_properties(request.old_properties)
-            old_target = DataApiTarget.from_properties(request.old_properties)
+            old_target = self._target(request.old_properties)
         except InvalidPropertyError:
             old_spec, old_target = spec, target  # nothing valid existed before: just create
         if old_target == target and old_spec.schema == spec.schema and old_spec != spec:
@@ -256,16 +307,17 @@ class RedshiftExternalSchema(CustomResource):
         if is_failed_create(physical):
             return Outcome(physical, reason="nothing was created; nothing to drop")
         spec = ExternalSchema.from_properties(request.properties)
-        target = DataApiTarget.from_properties(request.properties)
+        workgroup = str(request.properties.get("WorkgroupName"))
         try:
+            target = self._target(request.properties)
             self._run(request, target, [spec.drop_sql()], deadline)
         except Exception as exc:
             if not is_not_found(exc):
                 raise
-            # The workgroup or database is gone, and the schema with it: a failed Delete
-            # here would only block the stack's deletion.
-            logger.info("nothing to drop on %s: %s", target.workgroup, exc)
-            return Outcome(physical, reason=f"{target.workgroup} no longer exists: {exc}")
+            # The workgroup, database or namespace is gone, and the schema with it: a failed
+            # Delete here would only block the stack's deletion.
+            logger.info("nothing to drop on %s: %s", workgroup, exc)
+            return Outcome(physical, reason=f"{workgroup} no longer exists: {exc}")
         return Outcome(physical, reason=f"dropped external schema {spec.schema}")
 
     @staticmethod

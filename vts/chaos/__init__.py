@@ -7,5 +7,9 @@ trigger and a short dedup watermark (``processes``), and at seeded random moment
 again late, and kills the producer mid-window. Then the job catches up, and the lake, read
 with pyarrow (``lake``), is compared with the simulator's ground truth for every window
 produced (``verdict``): lost, duplicated, unexpected, quarantined per table, and orphan
-files. ``run`` puts it together.
+files. With ``live``, ``vts live run`` follows the same broker into a redis-server of the
+run's own (``live``), is SIGKILLed and restarted, or restarted in a new consumer group
+(every window again, late); its alerts are then compared with the reports' rules over the
+produced windows and its states with the lake's newest fixes (``live_verdict``). ``run``
+puts it together.
 """

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vts.contract.topics import QUARANTINE_TABLE, TOPIC_NAMES
@@ -85,3 +86,33 @@ def read_lake(lake_root: str, quarantine_root: str, checkpoint: str) -> LakeView
     view.batches = len(batches)
     view.orphans = sorted(f for f in view.files if where[f] not in published)
     return view
+
+
+RANKS = {"vehicle_data": 1, "gps_data": 0}  # the live store's order at equal event times
+
+
+def newest_fixes(lake_root: str) -> dict[str, tuple[int, str]]:
+    """Each vehicle's newest fix in the lake, as the live store orders them (event time,
+    then ``vehicle_data`` over ``gps_data``, then the greater ``event_id``; a fix without
+    a position is not one): ``vehicle -> (event time in µs, event_id)``."""
+    best: dict[str, tuple[int, int, str]] = {}
+    for table, rank in RANKS.items():
+        fs = LakeFS.open(join(lake_root, table))
+        for path in _visible_files(fs, LakeView()):
+            with fs.open_input(path) as f:
+                t = pq.read_table(f, columns=["vehicle_id", "ts", "event_id", "latitude"])
+            micros = t.column("ts").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+            rows = zip(
+                t.column("vehicle_id").to_pylist(),
+                micros.to_pylist(),
+                t.column("event_id").to_pylist(),
+                t.column("latitude").to_pylist(),
+                strict=True,
+            )
+            for vehicle, ts, event_id, lat in rows:
+                if lat is None:
+                    continue
+                key = (ts, rank, str(event_id))
+                if vehicle not in best or key > best[vehicle]:
+                    best[vehicle] = key
+    return {v: (k[0], k[2]) for v, k in best.items()}

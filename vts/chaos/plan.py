@@ -1,4 +1,5 @@
-"""The faults of a run: kinds and moments drawn from one seed, so a run can be repeated.
+"""The faults of a run: kinds and moments drawn from one seed, so a run can be repeated
+(the live path's kinds are drawn after the others: adding them moves no other fault).
 
 plan = make_plan(seed=7, duration_s=100, kills=5, broker_restarts=1, late_replays=3)
 for fault in plan: print(fault.describe())
@@ -14,7 +15,9 @@ KILL_JOB = "kill_job"
 RESTART_BROKER = "restart_broker"
 LATE_REPLAY = "late_replay"
 KILL_PRODUCER = "kill_producer"
-KINDS = (KILL_JOB, RESTART_BROKER, LATE_REPLAY, KILL_PRODUCER)
+KILL_LIVE = "kill_live"  # SIGKILL `vts live run`, restart it in its group
+REPLAY_LIVE = "replay_live"  # ... restart it in a new group: every window again, late
+KINDS = (KILL_JOB, RESTART_BROKER, LATE_REPLAY, KILL_PRODUCER, KILL_LIVE, REPLAY_LIVE)
 # faults fall in this span of the production time: after the first windows, before the end
 SPAN = (0.15, 0.85)
 
@@ -40,6 +43,8 @@ def make_plan(
     broker_restarts: int = 0,
     late_replays: int = 0,
     producer_kills: int = 0,
+    live_kills: int = 0,
+    live_replays: int = 0,
 ) -> list[Fault]:
     """The faults, in time order. The same arguments give the same plan."""
     rng = random.Random(seed)  # noqa: S311 - a repeatable schedule, not a secret
@@ -48,6 +53,8 @@ def make_plan(
         + [RESTART_BROKER] * broker_restarts
         + [LATE_REPLAY] * late_replays
         + [KILL_PRODUCER] * producer_kills
+        + [KILL_LIVE] * live_kills
+        + [REPLAY_LIVE] * live_replays
     )
     lo, hi = SPAN
     faults = [Fault(rng.uniform(lo, hi) * duration_s, kind, rng.random()) for kind in kinds]

@@ -26,8 +26,19 @@ from typing import Any
 
 from vts.chaos.aws import MockAws, mock_aws
 from vts.chaos.exceptions import ChaosError
-from vts.chaos.lake import committed_batches, read_lake
-from vts.chaos.plan import KILL_JOB, KILL_PRODUCER, LATE_REPLAY, RESTART_BROKER, Fault, make_plan
+from vts.chaos.lake import committed_batches, newest_fixes, read_lake
+from vts.chaos.live import LiveSide, expected_alerts
+from vts.chaos.live_verdict import judge_alerts, judge_states
+from vts.chaos.plan import (
+    KILL_JOB,
+    KILL_LIVE,
+    KILL_PRODUCER,
+    LATE_REPLAY,
+    REPLAY_LIVE,
+    RESTART_BROKER,
+    Fault,
+    make_plan,
+)
 from vts.chaos.processes import Broker, Service, job_command
 from vts.chaos.progress import Progress
 from vts.chaos.verdict import Verdict, judge
@@ -56,6 +67,9 @@ class ChaosOptions:
     catch_up_timeout_s: float = 900.0
     s3: bool = False
     workdir: Path | None = None
+    live: bool = False  # the live path too: `vts live run` on a redis-server of the run's
+    live_kills: int = 0
+    live_replays: int = 0
 
 
 @dataclass
@@ -70,11 +84,21 @@ class ChaosReport:
     backend: str
     workdir: str
     wall_s: float
+    live: dict[str, Any] | None = None  # the live path's verdict (``vts.chaos.live_verdict``)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok and (self.live is None or bool(self.live["ok"]))
+
+    def summary(self) -> str:
+        if self.live is None:
+            return self.verdict.summary()
+        return f"{self.verdict.summary()}; {self.live['summary']}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.verdict.ok,
-            "summary": self.verdict.summary(),
+            "ok": self.ok,
+            "summary": self.summary(),
             "backend": self.backend,
             "wall_s": round(self.wall_s, 1),
             "options": self.options,
@@ -84,6 +108,7 @@ class ChaosReport:
             "job": self.job,
             "producer": self.producer,
             "verdict": self.verdict.as_dict(),
+            "live": self.live,
             "workdir": self.workdir,
         }
 
@@ -112,6 +137,8 @@ def plan_of(options: ChaosOptions) -> list[Fault]:
         broker_restarts=options.broker_restarts,
         late_replays=options.late_replays,
         producer_kills=options.producer_kills,
+        live_kills=options.live_kills if options.live else 0,
+        live_replays=options.live_replays if options.live else 0,
     )
 
 
@@ -144,6 +171,9 @@ class _Run:
         self.batches_at_start = 0  # ... when the streaming job last started
         self._armed: float | None = None  # when an armed job kill fires
         self.plan = plan_of(options)
+        self.live = LiveSide(self.dir, self.workload) if options.live else None
+        self.live_runner: Service | None = None
+        self.live_read: tuple[list[dict[str, Any]], dict[str, tuple[int, str]]] | None = None
 
     # --- the services ------------------------------------------------------------------------
     def _producer_env(self, bootstrap: str) -> dict[str, str]:
@@ -218,6 +248,10 @@ class _Run:
         elif fault.kind == KILL_PRODUCER:
             worker, killed = self._kill_producer(fault, worker, bootstrap)
             outcome.update(killed)
+        elif fault.kind in (KILL_LIVE, REPLAY_LIVE) and self.live and self.live_runner:
+            replay = fault.kind == REPLAY_LIVE
+            self.live_runner = self.live.restart(self.live_runner, bootstrap, replay=replay)
+            outcome["group"] = self.live.group
         outcome["took_s"] = round(time.monotonic() - started, 1)
         logger.info("fault %s: %s", fault.kind, outcome)
         return worker
@@ -328,6 +362,10 @@ class _Run:
         job = self._job(bootstrap)
         worker = self._worker(bootstrap, 0)
         try:
+            if self.live is not None:
+                self.live.up()
+                self.live_runner = self.live.runner(bootstrap)
+                self.live_runner.start()
             job.start()
             worker.start()
             while not self.progress.done:  # warm-up: the first window is the plan's t=0
@@ -350,6 +388,8 @@ class _Run:
                 if job.reap() is not None:
                     job.start()  # it died by itself (a broker restart, say): Glue restarts it
                     self.batches_at_start = self.batches
+                if self.live_runner is not None and self.live_runner.reap() is not None:
+                    self.live_runner.start()  # as the mapping retries
                 if worker.reap() is not None and not self.progress.finished:
                     worker = self._worker(bootstrap, self.progress.first_missing(n))
                     worker.start()
@@ -376,11 +416,53 @@ class _Run:
                     f"the job's catch-up run (--available_now) failed with exit code {code}",
                     hint=f"read {final.log}",
                 )
+            if self.live is not None and self.live_runner is not None:
+                self.live_read = self._live_catch_up(self.live, self.live_runner, bootstrap)
         finally:
             worker.kill(signal.SIGKILL)
             job.kill(signal.SIGKILL)
+            if self.live_runner is not None:
+                self.live_runner.kill(signal.SIGKILL)
+            if self.live is not None:
+                self.live.down()
             self.broker.down()
         return self._report(job, worker, time.monotonic() - wall)
+
+    def _live_catch_up(
+        self, live: LiveSide, runner: Service, bootstrap: str
+    ) -> tuple[list[dict[str, Any]], Any]:
+        """SIGKILL the runner one last time, apply the rest with ``--available-now`` in the
+        current group, and read the store."""
+        runner.kill(signal.SIGKILL)
+        final = live.runner(bootstrap, available_now=True)
+        final.start()
+        code = final.wait(timeout=self.o.catch_up_timeout_s)
+        if code != 0:
+            raise ChaosError(
+                f"the live path's catch-up run (vts live run --available-now) failed with "
+                f"exit code {code}",
+                hint=f"read {final.log}",
+            )
+        return live.read()
+
+    def _live_verdict(self) -> dict[str, Any] | None:
+        if self.live is None or self.live_read is None or self.live_runner is None:
+            return None
+        rows, states = self.live_read
+        expected = expected_alerts(self.workload, range(self.workload.windows), self.live.reference)
+        alerts = judge_alerts(expected, rows, tolerance_s=1.0)  # one fix interval
+        with self.aws.as_environment():
+            lake_newest = newest_fixes(self.lake)
+        fixes = judge_states(lake_newest, states)
+        return {
+            "ok": alerts.ok and fixes.ok,
+            "summary": f"{alerts.summary()}; {fixes.summary()}",
+            "alerts": alerts.as_dict(),
+            "states": fixes.as_dict(),
+            "runner": {"starts": self.live_runner.starts + 1, "groups": self.live.group + 1},
+            "reference": str(self.live.reference),
+            "alerts_read": rows,  # what /alerts served, as the verdict's rows
+        }
 
     def _report(self, job: Service, worker: Service, wall_s: float) -> ChaosReport:
         self.progress.read()
@@ -405,6 +487,7 @@ class _Run:
             backend="s3 (moto server)" if self.o.s3 else "local filesystem",
             workdir=str(self.dir),
             wall_s=wall_s,
+            live=self._live_verdict(),
         )
 
 

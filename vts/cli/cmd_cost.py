@@ -6,14 +6,13 @@ import argparse
 from typing import Any
 
 from vts.cli.console import Output, add_output_options
-from vts.cost.model import (
+from vts.cost.markdown import render_markdown
+from vts.cost.model import Estimate, estimate
+from vts.cost.workload import (
     DPU_PER_WORKER,
     KAFKA_CHOICES,
     NETWORK_CHOICES,
     PRESETS,
-    Estimate,
-    estimate,
-    render_markdown,
     with_overrides,
 )
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from vts.cli.brokers import resolve_bootstrap
 from vts.cli.console import Output, add_command, add_output_options
 from vts.settings import LocalPaths
+from vts.stopping import interrupt_on_signals
 
 if TYPE_CHECKING:
     from vts.stream.args import JobArgs
@@ -94,6 +95,7 @@ def job_args(args: argparse.Namespace, paths: LocalPaths) -> JobArgs:
     )
 
 
+@interrupt_on_signals()  # Ctrl-C also when started with SIGINT ignored; SIGTERM too
 def _run(args: argparse.Namespace, out: Output) -> int:
     from vts.stream.job import run
 

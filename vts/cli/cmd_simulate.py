@@ -12,6 +12,7 @@ from vts.cli.brokers import resolve_bootstrap
 from vts.cli.console import Output, Progress, add_output_options
 from vts.exceptions import ConfigError
 from vts.settings import env
+from vts.stopping import interrupt_on_signals
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -175,6 +176,7 @@ def _ledger(args: argparse.Namespace) -> Ledger:
     return Ledger(LocalPaths.from_env().home / "simulator" / "produced", key)
 
 
+@interrupt_on_signals()  # Ctrl-C also when started with SIGINT ignored; SIGTERM too
 def _simulate(args: argparse.Namespace, out: Output) -> int:
     from simulator.entry.ledger import Span, minus
     from simulator.entry.run import FileSink, KafkaSink, RunPlan, default_start

@@ -53,8 +53,12 @@ class Output:
         self.stream = stream or sys.stdout
 
     def message(self, text: str) -> None:
-        """A human message: stdout in text mode, stderr in JSON/CSV mode (keeps JSON clean)."""
-        print(text, file=self.stream if self.fmt == "text" else sys.stderr)
+        """A human message: stdout in text mode, stderr in JSON/CSV mode (keeps JSON clean).
+
+        Flushed at once: through a pipe (``| tee``, a supervisor, a test) stdout is block
+        buffered, and a message such as a server's URL must not wait for the process to end.
+        """
+        print(text, file=self.stream if self.fmt == "text" else sys.stderr, flush=True)
 
     def record(self, data: Mapping[str, Any], title: str | None = None) -> None:
         """One object: key/value lines, or a JSON object."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from vts.cli.console import Output, add_command, add_output_options
+from vts.stopping import stop_on_signals
 
 EPILOG = """examples:
   vts live alerts                      every alert the live store holds, oldest change first
@@ -39,6 +41,11 @@ def register(verbs: Any) -> None:
     p.set_defaults(func=_alerts)
 
 
+def _stopper(follow: bool) -> AbstractContextManager[threading.Event]:
+    """Ctrl-C or SIGTERM ends ``--follow``; a single read needs no handlers."""
+    return stop_on_signals() if follow else nullcontext(threading.Event())
+
+
 def _line(a: dict[str, Any]) -> str:
     what = a["alert"] + (f" {a['subject']}" if a.get("subject") else "")
     end = f" .. {a['end_ts']}" if a.get("end_ts") else ""
@@ -64,10 +71,10 @@ def _alerts(args: argparse.Namespace, out: Output) -> int:
                 hint="pass the cursor a previous run printed",
             )
     as_json = getattr(args, "format", "text") == "json"
-    with LiveStore.connect(local_settings(args.live_url)) as store:
+    with LiveStore.connect(local_settings(args.live_url)) as store, _stopper(args.follow) as stop:
         feed = LiveAlerts(store)
         rows: list[dict[str, Any]] = []
-        while True:
+        while not stop.is_set():
             page = feed.after(cursor)
             cursor = page.cursor
             for alert in json.loads(page.alerts_json):
@@ -79,13 +86,8 @@ def _alerts(args: argparse.Namespace, out: Output) -> int:
                 continue  # more may be waiting
             if not args.follow:
                 break
-            try:
-                time.sleep(args.interval)
-            except KeyboardInterrupt:
-                break
+            stop.wait(args.interval)  # Ctrl-C or SIGTERM: see vts.stopping
         if not args.follow:
             out.table(rows)
-            print(f"cursor {cursor}", file=sys.stderr)
-        else:
-            print(f"cursor {cursor}", file=sys.stderr)
+        print(f"cursor {cursor}", file=sys.stderr)
     return 0

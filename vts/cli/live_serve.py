@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from vts.cli.cmd_reports import add_lake_option, lake_of
 from vts.cli.console import Output, add_command
 from vts.exceptions import ConfigError
+from vts.stopping import stop_on_signals
 
 if TYPE_CHECKING:
     from vts.live.forward import Backend
@@ -32,7 +33,7 @@ EPILOG = """examples:
 The local store: --live-url, else VTS_LIVE_URL, else the one `vts local up` started (fed
 by `vts live run`). The page polls /api/changes every second. Roads come from the lake's
 roads table (<lake>/roads/roads.parquet), else from --scenario's road network. The map's
-library (Leaflet) is installed by `make web`. Ctrl-C stops the server.
+library (Leaflet) is installed by `make web`. Ctrl-C (SIGINT) or SIGTERM stops the server.
 """
 
 
@@ -94,12 +95,13 @@ def _serve(site: Site, args: argparse.Namespace, out: Output, what: str) -> int:
     if health.status != 200:  # say so now; the page says so too, and recovers when it is up
         out.message(f"  the API answers {health.status}: {_error_of(health.body)}")
     out.message("  Ctrl-C to stop")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        out.message("stopped")
-    finally:
-        server.server_close()
+    with stop_on_signals() as stop:  # not KeyboardInterrupt: see vts.stopping
+        server.start()
+        try:
+            stop.wait()
+        finally:
+            server.stop()
+    out.message("stopped")
     return 0
 
 

@@ -4,7 +4,8 @@
 presets (a demo and a 10,000-vehicle fleet), and a test keeps the two identical.
 """
 
-from vts.cost.model import PRESETS, Estimate, Workload, estimate
+from vts.cost.model import Estimate, estimate
 from vts.cost.prices import US_EAST_1, Prices
+from vts.cost.workload import PRESETS, Workload
 
 __all__ = ["PRESETS", "US_EAST_1", "Estimate", "Prices", "Workload", "estimate"]

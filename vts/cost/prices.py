@@ -45,6 +45,12 @@ class Prices:
     valkey_serverless_per_million_ecpu: float
     lambda_epu_hour: float
     lambda_kafka_pollers_per_epu: int
+    # The live alerts' bus (custom events, per million; an event per 64 KB chunk) and the
+    # sweep's schedule (EventBridge Scheduler: per million invocations after a monthly free
+    # allowance, which this table counts because it never runs out for one schedule)
+    eventbridge_per_million_events: float
+    scheduler_per_million_invocations: float
+    scheduler_free_invocations_month: float
     # Everything else the stack holds
     kms_key_month: float
     secret_month: float
@@ -71,6 +77,7 @@ US_EAST_1 = Prices(
         "https://aws.amazon.com/cloudwatch/pricing/",
         "https://aws.amazon.com/vpc/pricing/",
         "https://aws.amazon.com/elasticache/pricing/",
+        "https://aws.amazon.com/eventbridge/pricing/",
     ),
     lambda_gb_second=0.0000166667,
     lambda_per_million_requests=0.20,
@@ -101,6 +108,9 @@ US_EAST_1 = Prices(
     # holding 10 Kafka event pollers (the Lambda pricing page's Kafka example: $0.185/EPU-h).
     lambda_epu_hour=0.185,
     lambda_kafka_pollers_per_epu=10,
+    eventbridge_per_million_events=1.00,
+    scheduler_per_million_invocations=1.00,
+    scheduler_free_invocations_month=14_000_000,
     kms_key_month=1.00,
     secret_month=0.40,
     cloudwatch_logs_ingest_gb=0.50,

@@ -9,8 +9,20 @@ are written in one atomic script (``lua/write_alerts.lua``):
   ``status``: ``active`` or ``ended``);
 - ``{p}:aseq`` / ``{p}:afeed``: a sequence and the alerts by the change that last wrote
   them, so ``after(cursor)`` reads only what changed (``GET /alerts?after=``);
+- ``{p}:atime`` / ``{p}:afloor``: when each alert was last written (server ms), and the
+  newest change the feed dropped: the feed keeps at most ``alerts_kept`` alerts and none
+  unwritten for ``alerts_ttl_s`` (``LiveSettings``), dropping the least recently written
+  first, and a cursor older than the floor reads from the start with ``reset``;
+- ``{p}:araised``: the change that first wrote each alert (its raise), so a publisher can
+  tell the first version it sends of an alert (``vts.live.eventbridge``);
 - ``{p}:inc``: each incident's active span (first report .. first ``Resolved``), from the
-  batches' ``emergency_data``, for ``near_incident``.
+  batches' ``emergency_data``, for ``near_incident``;
+- ``{p}:due`` / ``{p}:clock``: ``silent`` (``vts.rules.silence``), which time passing
+  decides, not a fix: each vehicle moving at its last fix, by when it falls silent, and
+  the stream's clock per partition (``lua/silence.lua``). Every batch (and ``sweep``,
+  which ``vts live run`` calls when the topics are quiet and a schedule invokes on AWS)
+  raises the silences due by that clock, each only if the vehicle's state is still the
+  one it judged (a fix that came meanwhile decides instead).
 
 Exactly once, as a reader of ``/alerts`` sees it: an alert's id is a function of the
 vehicle, type, subject and start (``vts.rules.episode``), and the script writes a new
@@ -21,10 +33,12 @@ raised twice. An episode's end rewrites the alert its start raised.
 
 What differs from the reports by design: a fix older than a vehicle's last seen fix is
 skipped (the reports would take it in order), the reports' fix filter is not applied,
-``silent`` is reports-only (it needs the stops), an incident's span starts at the newest
-of its reports in the batch that first had one (a batch's reports are coalesced), and a
-vehicle's first fix in the live store sets the geofence side
-it starts on (the reports: its first fix in the build's window).
+an incident is known from the batch its first report comes in and over from the batch
+its ``Resolved`` one comes in (it comes on its own topic: fixes handled before are judged
+without it, or with it still active), and a vehicle's first fix in the live store sets
+the geofence side it starts on (the reports: its first fix in the build's window). A
+batch's reports of an incident are coalesced, but its span still starts at the first of
+them and ends at the first ``Resolved`` one.
 """
 
 from __future__ import annotations
@@ -40,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from vts.live.cursor import Cursor
-from vts.live.states import VEHICLE_TOPICS, IncidentState, VehicleState
+from vts.live.states import VEHICLE_TOPICS, IncidentState, VehicleState, micros
 from vts.live.store import LiveStore
 from vts.reference.geofences import GEOFENCES, read_geofences
 from vts.reference.roadmatch import RoadIndex
@@ -49,9 +63,11 @@ from vts.rules.episode import Episode
 from vts.rules.fold import RuleContext, step
 from vts.rules.params import ReportParams
 from vts.rules.places import RESOLVED, Incident
+from vts.rules.silence import due, open_silence
 from vts.rules.track import Track
 
 PAGE = 1000  # alerts per /alerts response
+SWEEP_LIMIT = 10_000  # silences raised per sweep
 _RANK = VEHICLE_TOPICS["vehicle_data"]
 
 
@@ -89,12 +105,16 @@ def alert_json(e: Episode) -> str:
 
 def track_of(state: VehicleState) -> Track | None:
     """The batch's ``vehicle_data`` fixes of a vehicle, oldest first."""
-    points = sorted((t_us, r) for t_us, (rank, _, r) in state.trail.items() if rank == _RANK)
+    points = sorted(
+        ((micros(ts), r) for ts, (rank, _, r) in state.trail.items() if rank == _RANK),
+        key=lambda point: point[0],
+    )
     if not points:
         return None
 
     def col(name: str) -> np.ndarray:
-        return np.array([np.nan if r.get(name) is None else float(r[name]) for _, r in points])
+        values = [getattr(r, name) for _, r in points]
+        return np.array([np.nan if v is None else float(v) for v in values])
 
     t = np.array([t_us / 1e6 for t_us, _ in points])
     return Track(
@@ -119,16 +139,19 @@ def incident_spans(
     spans = {k: json.loads(v) for k, v in known.items()}
     changed: dict[str, str] = {}
     for i in batch:
-        t = i.t_us / 1e6
+        first = (i.t_us if i.first_us is None else i.first_us) / 1e6
         r = i.record
         cur = spans.get(i.incident_id)
         new: dict[str, Any] = (
-            dict(cur) if cur else {"type": str(r["incident_type"]), "from": t, "to": None}
+            dict(cur) if cur else {"type": str(r.incident_type), "from": first, "to": None}
         )
-        new["from"] = min(new["from"], t)
-        new["lat"], new["lon"] = r["latitude"], r["longitude"]
-        if i.status == RESOLVED and (new["to"] is None or t < new["to"]):
-            new["to"] = t
+        new["from"] = min(new["from"], first)
+        new["lat"], new["lon"] = r.latitude, r.longitude
+        resolved = i.resolved_us
+        if resolved is None and i.status == RESOLVED:
+            resolved = i.t_us
+        if resolved is not None and (new["to"] is None or resolved / 1e6 < new["to"]):
+            new["to"] = resolved / 1e6
         if new != cur and new["lat"] is not None and new["lon"] is not None:
             spans[i.incident_id] = new
             changed[i.incident_id] = json.dumps(new, sort_keys=True)
@@ -151,6 +174,12 @@ class AlertBatch:
     vehicles: int  # with vehicle_data fixes in the batch
     episodes: int  # reported by the rules (started, continued, ended)
     changed: int  # alerts written anew (a retry or replay: 0)
+    silent: int = 0  # silences the sweep raised
+
+
+def _due_ms(state: dict[str, Any], params: ReportParams) -> str:
+    at = due(state, params)
+    return "" if at is None else str(math.ceil(at * 1000))  # due by the clock: judged due
 
 
 @dataclass(frozen=True)
@@ -167,19 +196,34 @@ class LiveAlerts:
         self.store = store
         self.context = context or RuleContext(ReportParams())  # readers need none
         p = store.prefix
-        self.k = {n: p + n for n in ("aseq", "alerts", "afeed", "rs", "epoch", "inc")}
-        self._write = store.client.register_script(
-            (Path(__file__).parent / "lua" / "write_alerts.lua").read_text()
-        )
+        names = ("aseq", "alerts", "afeed", "rs", "epoch", "inc", "due", "atime", "afloor")
+        self.k = {n: p + n for n in (*names, "araised", "clock")}
+        lua = Path(__file__).parent / "lua"
+        self._write = store.client.register_script((lua / "write_alerts.lua").read_text())
+        self._silence = store.client.register_script((lua / "silence.lua").read_text())
 
     def run(
-        self, vehicles: Iterable[VehicleState], incidents: Iterable[IncidentState] = ()
+        self,
+        vehicles: Iterable[VehicleState],
+        incidents: Iterable[IncidentState] = (),
+        clocks: dict[str, int] | None = None,
     ) -> AlertBatch:
         """Step the rules over a batch's vehicles (and its incident reports); write states
-        and alerts atomically."""
+        and alerts atomically; then raise the silences due (``clocks``: the batch's newest
+        ``vehicle_data`` event time, ms, per ``<topic>-<partition>``)."""
         tracks = [tr for v in vehicles if (tr := track_of(v)) is not None]
-        result: AlertBatch = self.store._call("the alerts", self._run, tracks, list(incidents))
-        return result
+        batch: AlertBatch = self.store._call("the alerts", self._run, tracks, list(incidents))
+        silent = self.sweep(clocks or {})
+        return replace(batch, changed=batch.changed + silent, silent=silent)
+
+    def _write_args(self) -> list[Any]:
+        s = self.store.settings
+        return [self.store._new_epoch, s.alerts_kept, str(round(s.alerts_ttl_s * 1000))]
+
+    def _keys(self) -> list[str]:
+        k = self.k
+        names = ("aseq", "alerts", "afeed", "rs", "epoch", "due", "atime", "afloor", "araised")
+        return [k[n] for n in names]
 
     def _run(self, tracks: list[Track], batch_incidents: list[IncidentState]) -> AlertBatch:
         client, k = self.store.client, self.k
@@ -191,23 +235,57 @@ class LiveAlerts:
             return AlertBatch(0, 0, 0)
         ctx = replace(self.context, incidents=tuple(incidents))
         raw: list[str | None] = client.hmget(k["rs"], [tr.vehicle_id for tr in tracks])  # type: ignore[assignment]
-        args: list[Any] = [self.store._new_epoch, len(tracks)]
-        alerts: dict[str, str] = {}
+        args = [*self._write_args(), len(tracks)]
+        episodes = 0
         for tr, text in zip(tracks, raw, strict=True):
             state, found = step(tr, json.loads(text) if text else {}, ctx)
-            args += [tr.vehicle_id, json.dumps(state, separators=(",", ":"))]
-            for e in found:
-                alerts[e.id] = alert_json(e)  # the newest version of each
-        args.append(len(alerts))
-        for alert_id, body in alerts.items():
-            args += [alert_id, body]
-        keys = [k["aseq"], k["alerts"], k["afeed"], k["rs"], k["epoch"]]
-        changed = int(self._write(keys=keys, args=args))
-        return AlertBatch(len(tracks), len(alerts), changed)
+            alerts = {e.id: alert_json(e) for e in found}  # the newest version of each
+            episodes += len(alerts)
+            state_json = json.dumps(state, separators=(",", ":"))
+            args += [tr.vehicle_id, "0", "", state_json, _due_ms(state, ctx.params), len(alerts)]
+            for alert_id, body in alerts.items():
+                args += [alert_id, body]
+        changed = int(self._write(keys=self._keys(), args=args))
+        return AlertBatch(len(tracks), episodes, changed)
+
+    def sweep(self, clocks: dict[str, int] | None = None) -> int:
+        """Raise the silences due by the stream's clock (moved on by ``clocks``, as in
+        ``run``); the number raised."""
+        raised: int = self.store._call("the silence sweep", self._sweep, clocks or {})
+        return raised
+
+    def _sweep(self, clocks: dict[str, int]) -> int:
+        client, k, params = self.store.client, self.k, self.context.params
+        args: list[Any] = [round(params.silent_gap_s * 1000), SWEEP_LIMIT, len(clocks)]
+        for part, ms in clocks.items():
+            args += [part, ms]
+        reply = self._silence(keys=[k["clock"], k["due"]], args=args)
+        if len(reply) < 2:
+            return 0
+        horizon, vehicles = int(reply[0]) / 1000, list(reply[1:])
+        raw: list[str | None] = client.hmget(k["rs"], vehicles)  # type: ignore[assignment]
+        args = [*self._write_args(), len(vehicles)]
+        for vehicle, text in zip(vehicles, raw, strict=True):
+            state = json.loads(text) if text else {}
+            e = open_silence(vehicle, state, horizon, params)
+            alerts = [] if e is None else [e.id, alert_json(e)]
+            # only if the state is still the one judged; due: none (raised, or stale)
+            args += [vehicle, "1", text or "", "", "", len(alerts) // 2, *alerts]
+        return int(self._write(keys=self._keys(), args=args))
+
+    def raised_after(self, ids: list[str], seq: int) -> list[bool]:
+        """Whether each alert was first written after change ``seq``."""
+        if not ids:
+            return []
+        raised: list[str | None] = self.store._call(
+            "the alerts", self.store.client.hmget, self.k["araised"], ids
+        )
+        return [r is not None and int(r) > seq for r in raised]
 
     def after(self, cursor: Cursor | None, limit: int = PAGE) -> AlertPage:
-        """The alerts written after ``cursor`` (all, from the start, when it is None or of
-        another epoch: ``reset``), oldest change first, at most ``limit``."""
+        """The alerts written after ``cursor`` (all, from the start, when it is None, of
+        another epoch, or older than what the feed dropped: ``reset``), oldest change
+        first, at most ``limit``."""
         page: AlertPage = self.store._call("the alerts", self._after, cursor, limit)
         return page
 
@@ -215,7 +293,8 @@ class LiveAlerts:
         client, k = self.store.client, self.k
         client.set(k["epoch"], self.store._new_epoch, nx=True)
         epoch: str = client.get(k["epoch"])  # type: ignore[assignment]
-        reset = cursor is None or cursor.epoch != epoch
+        floor = int(client.get(k["afloor"]) or 0)  # type: ignore[arg-type]
+        reset = cursor is None or cursor.epoch != epoch or cursor.seq < floor
         after = 0 if reset or cursor is None else cursor.seq
         rows: list[tuple[str, float]] = client.zrangebyscore(  # type: ignore[assignment]
             k["afeed"], f"({after}", "+inf", start=0, num=limit, withscores=True

@@ -1,11 +1,12 @@
 """The live consumer's core: one MSK event in, the store updated, numbers out.
 
-``LiveConsumer(store).handle(event)`` reads the event's records (``vts.live.esm``),
-judges each value with the contract's reader (``vts.contract.reader``: the job's rules,
-one message at a time), skips and counts the invalid ones (the streaming job quarantines
-them), coalesces the rest to one state per vehicle and incident (``vts.live.coalesce``)
-and writes them in pipelined round trips (``vts.live.store``): one for a small batch, one
-per part of a large one, each sent while the next part is decoded; with ``alerts``, the
+``LiveConsumer(store).handle(event)`` reads the event's records a topic at a time
+(``vts.live.esm.read_columns``), judges each topic's values with the contract's reader
+(``vts.contract.reader.MessageReader.read_many``: the job's rules, 256 messages per
+decoder call), skips and counts the invalid ones (the streaming job quarantines them),
+coalesces the rest to one state per vehicle and incident (``vts.live.coalesce``) and
+writes them in pipelined round trips (``vts.live.store``): one for a small batch, one per
+part of a large one, each sent while the next part is encoded; with ``alerts``, the
 rules then run on the whole batch (``vts.live.alerts``). It returns a
 ``BatchReport``; the Lambda entry point turns it into metrics. No message can make it
 raise; a store that does not answer does (the mapping then retries the batch, which the
@@ -14,6 +15,7 @@ store's newest-wins rule makes harmless).
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections import Counter
@@ -25,15 +27,15 @@ from typing import Any
 from vts.contract.reader import MessageReader, utc_now
 from vts.live.alerts import LiveAlerts
 from vts.live.coalesce import Coalescer
-from vts.live.esm import EsmRecord, read_records
-from vts.live.states import INCIDENT_TOPIC, VEHICLE_TOPICS, IncidentState, VehicleState
+from vts.live.esm import EventColumns, read_columns
+from vts.live.states import INCIDENT_TOPIC, VEHICLE_TOPICS
 from vts.live.store import LiveStore, WriteResult
 
 logger = logging.getLogger(__name__)
 
 LIVE_TOPICS = (*VEHICLE_TOPICS, INCIDENT_TOPIC)
-GROUPS = 4  # parts of a large batch, written while the next part is decoded
-GROUP_ABOVE = 2_000  # records; a smaller batch is one part
+GROUPS = 4  # parts of a large batch, each written while the next part is encoded
+GROUP_ABOVE = 1_000  # vehicles; a smaller batch is one part
 
 
 @dataclass
@@ -53,6 +55,7 @@ class BatchReport:
     incidents: int = 0
     incidents_written: int = 0
     alerts_changed: int = 0  # alerts written anew (vts.live.alerts; 0 without it)
+    silent_raised: int = 0  # of which silences the batch's sweep raised
     max_record_age_s: float | None = None
     min_record_age_s: float | None = None
     reasons: Counter[str] = field(default_factory=Counter)
@@ -94,15 +97,29 @@ class LiveConsumer:
         """Apply one event to the store. ``consumer_lag`` (records behind the end of the
         partitions, when the caller knows it) is recorded for ``/health``.
 
-        A large batch is split by record key (the entity's id: a vehicle's records share
-        it across topics) into ``GROUPS`` parts; each part's writes go to the store from a
-        background thread while the next part is decoded, so the store's work overlaps
-        the decoding. Every write has returned before ``handle`` does."""
+        The batch is read, judged and coalesced whole (``coalesce``); a batch of
+        ``GROUP_ABOVE`` vehicles or more is then written in ``GROUPS`` parts, each part's
+        pipeline sent from a background thread while the next part is encoded, so the
+        store's work overlaps the encoding. Every write has returned before ``handle``
+        does.
+
+        The cyclic garbage collector is paused meanwhile (as the job's validator pauses
+        it): a batch makes tens of thousands of objects that form no cycles, and the
+        collector would scan them, and whatever else the process holds, over and over."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._handle(event, consumer_lag)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _handle(self, event: Any, consumer_lag: int | None) -> BatchReport:
         report = BatchReport()
         now = utc_now()
-        records = list(read_records(event))
-        report.records = len(records)
-        stamps = [r.timestamp_ms for r in records if r.timestamp_ms is not None]
+        columns = read_columns(event)
+        report.records = columns.count
+        stamps = columns.timestamps
         wall_ms = time.time() * 1000
         if stamps:
             report.max_record_age_s = round((wall_ms - min(stamps)) / 1000, 3)
@@ -111,26 +128,22 @@ class LiveConsumer:
         if stamps:
             meta["newest_record_ms"] = str(max(stamps))
         meta["consumer_lag"] = "" if consumer_lag is None else str(consumer_lag)
-        groups = _by_key(records, GROUPS if len(records) >= GROUP_ABOVE else 1)
+        coalescer = self.coalesce(columns, now, report)
+        vehicles = list(coalescer.vehicles.values())
+        incidents = list(coalescer.incidents.values())
+        report.vehicles, report.incidents = len(vehicles), len(incidents)
+        parts = GROUPS if len(vehicles) >= GROUP_ABOVE else 1
+        size = -(-len(vehicles) // parts)
         writes: list[Future[WriteResult]] = []
-        batch_vehicles: list[VehicleState] = []
-        batch_incidents: list[IncidentState] = []
-        for n, group in enumerate(groups):
-            coalescer = self._coalesce(group, now, report)
-            batch_vehicles += coalescer.vehicles.values()
-            batch_incidents += coalescer.incidents.values()
-            report.vehicles += len(coalescer.vehicles)
-            report.incidents += len(coalescer.incidents)
-            last = n == len(groups) - 1
-            writes.append(
-                self._writer().submit(
-                    self.store.write,
-                    list(coalescer.vehicles.values()),
-                    list(coalescer.incidents.values()),
-                    meta=meta if last else None,
-                    sweep=last,
-                )
+        for n in range(parts):
+            last = n == parts - 1
+            prepared = self.store.prepare(
+                vehicles[n * size : (n + 1) * size],
+                incidents if last else (),
+                meta=meta if last else None,
+                sweep=last,
             )
+            writes.append(self._writer().submit(self.store.send, prepared))
         for write in writes:  # all of them, in order: the first failure is raised
             result = write.result()
             report.written += result.written
@@ -138,10 +151,17 @@ class LiveConsumer:
             report.stale += result.stale
             report.incidents_written += result.incidents_written
         if self.alerts is not None:  # after the states: a kill in between is a retry
-            report.alerts_changed = self.alerts.run(batch_vehicles, batch_incidents).changed
+            clocks = {f"{t}-{p}": t_us // 1000 for (t, p), t_us in coalescer.clocks.items()}
+            alerts = self.alerts.run(vehicles, incidents, clocks)
+            report.alerts_changed, report.silent_raised = alerts.changed, alerts.silent
         if report.invalid:
             logger.info("skipped %d invalid records: %s", report.invalid, dict(report.reasons))
         return report
+
+    def sweep(self) -> int:
+        """Raise the silences due by the stream's clock without a batch (the topics are
+        quiet: ``vts live run`` between batches, a schedule on AWS); the number raised."""
+        return 0 if self.alerts is None else self.alerts.sweep()
 
     def _writer(self) -> ThreadPoolExecutor:
         """One thread that sends the writes (made on first use; its writes run in order)."""
@@ -149,29 +169,29 @@ class LiveConsumer:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-write")
         return self._executor
 
-    def _coalesce(self, records: list[EsmRecord], now: datetime, report: BatchReport) -> Coalescer:
-        """Judge ``records`` and coalesce the valid ones (counts into ``report``)."""
+    def coalesce(self, columns: EventColumns, now: datetime, report: BatchReport) -> Coalescer:
+        """Judge an event's records (each topic's in one ``read_many``) and coalesce the
+        valid ones; the counts go into ``report``."""
         coalescer = Coalescer()
+        for problem in columns.problems:
+            report.invalid += 1
+            report.reasons[problem.split(":", 1)[0]] += 1
         topics = self._topics
-        for record in records:
-            if record.problem is not None:
-                report.invalid += 1
-                report.reasons[record.problem.split(":", 1)[0]] += 1
-                continue
-            topic = topics.get(record.topic, "")
+        for (name, partition), values in columns.values.items():
+            topic = topics.get(name, "")
             if topic == "":
-                topic = topics[record.topic] = self._topic(record.topic)
+                topic = topics[name] = self._topic(name)
             if topic is None:
-                report.ignored += 1
+                report.ignored += len(values)
                 continue
-            reason, value = self._readers[topic].read(record.value, now)
-            if value is None:
-                report.invalid += 1
-                report.reasons[(reason or "invalid").split(":", 1)[0]] += 1
-                continue
-            report.valid += 1
-            if not coalescer.add(topic, value):
-                report.ignored += 1
+            reasons, records = self._readers[topic].read_many(values, now)
+            invalid = [reason for reason in reasons if reason is not None]
+            for reason in invalid:
+                report.reasons[reason.split(":", 1)[0]] += 1
+            report.invalid += len(invalid)
+            valid = len(values) - len(invalid)
+            report.valid += valid
+            report.ignored += valid - coalescer.add_many(topic, records, (name, partition))
         return coalescer
 
     def close(self) -> None:
@@ -179,14 +199,3 @@ class LiveConsumer:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-
-
-def _by_key(records: list[EsmRecord], groups: int) -> list[list[EsmRecord]]:
-    """``records`` in ``groups`` parts by key (records without a key in the first)."""
-    if groups == 1:
-        return [records]
-    parts: list[list[EsmRecord]] = [[] for _ in range(groups)]
-    for record in records:
-        key = record.key
-        parts[hash(key) % groups if key is not None else 0].append(record)
-    return [part for part in parts if part] or [[]]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from vts.exceptions import ConfigError, TerminalError, TransientError
 
-__all__ = ["BadEventError", "ConfigError", "StoreUnavailableError", "StoreError"]
+__all__ = [
+    "BadEventError",
+    "ConfigError",
+    "LiveReferenceError",
+    "PublishError",
+    "StoreError",
+    "StoreUnavailableError",
+]
 
 
 class StoreUnavailableError(TransientError):
@@ -31,3 +38,11 @@ class BadEventError(TerminalError):
             hint='the event must be {"eventSource": "aws:kafka", "records": '
             '{"<topic>-<partition>": [...]}} (see events/live_consumer_*.json)',
         )
+
+
+class LiveReferenceError(TerminalError):
+    """The reference tables the live rules need are missing, unreadable or invalid."""
+
+
+class PublishError(TransientError):
+    """EventBridge refused alerts (after retrying the failed entries)."""

@@ -15,16 +15,17 @@ The emulation keeps what the handler can observe and what makes it correct:
 
 With ``available_now`` the run stops once it has handled everything that was in the
 topics when it started (each partition's end offset then), like Spark's trigger of that
-name; otherwise it runs until SIGINT/SIGTERM, which finish the batch in hand first.
+name; otherwise it runs until SIGINT/SIGTERM, which finish the batch in hand first, and
+while the topics are quiet it calls ``LiveConsumer.sweep`` every ``idle_sweep_s`` (the
+silences that time passing decides; on AWS a schedule invokes the function for that).
 """
 
 from __future__ import annotations
 
 import logging
-import signal
+import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from vts.kafka.auth import KafkaAuth
 from vts.kafka.auth.plaintext import PlaintextAuth
 from vts.live.consumer import LIVE_TOPICS, BatchReport, LiveConsumer
 from vts.live.esm import build_event, record_json
+from vts.stopping import stop_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class RunOptions:
     window_s: float = 0.5
     available_now: bool = False
     max_batches: int | None = None
+    idle_sweep_s: float = 5.0
 
     @property
     def topics(self) -> list[str]:
@@ -84,22 +87,6 @@ Progress = Callable[[RunTotals], None]
 
 def _headers(message: Any) -> list[tuple[str, bytes]]:
     return [(name, value or b"") for name, value in message.headers() or ()]
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[list[bool]]:
-    """A flag set by SIGINT/SIGTERM (the batch in hand is finished first)."""
-    stop = [False]
-
-    def ask(signum: int, frame: Any) -> None:
-        stop[0] = True
-
-    old = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
 
 
 class EventSourceEmulator:
@@ -166,20 +153,23 @@ class EventSourceEmulator:
             lag += max(0, high - tp.offset)
         return lag
 
-    def _batch(self, stop: list[bool]) -> list[Any]:
+    def _batch(self, stop: threading.Event) -> list[Any]:
         """Messages up to ``batch_size``/6 MB, or what came within the window."""
         from confluent_kafka import KafkaError, KafkaException
 
         opts, size = self.options, 0
         batch: list[Any] = []
         deadline: float | None = None
-        while len(batch) < opts.batch_size and not stop[0]:
+        idle_until = time.monotonic() + opts.idle_sweep_s
+        while len(batch) < opts.batch_size and not stop.is_set():
             wait = 0.2 if deadline is None else max(0.0, deadline - time.monotonic())
             if deadline is not None and wait == 0:
                 break
             message = self.consumer.poll(wait)
             if message is None:
                 if deadline is None and (not opts.available_now or not self._caught_up()):
+                    if not opts.available_now and time.monotonic() >= idle_until:
+                        break  # quiet: back to run(), which sweeps
                     continue
                 break
             error = message.error()
@@ -211,8 +201,8 @@ class EventSourceEmulator:
         self.consumer.subscribe(opts.topics)
         shown = time.monotonic()
         try:
-            with _stop_on_signals() as stop:
-                while not stop[0]:
+            with stop_on_signals() as stop:
+                while not stop.is_set():
                     if opts.max_batches is not None and totals.batches >= opts.max_batches:
                         break
                     held, self._held = self._held, None
@@ -220,6 +210,8 @@ class EventSourceEmulator:
                     if not batch:
                         if opts.available_now and self._caught_up():
                             break
+                        if not opts.available_now and not stop.is_set():
+                            self.handler.sweep()
                         continue
                     lag = self._lag()
                     event = build_event(

@@ -37,7 +37,9 @@ class LiveSettings:
     one cluster slot; ``silence_s``: a vehicle whose newest event time is older than this
     leaves the live state (0: never); ``trail_s``: how much trail a vehicle keeps;
     ``incident_ttl_s``: an incident not heard from for this long is dropped;
-    ``removed_kept``: how many removals the change feed remembers (older cursors reset).
+    ``removed_kept``: how many removals the change feed remembers (older cursors reset);
+    ``alerts_kept`` / ``alerts_ttl_s``: the alert feed keeps at most this many alerts, and
+    none unchanged for longer than this (0: no bound; older cursors reset).
     """
 
     url: str = DEFAULT_URL
@@ -49,6 +51,8 @@ class LiveSettings:
     trail_s: float = 600.0
     incident_ttl_s: float = 3600.0
     removed_kept: int = 100_000
+    alerts_kept: int = 100_000
+    alerts_ttl_s: float = 7 * 86400.0
     topic_prefix: str = ""
     v0_timezone: str = "UTC"
 
@@ -63,6 +67,11 @@ class LiveSettings:
                 f"live key prefix {self.prefix!r} must be a plain word",
                 hint="e.g. VTS_LIVE_PREFIX=vts (keys become {vts}:...)",
             )
+        if self.alerts_kept < 0:
+            raise ConfigError(
+                f"the alert feed cannot keep {self.alerts_kept} alerts",
+                hint="e.g. VTS_LIVE_ALERTS_KEPT=100000 (0: no bound)",
+            )
         if self.trail_s <= 0 or self.removed_kept < 1:
             raise ConfigError(
                 "the trail must be longer than 0 s and the feed must keep at least 1 removal",
@@ -74,7 +83,8 @@ class LiveSettings:
         """``VTS_LIVE_URL``, ``VTS_LIVE_CREDENTIALS``, ``VTS_LIVE_USERNAME``,
         ``VTS_LIVE_PASSWORD``, ``VTS_LIVE_PREFIX``, ``VTS_LIVE_SILENCE_S``,
         ``VTS_LIVE_TRAIL_S``, ``VTS_LIVE_INCIDENT_TTL_S``, ``VTS_LIVE_REMOVED_KEPT``,
-        ``VTS_TOPIC_PREFIX``, ``VTS_V0_TIMEZONE``; ``overrides`` win."""
+        ``VTS_LIVE_ALERTS_KEPT``, ``VTS_LIVE_ALERTS_TTL_S``, ``VTS_TOPIC_PREFIX``,
+        ``VTS_V0_TIMEZONE``; ``overrides`` win."""
         values: dict[str, object] = {
             "url": env("LIVE_URL", DEFAULT_URL),
             "credentials": env("LIVE_CREDENTIALS", "url"),
@@ -85,6 +95,8 @@ class LiveSettings:
             "trail_s": env_float("LIVE_TRAIL_S", 600.0),
             "incident_ttl_s": env_float("LIVE_INCIDENT_TTL_S", 3600.0),
             "removed_kept": env_int("LIVE_REMOVED_KEPT", 100_000),
+            "alerts_kept": env_int("LIVE_ALERTS_KEPT", 100_000),
+            "alerts_ttl_s": env_float("LIVE_ALERTS_TTL_S", 7 * 86400.0),
             "topic_prefix": env("TOPIC_PREFIX", "") or "",
             "v0_timezone": env("V0_TIMEZONE", "UTC") or "UTC",
         }

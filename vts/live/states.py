@@ -11,9 +11,12 @@ winner never depends on the order events arrive in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import cache
+from operator import attrgetter
+from typing import Any, get_type_hints
 
 import msgspec
 
@@ -41,17 +44,63 @@ def in_utc(ts: datetime) -> datetime:
     return ts
 
 
+@cache
+def state_type(topic: str) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """``V``'s struct for a topic's records, generated from the contract's
+    (``vts.contract.structs``): its fields but ``DROPPED``, ``ts`` a datetime, then
+    ``topic``; null fields are left out when encoded (``omit_defaults``) but ``ALWAYS``.
+    Returned with the getter of its fields' values from a record, in its order."""
+    from vts.contract.events import event_type
+    from vts.contract.structs import event_struct
+
+    struct = event_struct(event_type(topic))
+    hints = get_type_hints(struct, include_extras=True)
+    required = len(struct.__struct_fields__) - len(struct.__struct_defaults__)
+    first: list[tuple[str, Any]] = []
+    rest: list[tuple[str, Any, Any]] = []
+    for i, name in enumerate(struct.__struct_fields__):
+        kind = datetime if name == "ts" else hints[name]
+        if name in DROPPED:
+            continue
+        if i < required or name in ALWAYS:
+            first.append((name, kind))
+        else:
+            rest.append((name, kind, None))
+    names = [f[0] for f in first] + [f[0] for f in rest]
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [*first, *rest, ("topic", str, "")]
+    made = msgspec.defstruct("State", fields, omit_defaults=True, gc=False)
+    return made, attrgetter(*names)
+
+
+class TrailPoint(msgspec.Struct, gc=False):
+    """A trail point as the API serves it."""
+
+    ts: datetime
+    latitude: float
+    longitude: float
+    speed_kmh: float
+
+
 @dataclass(slots=True)
 class VehicleState:
-    """A vehicle's newest state in a batch, and the batch's trail points for it."""
+    """A vehicle's newest state in a batch, and the batch's trail points for it.
+
+    ``record`` and the trail's records are the contract reader's records
+    (``vts.contract.reader.MessageReader.read_many``: attributes, ``ts`` an aware
+    datetime); the trail maps an event time to ``(rank, event_id, record)``, the winner of
+    that time by the same order as the state."""
 
     vehicle_id: str
-    t_us: int
+    ts: datetime
     rank: int
     event_id: str
-    record: dict[str, Any]
+    record: Any
     topic: str
-    trail: dict[int, tuple[int, str, dict[str, Any]]] = field(default_factory=dict)
+    trail: dict[datetime, tuple[int, str, Any]] = field(default_factory=dict)
+
+    @property
+    def t_us(self) -> int:
+        return micros(self.ts)
 
     @property
     def key(self) -> tuple[int, int, str]:
@@ -59,41 +108,48 @@ class VehicleState:
 
     def state_json(self) -> bytes:
         """``V``: the record's non-null fields (``heading_deg`` even when null), ``ts`` in
-        UTC, and the topic it came from."""
-        v = {k: x for k, x in self.record.items() if x is not None or k in ALWAYS}
-        for k in DROPPED:
-            v.pop(k, None)
-        v["ts"] = in_utc(v["ts"])
-        v["topic"] = self.topic
+        UTC, and the topic it came from (``state_type``)."""
+        make, fields = state_type(self.topic)
+        v = make(*fields(self.record))
+        v.ts = in_utc(v.ts)
+        v.topic = self.topic
         return _encode(v)
 
+    def trail_texts(self, t_us: int) -> list[str]:
+        """``trail_points`` flat, as text: ``[t_us, point, t_us, point, ...]`` (``t_us``:
+        this state's, given to spare computing it again)."""
+        trail = self.trail
+        if len(trail) == 1 and self.ts in trail:
+            r = trail[self.ts][2]
+            point = TrailPoint(in_utc(self.ts), r.latitude, r.longitude, r.speed_kmh)
+            return [str(t_us), _encode(point).decode()]
+        return [x for t, point in self.trail_points() for x in (str(t), point.decode())]
+
     def trail_points(self) -> list[tuple[int, bytes]]:
-        """``(t_us, {"ts", "latitude", "longitude", "speed_kmh"})`` per event time, the
-        winner of each time by the same order as the state, oldest first."""
-        return [
-            (
-                t_us,
-                _encode(
-                    {
-                        "ts": in_utc(r["ts"]),
-                        "latitude": r["latitude"],
-                        "longitude": r["longitude"],
-                        "speed_kmh": r["speed_kmh"],
-                    }
-                ),
-            )
-            for t_us, (_, _, r) in sorted(self.trail.items())
-        ]
+        """``(t_us, {"ts", "latitude", "longitude", "speed_kmh"})`` per event time, oldest
+        first."""
+        trail = self.trail
+        times = sorted(trail) if len(trail) > 1 else trail
+        out = []
+        for ts in times:
+            r = trail[ts][2]
+            point = TrailPoint(in_utc(ts), r.latitude, r.longitude, r.speed_kmh)
+            out.append((micros(ts), _encode(point)))
+        return out
 
 
 @dataclass(slots=True)
 class IncidentState:
-    """An incident's newest event in a batch."""
+    """An incident's newest event in a batch, with the time of the batch's first report
+    of it and of its first ``Resolved`` one (the live alerts' span: a batch may hold
+    several reports of an incident, and its newest is not when it began)."""
 
     incident_id: str
     t_us: int
     event_id: str
-    record: dict[str, Any]
+    record: Any
+    first_us: int | None = None  # None: t_us
+    resolved_us: int | None = None
 
     @property
     def key(self) -> tuple[int, str]:
@@ -101,10 +157,10 @@ class IncidentState:
 
     @property
     def status(self) -> str:
-        return str(self.record["status"])
+        return str(self.record.status)
 
     def state_json(self) -> bytes:
         """``I``: the emergency_data contract fields, ``ts`` in UTC."""
-        i = {k: x for k, x in self.record.items() if k not in DROPPED}
+        i = {k: x for k, x in msgspec.structs.asdict(self.record).items() if k not in DROPPED}
         i["ts"] = in_utc(i["ts"])
         return _encode(i)

@@ -3,10 +3,14 @@
 Every rule that must hold across writers runs on the server, in Lua (``lua/``), so
 concurrent consumers (one per partition) and a replayed batch cannot undo each other:
 
-- ``{p}:v:<vehicle_id>``: the vehicle's state, a hash: ``t`` (event time, us), ``r``
-  (topic rank), ``e`` (event_id), ``x``/``y`` (longitude/latitude), ``v`` (the state's
-  JSON, served as is), ``s`` (the change that wrote it). A write replaces it only if its
-  ``(t, r, e)`` is greater (``vts.live.states``): newest event time wins.
+- ``{p}:k``: vehicle -> its state's key and position, ``"<event time us> <topic rank>
+  <event_id> <longitude> <latitude> <change>"`` (the change that wrote it). A write
+  replaces a state only if its ``(time, rank, event_id)`` is greater
+  (``vts.live.states``): newest event time wins.
+- ``{p}:vj``: vehicle -> its state's JSON (``V``, served as is), written by the same
+  script call that decides the state: one hash, so a snapshot is one ``HVALS``. Both
+  hashes are shared by the fleet, so a script call reads and writes them for all its
+  vehicles in one command each.
 - ``{p}:geo``: the positions (GEOADD), for bounding-box queries (GEOSEARCH BYBOX).
 - ``{p}:last``: vehicle -> newest event time (ms); expiry sweeps it.
 - ``{p}:t:<vehicle_id>``: the trail, points scored by event time (us), ``trail_s`` long.
@@ -39,7 +43,7 @@ import msgspec
 from vts.live.cursor import Cursor
 from vts.live.exceptions import StoreError, StoreUnavailableError
 from vts.live.settings import LiveSettings
-from vts.live.states import IncidentState, VehicleState
+from vts.live.states import IncidentState, VehicleState, micros
 
 if TYPE_CHECKING:
     import redis
@@ -65,6 +69,17 @@ class WriteResult:
     stale: int = 0
     incidents_written: int = 0
     incidents_older: int = 0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch's writes, encoded (``LiveStore.prepare``): MessagePack chunks of vehicles,
+    the incidents' script arguments, the consumer's ``meta``, and whether to sweep."""
+
+    chunks: list[tuple[bytes, bytes]]  # (MessagePack of the vehicles' columns, their JSON)
+    incidents: list[Any]
+    meta: dict[str, str]
+    sweep: bool
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,8 @@ class LiveStore:
                 "meta",
                 "incidents",
                 "active",
+                "vj",
+                "k",
             )
         }
         self._scripts = {
@@ -179,53 +196,66 @@ class LiveStore:
     ) -> WriteResult:
         """Write coalesced states in one pipeline (one round trip), with ``meta`` and (unless
         ``sweep`` is false) a sweep. Safe to call from several threads at once."""
-        return self._call(
-            "a batch", self._write, list(vehicles), list(incidents), meta or {}, sweep
-        )
+        return self.send(self.prepare(list(vehicles), incidents, meta=meta, sweep=sweep))
 
-    def _write(
+    def prepare(
         self,
         vehicles: Sequence[VehicleState],
-        incidents: Sequence[IncidentState],
-        meta: dict[str, str],
-        sweep: bool,
-    ) -> WriteResult:
+        incidents: Iterable[IncidentState] = (),
+        *,
+        meta: dict[str, str] | None = None,
+        sweep: bool = True,
+    ) -> Prepared:
+        """``write``'s arguments encoded (no I/O): what ``send`` sends."""
+        chunks = []
+        for at in range(0, len(vehicles), CHUNK):
+            part = vehicles[at : at + CHUNK]
+            times = [micros(v.ts) for v in part]
+            texts = [v.state_json() for v in part]
+            columns = (
+                [v.vehicle_id for v in part],
+                [str(t_us) for t_us in times],
+                [v.rank for v in part],
+                [v.event_id for v in part],
+                [repr(v.record.longitude) for v in part],
+                [repr(v.record.latitude) for v in part],
+                [len(text) for text in texts],
+                [v.trail_texts(t_us) for v, t_us in zip(part, times, strict=True)],
+            )
+            chunks.append((_msgpack(columns), b"".join(texts)))
+        incident_args: list[Any] = []
+        for i in incidents:
+            incident_args += [i.incident_id, str(i.t_us), i.event_id, i.status, i.state_json()]
+        return Prepared(chunks, incident_args, meta or {}, sweep)
+
+    def send(self, prepared: Prepared) -> WriteResult:
+        """Send ``prepare``'s writes in one pipeline (one round trip). Safe to call from
+        several threads at once."""
+        return self._call("a batch", self._send, prepared)
+
+    def _send(self, prepared: Prepared) -> WriteResult:
         s, k = self.settings, self.k
         pipe = self.client.pipeline(transaction=False)
         silence_ms = str(round(s.silence_s * 1000))
         trail_us = str(round(s.trail_s * 1_000_000))
-        v_keys = [k["seq"], k["geo"], k["last"], k["feed"], k["gone"], k["epoch"]]
-        for at in range(0, len(vehicles), CHUNK):
-            chunk = [
-                (
-                    v.vehicle_id,
-                    str(v.t_us),
-                    v.rank,
-                    v.event_id,
-                    _number(v.record["longitude"]),
-                    _number(v.record["latitude"]),
-                    v.state_json().decode(),
-                    [x for t_us, point in v.trail_points() for x in (str(t_us), point.decode())],
-                )
-                for v in vehicles[at : at + CHUNK]
-            ]
-            args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch]
-            args.append(_msgpack(chunk))
+        v_keys = [k[n] for n in ("seq", "geo", "last", "feed", "gone", "epoch", "vj", "k")]
+        for chunk, texts in prepared.chunks:
+            args: list[Any] = [self.prefix, silence_ms, trail_us, self._new_epoch, chunk, texts]
             self._scripts["write_vehicles"](keys=v_keys, args=args, client=pipe)
+        incidents = prepared.incidents
         if incidents:
             args = [self.prefix, str(round(s.incident_ttl_s * 1000)), self._new_epoch]
-            args.append(len(incidents))
-            for i in incidents:
-                args += [i.incident_id, str(i.t_us), i.event_id, i.status, i.state_json()]
+            args.append(len(incidents) // 5)
+            args += incidents
             i_keys = [k["seq"], k["incidents"], k["active"], k["feed"], k["epoch"]]
             self._scripts["write_incidents"](keys=i_keys, args=args, client=pipe)
-        if meta:
-            pipe.hset(k["meta"], mapping=meta)
-        if sweep:
+        if prepared.meta:
+            pipe.hset(k["meta"], mapping=prepared.meta)
+        if prepared.sweep:
             self._sweep(pipe)
         replies = pipe.execute()
         totals = [0, 0, 0]
-        n_chunks = -(-len(vehicles) // CHUNK)
+        n_chunks = len(prepared.chunks)
         for reply in replies[:n_chunks]:
             totals = [a + int(b) for a, b in zip(totals, reply, strict=True)]
         inc = replies[n_chunks] if incidents else [0, 0, 0]
@@ -234,7 +264,19 @@ class LiveStore:
     def _sweep(self, pipe: Any) -> None:
         s, k = self.settings, self.k
         keys = [
-            k[n] for n in ("seq", "geo", "last", "feed", "gone", "floor", "incidents", "active")
+            k[n]
+            for n in (
+                "seq",
+                "geo",
+                "last",
+                "feed",
+                "gone",
+                "floor",
+                "incidents",
+                "active",
+                "vj",
+                "k",
+            )
         ]
         args: list[Any] = [
             self.prefix,
@@ -269,31 +311,52 @@ class LiveStore:
         return self._call(what, run)
 
     def snapshot(self, bbox: BBox | None = None) -> Snapshot:
-        """Every live vehicle's state (those in ``bbox``), and the cursor it is current at."""
+        """Every live vehicle's state (those in ``bbox``), and a cursor no newer than
+        them (changes after it may repeat some of the states; none is missed). The whole
+        fleet is one pipeline of plain commands, in this order: the sweep, the epoch, the
+        sequence, then ``HVALS`` of the states' JSON (no command per vehicle, and no
+        MULTI, which the cache's user may not run); a box is a script (GEOSEARCH, then
+        the exact filter), atomic."""
         k = self.k
-        args: list[Any] = [self.prefix, self._new_epoch]
         if bbox is None:
-            args.append("all")
+
+            def run() -> Any:
+                pipe = self.client.pipeline(transaction=False)
+                self._sweep(pipe)
+                pipe.set(k["epoch"], self._new_epoch, nx=True)
+                pipe.get(k["epoch"])
+                pipe.get(k["seq"])
+                pipe.hvals(k["vj"])
+                return pipe.execute()[2:]
+
+            epoch, seq, states = self._call("a snapshot", run)
         else:
-            args += ["box", *map(_number, bbox.search_box())]
+            args: list[Any] = [self.prefix, self._new_epoch, "box"]
+            args += [*map(_number, bbox.search_box())]
             args += [_number(bbox.min_lon), _number(bbox.min_lat)]
             args += [_number(bbox.max_lon), _number(bbox.max_lat)]
-        keys = [k["seq"], k["geo"], k["last"], k["epoch"]]
-        epoch, seq, vehicles, count = self._read("a snapshot", "snapshot", keys, args)
-        return Snapshot(Cursor(epoch, int(seq)), vehicles, int(count))
+            keys = [k["seq"], k["geo"], k["last"], k["epoch"], k["vj"], k["k"]]
+            epoch, seq, states = self._read("a snapshot", "snapshot", keys, args)
+        return Snapshot(Cursor(epoch, int(seq or 0)), "[" + ",".join(states) + "]", len(states))
 
     def changes(self, after: Cursor) -> Changes:
         """What changed after ``after``; a reset (the whole snapshot) when the feed cannot
         say (another epoch, removals forgotten, a cursor ahead of the feed)."""
         k = self.k
-        keys = [k["seq"], k["feed"], k["gone"], k["floor"], k["epoch"]]
+        keys = [k["seq"], k["feed"], k["gone"], k["floor"], k["epoch"], k["vj"]]
         args = [self.prefix, self._new_epoch, after.epoch, after.seq]
         reply = self._read("the changes", "changes", keys, args)
         if reply[2] == "reset":
             snap = self.snapshot()
             return Changes(snap.cursor, True, snap.vehicles_json, self.incidents(), [])
         epoch, seq, _, vehicles, incidents, *removed = reply
-        return Changes(Cursor(epoch, int(seq)), False, vehicles, incidents, removed)
+        return Changes(
+            Cursor(epoch, int(seq)),
+            False,
+            "[" + ",".join(vehicles) + "]",
+            "[" + ",".join(incidents) + "]",
+            removed,
+        )
 
     def vehicle(self, vehicle_id: str) -> tuple[str, str] | None:
         """``(V, trail)`` as JSON texts (the trail oldest first, ``trail_s`` long), or
@@ -301,14 +364,15 @@ class LiveStore:
 
         def run() -> Any:
             pipe = self.client.pipeline(transaction=False)
-            pipe.hmget(self.prefix + "v:" + vehicle_id, ["v", "t"])
+            pipe.hget(self.k["vj"], vehicle_id)
+            pipe.hget(self.k["k"], vehicle_id)
             pipe.zrange(self.prefix + "t:" + vehicle_id, 0, -1, withscores=True)
             return pipe.execute()
 
-        (state, t_us), trail = self._call("a vehicle", run)
-        if state is None:
+        state, key, trail = self._call("a vehicle", run)
+        if state is None or key is None:
             return None
-        since = int(t_us) - round(self.settings.trail_s * 1_000_000)
+        since = int(key.split(" ", 1)[0]) - round(self.settings.trail_s * 1_000_000)
         return state, "[" + ",".join(p for p, score in trail if score >= since) + "]"
 
     def incidents(self) -> str:

@@ -9,6 +9,7 @@ against that segment's ``speed_limit_kmh``.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -18,7 +19,15 @@ from vts.reference.exceptions import ReferenceDataError, RoadTableError
 from vts.reference.schema import ROAD_CLASSES, ROADS
 
 ROAD_COLUMNS = ROADS.column_names
-__all__ = ["ROAD_CLASSES", "ROADS", "ROAD_COLUMNS", "check_roads", "read_roads", "write_roads"]
+__all__ = [
+    "ROAD_CLASSES",
+    "ROADS",
+    "ROAD_COLUMNS",
+    "check_roads",
+    "read_roads",
+    "roads_from_csv",
+    "write_roads",
+]
 
 
 def check_roads(rows: Sequence[Mapping[str, Any]], source: str = "rows") -> None:
@@ -65,17 +74,26 @@ def read_roads(path: str | Path) -> list[dict[str, Any]]:
     """The rows of a roads file (``.parquet`` or ``.csv``), checked."""
     source = Path(path)
     if source.suffix == ".csv":
-        with source.open(newline="", encoding="utf-8") as fh:
-            rows: list[dict[str, Any]] = list(csv.DictReader(fh))
-        for row in rows:
-            for c in ROADS.columns:
-                if c.type == "double" and c.name in row:
-                    row[c.name] = float(row[c.name])
+        return roads_from_csv(source.read_text(encoding="utf-8"), str(source))
     else:
         import pyarrow.parquet as pq
 
         rows = pq.read_table(source).to_pylist()
     check_roads(rows, str(source))
+    return rows
+
+
+def roads_from_csv(text: str, source: str = "csv") -> list[dict[str, Any]]:
+    """The rows of a roads table's CSV form (as ``write_roads`` writes it), checked."""
+    rows: list[dict[str, Any]] = list(csv.DictReader(io.StringIO(text, newline="")))
+    for n, row in enumerate(rows):
+        for c in ROADS.columns:
+            if c.type == "double" and c.name in row:
+                try:
+                    row[c.name] = float(row[c.name])
+                except (TypeError, ValueError):
+                    raise RoadTableError(source, f"row {n} has a non-numeric {c.name}") from None
+    check_roads(rows, source)
     return rows
 
 

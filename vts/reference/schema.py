@@ -84,3 +84,8 @@ GEOFENCES = ReferenceTable(
 )
 
 TABLES = (ROADS, GEOFENCES)
+
+# The live copy of the tables (``vts.live.reference``): the same rows in their plain-text
+# forms (roads as CSV, geofences as GeoJSON), in the data bucket under ``reference/``.
+LIVE_COPY_PREFIX = "reference/"
+LIVE_COPY_FILES = {ROADS.name: "roads.csv", GEOFENCES.name: "geofences.geojson"}

@@ -8,9 +8,11 @@ external resources: it opens anywhere, offline, and a hover shows each mark's de
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +56,12 @@ class _Frame:
 
     def xy(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(lon) * self.k, np.asarray(lat)
+
+    def rows_xy(self, rows: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """Where rows with a ``latitude`` and ``longitude`` (stops, alerts) are."""
+        return self.xy(
+            np.array([r["latitude"] for r in rows]), np.array([r["longitude"] for r in rows])
+        )
 
 
 def _segments(view: DayView) -> list[tuple[int, int, str]]:
@@ -121,10 +129,7 @@ def write_png(view: DayView, path: Path, size_px: int = 1000) -> Path:
             )
         )
         if view.stops:
-            sx, sy = f.xy(
-                np.array([s["latitude"] for s in view.stops]),
-                np.array([s["longitude"] for s in view.stops]),
-            )
+            sx, sy = f.rows_xy(view.stops)
             ax.scatter(
                 sx,
                 sy,
@@ -136,10 +141,7 @@ def write_png(view: DayView, path: Path, size_px: int = 1000) -> Path:
                 label="stop",
             )
         if view.alerts:
-            axx, ayy = f.xy(
-                np.array([a["latitude"] for a in view.alerts]),
-                np.array([a["longitude"] for a in view.alerts]),
-            )
+            axx, ayy = f.rows_xy(view.alerts)
             ax.scatter(
                 axx,
                 ayy,

@@ -2,7 +2,8 @@
 
 The window is the day plus ``lookback_s`` before it, so a trip or stop that began the day
 before is whole. The alerts and geofence visits are ``vts.rules``' (the rules the live
-path runs too) folded over the window, plus ``silent`` (``vts.reports.alerts``).
+path runs too) folded over the window; ``silent`` also up to the window's end (or the build's
+clock, if earlier), where a silence may still be going on.
 Trips, stops and geofence visits are reported the day they end (an
 unfinished one, at the window's end, the day being built: ``complete`` false); alerts
 the day they start; the summary and the filter counts cover the day's own fixes.
@@ -17,7 +18,6 @@ import numpy as np
 
 from vts.reference.geofences import Geofence
 from vts.reference.roadmatch import RoadIndex
-from vts.reports.alerts import silent
 from vts.reports.filter import filter_fixes
 from vts.reports.geofences import smallest_containing
 from vts.reports.motion import Span, detect
@@ -143,7 +143,7 @@ def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
     trips = [_trip_row(tr, hops, s) for s in motion.trips if w.holds(tr.t[s.last])]
     stops = [_stop_row(tr, s) for s in motion.stops if w.holds(tr.t[s.last])]
     _name_places(trips, stops, ctx.fences)
-    episodes = fold(tr, ctx.rules) + silent(tr, motion, params)
+    episodes = fold(tr, ctx.rules, horizon=min(w.now, w.day_end))
     fences = []
     for v in (e for e in episodes if e.alert == "geofence"):
         end_t = v.end_ts if v.ended and v.end_ts is not None else float(tr.t[-1])
@@ -171,7 +171,7 @@ def vehicle_reports(track: Track, ctx: Context) -> dict[str, list[Row]]:
             "end_ts": a.end_ts,
             "latitude": a.latitude,
             "longitude": a.longitude,
-            "value": a.value,
+            "value": _nan_none(a.value),
             "threshold": a.threshold,
             "road_id": a.road_id,
         }

@@ -17,7 +17,7 @@ import numpy as np
 
 from vts.reference.geofences import Geofence
 from vts.reference.roadmatch import RoadIndex
-from vts.rules import driving, places
+from vts.rules import driving, places, silence
 from vts.rules.episode import Episode, State
 from vts.rules.params import ReportParams
 from vts.rules.places import Incident
@@ -49,6 +49,7 @@ def step(track: Track, state: State, ctx: RuleContext) -> tuple[State, list[Epis
         found += driving.overspeed(track, state, ctx.roads, p)
     found += places.geofences(track, state, ctx.fences, p)
     found += places.near_incidents(track, state, ctx.incidents, p)
+    found += silence.gaps(track, state, p)
     last = len(track) - 1
     state["prev"] = [
         float(track.t[last]),
@@ -65,13 +66,20 @@ def latest(episodes: Iterable[Episode]) -> list[Episode]:
     return sorted(by_id.values(), key=lambda e: (e.start_ts, e.alert, e.subject))
 
 
-def fold(track: Track, ctx: RuleContext, cuts: Sequence[int] = ()) -> list[Episode]:
+def fold(
+    track: Track, ctx: RuleContext, cuts: Sequence[int] = (), horizon: float | None = None
+) -> list[Episode]:
     """Every episode of ``track`` as known after its last fix: ``step`` over the track
-    in one batch, or cut before each index in ``cuts``."""
+    in one batch, or cut before each index in ``cuts``; with ``horizon`` (epoch s: until
+    when the absence of fixes is known), also the silence still going on then
+    (``vts.rules.silence.open_silence``)."""
     state: State = {}
     found: list[Episode] = []
     bounds = [0, *cuts, len(track)]
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         state, episodes = step(track.take(np.arange(a, b)), state, ctx)
         found += episodes
+    if horizon is not None:
+        still = silence.open_silence(track.vehicle_id, state, horizon, ctx.params)
+        found += [still] if still is not None else []
     return latest(found)

@@ -10,6 +10,11 @@ from each node's own environment (tests/rehearsal/glue/cluster.py runs it this w
 With the Kafka jars comes vts's own executor plugin (``QUIET_KAFKA_PLUGIN``), which the
 Glue job loads as well.
 
+When ``make jars`` has built it, the driver's JVM maps a class-data sharing archive
+(``vts.spark.class_archive``): pyspark's classes already parsed and verified, about half
+of the JVM's CPU seconds before the session is up. And it compiles with C1 only
+(``LOCAL_JAVA_OPTIONS``). Both local only: Glue starts its own JVMs.
+
 On AWS Glue the session comes from ``GlueContext`` and the Glue Data Catalog is Spark's
 metastore (``--enable-glue-datacatalog``). Locally, Spark's embedded Hive metastore
 (Derby, persistent under the VTS home) plays the Glue catalog: one code path, another
@@ -64,6 +69,12 @@ FS_CHECKPOINT_MANAGER = (
 # The AWS SDK v1 provider that reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
 # AWS_SESSION_TOKEN from the JVM's environment (inherited from this process).
 ENV_CREDENTIALS = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+# The local driver JVM compiles with C1 only. Local runs are start-up-bound (the demo,
+# tests, available-now runs, restarts), and C2 costs more than it saves there: in a
+# whole local run of the job on 1.2M events its compiler threads took 19 of the JVM's
+# 49 CPU seconds; with C1 only, 1.6, while the tasks took 15.5 CPU seconds instead of
+# 12.6 (BENCHMARKS.md, issue 28). Glue starts its own JVMs, with its own options.
+LOCAL_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1",)
 # vts's executor plugin (jvm/src, built by `make jars` into jars/vts/): quiets the Kafka
 # source's per-record warning. The Glue job loads it with --conf spark.plugins=... too.
 QUIET_KAFKA_PLUGIN = "io.vts.spark.QuietKafkaSourcePlugin"
@@ -101,6 +112,10 @@ class SparkSettings:
     plugins: tuple[str, ...] = ()
     driver_memory: str = "2g"
     shuffle_partitions: int = 4
+    # the driver JVM's class-data sharing archive (``vts.spark.class_archive``)
+    class_archive: Path | None = None
+    # more options of the driver JVM
+    java_options: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @classmethod
@@ -119,17 +134,23 @@ class SparkSettings:
         (see the module docstring).
         """
         from vts.local.jars import classpath
+        from vts.spark import class_archive
 
         paths = paths or LocalPaths.from_env()
         endpoint = s3_endpoint or env("S3_ENDPOINT")
+        jars = (*classpath("spark"), *classpath("vts")) if kafka else ()
+        driver_classpath = tuple(classpath("s3a")) if endpoint else ()
+        archive = class_archive.archive_path(paths.jars, driver_classpath, jars)
         return cls(
             master=env("SPARK_MASTER", "local[2]") or "local[2]",
             warehouse=paths.home / "warehouse",
             metastore=paths.metastore if hive else None,
-            jars=(*classpath("spark"), *classpath("vts")) if kafka else (),
+            jars=jars,
             plugins=(QUIET_KAFKA_PLUGIN,) if kafka else (),
-            classpath=tuple(classpath("s3a")) if endpoint else (),
+            classpath=driver_classpath,
             s3_endpoint=endpoint,
+            class_archive=archive if class_archive.enabled() and archive.exists() else None,
+            java_options=LOCAL_JAVA_OPTIONS,
         )
 
 
@@ -157,7 +178,11 @@ def build_session(settings: SparkSettings) -> SparkSession:
         .config("spark.sql.streaming.checkpointFileManagerClass", FS_CHECKPOINT_MANAGER)
     )
     log_config = Path(__file__).with_name("log4j2.properties")
-    java_options = [f"-Dlog4j2.configurationFile={log_config.as_uri()}"]
+    java_options = [f"-Dlog4j2.configurationFile={log_config.as_uri()}", *settings.java_options]
+    if settings.class_archive is not None:
+        from vts.spark.class_archive import java_options as archive_options
+
+        java_options.extend(archive_options(settings.class_archive))
     if settings.jars:
         builder = builder.config("spark.jars", ",".join(str(j) for j in settings.jars))
     if settings.classpath:
@@ -188,10 +213,11 @@ def build_session(settings: SparkSettings) -> SparkSession:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local runs stay on loopback
     logger.info(
-        "starting Spark %s (jars: %d, S3 endpoint: %s)",
+        "starting Spark %s (jars: %d, S3 endpoint: %s, class archive: %s)",
         settings.master,
         len(settings.jars) + len(settings.classpath),
         settings.s3_endpoint or "none",
+        "yes" if settings.class_archive is not None else "no",
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")

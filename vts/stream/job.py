@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vts.stopping import stop_on_signals
 from vts.storage.files import ArrowFiles
 from vts.stream.args import JobArgs
 from vts.stream.exceptions import JobFailedError
 from vts.stream.metrics import BatchMetricsCollector, make_publisher
 from vts.stream.sink import BatchReport, LakeSink
 from vts.stream.source import read_kafka
-from vts.stream.transforms import TransformConfig, deduplicate, staged_keys
+from vts.stream.transforms import TransformConfig, deduplicate, map_in_arrow, staged_keys
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import SparkSession
     from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
 
@@ -144,6 +147,7 @@ def start(
         writer = writer.trigger(availableNow=True)
     else:
         writer = writer.trigger(processingTime=f"{args.trigger_seconds} seconds")
+    warm_python_workers(spark)
     query = writer.start()
     logger.info(
         "started %s (query %s): %s -> %s",
@@ -153,6 +157,44 @@ def start(
         args.output_path,
     )
     return query, sink
+
+
+def _import_worker_code(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """A warm-up task: the Python worker imports what the job's tasks run."""
+    import vts.stream.staging  # noqa: F401 - the import is the point
+
+    yield from batches
+
+
+def warm_python_workers(spark: SparkSession) -> threading.Thread:
+    """Start the Python workers, one per core, and import the job's code in them while
+    the query plans its first micro-batch (a tiny job in the background).
+
+    Spark starts a worker when a task first needs one and keeps it for later tasks (its
+    default ``spark.python.worker.reuse``); without this, the first batch's tasks would
+    wait for the workers to start and import pyarrow and the contract. The warm-up's job
+    runs Arrow over a DataFrame like the job's own, so its workers are the ones the
+    job's tasks reuse (Spark keeps one pool per kind of runner).
+    """
+    import pyarrow as pa
+
+    cores = max(1, spark.sparkContext.defaultParallelism)
+
+    def warm() -> None:
+        started = time.monotonic()
+        try:
+            frame = spark.range(0, cores, 1, cores)
+            ids = pa.schema([pa.field("id", pa.int64())])
+            # the "noop" sink runs the job and brings nothing back (no result socket)
+            warm = map_in_arrow(frame, _import_worker_code, ids)
+            warm.write.format("noop").mode("overwrite").save()
+            logger.debug("Python workers ready in %.1fs", time.monotonic() - started)
+        except Exception:  # noqa: BLE001 - only a head start: the batch starts its own
+            logger.debug("warming the Python workers failed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="vts-warm-python-workers", daemon=True)
+    thread.start()
+    return thread
 
 
 def _listen(
@@ -165,6 +207,7 @@ def _listen(
         def __init__(self) -> None:
             super().__init__()
             self.collector = collector
+            self.terminated = threading.Event()  # Spark posts it after the query stopped
 
         def onQueryStarted(self, event: object) -> None:
             pass
@@ -182,7 +225,7 @@ def _listen(
             pass
 
         def onQueryTerminated(self, event: object) -> None:
-            pass
+            self.terminated.set()
 
     listener = _ProgressListener()
     spark.streams.addListener(listener)
@@ -226,6 +269,9 @@ def run(
         if sink.listener is not None:
             if not sink.listener.collector.wait_published(PUBLISH_WAIT_S):
                 logger.warning("the last batches' metrics were not published in time")
+            # removed once Spark has told it the query ended: a process that exits with
+            # that event still queued gets the JVM's stack trace for an unreachable listener
+            sink.listener.terminated.wait(PUBLISH_WAIT_S)
             spark.streams.removeListener(sink.listener)
     totals = sink.totals
     return JobResult(
@@ -252,19 +298,23 @@ def _await(
 
     reason = "caught up"
     try:
-        while query.isActive:
-            query.awaitTermination(1)
-            if max_batches is not None and sink.totals.batches >= max_batches:
-                reason = f"{max_batches} batches"
-                query.stop()
-            elif timeout is not None and time.monotonic() - started > timeout:
-                reason = f"{timeout:g}s limit"
-                query.stop()
+        # Ctrl-C or SIGTERM only sets an event (vts.stopping) while the main thread waits in
+        # py4j: PySpark's own SIGINT handler calls the JVM from inside the signal handler,
+        # which breaks that call. The query stopped, the interruption goes on as usual.
+        with stop_on_signals() as stop:
+            while query.isActive:
+                query.awaitTermination(1)
+                if stop.is_set():
+                    logger.warning("interrupted: stopping the query (a rerun resumes it)")
+                    query.stop()
+                    raise KeyboardInterrupt  # the caller's run is cut short too (vts demo)
+                if max_batches is not None and sink.totals.batches >= max_batches:
+                    reason = f"{max_batches} batches"
+                    query.stop()
+                elif timeout is not None and time.monotonic() - started > timeout:
+                    reason = f"{timeout:g}s limit"
+                    query.stop()
         query.awaitTermination()
-    except KeyboardInterrupt:
-        logger.warning("interrupted: stopping the query (it resumes from the checkpoint)")
-        query.stop()
-        raise
     except StreamingQueryException as exc:
         raise JobFailedError(_first_line(exc), checkpoint=checkpoint) from exc
     return reason

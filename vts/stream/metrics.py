@@ -7,7 +7,9 @@ Kafka, batch duration, and the Kafka source's ``minOffsetsBehindLatest`` /
 ``avgOffsetsBehindLatest`` / ``maxOffsetsBehindLatest``) with what the sink wrote
 (quarantined rows, files) and hands one ``BatchMetrics`` to a publisher:
 
-* ``log``: one log line per batch (local runs);
+* ``log``: one log line per batch (local runs), which also says where the batch's time
+  went (Spark's ``durationMs``: e.g. ``latestOffset``, ``queryPlanning``, ``addBatch`` (the
+  sink), ``walCommit``);
 * ``cloudwatch``: ``PutMetricData`` into ``--metrics_namespace`` with the dimension
   ``JobName`` (on AWS; the template's ``ConsumerLagAlarm`` watches
   ``MaxOffsetsBehindLatest`` and the job's role may write this namespace only).
@@ -19,7 +21,7 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from vts.exceptions import ConfigError
@@ -48,6 +50,8 @@ class BatchMetrics:
     files_written: int
     batch_seconds: float
     offsets_behind_latest: Mapping[str, float]  # "min"/"avg"/"max", empty when unknown
+    # Spark's durationMs of the batch in seconds, by phase (triggerExecution left out)
+    phases: Mapping[str, float] = field(default_factory=dict)
 
     def datums(self) -> list[tuple[str, float, str]]:
         """``(metric name, value, CloudWatch unit)`` for each figure."""
@@ -89,9 +93,10 @@ class LogMetrics(MetricsPublisher):
 
     def publish(self, metrics: BatchMetrics) -> None:
         lag = metrics.offsets_behind_latest
+        phases = ", ".join(f"{name} {s:.2f}s" for name, s in metrics.phases.items() if s)
         logger.info(
             "batch %d: %d records in, %d rows written, %d quarantined, %d files, %.2fs, "
-            "max offsets behind latest %s",
+            "max offsets behind latest %s (%s)",
             metrics.batch_id,
             metrics.records_in,
             metrics.rows_written,
@@ -99,6 +104,7 @@ class LogMetrics(MetricsPublisher):
             metrics.files_written,
             metrics.batch_seconds,
             "unknown" if "max" not in lag else f"{lag['max']:.0f}",
+            phases or "no phases",
         )
 
 
@@ -191,6 +197,11 @@ class BatchMetricsCollector:
             files_written=report.files if report else 0,
             batch_seconds=seconds / 1000.0,
             offsets_behind_latest=offsets_behind_latest(list(progress.get("sources") or [])),
+            phases={
+                name: float(ms) / 1000.0
+                for name, ms in durations.items()
+                if name != "triggerExecution" and ms is not None
+            },
         )
         self.publisher.publish(metrics)
         return metrics

@@ -108,7 +108,6 @@ def glue_job(
             locals={
                 "{Ref:DataBucket}": s3_bucket,
                 "{Ref:GlueDatabase}": glue_database,
-                "{Ref:GlueJobLogGroup}": "/aws-glue/vts-rehearsal",
                 "{GlueAssets.ExtraPyFiles}": assets.extra_py_files,
                 "{GlueAssets.ExtraJars}": assets.extra_jars,
                 "{GlueAssets.AdditionalPythonModules}": assets.additional_python_modules,

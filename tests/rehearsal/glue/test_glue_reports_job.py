@@ -56,7 +56,6 @@ def test_the_published_reports_job_builds_a_day_on_s3_and_a_rerun_replaces_it(
         stack=Stack({"RedshiftMode": "none"}),
         locals={
             "{Ref:DataBucket}": s3_bucket,
-            "{Ref:ReportsJobLogGroup}": "/aws-glue/vts-rehearsal-reports",
             "{ReportsGlueAssets.ExtraPyFiles}": assets.extra_py_files,
             "{ReportsGlueAssets.AdditionalPythonModules}": assets.additional_python_modules,
         },

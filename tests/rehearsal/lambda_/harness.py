@@ -106,10 +106,12 @@ class BuiltStack:
     def load(cls, template: Path = BUILT_TEMPLATE) -> BuiltStack:
         from samcli.yamlhelper import yaml_parse
 
-        from tests.template.cfn import sam_template
+        from tests.template.cfn import expanded_template
+        from vts.aws.expand import expand
 
-        built = yaml_parse(template.read_text())
-        source = sam_template()["Resources"]
+        # sam build leaves the Fn::ForEach loops (none holds a function) to CloudFormation
+        built = expand(dict(yaml_parse(template.read_text())))
+        source = expanded_template()["Resources"]
         defaults = built.get("Globals", {}).get("Function", {})
         resources = built["Resources"]
         layers = {

@@ -1,17 +1,20 @@
 -- Newest event time wins: write each vehicle's coalesced state of one batch.
--- KEYS: 1 seq, 2 geo, 3 last (vehicle -> newest event ms), 4 feed, 5 gone, 6 epoch
+-- KEYS: 1 seq, 2 geo, 3 last (vehicle -> newest event ms), 4 feed, 5 gone, 6 epoch,
+--   7 vj (vehicle -> its state's JSON), 8 k (vehicle -> its state's key and position:
+--   "t_us rank event_id lon lat seq", the change that wrote it last)
 -- ARGV: 1 prefix, 2 silence_ms (0: never), 3 trail_us, 4 epoch if none yet, 5 the vehicles,
---   MessagePack: an array of {id, t_us, rank, event_id, lon, lat, json, trail}, trail a
---   flat array {t_us, point, t_us, point, ...} (t_us, lon and lat as decimal text)
+--   MessagePack: their columns {ids, t_us, ranks, event_ids, lons, lats, JSON lengths,
+--   trails}, a trail a flat array {t_us, point, t_us, point, ...} (t_us, lon and lat as
+--   decimal text), 6 the states' JSON texts, one after the other (each its length long)
 -- A state replaces the stored one only if (t_us, rank, event_id) is greater, so a replay,
 -- duplicate or reordered batch never moves a vehicle back in time. Trail points newer
 -- than the stored state are added; points more than trail_us behind the newest state are
 -- trimmed on one write in TRIM_EVERY (readers filter by the same bound, so a trail never
 -- shows more than trail_us; trimming on every write cost a call per vehicle).
--- The shared indexes (geo, last, feed, gone) take the whole call's vehicles in one command
--- each, after the loop: per vehicle only its own keys cost a command (HMGET, HSET and the
--- trail's ZADD), not six. A vehicle written twice in one call (the caller coalesces, so it
--- should not be) still ends at its newest state: its later, newer arguments come last.
+-- Every shared key (k, vj, geo, last, feed, gone) is read or written for the whole call's
+-- vehicles in one command: per vehicle only its trail costs a command of its own (ZADD).
+-- A vehicle given twice in one call (the caller coalesces, so it should not be) is
+-- compared with its state as this call left it.
 -- Numbers stay text where they are stored (Lua would print them with 14 digits).
 local TRIM_EVERY = 8
 local prefix, silence, trail_us = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -20,44 +23,60 @@ local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
 local first_seq = seq
 local written, older, stale = 0, 0, 0
-local geo, last, feed, new = {}, {}, {}, {}  -- the shared indexes' arguments
-for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
-  local id, t_text, rank, event_id, lon, lat, json, trail =
-    v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]
+local c, blob = cmsgpack.unpack(ARGV[5]), ARGV[6]
+local ids, times, ranks, event_ids, lons, lats, lengths, trails =
+  c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
+if #ids == 0 then return {0, 0, 0} end
+local stored = redis.call('HMGET', KEYS[8], unpack(ids))
+local mine = {}  -- id -> {t, rank, event_id} as this call left it
+local keys, geo, last, feed, new, vj = {}, {}, {}, {}, {}, {}  -- the shared keys' arguments
+local at = 1  -- the next JSON's first byte in blob
+for i, id in ipairs(ids) do
+  local t_text, rank, event_id, lon, lat, length, trail =
+    times[i], ranks[i], event_ids[i], lons[i], lats[i], lengths[i], trails[i]
+  local json_at = at
+  at = at + length
   local t_us = tonumber(t_text)
   if silence > 0 and t_us < (now_ms - silence) * 1000 then
     stale = stale + 1
   else
-    local key = prefix .. 'v:' .. id
-    local cur = redis.call('HMGET', key, 't', 'r', 'e')
-    local cur_t = tonumber(cur[1] or '-1')
-    local newer = not cur[1] or t_us > cur_t or (t_us == cur_t and
-      (rank > tonumber(cur[2]) or (rank == tonumber(cur[2]) and event_id > cur[3])))
+    local cur = mine[id]
+    if not cur and stored[i] then
+      local t, r, e = string.match(stored[i], '^(%S+) (%S+) (%S+)')
+      cur = {tonumber(t), tonumber(r), e}
+    end
+    local cur_t = cur and cur[1] or -1
+    local newer = not cur or t_us > cur_t or (t_us == cur_t and
+      (rank > cur[2] or (rank == cur[2] and event_id > cur[3])))
     local newest = cur_t
     if newer then
       seq = seq + 1
       local s = string.format('%d', seq)
-      redis.call('HSET', key, 't', t_text, 'r', rank, 'e', event_id, 'x', lon, 'y', lat,
-        'v', json, 's', s)
+      local n = #keys
+      keys[n + 1], keys[n + 2] = id, t_text .. ' ' .. rank .. ' ' .. event_id .. ' ' .. lon ..
+        ' ' .. lat .. ' ' .. s
       -- the geo index holds latitudes up to 85.05112878 degrees: clamp (x, y stay exact)
       local geo_y = math.max(-85.05112878, math.min(85.05112878, tonumber(lat)))
-      local n = #geo
+      n = #geo
       geo[n + 1], geo[n + 2], geo[n + 3] = lon, string.format('%.8f', geo_y), id
       n = #last
       last[n + 1], last[n + 2] = string.format('%d', math.floor(t_us / 1000)), id
       n = #feed
       feed[n + 1], feed[n + 2] = s, 'v|' .. id
-      if not cur[1] then new[#new + 1] = id end
+      n = #vj
+      vj[n + 1], vj[n + 2] = id, string.sub(blob, json_at, json_at + length - 1)
+      if not cur then new[#new + 1] = id end
+      mine[id] = {t_us, rank, event_id}
       written = written + 1
       newest = t_us
     else
       older = older + 1
     end
     local points = {}
-    for k = 1, #trail, 2 do
-      if tonumber(trail[k]) > cur_t then
-        points[#points + 1] = trail[k]
-        points[#points + 1] = trail[k + 1]
+    for j = 1, #trail, 2 do
+      if tonumber(trail[j]) > cur_t then
+        points[#points + 1] = trail[j]
+        points[#points + 1] = trail[j + 1]
       end
     end
     if #points > 0 then
@@ -71,6 +90,8 @@ for _, v in ipairs(cmsgpack.unpack(ARGV[5])) do
   end
 end
 if #geo > 0 then
+  redis.call('HSET', KEYS[8], unpack(keys))
+  redis.call('HSET', KEYS[7], unpack(vj))
   redis.call('GEOADD', KEYS[2], unpack(geo))
   redis.call('ZADD', KEYS[3], unpack(last))
   redis.call('ZADD', KEYS[4], unpack(feed))

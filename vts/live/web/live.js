@@ -170,7 +170,7 @@ const FleetLayer = L.Layer.extend({
   const map = L.map("map", { preferCanvas: true, zoomControl: true, attributionControl: false });
   const fleet = new Fleet(bands);
   const layer = new FleetLayer(fleet, bands.map(([, colour]) => colour)).addTo(map);
-  const stats = { updates: 0, resets: 0, errors: 0, scriptMs: [], vehicles: 0, alertUpdates: 0 };
+  const stats = { updates: 0, resets: 0, errors: 0, scriptMs: [], sizes: [], vehicles: 0, alertUpdates: 0 };
   const incidents = new Map(); // incident_id -> L.marker
   const alerts = new Map(); // alert_id -> { alert, marker (while it is open) }
   let cursor = null;
@@ -239,7 +239,11 @@ const FleetLayer = L.Layer.extend({
     const body = work();
     layer.draw();
     stats.scriptMs.push(performance.now() - t0);
-    if (stats.scriptMs.length > 3600) stats.scriptMs.shift();
+    stats.sizes.push(body.vehicles.length); // the vehicles that update carried
+    if (stats.scriptMs.length > 3600) {
+      stats.scriptMs.shift();
+      stats.sizes.shift();
+    }
     stats.updates += 1;
     stats.vehicles = fleet.size;
     cursor = body.cursor;
