@@ -32,13 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description=__doc__,
-        epilog="example: python -m bench simulator produce > bench.json",
+        epilog="example: python -m bench simulator produce > bench.json\n"
+        "         python -m bench soak --minutes 60 > soak.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "names", nargs="*", help=f"benchmarks to run (default all: {', '.join(discover())})"
     )
     parser.add_argument("--quick", action="store_true", help="smaller workloads (a smoke run)")
+    parser.add_argument(
+        "--minutes", type=float, help="the soak's length (default 60, 3 with --quick)"
+    )
     args = parser.parse_args(argv)
     names = args.names or discover()
     unknown = sorted(set(names) - set(discover()))
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     saved_stdout = os.dup(1)
     os.dup2(2, 1)
     try:
-        failed = _run_all(names, args.quick, document)
+        failed = _run_all(names, args.quick, document, args.minutes)
     finally:
         sys.stdout.flush()
         os.dup2(saved_stdout, 1)
@@ -72,10 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-def _run_all(names: list[str], quick: bool, document: dict[str, Any]) -> bool:
+def _run_all(
+    names: list[str], quick: bool, document: dict[str, Any], minutes: float | None = None
+) -> bool:
     failed = False
     with tempfile.TemporaryDirectory(prefix="vts-bench-") as tmp:
-        ctx = BenchContext(Path(tmp), quick=quick)
+        ctx = BenchContext(Path(tmp), quick=quick, minutes=minutes)
         try:
             for name in names:
                 ctx.say(f"running {name}")

@@ -20,6 +20,7 @@ class BenchContext:
 
     workdir: Path
     quick: bool = False
+    minutes: float | None = None  # the soak's length (``python -m bench soak --minutes 60``)
     _kafka: Any = None
     _bootstrap: str | None = None
     notes: list[str] = field(default_factory=list)

@@ -24,20 +24,114 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _rss_and_role(pid: int) -> tuple[int, str]:
+def vm_rss(status: str) -> int:
+    """Resident bytes from the text of ``/proc/<pid>/status`` (0 when it has none: a zombie)."""
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            number, unit = line.split()[1:3]
+            return int(number) * {"kB": 1024, "mB": 1024**2}.get(unit, 1)
+    return 0
+
+
+def cpu_ticks(stat: str) -> int:
+    """User + system clock ticks of a process and of its children it has waited for, from
+    the text of ``/proc/<pid>/stat`` (fields 14-17; the command may hold spaces and ``)``)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15])
+
+
+def role_of(pid: int, root: int) -> str:
+    """``python_driver`` (the root), ``jvm``, or ``python_workers`` (pyspark.daemon and
+    the workers it forks); ``gone`` when the process has ended."""
+    if pid == root:
+        return "python_driver"
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0].decode()
+    except OSError:
+        return "gone"
+    return "jvm" if "java" in command else "python_workers"
+
+
+def cpu_by_role(root: int) -> dict[str, float]:
+    """CPU seconds so far of the process tree under ``root``, by ``role_of``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = defaultdict(float)
+    for pid in _tree(root):
+        try:
+            ticks = cpu_ticks(Path(f"/proc/{pid}/stat").read_text())
+        except OSError:
+            continue
+        found[role_of(pid, root)] += ticks / tick
+    found.pop("gone", None)
+    return dict(found)
+
+
+def _tree(root: int) -> list[int]:
+    tree = _children()
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(tree.get(pid, ()))
+    return pids
+
+
+def jstat_heap(text: str) -> dict[str, float]:
+    """The JVM's heap from ``jstat -gc <pid>`` output (KiB columns -> MiB): used and
+    committed, the old generation's use, and how many full GCs it has had."""
+    header, values = text.strip().splitlines()[-2:]
+    gc = dict(zip(header.split(), (float(v) for v in values.split()), strict=True))
+    young = ("S0", "S1", "E")
+    mib = 1024.0
+    return {
+        "heap_used_mib": round((sum(gc[f"{g}U"] for g in young) + gc["OU"]) / mib, 1),
+        "heap_committed_mib": round((sum(gc[f"{g}C"] for g in young) + gc["OC"]) / mib, 1),
+        "old_used_mib": round(gc["OU"] / mib, 1),
+        "metaspace_mib": round(gc["MU"] / mib, 1),
+        "full_gcs": int(gc["FGC"]),
+    }
+
+
+def jvm_heap(pid: int) -> dict[str, float] | None:
+    """``jstat_heap`` of a running JVM (``None`` where the JDK has no ``jstat``)."""
+    import shutil
+    import subprocess
+
+    jstat = shutil.which("jstat")
+    if jstat is None:
+        return None
+    done = subprocess.run(  # noqa: S603 - the JDK's tool on a pid we started
+        [jstat, "-gc", str(pid)], capture_output=True, text=True, timeout=30, check=False
+    )
+    return jstat_heap(done.stdout) if done.returncode == 0 and done.stdout.strip() else None
+
+
+def _rss_and_role(pid: int, root: int) -> tuple[int, str]:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return 0, "gone"
-    rss = next((int(x.split()[1]) * 1024 for x in status.splitlines() if x.startswith("VmRSS")), 0)
-    if pid == os.getpid():
-        role = "python_driver"
-    elif "java" in cmdline.split(" ", 1)[0]:
-        role = "jvm"
-    else:
-        role = "python_workers"  # pyspark.daemon and the workers it forks
-    return rss, role
+    return vm_rss(status), role_of(pid, root)
+
+
+def pids_by_role(root: int) -> dict[str, list[int]]:
+    """The processes of the tree under ``root`` by ``role_of``."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for pid in _tree(root):
+        found[role_of(pid, root)].append(pid)
+    found.pop("gone", None)
+    return dict(found)
+
+
+def rss_by_role(root: int) -> dict[str, int]:
+    """Resident bytes of the process tree under ``root`` by role: ``python_driver`` (the
+    root), ``jvm``, ``python_workers`` (everything else: pyspark.daemon and its workers)."""
+    by_role: dict[str, int] = defaultdict(int)
+    for pid in _tree(root):
+        rss, role = _rss_and_role(pid, root)
+        by_role[role] += rss
+    by_role.pop("gone", None)
+    return dict(by_role)
 
 
 class PeakMemory:
@@ -52,16 +146,7 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
 
     def sample(self) -> None:
-        tree = _children()
-        pids, todo = [], [self.root]
-        while todo:
-            pid = todo.pop()
-            pids.append(pid)
-            todo.extend(tree.get(pid, ()))
-        by_role: dict[str, int] = defaultdict(int)
-        for pid in pids:
-            rss, role = _rss_and_role(pid)
-            by_role[role] += rss
+        by_role = rss_by_role(self.root)
         self.peak_total = max(self.peak_total, sum(by_role.values()))
         for role, rss in by_role.items():
             self.peak_by_role[role] = max(self.peak_by_role[role], rss)

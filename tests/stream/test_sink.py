@@ -96,7 +96,8 @@ def test_batches_land_under_deterministic_names_and_register_partitions(
         )
     )
     reports: list[BatchReport] = []
-    sink = LakeSink(spark, layout, catalog=catalog, database=database, on_batch=reports.append)
+    watching = _Watching(catalog)
+    sink = LakeSink(spark, layout, catalog=watching, database=database, on_batch=reports.append)  # type: ignore[arg-type]
 
     first, ids = _batch(spark, layout, 6)
     sink(first, 0)
@@ -122,6 +123,15 @@ def test_batches_land_under_deterministic_names_and_register_partitions(
         5,
     )
     assert report.registered == 2  # vehicle_data's two hours; gps_data has no table yet
+    # registered before their first files appeared: a query sees rows as soon as a listing
+    assert watching.registered == [("dt=2024-03-01/hr=10", 0), ("dt=2024-03-01/hr=11", 0)]
+    assert [step for step, _ in report.steps] == [
+        "spark job",
+        "combine",
+        "catalog",
+        "publish",
+        "clean-up",
+    ]
     assert catalog.list_partitions(database, "vehicle_data") == {
         "dt=2024-03-01/hr=10",
         "dt=2024-03-01/hr=11",
@@ -169,6 +179,22 @@ def test_rows_the_dedup_drops_are_left_out_of_the_published_files(
     names = [p.name for p in _files(lake)]
     assert len(names) == len(set(n.rsplit("-", 1)[0] for n in names))  # one per partition
     assert not list((lake / "_staging").rglob("*.parquet"))
+
+
+class _Watching:
+    """The catalog, noting how many files each partition's folder held as it was registered."""
+
+    def __init__(self, catalog: Any) -> None:
+        self.catalog = catalog
+        self.registered: list[tuple[str, int]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.catalog, name)
+
+    def add_partitions(self, database: str, table: str, partitions: list[Any]) -> int:
+        self.registered += [(p.spec, len(_files(Path(p.location)))) for p in partitions]
+        added: int = self.catalog.add_partitions(database, table, partitions)
+        return added
 
 
 class _FlakyCatalog:

@@ -12,9 +12,14 @@ and would see them. So the job writes every micro-batch itself:
    makes one staged file per table partition: as written when one task wrote it and the
    dedup dropped none of its rows, else the surviving rows of its staged files combined
    (pyarrow, in the driver);
-3. publish those files under ``b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet`` with
-   ``commit.commit_batch`` (a manifest, then atomic moves), drop the staging folder;
-4. register new partitions in the catalog (best effort: the crawler catches up).
+3. register the batch's new partitions in the catalog (best effort: the crawler catches
+   up), before their first files appear: a query of the table then sees a batch's rows
+   as soon as a listing of its folders does (a partition registered by an attempt that
+   dies before it publishes reads as empty until the replay publishes into it);
+4. publish those files under ``b<batch>-<query>-<table>-<dt>-<hr>-<n>.parquet`` with
+   ``commit.commit_batch`` (a manifest, then atomic moves), drop the staging folder.
+
+The sink's log line of each batch says how long each step took (``BatchReport.steps``).
 
 The sink also hands the workers the batch: its clock, the timestamp Spark recorded for
 the batch in the checkpoint's offset log (the same in a replay), and its name (query tag
@@ -97,6 +102,8 @@ class BatchReport:
     registered: int
     seconds: float
     replayed: bool = False
+    # (step, seconds) in the order the batch took them: where its time went
+    steps: tuple[tuple[str, float], ...] = ()
 
     @property
     def events(self) -> int:
@@ -130,6 +137,22 @@ def collect(frame: DataFrame) -> list[Any]:
         warnings.simplefilter("ignore", ResourceWarning)
         rows: list[Any] = frame.collect()
     return rows
+
+
+class _Steps:
+    """Seconds per step of a batch, from the sink's start: ``mark`` ends a step."""
+
+    def __init__(self, started: float) -> None:
+        self.started = self.last = started
+        self.taken: list[tuple[str, float]] = []
+
+    def mark(self, step: str) -> None:
+        now = time.monotonic()
+        self.taken.append((step, round(now - self.last, 3)))
+        self.last = now
+
+    def total(self) -> float:
+        return time.monotonic() - self.started
 
 
 class LakeSink:
@@ -201,12 +224,13 @@ class LakeSink:
         report = self._write(batch, batch_id, tag, started)
         self.totals.add(report)
         logger.info(
-            "batch %d: %d events, %d quarantined, %d files in %.1fs",
+            "batch %d: %d events, %d quarantined, %d files in %.1fs (%s)",
             batch_id,
             report.events,
             report.quarantined,
             report.files,
             report.seconds,
+            ", ".join(f"{step} {seconds:.2f}s" for step, seconds in report.steps),
         )
         if self.on_batch is not None:
             self.on_batch(report)
@@ -222,14 +246,15 @@ class LakeSink:
         return survivors(tuple(r) for r in collect(masks.select(FILE, FILE_ROWS, "block", "mask")))
 
     def _write(self, keys: DataFrame, batch_id: int, tag: str, started: float) -> BatchReport:
+        steps = _Steps(started)
         survivors = self._survivors(keys)
-        seconds = time.monotonic() - started
-        logger.debug("batch %d: staged and deduplicated in %.1fs", batch_id, seconds)
+        steps.mark("spark job")  # read, validate and stage, dedup, gather the survivors
         if not survivors:  # e.g. a batch whose every record was a duplicate
             # nothing to publish; an earlier attempt's files, if one published, go
             commit_batch(self.store, self.layout.manifest_path(batch_id), batch_id, [])
             self._clean_up(self._all_tables(), tag, batch_id)
-            return BatchReport(batch_id, {}, 0, 0, 0, 0, time.monotonic() - started)
+            steps.mark("publish")
+            return BatchReport(batch_id, {}, 0, 0, 0, 0, steps.total(), steps=tuple(steps.taken))
         rows: dict[str, int] = defaultdict(int)
         by_partition: dict[tuple[str, str, str], list[tuple[int, str, list[int] | None]]]
         by_partition = defaultdict(list)
@@ -252,10 +277,15 @@ class LakeSink:
         # pyarrow reads and writes without the GIL: the combining runs side by side
         with ThreadPoolExecutor(max_workers=COMBINE_THREADS, thread_name_prefix="vts-sink") as pool:
             staged = list(pool.map(one_file, sorted(by_partition)))
-        result = commit_batch(self.store, self.layout.manifest_path(batch_id), batch_id, staged)
-        logger.debug("batch %d: published at %.1fs", batch_id, time.monotonic() - started)
-        self._clean_up(self._all_tables(), tag, batch_id)
+        steps.mark("combine")
+        # a new partition is in the catalog before its first file appears, so a query of
+        # the table sees the batch's rows as soon as a folder listing does
         registered = self._register(set(by_partition))
+        steps.mark("catalog")
+        result = commit_batch(self.store, self.layout.manifest_path(batch_id), batch_id, staged)
+        steps.mark("publish")
+        self._clean_up(self._all_tables(), tag, batch_id)
+        steps.mark("clean-up")
         quarantined = rows.pop(QUARANTINE_TABLE, 0)
         return BatchReport(
             batch_id=batch_id,
@@ -264,8 +294,9 @@ class LakeSink:
             files=result.files,
             partitions=len(by_partition),
             registered=registered,
-            seconds=time.monotonic() - started,
+            seconds=steps.total(),
             replayed=result.replaced_attempt,
+            steps=tuple(steps.taken),
         )
 
     def _sweep_staging(self, tag: str) -> None:

@@ -1,0 +1,200 @@
+"""The soak benchmark's pure parts: the job's log lines, /proc, the lake's shape, the growth
+check and the freshness record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from bench.memory import cpu_ticks, jstat_heap, vm_rss
+from bench.soak import (
+    BatchLine,
+    Freshness,
+    SinkLine,
+    breakdown,
+    files_per_partition_hour,
+    folder_bytes,
+    growth_check,
+    parse_metrics_line,
+    parse_sink_line,
+    percentile,
+    windows_of,
+)
+
+METRICS = (
+    "2026-12-06 05:50:01,123 INFO vts.stream.metrics: batch 41: 20310 records in, 20310 "
+    "rows written, 0 quarantined, 5 files, 3.48s, max offsets behind latest 0"
+)
+
+
+def test_the_metrics_line_gives_the_batch_its_seconds_and_lag() -> None:
+    assert parse_metrics_line(METRICS) == BatchLine(41, 20310, 5, 3.48, 0)
+    unknown = METRICS.replace("latest 0", "latest unknown")
+    assert parse_metrics_line(unknown) == BatchLine(41, 20310, 5, 3.48, None)
+    phases = METRICS + " (addBatch 3.10s, latestOffset 0.02s, walCommit 0.05s)"
+    assert parse_metrics_line(phases) == BatchLine(41, 20310, 5, 3.48, 0)
+    assert parse_metrics_line("INFO vts.stream.sink: batch 41: 20310 events") is None
+
+
+def test_the_sink_line_gives_its_share_and_its_steps() -> None:
+    line = "05:50:01 INFO vts.stream.sink: batch 7: 1999 events, 2 quarantined, 4 files in 2.9s"
+    assert parse_sink_line(line) == SinkLine(7, 2.9, {})
+    steps = " (spark job 2.41s, combine 0.20s, catalog 0.00s, publish 0.05s, clean-up 0.01s)"
+    assert parse_sink_line(line + steps) == SinkLine(
+        7,
+        2.9,
+        {"spark job": 2.41, "combine": 0.2, "catalog": 0.0, "publish": 0.05, "clean-up": 0.01},
+    )
+    assert parse_sink_line(METRICS) is None
+
+
+def test_resident_memory_is_read_from_proc_status() -> None:
+    status = "Name:\tjava\nVmPeak:\t 9000 kB\nVmRSS:\t  123456 kB\nThreads:\t80\n"
+    assert vm_rss(status) == 123456 * 1024
+    assert vm_rss("Name:\tzombie\nState:\tZ (zombie)\n") == 0
+    assert vm_rss(Path("/proc/self/status").read_text()) > 1024 * 1024
+
+
+def test_cpu_ticks_are_read_from_proc_stat_whatever_the_command_name() -> None:
+    # pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+    # utime stime cutime cstime ...
+    stat = "42 (py) thon (x)) S 1 42 42 0 -1 4194304 10 0 0 0 150 25 7 3 20 0 1 0"
+    assert cpu_ticks(stat) == 150 + 25 + 7 + 3
+    assert cpu_ticks(Path("/proc/self/stat").read_text()) >= 0
+
+
+def test_the_jvm_heap_is_read_from_jstat() -> None:
+    text = (
+        "    S0C    S1C    S0U    S1U      EC       EU        OC         OU       MC     MU    "
+        "CCSC   CCSU   YGC     YGCT    FGC    FGCT     CGC    CGCT     GCT   \n"
+        "   0.0 13312.0   0.0 13312.0 454656.0 382976.0  295936.0   295448.5 126016.0 124836.1 "
+        "16448.0 15930.4     41    4.204     1    0.300    30    2.048    6.552\n"
+    )
+    assert jstat_heap(text) == {
+        "heap_used_mib": round((13312.0 + 382976.0 + 295448.5) / 1024, 1),
+        "heap_committed_mib": round((13312.0 + 454656.0 + 295936.0) / 1024, 1),
+        "old_used_mib": 288.5,
+        "metaspace_mib": 121.9,
+        "full_gcs": 1,
+    }
+
+
+def test_folder_bytes_counts_files_below_and_a_missing_folder_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "x").write_bytes(b"12345")
+    (tmp_path / "a" / "b" / "y").write_bytes(b"123")
+    assert folder_bytes(tmp_path) == (8, 2)
+    assert folder_bytes(tmp_path / "nothing") == (0, 0)
+
+
+def test_files_are_counted_per_table_partition_hour_and_staging_is_not() -> None:
+    files = [
+        ("gps_data", "dt=2026-12-06/hr=05/b0000000001-ab-gps_data-2026-12-06-05-000.parquet"),
+        ("gps_data", "dt=2026-12-06/hr=05/b0000000002-ab-gps_data-2026-12-06-05-000.parquet"),
+        ("gps_data", "dt=2026-12-06/hr=06/b0000000003-ab-gps_data-2026-12-06-06-000.parquet"),
+        ("gps_data", "_staging/ab/b0000000004/gps_data/dt=2026-12-06/hr=06/part-00000.parquet"),
+        ("weather_data", "dt=2026-12-06/hr=05/b0000000001-ab-weather_data-x.parquet"),
+        ("weather_data", "dt=2026-12-06/hr=05/_SUCCESS"),
+    ]
+    assert files_per_partition_hour(files) == {
+        "gps_data": {"dt=2026-12-06/hr=05": 2, "dt=2026-12-06/hr=06": 1},
+        "weather_data": {"dt=2026-12-06/hr=05": 1},
+    }
+
+
+def test_the_growth_windows_are_minutes_10_to_20_and_the_last_10_of_an_hour() -> None:
+    assert windows_of(60) == ((10, 20), (50, 60))
+    assert windows_of(3) == ((1, 2), (2, 3))
+    assert windows_of(12) == ((2, 4), (10, 12))
+
+
+def _minutes(memory: list[float], batch: Sequence[float | None]) -> list[dict[str, object]]:
+    return [
+        {"minute": m, "rss_total_mib": memory[m], "batch_s_mean": batch[m]}
+        for m in range(len(memory))
+    ]
+
+
+def test_growth_within_ten_percent_is_bounded() -> None:
+    memory = [900.0] * 10 + [1000.0] * 10 + [1040.0] * 30 + [1090.0] * 10
+    batch = [3.0] * 50 + [3.2] * 10
+    judged = growth_check(_minutes(memory, batch), ["rss_total_mib", "batch_s_mean"], 60)
+    assert judged["bounded"] is True and judged["grew"] == []
+    assert judged["figures"]["rss_total_mib"] == {
+        "baseline": 1000.0,
+        "last": 1090.0,
+        "ratio": 1.09,
+        "grew": False,
+    }
+
+
+def test_a_figure_that_grows_more_than_ten_percent_is_named() -> None:
+    memory = [1000.0] * 60
+    batch = [3.0] * 20 + [float(3 + (m - 20) * 0.05) for m in range(20, 60)]
+    judged = growth_check(_minutes(memory, batch), ["rss_total_mib", "batch_s_mean"], 60)
+    assert judged["bounded"] is False
+    assert judged["grew"] == ["batch_s_mean"]
+    assert judged["figures"]["batch_s_mean"]["ratio"] == pytest.approx(4.725 / 3, abs=0.001)
+
+
+def test_a_figure_without_values_in_a_window_is_not_judged_and_not_bounded() -> None:
+    batch: list[float | None] = [3.0] * 10 + [None] * 10 + [3.0] * 40
+    judged = growth_check(_minutes([1000.0] * 60, batch), ["batch_s_mean"], 60)
+    assert judged["not_judged"] == ["batch_s_mean"] and judged["bounded"] is False
+
+
+def test_percentiles_interpolate() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == pytest.approx(50.5)
+    assert percentile(values, 0.95) == pytest.approx(95.05)
+    assert percentile([], 0.5) is None
+
+
+def test_a_window_is_fresh_once_all_its_events_are_published_and_registered() -> None:
+    fresh = Freshness()
+    fresh.produced(0, 100.0, {"gps_data": ["a", "b"], "vehicle_data": ["c"]})
+    fresh.produced(1, 101.0, {"gps_data": ["d"]})
+    fresh.seen("gps_data", "2026-12-06", "05", ["a", "b", "d", "not-ours"], 111.0)
+    assert fresh.samples == {}  # window 0 still misses "c"; window 1 waits for the catalog
+    assert fresh.pending_partitions() == {("gps_data", "2026-12-06", "05")}
+    fresh.registered(("gps_data", "2026-12-06", "05"), 112.0)
+    assert fresh.samples[1]["seconds"] == pytest.approx(11.0)
+    fresh.seen("vehicle_data", "2026-12-06", "05", ["c"], 113.0)
+    assert 0 not in fresh.samples and fresh.waiting == 1
+    fresh.registered(("vehicle_data", "2026-12-06", "05"), 113.5)
+    assert fresh.samples[0]["seconds"] == pytest.approx(13.5)
+    assert fresh.waiting == 0
+
+
+def test_a_window_in_a_registered_partition_is_fresh_when_visible() -> None:
+    fresh = Freshness()
+    fresh.registered(("gps_data", "2026-12-06", "05"), 50.0)
+    fresh.produced(3, 100.0, {"gps_data": ["a"]})
+    fresh.seen("gps_data", "2026-12-06", "05", ["a"], 104.0)
+    assert fresh.samples[3] == {
+        "produced": 100.0,
+        "visible": 104.0,
+        "registered": 50.0,
+        "seconds": 4.0,
+    }
+
+
+def test_the_breakdown_follows_the_first_batch_planned_after_production() -> None:
+    batches = [
+        {"batch": 4, "planned": 90.0, "publishing": 93.0},
+        {"batch": 5, "planned": 100.0, "publishing": 103.0},
+        {"batch": 6, "planned": 110.0, "publishing": 113.0},
+    ]
+    sample = {"produced": 96.0, "visible": 103.5, "registered": 104.0, "seconds": 8.0}
+    assert breakdown(sample, batches) == {
+        "batch": 5,
+        "trigger_wait_s": 4.0,
+        "compute_s": 3.0,
+        "publish_s": 0.5,
+        "register_s": 0.5,
+    }
+    # its events went to a later batch (produced as the batch read its offsets): not told
+    assert breakdown({**sample, "visible": 102.0}, batches) is None
+    assert breakdown({**sample, "produced": 111.0}, batches) is None
