@@ -43,10 +43,10 @@ $(JARS)/vts/vts-spark.jar: $(PLUGIN_SOURCES) $(BIN)/.installed
 		$(PLUGIN_SOURCES)
 	@jar --create --file $@ -C $(JARS)/vts/classes . && rm -rf $(JARS)/vts/classes
 
-# The local Spark driver's class-data sharing archive (vts/spark/class_archive.py): parsed
+# The local Spark driver's class-data sharing archive (vts/spark/class_archive.py, built by vts/stream/class_archive.py): parsed
 # and verified classes for a shorter JVM start. Built once per classpath (it checks).
 jars: $(JARS)/kafka/.fetched $(JARS)/spark/.fetched $(JARS)/s3a/.fetched $(JARS)/glue/.fetched $(JARS)/vts/vts-spark.jar  ## fetch the pinned JVM jars into $(VTS_HOME)/jars, build vts's own and the driver's class archive
-	@$(BIN)/python -m vts.spark.class_archive >&2
+	@$(BIN)/python -m vts.stream.class_archive >&2
 
 # The live map's browser libraries (Leaflet), exactly as vts/live/web/package-lock.json pins
 # them: `npm ci` in $(VTS_HOME)/web (VTS_WEB_DIR moves it), never committed, never fetched at
