@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext
+from vts.live.runner import run_command
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = datetime(2024, 3, 5, tzinfo=UTC)
@@ -78,25 +79,8 @@ def _runner(
     """``vts live run`` following the run's topics into the run's store keys."""
     env = {**os.environ, "VTS_LIVE_PREFIX": store_prefix, "PYTHONPATH": str(REPO)}
     env.update({k: str(v) for k, v in extra.pop("env", {}).items()})
-    argv = [
-        sys.executable,
-        "-m",
-        "vts.cli.main",
-        "live",
-        "run",
-        "--broker",
-        bootstrap,
-        "--live-url",
-        url,
-        "--topic-prefix",
-        topic_prefix,
-        "--group",
-        f"bench-{uuid.uuid4().hex[:8]}",
-        "--lake",
-        str(lake),
-    ]
-    for name, value in extra.items():
-        argv += [f"--{name.replace('_', '-')}", str(value)]
+    group = f"bench-{uuid.uuid4().hex[:8]}"
+    argv = run_command(bootstrap, url, topic_prefix, group=group, lake=lake, **extra)
     return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
 
 

@@ -210,6 +210,7 @@ def _latency(url: str, bootstrap: str, vehicles: int, seconds: int, ctx: BenchCo
     from vts.contract.topics import TOPIC_NAMES
     from vts.kafka.admin import create_topics
     from vts.live import api
+    from vts.live.runner import run_command
     from vts.live.settings import LiveSettings
     from vts.live.store import LiveStore
 
@@ -217,23 +218,8 @@ def _latency(url: str, bootstrap: str, vehicles: int, seconds: int, ctx: BenchCo
     create_topics(bootstrap, [prefix + t for t in TOPIC_NAMES], partitions=3)
     store_prefix = "l" + uuid.uuid4().hex[:10]
     env = {**os.environ, "VTS_LIVE_PREFIX": store_prefix, "PYTHONPATH": str(REPO)}
-    argv = [
-        sys.executable,
-        "-m",
-        "vts.cli.main",
-        "live",
-        "run",
-        "--broker",
-        bootstrap,
-        "--live-url",
-        url,
-        "--topic-prefix",
-        prefix,
-        "--window",
-        "0.25",
-        "--group",
-        f"bench-{uuid.uuid4().hex[:8]}",
-    ]
+    group = f"bench-{uuid.uuid4().hex[:8]}"
+    argv = run_command(bootstrap, url, prefix, group=group, window=0.25)
     runner = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
     produced: dict[str, float] = {}  # vehicle_data event_id -> produce time
     seen: dict[str, float] = {}

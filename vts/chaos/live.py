@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import numpy as np
 from vts.chaos.exceptions import ChaosError
 from vts.chaos.processes import Service
 from vts.chaos.windows import START, Workload
+from vts.live.runner import run_command
 from vts.live.settings import LiveSettings
 from vts.local.redis_server import LocalRedis
 
@@ -64,25 +64,14 @@ class LiveSide:
 
     def runner(self, bootstrap: str, *, available_now: bool = False) -> Service:
         """``vts live run`` in the current consumer group (not started)."""
-        command = [
-            sys.executable,
-            "-m",
-            "vts.cli.main",
-            "live",
-            "run",
-            "--broker",
+        command = run_command(
             bootstrap,
-            "--live-url",
             str(self.url),
-            "--topic-prefix",
             "",
-            "--group",
-            f"chaos-live-{self.group}",
-            "--lake",
-            str(self.reference),
-        ]
-        if available_now:
-            command.append("--available-now")
+            group=f"chaos-live-{self.group}",
+            lake=self.reference,
+            available_now=available_now,
+        )
         return Service("live", command, {**NEVER}, self.dir / "logs" / "live.log")
 
     def restart(self, runner: Service, bootstrap: str, *, replay: bool) -> Service:

@@ -23,6 +23,7 @@ silences that time passing decides; on AWS a schedule invokes the function for t
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -83,6 +84,24 @@ class RunTotals:
 
 
 Progress = Callable[[RunTotals], None]
+
+
+def run_command(
+    broker: str, live_url: str, topic_prefix: str, *, group: str, **options: Any
+) -> list[str]:
+    """The argv of ``vts live run`` in this interpreter, for tools that run it as a
+    process (the benchmarks, ``vts chaos``): ``options`` become flags (``lake=p`` ->
+    ``--lake p``; ``True`` -> the bare flag; ``False``/``None`` -> left out)."""
+    argv = [sys.executable, "-m", "vts.cli.main", "live", "run"]
+    argv += ["--broker", broker, "--live-url", live_url, "--topic-prefix", topic_prefix]
+    argv += ["--group", group]
+    for name, value in options.items():
+        flag = f"--{name.replace('_', '-')}"
+        if value is True:
+            argv.append(flag)
+        elif value is not None and value is not False:
+            argv += [flag, str(value)]
+    return argv
 
 
 def _headers(message: Any) -> list[tuple[str, bytes]]:
