@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from vts.cli.console import Output, add_command, add_output_options
+from vts.rules.episode import shown
 from vts.stopping import stop_on_signals
 
 EPILOG = """examples:
@@ -51,7 +52,7 @@ def _line(a: dict[str, Any]) -> str:
     end = f" .. {a['end_ts']}" if a.get("end_ts") else ""
     return (
         f"{a['start_ts']}{end}  {a['vehicle_id']}  {what}  {a['status']}  "
-        f"value {a['value']:.1f} (threshold {a['threshold']:.1f})"
+        f"value {shown(a['value'])} (threshold {shown(a['threshold'])})"
     )
 
 

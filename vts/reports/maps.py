@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from vts.reports.dayview import DayView
+from vts.rules.episode import shown
 
 # (upper bound km/h, colour): the track's colour by speed
 SPEED_BANDS = (
@@ -265,7 +266,7 @@ def to_html(view: DayView, size_px: int = 1000) -> str:
         x, y = px(al["latitude"], al["longitude"])
         cx, cy = float(x[0]), float(y[0])
         tri = f"{cx:.1f},{cy - 10:.1f} {cx - 9:.1f},{cy + 7:.1f} {cx + 9:.1f},{cy + 7:.1f}"
-        title = f"{al['alert']} at {_iso(al['start_ts'])}: {al['value']:.1f}"
+        title = f"{al['alert']} at {_iso(al['start_ts'])}: {shown(al['value'])}"
         parts.append(_el("polygon", title, points=tri, fill=ALERT_COLOUR, stroke="black"))
     parts.append("</g></svg>")
     legend = " ".join(

@@ -15,10 +15,19 @@ alert, and an episode's end updates the alert its start raised.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 State = dict[str, Any]  # JSON-able: the live store keeps it between batches
+
+
+def shown(value: float | None) -> str:
+    """An episode's ``value`` or ``threshold`` for people: one decimal, or "not known yet"
+    (an open silence's gap: NaN in the rules, null once stored)."""
+    if value is None or math.isnan(value):
+        return "not known yet"
+    return f"{value:.1f}"
 
 
 def alert_id(vehicle_id: str, alert: str, subject: str, start_ts: float) -> str:
