@@ -74,7 +74,10 @@ ENV_CREDENTIALS = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
 # whole local run of the job on 1.2M events its compiler threads took 19 of the JVM's
 # 49 CPU seconds; with C1 only, 1.6, while the tasks took 15.5 CPU seconds instead of
 # 12.6 (BENCHMARKS.md, issue 28). Glue starts its own JVMs, with its own options.
-LOCAL_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1",)
+# Without tiers the JVM reserves only 48 MB for compiled code; `vts demo` filled it, and
+# the JVM then stops compiling and prints "CodeCache is full" on stdout (where the demo
+# writes its JSON): the tiered default's 240 MB keeps room.
+LOCAL_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m")
 # vts's executor plugin (jvm/src, built by `make jars` into jars/vts/): quiets the Kafka
 # source's per-record warning. The Glue job loads it with --conf spark.plugins=... too.
 QUIET_KAFKA_PLUGIN = "io.vts.spark.QuietKafkaSourcePlugin"
