@@ -305,8 +305,7 @@ def _await(
             while query.isActive:
                 query.awaitTermination(1)
                 if stop.is_set():
-                    logger.warning("interrupted: stopping the query (a rerun resumes it)")
-                    query.stop()
+                    _stop_between_batches(query, stop)
                     raise KeyboardInterrupt  # the caller's run is cut short too (vts demo)
                 if max_batches is not None and sink.totals.batches >= max_batches:
                     reason = f"{max_batches} batches"
@@ -318,6 +317,24 @@ def _await(
     except StreamingQueryException as exc:
         raise JobFailedError(_first_line(exc), checkpoint=checkpoint) from exc
     return reason
+
+
+def _stop_between_batches(query: StreamingQuery, stop: threading.Event) -> None:
+    """Stop ``query`` once the micro-batch in flight has ended, or at once on a second signal.
+
+    Stopping mid-batch is safe (the checkpoint replays the batch) but interrupts its tasks,
+    and Spark then logs each killed Python worker as a crash with the JVM's stack trace.
+    """
+    stop.clear()
+    if query.status.get("isTriggerActive"):
+        logger.warning(
+            "interrupted: finishing the batch in progress, then stopping the query "
+            "(Ctrl-C again stops it now; a rerun resumes it)"
+        )
+        while query.isActive and query.status.get("isTriggerActive") and not stop.is_set():
+            time.sleep(0.05)
+    logger.warning("interrupted: stopping the query (a rerun resumes it)")
+    query.stop()
 
 
 def _first_line(exc: BaseException) -> str:
