@@ -16,8 +16,9 @@ import pytest
 
 from vts.chaos.live import expected_alerts
 from vts.chaos.live_verdict import judge_alerts
+from vts.chaos.options import ChaosOptions, workload_of
 from vts.chaos.plan import KILL_LIVE, REPLAY_LIVE
-from vts.chaos.run import ChaosOptions, run_chaos, workload_of
+from vts.chaos.run import run_chaos
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 SEED = 11

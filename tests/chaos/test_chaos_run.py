@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from vts.chaos.options import ChaosOptions
 from vts.chaos.plan import KILL_JOB, KILL_PRODUCER, LATE_REPLAY, RESTART_BROKER
-from vts.chaos.run import ChaosOptions, run_chaos
+from vts.chaos.run import run_chaos
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 SEED = 11
