@@ -14,7 +14,8 @@ import pytest
 from tests.live.messages import event, fix, incident, now
 from vts.live.consumer import LiveConsumer
 from vts.live.cursor import Cursor
-from vts.live.store import BBox, LiveStore
+from vts.live.store import LiveStore
+from vts.live.store_reads import BBox
 
 pytestmark = pytest.mark.integration
 
