@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.context import BenchContext, machine
+from bench.context import BenchContext, job_env, machine
 from bench.soak import Freshness
 from bench.soak_job import create_tables, job_argv
 from bench.soak_processes import FleetProducer, JobProcess, LakeWatcher, SoakOptions
@@ -69,13 +69,12 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
     with mock_aws() as aws:
         glue = aws.client("glue")
         create_tables(glue, workdir / "lake", workdir / "lake" / "quarantine")
-        env = {
-            **os.environ,
+        env = job_env(
+            workdir / "home",
             # the Glue catalog on moto's server; the lake stays on local disk (no S3 endpoint)
             **{k: v for k, v in aws.env.items() if k != "VTS_S3_ENDPOINT"},
-            "VTS_HOME": str(workdir / "home"),
-            "SPARK_LOCAL_DIRS": str(workdir / "spark-local"),
-        }
+            SPARK_LOCAL_DIRS=str(workdir / "spark-local"),
+        )
         argv = job_argv(bootstrap, prefix, workdir, options.trigger_seconds)
         ctx.say(f"soak: starting the job ({workdir})")
         job = JobProcess(argv, env, workdir / "job.log")

@@ -38,7 +38,6 @@ Run it with ``python -m bench startup [--quick]`` (starts its own broker).
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
 import sys
@@ -47,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.context import BenchContext
+from bench.context import BenchContext, job_env
 from bench.cpu import tree_cpu
 from bench.job_log import LoggedJob
 
@@ -152,7 +151,7 @@ def _one_run(
         "--trigger_seconds",
         "1",
     ]
-    env = {**os.environ, "VTS_HOME": str(workdir / "home"), **env_vars}
+    env = job_env(workdir / "home", **env_vars)
 
     first = _Job(argv, env, workdir / "start.log")
     start = first.timeline(first.started)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.context import BenchContext
+from bench.context import BenchContext, job_env
 from bench.job_approaches import PAIRS, tutorial_queries
 
 
@@ -47,15 +47,13 @@ def _timed_process(argv: list[str], env: dict[str, str], log: Path) -> dict[str,
 
 def whole_runs(ctx: BenchContext, config: dict[str, Any], size: dict[str, Any]) -> dict[str, Any]:
     """Each approach from process start to exit, ``PAIRS`` pairs in alternating order."""
-    import os
-
     root = Path(config["workdir"]) / "whole"
     script = Path(__file__).resolve().parents[1] / "glue_scripts" / "vts_streaming_job.py"
     pairs = []
     for i in range(PAIRS):
         out = root / f"pair{i}"
         out.mkdir(parents=True)
-        env = {**os.environ, "VTS_HOME": str(out / "home")}
+        env = job_env(out / "home")
         vts_argv = [
             sys.executable,
             str(script),
