@@ -11,7 +11,7 @@ winner never depends on the order events arrive in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -106,23 +106,21 @@ class VehicleState:
     def key(self) -> tuple[int, int, str]:
         return self.t_us, self.rank, self.event_id
 
-    def state_json(self) -> bytes:
-        """``V``: the record's non-null fields (``heading_deg`` even when null), ``ts`` in
-        UTC, and the topic it came from (``state_type``)."""
+    def state(self) -> Any:
+        """``V`` as a struct (``state_type``): the record's non-null fields (``heading_deg``
+        even when null), ``ts`` in UTC, and the topic it came from."""
         make, fields = state_type(self.topic)
         v = make(*fields(self.record))
         v.ts = in_utc(v.ts)
         v.topic = self.topic
-        return _encode(v)
+        return v
 
-    def trail_texts(self, t_us: int) -> list[str]:
-        """``trail_points`` flat, as text: ``[t_us, point, t_us, point, ...]`` (``t_us``:
-        this state's, given to spare computing it again)."""
-        trail = self.trail
-        if len(trail) == 1 and self.ts in trail:
-            r = trail[self.ts][2]
-            point = TrailPoint(in_utc(self.ts), r.latitude, r.longitude, r.speed_kmh)
-            return [str(t_us), _encode(point).decode()]
+    def state_json(self) -> bytes:
+        """``V`` as JSON."""
+        return _encode(self.state())
+
+    def trail_texts(self) -> list[str]:
+        """``trail_points`` flat, as text: ``[t_us, point, t_us, point, ...]``."""
         return [x for t, point in self.trail_points() for x in (str(t), point.decode())]
 
     def trail_points(self) -> list[tuple[int, bytes]]:
@@ -136,6 +134,28 @@ class VehicleState:
             point = TrailPoint(in_utc(ts), r.latitude, r.longitude, r.speed_kmh)
             out.append((micros(ts), _encode(point)))
         return out
+
+
+def trails_texts(states: Sequence[VehicleState], t_texts: Sequence[str]) -> list[list[str]]:
+    """Each state's ``trail_texts`` (``t_texts``: the states' event times in microseconds,
+    as text). When every trail is the state's own point (a batch with one record per
+    vehicle), the points are encoded in one call and split: a trail point holds no string
+    but its time, so ``},{`` occurs in the encoded list only between points."""
+    if not all([len(v.trail) == 1 and v.ts in v.trail for v in states]):
+        return [v.trail_texts() for v in states]
+    # a one-point trail's point is the state's record
+    points = [
+        TrailPoint(in_utc(r.ts), r.latitude, r.longitude, r.speed_kmh)
+        for r in [v.record for v in states]
+    ]
+    texts = _encode(points).decode()[1:-1].replace("},{", "}\n{").split("\n")
+    return [[t, point] for t, point in zip(t_texts, texts, strict=True)]
+
+
+def number_texts(values: list[float]) -> list[str]:
+    """Numbers as their shortest round-trip text (msgspec's JSON; Lua and the server read
+    them exactly), in one call."""
+    return _encode(values).decode()[1:-1].split(",") if values else []
 
 
 @dataclass(slots=True)
