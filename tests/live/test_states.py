@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.live.messages import fix
-from vts.contract.reader import MessageReader
+from tests.live.messages import coalesced, fix
 from vts.live.coalesce import Coalescer
 from vts.live.states import micros, number_texts, trails_texts
 
@@ -20,31 +19,37 @@ PARIS = timezone(timedelta(hours=2))
 
 
 def _coalesced(*messages: tuple[str, dict[str, Any]]) -> Coalescer:
-    c = Coalescer()
-    for topic, message in messages:
-        (reason,), (record,) = MessageReader(topic).read_many([json.dumps(message).encode()], NOW)
-        assert reason is None
-        c.add(topic, record)
-    return c
+    return coalesced(*messages, at=NOW)
 
 
-def _one_state_trails(c: Coalescer) -> list[list[str]]:
-    states = list(c.vehicles.values())
-    return trails_texts(states, [str(micros(v.ts)) for v in states])
+def _trails(c: Coalescer) -> list[str | list[str]]:
+    return trails_texts(list(c.vehicles.values()))
 
 
-def test_one_point_trails_encoded_at_once_are_each_states_own() -> None:
+def _alone(c: Coalescer) -> list[str | list[str]]:
+    """What ``trails_texts`` must give, a state at a time: the point of a one-point trail."""
+    out: list[str | list[str]] = []
+    for v in c.vehicles.values():
+        texts = v.trail_texts()
+        out.append(texts[1] if len(texts) == 2 and texts[0] == str(micros(v.ts)) else texts)
+    return out
+
+
+def test_one_point_trails_encoded_at_once_are_each_states_own_point() -> None:
     c = _coalesced(
         fix("a", T, 1.25, -0.5, speed=12.5),
         fix("b", T + timedelta(seconds=1), -33.9, 151.2, topic="gps_data"),
         fix("c", T + timedelta(microseconds=7), 0.0, 1e-7, speed=0.0),
     )
-    trails = _one_state_trails(c)
-    assert trails == [v.trail_texts() for v in c.vehicles.values()]
-    first = json.loads(trails[0][1])
-    assert first == {"ts": "2024-06-01T12:00:00Z", "latitude": 1.25, "longitude": -0.5,
-                     "speed_kmh": 12.5}  # fmt: skip
-    assert trails[2][0] == str(micros(T) + 7)
+    trails = _trails(c)
+    assert trails == _alone(c) and all(isinstance(t, str) for t in trails)
+    assert json.loads(str(trails[0])) == {
+        "ts": "2024-06-01T12:00:00Z",
+        "latitude": 1.25,
+        "longitude": -0.5,
+        "speed_kmh": 12.5,
+    }
+    assert json.loads(str(trails[2]))["ts"] == "2024-06-01T12:00:00.000007Z"
 
 
 def test_a_time_given_with_an_offset_is_sent_in_utc_either_way() -> None:
@@ -52,19 +57,23 @@ def test_a_time_given_with_an_offset_is_sent_in_utc_either_way() -> None:
     topic, message = fix("a", T, 1.0, 2.0)
     message["ts"] = at.isoformat()  # 14:00:00+02:00
     c = _coalesced((topic, message))
-    assert json.loads(_one_state_trails(c)[0][1])["ts"] == "2024-06-01T12:00:00Z"
-    assert _one_state_trails(c) == [c.vehicles["a"].trail_texts()]
+    assert json.loads(str(_trails(c)[0]))["ts"] == "2024-06-01T12:00:00Z"
+    assert _trails(c) == _alone(c)
 
 
-def test_trails_of_several_points_go_a_state_at_a_time() -> None:
+def test_trails_of_several_points_go_as_time_point_pairs_beside_one_point_ones() -> None:
     c = _coalesced(
         fix("a", T, 1.0, 1.0),
         fix("a", T + timedelta(seconds=2), 2.0, 2.0),
         fix("b", T, 3.0, 3.0),
     )
-    trails = _one_state_trails(c)
-    assert trails == [v.trail_texts() for v in c.vehicles.values()]
-    assert [json.loads(p)["latitude"] for p in trails[0][1::2]] == [1.0, 2.0]
+    trails = _trails(c)
+    assert trails == _alone(c)
+    several, one = trails
+    assert isinstance(several, list) and isinstance(one, str)
+    assert several[0::2] == [str(micros(T)), str(micros(T) + 2_000_000)]
+    assert [json.loads(p)["latitude"] for p in several[1::2]] == [1.0, 2.0]
+    assert json.loads(one)["latitude"] == 3.0
 
 
 @pytest.mark.parametrize(

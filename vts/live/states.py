@@ -137,20 +137,25 @@ class VehicleState(msgspec.Struct, gc=False):
         return out
 
 
-def trails_texts(states: Sequence[VehicleState], t_texts: Sequence[str]) -> list[list[str]]:
-    """Each state's ``trail_texts`` (``t_texts``: the states' event times in microseconds,
-    as text). When every trail is the state's own point (a batch with one record per
-    vehicle), the points are encoded in one call and split: a trail point holds no string
-    but its time, so ``},{`` occurs in the encoded list only between points."""
-    if not all([len(v.trail) == 1 and v.ts in v.trail for v in states]):
-        return [v.trail_texts() for v in states]
+def trails_texts(states: Sequence[VehicleState]) -> list[str | list[str]]:
+    """Each state's trail as the store's write script takes it: the point's text when the
+    trail is the state's own point (a batch with one record per vehicle), else
+    ``trail_texts``. One-point trails are encoded in one call and split: a trail point
+    holds no string but its time, so ``},{`` occurs in the encoded list only between
+    points."""
+    one = [len(v.trail) == 1 and v.ts in v.trail for v in states]
     # a one-point trail's point is the state's record
     points = [
         TrailPoint(in_utc(r.ts), r.latitude, r.longitude, r.speed_kmh)
-        for r in [v.record for v in states]
+        for r in [v.record for v, alone in zip(states, one, strict=True) if alone]
     ]
-    texts = _encode(points).decode()[1:-1].replace("},{", "}\n{").split("\n")
-    return [[t, point] for t, point in zip(t_texts, texts, strict=True)]
+    texts = _encode(points).decode()[1:-1].replace("},{", "}\n{").split("\n") if points else []
+    if len(points) == len(states):
+        return [*texts]
+    singles = iter(texts)
+    return [
+        next(singles) if alone else v.trail_texts() for v, alone in zip(states, one, strict=True)
+    ]
 
 
 def number_texts(values: list[float]) -> list[str]:

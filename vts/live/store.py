@@ -232,7 +232,7 @@ class LiveStore:
                 number_texts([v.record.longitude for v in part]),
                 number_texts([v.record.latitude for v in part]),
                 [end - start for start, end in zip([0, *ends[:-1]], ends, strict=True)],
-                trails_texts(part, t_texts),
+                trails_texts(part),
             )
             chunks.append((_msgpack(columns), bytes(texts)))
         incident_args: list[Any] = []
