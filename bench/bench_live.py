@@ -1,7 +1,9 @@
 """The live path: handler throughput, ``GET /vehicles``, and produced -> visible in /changes.
 
 All local: a redis-server (or valkey-server) started for the run (before this process pins
-itself, so the server keeps its own core), and for the latency part the local broker.
+itself, so the server keeps its own core). ``python -m bench live`` runs the ``handler``
+and ``get_vehicles`` parts (no broker); ``python -m bench live_latency`` the ``latency``
+part, which needs the local broker (``bench/bench_live_latency.py``).
 
 - ``handler``: ``vts.live.consumer.LiveConsumer.handle`` on one pinned core (its writer
   thread too; the server runs on another, as ElastiCache is another machine) at 10,000
@@ -14,7 +16,8 @@ itself, so the server keeps its own core), and for the latency part the local br
   machine the passes outlast the 5 minutes' silence); the figure is the median pass's
   records per wall-clock second. Target >= 200,000. Also per pass: the handler's CPU
   time (records per CPU second: on a loaded machine the fairer figure), the server's CPU
-  time (``INFO cpu``) and its commands per vehicle written (``INFO commandstats``).
+  time (``INFO cpu``), its commands per vehicle written and, for the median pass, its
+  time per record by command (``INFO commandstats``).
   Baseline in the same run, on the same events: ``decode_only``, the handler's reading
   without the store (base64, decode, validate, coalesce); the ratio says what the writes
   cost.
@@ -111,12 +114,25 @@ def _server_cpu(client: Any) -> float:
     return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
 
 
-def _server_commands(client: Any) -> int:
-    """Commands the server ran since the last reset, scripts' own calls included (the
-    calls that run the scripts, and INFO/CONFIG, left out)."""
-    stats = client.info("commandstats")
-    skip = ("cmdstat_evalsha", "cmdstat_eval", "cmdstat_info", "cmdstat_config")
-    return sum(v["calls"] for k, v in stats.items() if not k.startswith(skip))
+SKIP_COMMANDS = ("cmdstat_evalsha", "cmdstat_eval", "cmdstat_info", "cmdstat_config")
+
+
+def _server_commands(stats: dict[str, Any]) -> int:
+    """Commands the server ran since the last reset (``INFO commandstats``), scripts' own
+    calls included (the calls that run the scripts, and INFO/CONFIG, left out)."""
+    return sum(v["calls"] for k, v in stats.items() if not k.startswith(SKIP_COMMANDS))
+
+
+def _server_usec(stats: dict[str, Any], records: int) -> dict[str, float]:
+    """Where the server's time went, in µs per record: each command's own time (those the
+    scripts call included), and ``evalsha`` (the script calls: their commands' time
+    included, so ``evalsha`` minus the script's commands is the Lua itself)."""
+    out = {
+        k.removeprefix("cmdstat_"): round(v["usec"] / records, 3)
+        for k, v in stats.items()
+        if not k.startswith(("cmdstat_info", "cmdstat_config"))
+    }
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any], str]:
@@ -134,7 +150,7 @@ def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any]
     )
     admin = redis.Redis.from_url(url)
     seconds, cpu_seconds, server_seconds, decode_seconds = [], [], [], []
-    commands, prefix, written = [], "", 0
+    commands, usec, prefix, written = [], [], "", 0
     for _ in range(PASSES + 1):  # the first pass warms up (imports, scripts) and is dropped
         prefix = "b" + uuid.uuid4().hex[:10]
         with LiveStore.connect(LiveSettings(url=url, prefix=prefix, silence_s=0)) as store:
@@ -147,7 +163,9 @@ def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any]
             seconds.append(time.perf_counter() - started)
             cpu_seconds.append(time.process_time() - started_cpu)
             server_seconds.append(_server_cpu(admin) - server_before)
-            commands.append(_server_commands(admin) / max(1, written))
+            stats = admin.info("commandstats")
+            commands.append(_server_commands(stats) / max(1, written))
+            usec.append(_server_usec(stats, n))
             consumer.close()
         if written < vehicles:
             raise RuntimeError(f"only {written} states written for {vehicles} vehicles")
@@ -171,8 +189,15 @@ def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any]
         "pass_seconds": [round(s, 3) for s in seconds[1:]],
         "pass_cpu_seconds": [round(s, 3) for s in cpu_seconds[1:]],
         "pass_server_cpu_seconds": [round(s, 3) for s in server_seconds[1:]],
+        # the median pass's (by server CPU): INFO commandstats, µs per record
+        "server_usec_per_record": usec[1:][_median_at(server_seconds[1:])],
         "target_records_per_s": 200_000,
     }, prefix
+
+
+def _median_at(values: list[float]) -> int:
+    """The index of the median of ``values`` (the upper one of an even count)."""
+    return sorted(range(len(values)), key=values.__getitem__)[len(values) // 2]
 
 
 def _get_vehicles(url: str, prefix: str, vehicles: int) -> dict[str, Any]:
@@ -294,6 +319,17 @@ def _latency(url: str, bootstrap: str, vehicles: int, seconds: int, ctx: BenchCo
     }
 
 
+def _pinned_handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any], str]:
+    """``_handler`` with this process pinned to one core (the server already runs)."""
+    previous = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
+    cpu = one_core()
+    try:
+        result, prefix = _handler(url, vehicles, ctx)
+    finally:
+        all_cores(previous)
+    return {"cpu": cpu, **result}, prefix
+
+
 def run(ctx: BenchContext) -> dict[str, Any]:
     from vts.local.redis_server import LocalRedis
 
@@ -303,25 +339,32 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     assert status.url is not None
     result: dict[str, Any] = {"server": status.version}
     try:
-        previous = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
-        result["cpu"] = one_core()
-        try:
-            result["handler"], prefix = _handler(status.url, vehicles, ctx)
-        finally:
-            all_cores(previous)
+        result["handler"], prefix = _pinned_handler(status.url, vehicles, ctx)
+        result["cpu"] = result["handler"].pop("cpu")
         result["get_vehicles"] = _get_vehicles(status.url, prefix, vehicles)
-        lat_vehicles, lat_seconds = (200, 10) if ctx.quick else (1_000, 20)
-        result["latency"] = _latency(
-            status.url, ctx.kafka_bootstrap(), lat_vehicles, lat_seconds, ctx
-        )
     finally:
         redis.down(report=ctx.say)
     ctx.say(
         f"live: handler {result['handler']['records_per_s']:,} records/s, GET /vehicles "
-        f"{result['get_vehicles']['median_ms']} ms, produced->visible p95 "
-        f"{result['latency']['p95_s']} s"
+        f"{result['get_vehicles']['median_ms']} ms"
     )
     return result
+
+
+def run_latency(ctx: BenchContext) -> dict[str, Any]:
+    """The ``latency`` part (``python -m bench live_latency``: it needs the broker)."""
+    from vts.local.redis_server import LocalRedis
+
+    redis = LocalRedis(ctx.workdir / "live-latency-home")
+    status = redis.up(report=ctx.say)
+    assert status.url is not None
+    try:
+        vehicles, seconds = (200, 10) if ctx.quick else (1_000, 20)
+        latency = _latency(status.url, ctx.kafka_bootstrap(), vehicles, seconds, ctx)
+    finally:
+        redis.down(report=ctx.say)
+    ctx.say(f"live: produced->visible p95 {latency['p95_s']} s")
+    return {"server": status.version, "latency": latency}
 
 
 def main(argv: list[str]) -> int:

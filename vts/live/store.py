@@ -35,7 +35,13 @@ from typing import Any
 
 import msgspec
 
-from vts.live.states import IncidentState, VehicleState, micros
+from vts.live.states import (
+    IncidentState,
+    VehicleState,
+    micros,
+    number_texts,
+    trails_texts,
+)
 from vts.live.store_reads import StoreReads
 
 CHUNK = 256  # vehicles per script call (one MessagePack argument): short scripts, one round
@@ -64,6 +70,7 @@ class Prepared:
 
 # Redis's Lua MessagePack reads str, not bin: texts go as str
 _msgpack = msgspec.msgpack.Encoder().encode
+_json = msgspec.json.Encoder()
 
 
 class LiveStore(StoreReads):
@@ -93,21 +100,26 @@ class LiveStore(StoreReads):
     ) -> Prepared:
         """``write``'s arguments encoded (no I/O): what ``send`` sends."""
         chunks = []
+        encode_into = _json.encode_into
         for at in range(0, len(vehicles), CHUNK):
             part = vehicles[at : at + CHUNK]
-            times = [micros(v.ts) for v in part]
-            texts = [v.state_json() for v in part]
+            t_texts = [str(micros(v.ts)) for v in part]
+            texts = bytearray()  # the states' JSON, one after the other
+            ends = []
+            for v in part:
+                encode_into(v.state(), texts, -1)
+                ends.append(len(texts))
             columns = (
                 [v.vehicle_id for v in part],
-                [str(t_us) for t_us in times],
+                t_texts,
                 [v.rank for v in part],
                 [v.event_id for v in part],
-                [repr(v.record.longitude) for v in part],
-                [repr(v.record.latitude) for v in part],
-                [len(text) for text in texts],
-                [v.trail_texts(t_us) for v, t_us in zip(part, times, strict=True)],
+                number_texts([v.record.longitude for v in part]),
+                number_texts([v.record.latitude for v in part]),
+                [end - start for start, end in zip([0, *ends[:-1]], ends, strict=True)],
+                trails_texts(part),
             )
-            chunks.append((_msgpack(columns), b"".join(texts)))
+            chunks.append((_msgpack(columns), bytes(texts)))
         incident_args: list[Any] = []
         for i in incidents:
             incident_args += [i.incident_id, str(i.t_us), i.event_id, i.status, i.state_json()]
