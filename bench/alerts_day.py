@@ -131,12 +131,12 @@ def ticks(
                 if topic == "vehicle_data" and dropouts is not None:
                     vid = record["vehicle_id"]
                     if vid not in drawn:
-                        drawn[vid] = out = dropouts.window(seed, vid, t0, t1, tick)
-                        if out is not None:
-                            span.dropouts[vid] = out
-                    out = drawn[vid]
-                    if out is not None and out[0] <= t < out[1]:
-                        continue
+                        drawn[vid] = window = dropouts.window(seed, vid, t0, t1, tick)
+                        if window is not None:
+                            span.dropouts[vid] = window
+                    window = drawn[vid]
+                    if window is not None and window[0] <= t < window[1]:
+                        continue  # withheld from both sides
                 rows.append((t, topic, bytes(key), line))
                 record["ts"] = t
                 if topic == "vehicle_data":
