@@ -128,3 +128,26 @@ def _due_a_batch_early(span: Span) -> int:
         for g in dropout_gaps(span, P)
         if g["must_raise"]
     )
+
+
+def test_an_episode_end_updates_the_alert_its_start_raised(live_store: Any, span: Any) -> None:
+    store = live_store(silence_s=YEARS, incident_ttl_s=0.0)
+    consumer = LiveConsumer(store, alerts=LiveAlerts(store, _context()))
+    versions: dict[str, list[str]] = {}
+    cursor = json.loads(handle("GET", "/alerts", "", store=store)[1])["cursor"]
+    for event in span.events[:300]:
+        consumer.handle(event)
+        page = json.loads(handle("GET", "/alerts", {"after": cursor}, store=store)[1])
+        cursor = page["cursor"]
+        for a in page["alerts"]:
+            versions.setdefault(a["alert_id"], []).append(a["status"])
+    overspeed = [v for v in versions.values() if v[0] == "active" and v[-1] == "ended"]
+    assert overspeed, "some episode was raised and later ended"
+    assert all(
+        v.count("ended") == 1 and v[-1] == "ended" for v in versions.values() if "ended" in v
+    )
+
+
+def test_alerts_rejects_a_garbled_cursor(live_store: Any) -> None:
+    status, body, _ = handle("GET", "/alerts", {"after": "nonsense"}, store=live_store())
+    assert status == 400 and "after" in json.loads(body)["error"]
