@@ -38,20 +38,17 @@ Run it with ``python -m bench startup [--quick]`` (starts its own broker).
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.context import BenchContext
+from bench.context import BenchContext, job_env
 from bench.cpu import tree_cpu
+from bench.job_log import LoggedJob
 
 SCRIPT = Path(__file__).resolve().parents[1] / "glue_scripts" / "vts_streaming_job.py"
 START = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
@@ -74,52 +71,31 @@ PHASES = re.compile(r"vts\.stream\.metrics: batch \d+: .*\(([^()]*)\)\s*$")
 PHASE = re.compile(r"(\w+) ([\d.]+)s")
 
 
-class _Job:
+class _Job(LoggedJob):
     """The job script as a process; notes when each milestone's line appears, and the
     CPU seconds of its process tree then."""
 
     def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.started = time.monotonic()
-        self.process = subprocess.Popen(  # noqa: S603 - our own script, arguments we built
-            argv,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # its own process group: the script and its JVM
-        )
         self.seen: dict[str, float] = {}
         self.cpu: dict[str, dict[str, float]] = {}
         self.phases: dict[str, float] = {}
         self.class_archive: bool | None = None
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        super().__init__(argv, env, log)
 
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        with self.log.open("w") as out:
-            for line in self.process.stderr:
-                now = time.monotonic()
-                out.write(line)
-                for name, pattern in MILESTONES.items():
-                    if name not in self.seen and pattern.search(line):
-                        self.cpu[name] = tree_cpu(self.process.pid)
-                        if name == "committed" and (found := PHASES.search(line)):
-                            self.phases = {p: float(s) for p, s in PHASE.findall(found.group(1))}
-                        self.seen[name] = now  # last: wait_for returns once it is set
-                if self.class_archive is None and (found := ARCHIVE_LINE.search(line)):
-                    self.class_archive = found.group(1) == "yes"
+    def on_line(self, line: str) -> None:
+        now = time.monotonic()
+        for name, pattern in MILESTONES.items():
+            if name not in self.seen and pattern.search(line):
+                self.cpu[name] = tree_cpu(self.process.pid)
+                if name == "committed" and (found := PHASES.search(line)):
+                    self.phases = {p: float(s) for p, s in PHASE.findall(found.group(1))}
+                self.seen[name] = now  # last: wait_for returns once it is set
+        if self.class_archive is None and (found := ARCHIVE_LINE.search(line)):
+            self.class_archive = found.group(1) == "yes"
 
     def wait_for(self, milestone: str) -> float:
         """When ``milestone`` was reached (``time.monotonic()``)."""
-        deadline = time.monotonic() + WAIT_S
-        while milestone not in self.seen:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self._reader.join(5)
-                tail = self.log.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"the job never reached {milestone}:\n{tail}")
-            time.sleep(0.02)
+        self.wait_until(lambda: milestone in self.seen, f"reached {milestone}", WAIT_S, 0.02)
         return self.seen[milestone]
 
     def timeline(self, since: float) -> dict[str, Any]:
@@ -131,14 +107,6 @@ class _Job:
             "first_batch_phases_s": self.phases,
             "class_archive": self.class_archive,
         }
-
-    def kill(self) -> float:
-        """SIGKILL the script and its JVM at once, as when a host dies; returns when."""
-        killed = time.monotonic()
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=60)
-        self._reader.join(30)
-        return killed
 
 
 def _produce(bootstrap: str, prefix: str, start: datetime, size: tuple[int, int]) -> int:
@@ -183,7 +151,7 @@ def _one_run(
         "--trigger_seconds",
         "1",
     ]
-    env = {**os.environ, "VTS_HOME": str(workdir / "home"), **env_vars}
+    env = job_env(workdir / "home", **env_vars)
 
     first = _Job(argv, env, workdir / "start.log")
     start = first.timeline(first.started)

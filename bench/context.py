@@ -94,3 +94,13 @@ def one_core() -> int | None:
 def all_cores(previous: set[int]) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, previous)
+
+
+def job_env(home: Path, **extra: str) -> dict[str, str]:
+    """This process's environment for a job of its own: a fresh VTS home (its catalog,
+    logs), the jars ``make jars`` installed (they stay where they are: a fresh home has
+    none), and ``extra`` on top."""
+    from vts.settings import LocalPaths
+
+    jars = str(LocalPaths.from_env().jars)
+    return {**os.environ, "VTS_HOME": str(home), "VTS_JARS_DIR": jars, **extra}

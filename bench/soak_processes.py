@@ -5,8 +5,6 @@ the lake, the checkpoint and the catalog for the freshness record."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.job_log import LoggedJob
 from bench.soak import Freshness, parse_metrics_line, parse_sink_line, partition_hour
 
 DATABASE = "vts"
@@ -29,43 +28,29 @@ class SoakOptions:
     scenario: str = "city"
 
 
-class JobProcess:
+class JobProcess(LoggedJob):
     """The Glue job script as a process; its log kept, its batch lines parsed."""
 
     def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.process = subprocess.Popen(  # noqa: S603 - our own script, arguments we built
-            argv,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # its own process group: the script, its JVM, workers
-        )
         self.batches: list[dict[str, Any]] = []  # metrics lines, with when they were read
         self.sink_lines: list[dict[str, Any]] = []  # the sink's lines, with when read
         self.started_query: float | None = None
         self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        super().__init__(argv, env, log)
 
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        with self.log.open("a") as out:
-            for line in self.process.stderr:
-                now = time.time()
-                out.write(line)
-                if self.started_query is None and "vts.stream.job: started " in line:
-                    self.started_query = now
-                parsed = parse_metrics_line(line)
-                if parsed is not None:
-                    with self._lock:
-                        self.batches.append({**parsed.__dict__, "at": now})
-                    continue
-                sink = parse_sink_line(line)
-                if sink is not None:
-                    with self._lock:
-                        self.sink_lines.append({**sink.__dict__, "at": now})
+    def on_line(self, line: str) -> None:
+        now = time.time()
+        if self.started_query is None and "vts.stream.job: started " in line:
+            self.started_query = now
+        parsed = parse_metrics_line(line)
+        if parsed is not None:
+            with self._lock:
+                self.batches.append({**parsed.__dict__, "at": now})
+            return
+        sink = parse_sink_line(line)
+        if sink is not None:
+            with self._lock:
+                self.sink_lines.append({**sink.__dict__, "at": now})
 
     def batches_between(self, start: float, end: float) -> list[dict[str, Any]]:
         with self._lock:
@@ -79,19 +64,7 @@ class JobProcess:
         return {n: round(sum(s["steps"].get(n, 0.0) for s in lines) / len(lines), 3) for n in names}
 
     def wait_started(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while self.started_query is None:
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self._reader.join(5)
-                tail = self.log.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"the job never started its query:\n{tail}")
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=60)
-        self._reader.join(30)
+        self.wait_until(lambda: self.started_query is not None, "started its query", timeout, 0.1)
 
 
 class FleetProducer(threading.Thread):

@@ -10,33 +10,28 @@ time, with another start), and the verdict catches it. DynamoDB is moto's server
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from vts.chaos.live import expected_alerts
 from vts.chaos.live_verdict import judge_alerts
+from vts.chaos.options import ChaosOptions, workload_of
 from vts.chaos.plan import KILL_LIVE, REPLAY_LIVE
-from vts.chaos.run import ChaosOptions, run_chaos, workload_of
+from vts.chaos.run import run_chaos
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
-SEED = 11
 
 
 def test_the_live_path_raises_every_alert_once_through_kills_and_a_replay(
-    tmp_path: Path,
+    short_run: Callable[..., ChaosOptions],
 ) -> None:
-    options = ChaosOptions(
-        events=8_000,
-        rate=1_000,
-        seed=SEED,
+    options = short_run(
         kills=1,
         broker_restarts=0,
         late_replays=0,
         producer_kills=1,
-        trigger_seconds=2,
-        watermark="5 seconds",
-        workdir=tmp_path,
         live=True,
         live_kills=2,
         live_replays=1,

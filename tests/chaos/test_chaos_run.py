@@ -9,30 +9,21 @@ quarantined. DynamoDB (the idempotency table) is moto's server: a mock.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
+from vts.chaos.options import ChaosOptions
 from vts.chaos.plan import KILL_JOB, KILL_PRODUCER, LATE_REPLAY, RESTART_BROKER
-from vts.chaos.run import ChaosOptions, run_chaos
+from vts.chaos.run import run_chaos
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
-SEED = 11
 
 
-def test_a_seeded_chaos_run_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    options = ChaosOptions(
-        events=8_000,
-        rate=1_000,
-        seed=SEED,
-        kills=2,
-        broker_restarts=1,
-        late_replays=1,
-        producer_kills=1,
-        trigger_seconds=2,
-        watermark="5 seconds",
-        workdir=tmp_path,
-    )
+def test_a_seeded_chaos_run_loses_and_duplicates_nothing(
+    short_run: Callable[..., ChaosOptions],
+) -> None:
+    options = short_run(kills=2, broker_restarts=1, late_replays=1, producer_kills=1)
     report = run_chaos(options)
 
     data = report.as_dict()

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from vts.chaos.lake import LakeView
-from vts.chaos.run import ChaosOptions, ChaosReport
+from vts.chaos.options import ChaosOptions
+from vts.chaos.report import ChaosReport
 from vts.chaos.verdict import judge
 from vts.cli.main import main
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from tests.contract.corpus import valid_record
 from vts.contract.events import EVENT_TYPES
+from vts.contract.reader import MessageReader
+from vts.live.coalesce import Coalescer
 from vts.live.esm import build_event, record_json
 
 
@@ -68,3 +70,15 @@ def event(messages: Iterable[tuple[str, dict[str, Any] | bytes | None]]) -> dict
 
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+
+
+def coalesced(*messages: tuple[str, dict[str, Any]], at: datetime | None = None) -> Coalescer:
+    """Valid ``messages`` read by the contract's reader (``at``: the processing clock,
+    default now) and coalesced, as the consumer does with a batch."""
+    c = Coalescer()
+    clock = at or datetime.now(UTC)
+    for topic, message in messages:
+        (reason,), (record,) = MessageReader(topic).read_many([json.dumps(message).encode()], clock)
+        assert reason is None, reason
+        c.add(topic, record)
+    return c

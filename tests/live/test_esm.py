@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 
 import pytest
 
 from tests.aws.lambda_support import EVENTS
-from vts.live.esm import build_event, read_records, record_json
+from vts.live.esm import build_event, read_columns, read_records, record_json
 from vts.live.exceptions import BadEventError
 
 
@@ -80,3 +81,64 @@ def test_records_it_cannot_read_come_out_as_problems_not_exceptions() -> None:
         "invalid_record: 't-1' does not hold a list of records",
     ]
     assert records[4].value == b"{}" and records[4].partition == -1
+
+
+# base64 texts at the edges of the standard alphabet's rules (padding, length, alphabet)
+BASE64_EDGES = [
+    "",
+    "e30=",
+    "YQ==",
+    "YWI=",
+    "YWJj",
+    "YR==",
+    "YWK=",
+    "YQ=",
+    "YQ",
+    "Y",
+    "Y===",
+    "====",
+    "=AAA",
+    "YW=j",
+    "YQ==YQ==",
+    "YWJj=",
+    "YQ==\n",
+    " YQ==",
+    "YQ =",
+    "-_-_",
+    "YQ\x00=",
+    "\u00e9AAA",
+    "YWJj\r\n",
+    "e30==",
+]
+
+
+@pytest.mark.parametrize("text", BASE64_EDGES)
+def test_a_partition_read_as_a_column_gives_each_value_as_record_by_record(text: str) -> None:
+    """``read_columns`` decodes a partition's base64 values in one call; whatever it
+    refuses is read record by record, so every value and problem is ``read_records``'."""
+    good = base64.b64encode(b'{"a": 1}').decode()
+    group = [{"topic": "gps_data", "partition": 0, "value": v} for v in (good, text, good)]
+    event = {"eventSource": "aws:kafka", "records": {"gps_data-0": group}}
+    columns = read_columns(event)
+    expected = list(read_records(event))
+    assert columns.problems == [r.problem for r in expected if r.problem is not None]
+    assert columns.values.get(("gps_data", 0), []) == [
+        r.value for r in expected if r.problem is None
+    ]
+
+
+def test_random_texts_read_as_a_column_as_record_by_record() -> None:
+    rng = random.Random(25)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n\x00\u00e9"
+    texts = ["".join(rng.choices(alphabet, k=rng.randrange(13))) for _ in range(20_000)]
+    accepted = 0
+    for text in texts:  # one a partition: a bad one would send its partition's others aside
+        group = [{"topic": "gps_data", "partition": 0, "value": text}]
+        event = {"eventSource": "aws:kafka", "records": {"gps_data-0": group}}
+        expected = list(read_records(event))
+        columns = read_columns(event)
+        assert columns.problems == [r.problem for r in expected if r.problem is not None]
+        values = [r.value for r in expected if r.problem is None]
+        assert columns.values.get(("gps_data", 0), []) == values
+        accepted += len(values)
+    assert accepted > 1_000  # the draw holds valid texts too, not only refusals

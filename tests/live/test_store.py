@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.live.messages import event, fix, incident, now
+from tests.live.messages import coalesced, event, fix, incident, now
 from vts.live.consumer import LiveConsumer
 from vts.live.cursor import Cursor
-from vts.live.store import BBox, LiveStore
+from vts.live.store import LiveStore
+from vts.live.store_reads import BBox
 
 pytestmark = pytest.mark.integration
 
@@ -140,3 +141,39 @@ def test_an_incident_not_heard_from_is_dropped(live_store: Any) -> None:
     time.sleep(1.5)  # the second one's newest event is now 2.5 s old
     ids = [i["incident_id"] for i in json.loads(consumer.store.incidents())]
     assert ids == ["9449a17e-0a7b-4d99-962c-c7fbe49bbd5d"]
+
+
+def _state(topic: str, message: dict[str, Any]) -> Any:
+    """A message's coalesced state (one vehicle, one batch), as the consumer makes it."""
+    (state,) = coalesced((topic, message)).vehicles.values()
+    return state
+
+
+def test_a_vehicle_given_twice_in_one_call_keeps_the_newer_state(live_store: Any) -> None:
+    """The consumer coalesces, so a vehicle comes once a call; the script still compares a
+    second state with the first one it wrote."""
+    t = now()
+    old = _state(*fix("v1", t, 1.0, 1.0))
+    new = _state(*fix("v1", t + timedelta(seconds=1), 2.0, 2.0))
+    for n, states in enumerate(([old, new], [new, old])):
+        store = live_store(prefix=f"twice{n}-{t.timestamp():.0f}")
+        result = store.write(states)
+        assert (result.written, result.older) == ((2, 0) if states[0] is old else (1, 1))
+        assert _states(store)["v1"]["latitude"] == 2.0
+        _, trail = store.vehicle("v1") or ("", "")
+        assert [p["latitude"] for p in json.loads(trail)][-1] == 2.0
+
+
+def test_a_vehicle_beyond_the_geo_index_latitudes_is_kept(live_store: Any) -> None:
+    """The geo index takes latitudes up to 85.05112878 degrees: the script clamps the
+    index's copy, and the state keeps its own."""
+    consumer = _consumer(live_store)
+    t = now()
+    report = consumer.handle(event([fix("north", t, 89.5, 10.0), fix("south", t, -86.0, 10.0)]))
+    assert report.written == 2
+    states = _states(consumer.store)
+    assert states["north"]["latitude"] == 89.5 and states["south"]["latitude"] == -86.0
+    box = BBox(9.0, -10.0, 11.0, 10.0)  # not the edge of the index: near the equator
+    consumer.handle(event([fix("equator", t, 0.5, 10.0)]))
+    found = json.loads(consumer.store.snapshot(box).vehicles_json)
+    assert [v["vehicle_id"] for v in found] == ["equator"]

@@ -11,5 +11,7 @@ files. With ``live``, ``vts live run`` follows the same broker into a redis-serv
 run's own (``live``), is SIGKILLed and restarted, or restarted in a new consumer group
 (every window again, late); its alerts are then compared with the reports' rules over the
 produced windows and its states with the lake's newest fixes (``live_verdict``). ``run``
-puts it together.
+puts it together: ``options`` (what a run is asked to do), ``rig`` (the moving parts it
+starts, keeps running and catches up), ``faults`` (the plan's faults injected into them)
+and ``report`` (the verdicts and what the run did).
 """

@@ -73,7 +73,8 @@ def register(sub: Any) -> None:
 
 @interrupt_on_signals()  # Ctrl-C also when started with SIGINT ignored; SIGTERM too
 def _run(args: argparse.Namespace, out: Output) -> int:
-    from vts.chaos.run import ChaosOptions, plan_of, run_chaos, workload_of
+    from vts.chaos.options import ChaosOptions, plan_of, workload_of
+    from vts.chaos.run import run_chaos
     from vts.exceptions import ConfigError
 
     names = ("kills", "broker_restarts", "late_replays", "producer_kills", "live_kills")

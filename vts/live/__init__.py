@@ -4,7 +4,9 @@
   the Redis-protocol client from a URL, with a pluggable credentials provider; ``iam``: the
   ElastiCache IAM auth token provider (a SigV4-presigned connect request)
 - ``store``: the store (server-side Lua in ``lua/``: newest event time wins, trail,
-  incidents, change feed with a cursor, expiry)
+  incidents, change feed with a cursor, expiry): its writes; ``store_reads``: its reads
+  (snapshot, changes after a cursor, a vehicle, incidents, health); ``store_core``: the
+  client, keys, scripts and sweep both share
 - ``esm``: the MSK event source mapping's event shape   - ``coalesce``: one state per
   vehicle and incident per batch      - ``consumer``: the handler core
 - ``api``: the HTTP API's routing (a pure function, no server)   - ``runner``: the local

@@ -34,7 +34,8 @@ from vts.live.alerts import LiveAlerts
 from vts.live.cursor import Cursor
 from vts.live.exceptions import StoreError, StoreUnavailableError
 from vts.live.settings import local_settings
-from vts.live.store import BBox, LiveStore
+from vts.live.store import LiveStore
+from vts.live.store_reads import BBox
 
 HEADERS: Mapping[str, str] = {
     "Content-Type": "application/json; charset=utf-8",

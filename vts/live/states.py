@@ -11,8 +11,8 @@ winner never depends on the order events arrive in.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from operator import attrgetter
@@ -81,14 +81,15 @@ class TrailPoint(msgspec.Struct, gc=False):
     speed_kmh: float
 
 
-@dataclass(slots=True)
-class VehicleState:
+class VehicleState(msgspec.Struct, gc=False):
     """A vehicle's newest state in a batch, and the batch's trail points for it.
 
     ``record`` and the trail's records are the contract reader's records
     (``vts.contract.reader.MessageReader.read_many``: attributes, ``ts`` an aware
     datetime); the trail maps an event time to ``(rank, event_id, record)``, the winner of
-    that time by the same order as the state."""
+    that time by the same order as the state. A struct (mutable, slotted, made in C: a
+    batch makes one per vehicle, and a dataclass costs twice as much to make); it holds
+    no cycle, so the garbage collector need not track it."""
 
     vehicle_id: str
     ts: datetime
@@ -96,7 +97,7 @@ class VehicleState:
     event_id: str
     record: Any
     topic: str
-    trail: dict[datetime, tuple[int, str, Any]] = field(default_factory=dict)
+    trail: dict[datetime, tuple[int, str, Any]] = {}
 
     @property
     def t_us(self) -> int:
@@ -106,23 +107,21 @@ class VehicleState:
     def key(self) -> tuple[int, int, str]:
         return self.t_us, self.rank, self.event_id
 
-    def state_json(self) -> bytes:
-        """``V``: the record's non-null fields (``heading_deg`` even when null), ``ts`` in
-        UTC, and the topic it came from (``state_type``)."""
+    def state(self) -> Any:
+        """``V`` as a struct (``state_type``): the record's non-null fields (``heading_deg``
+        even when null), ``ts`` in UTC, and the topic it came from."""
         make, fields = state_type(self.topic)
         v = make(*fields(self.record))
         v.ts = in_utc(v.ts)
         v.topic = self.topic
-        return _encode(v)
+        return v
 
-    def trail_texts(self, t_us: int) -> list[str]:
-        """``trail_points`` flat, as text: ``[t_us, point, t_us, point, ...]`` (``t_us``:
-        this state's, given to spare computing it again)."""
-        trail = self.trail
-        if len(trail) == 1 and self.ts in trail:
-            r = trail[self.ts][2]
-            point = TrailPoint(in_utc(self.ts), r.latitude, r.longitude, r.speed_kmh)
-            return [str(t_us), _encode(point).decode()]
+    def state_json(self) -> bytes:
+        """``V`` as JSON."""
+        return _encode(self.state())
+
+    def trail_texts(self) -> list[str]:
+        """``trail_points`` flat, as text: ``[t_us, point, t_us, point, ...]``."""
         return [x for t, point in self.trail_points() for x in (str(t), point.decode())]
 
     def trail_points(self) -> list[tuple[int, bytes]]:
@@ -136,6 +135,33 @@ class VehicleState:
             point = TrailPoint(in_utc(ts), r.latitude, r.longitude, r.speed_kmh)
             out.append((micros(ts), _encode(point)))
         return out
+
+
+def trails_texts(states: Sequence[VehicleState]) -> list[str | list[str]]:
+    """Each state's trail as the store's write script takes it: the point's text when the
+    trail is the state's own point (a batch with one record per vehicle), else
+    ``trail_texts``. One-point trails are encoded in one call and split: a trail point
+    holds no string but its time, so ``},{`` occurs in the encoded list only between
+    points."""
+    one = [len(v.trail) == 1 and v.ts in v.trail for v in states]
+    # a one-point trail's point is the state's record
+    points = [
+        TrailPoint(in_utc(r.ts), r.latitude, r.longitude, r.speed_kmh)
+        for r in [v.record for v, alone in zip(states, one, strict=True) if alone]
+    ]
+    texts = _encode(points).decode()[1:-1].replace("},{", "}\n{").split("\n") if points else []
+    if len(points) == len(states):
+        return [*texts]
+    singles = iter(texts)
+    return [
+        next(singles) if alone else v.trail_texts() for v, alone in zip(states, one, strict=True)
+    ]
+
+
+def number_texts(values: list[float]) -> list[str]:
+    """Numbers as their shortest round-trip text (msgspec's JSON; Lua and the server read
+    them exactly), in one call."""
+    return _encode(values).decode()[1:-1].split(",") if values else []
 
 
 @dataclass(slots=True)

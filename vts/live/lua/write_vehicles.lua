@@ -4,8 +4,9 @@
 --   "t_us rank event_id lon lat seq", the change that wrote it last)
 -- ARGV: 1 prefix, 2 silence_ms (0: never), 3 trail_us, 4 epoch if none yet, 5 the vehicles,
 --   MessagePack: their columns {ids, t_us, ranks, event_ids, lons, lats, JSON lengths,
---   trails}, a trail a flat array {t_us, point, t_us, point, ...} (t_us, lon and lat as
---   decimal text), 6 the states' JSON texts, one after the other (each its length long)
+--   trails}, a trail a flat array {t_us, point, t_us, point, ...} or, when it is one point
+--   at the state's own time, that point's text (t_us, lon and lat as decimal text), 6 the
+--   states' JSON texts, one after the other (each its length long)
 -- A state replaces the stored one only if (t_us, rank, event_id) is greater, so a replay,
 -- duplicate or reordered batch never moves a vehicle back in time. Trail points newer
 -- than the stored state are added; points more than trail_us behind the newest state are
@@ -28,7 +29,7 @@ local ids, times, ranks, event_ids, lons, lats, lengths, trails =
   c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
 if #ids == 0 then return {0, 0, 0} end
 local stored = redis.call('HMGET', KEYS[8], unpack(ids))
-local mine = {}  -- id -> {t, rank, event_id} as this call left it
+local mine = {}  -- id -> its key text as this call left it
 local keys, geo, last, feed, new, vj = {}, {}, {}, {}, {}, {}  -- the shared keys' arguments
 local at = 1  -- the next JSON's first byte in blob
 for i, id in ipairs(ids) do
@@ -40,46 +41,55 @@ for i, id in ipairs(ids) do
   if silence > 0 and t_us < (now_ms - silence) * 1000 then
     stale = stale + 1
   else
-    local cur = mine[id]
-    if not cur and stored[i] then
-      local t, r, e = string.match(stored[i], '^(%S+) (%S+) (%S+)')
-      cur = {tonumber(t), tonumber(r), e}
+    local cur_key = mine[id] or stored[i]
+    local cur_t, cur_rank, cur_event = -1, nil, nil
+    if cur_key then
+      local t, r, e = string.match(cur_key, '^(%S+) (%S+) (%S+)')
+      cur_t, cur_rank, cur_event = tonumber(t), tonumber(r), e
     end
-    local cur_t = cur and cur[1] or -1
-    local newer = not cur or t_us > cur_t or (t_us == cur_t and
-      (rank > cur[2] or (rank == cur[2] and event_id > cur[3])))
+    local newer = not cur_key or t_us > cur_t or (t_us == cur_t and
+      (rank > cur_rank or (rank == cur_rank and event_id > cur_event)))
     local newest = cur_t
     if newer then
       seq = seq + 1
       local s = string.format('%d', seq)
+      local key = t_text .. ' ' .. rank .. ' ' .. event_id .. ' ' .. lon .. ' ' .. lat .. ' ' .. s
       local n = #keys
-      keys[n + 1], keys[n + 2] = id, t_text .. ' ' .. rank .. ' ' .. event_id .. ' ' .. lon ..
-        ' ' .. lat .. ' ' .. s
+      keys[n + 1], keys[n + 2] = id, key
       -- the geo index holds latitudes up to 85.05112878 degrees: clamp (x, y stay exact)
-      local geo_y = math.max(-85.05112878, math.min(85.05112878, tonumber(lat)))
+      local geo_y = lat
+      local y = tonumber(lat)
+      if y > 85.05112878 or y < -85.05112878 then
+        geo_y = string.format('%.8f', math.max(-85.05112878, math.min(85.05112878, y)))
+      end
       n = #geo
-      geo[n + 1], geo[n + 2], geo[n + 3] = lon, string.format('%.8f', geo_y), id
+      geo[n + 1], geo[n + 2], geo[n + 3] = lon, geo_y, id
       n = #last
       last[n + 1], last[n + 2] = string.format('%d', math.floor(t_us / 1000)), id
       n = #feed
       feed[n + 1], feed[n + 2] = s, 'v|' .. id
       n = #vj
       vj[n + 1], vj[n + 2] = id, string.sub(blob, json_at, json_at + length - 1)
-      if not cur then new[#new + 1] = id end
-      mine[id] = {t_us, rank, event_id}
+      if not cur_key then new[#new + 1] = id end
+      mine[id] = key
       written = written + 1
       newest = t_us
     else
       older = older + 1
     end
-    local points = {}
-    for j = 1, #trail, 2 do
-      if tonumber(trail[j]) > cur_t then
-        points[#points + 1] = trail[j]
-        points[#points + 1] = trail[j + 1]
+    local points = nil  -- the trail's points newer than the stored state
+    if type(trail) == 'string' then  -- one point, at the state's own time
+      if t_us > cur_t then points = {t_text, trail} end
+    else
+      for j = 1, #trail, 2 do
+        if tonumber(trail[j]) > cur_t then
+          points = points or {}
+          points[#points + 1] = trail[j]
+          points[#points + 1] = trail[j + 1]
+        end
       end
     end
-    if #points > 0 then
+    if points then
       local key_trail = prefix .. 't:' .. id
       redis.call('ZADD', key_trail, unpack(points))
       if seq % TRIM_EVERY == 0 then

@@ -1,0 +1,85 @@
+"""What the store is sent of a batch's states: each part as ``VehicleState`` gives it alone,
+whether it is encoded a state at a time or a chunk at once."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from tests.live.messages import coalesced, fix
+from vts.live.coalesce import Coalescer
+from vts.live.states import micros, number_texts, trails_texts
+
+T = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+NOW = T + timedelta(minutes=1)
+PARIS = timezone(timedelta(hours=2))
+
+
+def _coalesced(*messages: tuple[str, dict[str, Any]]) -> Coalescer:
+    return coalesced(*messages, at=NOW)
+
+
+def _trails(c: Coalescer) -> list[str | list[str]]:
+    return trails_texts(list(c.vehicles.values()))
+
+
+def _alone(c: Coalescer) -> list[str | list[str]]:
+    """What ``trails_texts`` must give, a state at a time: the point of a one-point trail."""
+    out: list[str | list[str]] = []
+    for v in c.vehicles.values():
+        texts = v.trail_texts()
+        out.append(texts[1] if len(texts) == 2 and texts[0] == str(micros(v.ts)) else texts)
+    return out
+
+
+def test_one_point_trails_encoded_at_once_are_each_states_own_point() -> None:
+    c = _coalesced(
+        fix("a", T, 1.25, -0.5, speed=12.5),
+        fix("b", T + timedelta(seconds=1), -33.9, 151.2, topic="gps_data"),
+        fix("c", T + timedelta(microseconds=7), 0.0, 1e-7, speed=0.0),
+    )
+    trails = _trails(c)
+    assert trails == _alone(c) and all(isinstance(t, str) for t in trails)
+    assert json.loads(str(trails[0])) == {
+        "ts": "2024-06-01T12:00:00Z",
+        "latitude": 1.25,
+        "longitude": -0.5,
+        "speed_kmh": 12.5,
+    }
+    assert json.loads(str(trails[2]))["ts"] == "2024-06-01T12:00:00.000007Z"
+
+
+def test_a_time_given_with_an_offset_is_sent_in_utc_either_way() -> None:
+    at = T.astimezone(PARIS)
+    topic, message = fix("a", T, 1.0, 2.0)
+    message["ts"] = at.isoformat()  # 14:00:00+02:00
+    c = _coalesced((topic, message))
+    assert json.loads(str(_trails(c)[0]))["ts"] == "2024-06-01T12:00:00Z"
+    assert _trails(c) == _alone(c)
+
+
+def test_trails_of_several_points_go_as_time_point_pairs_beside_one_point_ones() -> None:
+    c = _coalesced(
+        fix("a", T, 1.0, 1.0),
+        fix("a", T + timedelta(seconds=2), 2.0, 2.0),
+        fix("b", T, 3.0, 3.0),
+    )
+    trails = _trails(c)
+    assert trails == _alone(c)
+    several, one = trails
+    assert isinstance(several, list) and isinstance(one, str)
+    assert several[0::2] == [str(micros(T)), str(micros(T) + 2_000_000)]
+    assert [json.loads(p)["latitude"] for p in several[1::2]] == [1.0, 2.0]
+    assert json.loads(one)["latitude"] == 3.0
+
+
+@pytest.mark.parametrize(
+    "values", [[], [0.0], [-0.0, 1e-7, 0.00001, 51.477248, -180.0, 89.99999999999999]]
+)
+def test_numbers_as_text_read_back_exactly(values: list[float]) -> None:
+    texts = number_texts(values)
+    assert len(texts) == len(values)
+    assert [float(t) for t in texts] == values
