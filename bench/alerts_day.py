@@ -8,11 +8,21 @@ live side gets them in time order as MSK events of ``batch_ticks`` ticks each
 fixes over the span (``vts.reports.vehicle.vehicle_reports``: the fix filter, the rules,
 the span as the day). An alert agrees when the other side has one of the same type,
 vehicle (and geofence or incident) with start and end within ``tolerance_s``.
+
+The simulated telemetry never stops (a GPS outage stops only ``gps_data``), so nothing in
+it is ``silent``. ``Dropouts`` withholds stretches of ``vehicle_data`` from both sides, as a
+modem out of coverage would: per vehicle, with ``probability``, one window of
+``shortest_s`` to ``longest_s`` (uniform) inside the span, with a fix before and after it,
+drawn from the run's seed and the vehicle's id alone. The windows are the truth
+``silent_against_truth`` holds either side's ``silent`` alerts to. They are the harness's,
+not the simulator's: they model the delivery, not the vehicle, and the windows need no
+other truth than themselves; in the simulator every stream it produces would change.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,12 +47,49 @@ FIX_FIELDS = (
 CHUNK_S = 3600.0  # generated an hour at a time (a pure function of the window)
 
 
+@dataclass(frozen=True)
+class Dropouts:
+    """Telemetry dropouts (see the module's docstring): with ``probability`` a vehicle's
+    ``vehicle_data`` is withheld over one window of ``shortest_s`` to ``longest_s``. The
+    defaults put about one in seven windows under ``silent_gap_s`` (600 s)."""
+
+    probability: float = 0.8
+    shortest_s: float = 300.0
+    longest_s: float = 2400.0
+
+    def window(
+        self, seed: int, vehicle_id: str, t0: float, t1: float, tick: float
+    ) -> tuple[float, float] | None:
+        """``[start, end)`` (epoch s) of the vehicle's dropout in the span ``[t0, t1)``, or
+        None: a pure function of the arguments."""
+        rng = np.random.default_rng([seed, zlib.crc32(vehicle_id.encode()), _DROPOUT_SALT])
+        happens, u_length, u_start = rng.random(3)
+        length = self.shortest_s + (self.longest_s - self.shortest_s) * u_length
+        room = (t1 - tick) - (t0 + tick) - length  # a fix before it and one after it
+        if happens >= self.probability or room <= 0:
+            return None
+        start = t0 + tick + room * u_start
+        return start, start + length
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "probability": self.probability,
+            "shortest_s": self.shortest_s,
+            "longest_s": self.longest_s,
+        }
+
+
+_DROPOUT_SALT = 0x51E27  # keeps the dropouts' draws apart from any other use of the seed
+
+
 @dataclass
 class Span:
-    """What the reports read of a simulated span (filled while it is streamed)."""
+    """What the reports read of a simulated span (filled while it is streamed), and the
+    dropouts withheld from it (vehicle -> ``[start, end)``)."""
 
     fixes: dict[str, list[tuple[float, ...]]] = field(default_factory=dict)  # FIX_FIELDS
     incidents: list[dict[str, Any]] = field(default_factory=list)
+    dropouts: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _epoch(text: str) -> float:
@@ -61,12 +108,15 @@ def ticks(
     tick: float,
     span: Span,
     per: int = 1,
+    dropouts: Dropouts | None = None,
 ) -> Iterator[list[Row]]:
     """The span's ``vehicle_data`` and ``emergency_data`` in time order, ``per`` ticks at a
-    time (``(event time, topic, key, JSON value)`` rows); ``span`` collects what the
-    reports read."""
+    time (``(event time, topic, key, JSON value)`` rows), without the ``vehicle_data`` in
+    ``dropouts``' windows; ``span`` collects what the reports read, and the windows."""
     from simulator import generate
 
+    t0, t1 = start.timestamp(), start.timestamp() + seconds
+    drawn: dict[str, tuple[float, float] | None] = {}
     done = 0.0
     while done < seconds:
         length = min(CHUNK_S, seconds - done)
@@ -78,6 +128,15 @@ def ticks(
             for key, line in zip(batch.keys, batch.to_json_lines(), strict=True):
                 record = json.loads(line)
                 t = _epoch(record["ts"])
+                if topic == "vehicle_data" and dropouts is not None:
+                    vid = record["vehicle_id"]
+                    if vid not in drawn:
+                        drawn[vid] = window = dropouts.window(seed, vid, t0, t1, tick)
+                        if window is not None:
+                            span.dropouts[vid] = window
+                    window = drawn[vid]
+                    if window is not None and window[0] <= t < window[1]:
+                        continue  # withheld from both sides
                 rows.append((t, topic, bytes(key), line))
                 record["ts"] = t
                 if topic == "vehicle_data":
@@ -105,12 +164,14 @@ def stream(
     tick: float,
     span: Span,
     batch_ticks: int = 1,
+    dropouts: Dropouts | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The span (``ticks``) as MSK events of ``batch_ticks`` ticks each, in time order."""
     from vts.live.esm import build_event, record_json
 
     offset = 0
-    for group in ticks(scenario, seed, start, seconds, vehicles, tick, span, batch_ticks):
+    groups = ticks(scenario, seed, start, seconds, vehicles, tick, span, batch_ticks, dropouts)
+    for group in groups:
         records = []
         for t, topic, key, line in group:
             records.append(record_json(topic, 0, offset, int(t * 1000), key, line))
@@ -199,13 +260,26 @@ def compare(
 
 
 def overspeed_against_truth(
-    live: list[dict[str, Any]], episodes: list[dict[str, Any]], t0: float, tick: float
+    live: list[dict[str, Any]],
+    episodes: list[dict[str, Any]],
+    t0: float,
+    tick: float,
+    dropouts: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
     """Live overspeed alerts against the simulator's true episodes
     (``simulator.outputs.truth``), as ``tests/reports/test_truth.py`` holds the reports:
     every true episode with two or more fixes wholly above the limit (after the span's
-    first fix interval) is alerted, and every alert overlaps a true episode, within one
+    first fix interval, and not within a fix interval of its vehicle's dropout, whose
+    fixes nobody saw) is alerted, and every alert overlaps a true episode, within one
     fix interval."""
+    dropouts = dropouts or {}
+
+    def withheld(e: dict[str, Any]) -> bool:
+        w = dropouts.get(e["vehicle_id"])
+        return (
+            w is not None and e["start_us"] / 1e6 < w[1] + tick and w[0] - tick < e["end_us"] / 1e6
+        )
+
     alerts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in live:
         if a["alert"] == "overspeed":
@@ -218,20 +292,87 @@ def overspeed_against_truth(
         end = a["end"] if a["end"] is not None else a["start"]
         return a["start"] <= e["end_us"] / 1e6 + tick and e["start_us"] / 1e6 <= end + tick
 
-    visible = [
+    seen = [
         e
         for e in episodes
         if e["first_fix_us"] is not None
         and e["last_fix_us"] - e["first_fix_us"] >= tick * 1e6
         and e["start_us"] >= (t0 + tick) * 1e6
     ]
+    visible = [e for e in seen if not withheld(e)]
     missed = [e for e in visible if not any(overlaps(a, e) for a in alerts[e["vehicle_id"]])]
     false = [a for v, al in alerts.items() for a in al if not any(overlaps(a, e) for e in true[v])]
     return {
         "true_episodes_visible": len(visible),
+        "true_episodes_at_a_dropout": len(seen) - len(visible),
         "missed": len(missed),
         "alerts": sum(len(al) for al in alerts.values()),
         "alerts_without_episode": len(false),
+        "missed_examples": missed[:3],
+        "false_examples": false[:3],
+    }
+
+
+def dropout_gaps(span: Span, params: Any) -> list[dict[str, Any]]:
+    """Each dropout as the gap it leaves: ``start`` the vehicle's last fix before it,
+    ``end`` its first fix after, ``gap_s``, and ``must_raise``: moving at ``start`` (faster
+    than ``speed_threshold_kmh``; ``vehicle_data``'s speed is the model's, without noise)
+    and ``gap_s`` of ``silent_gap_s`` or more (``vts.rules.silence``)."""
+    out = []
+    for vid, (w0, w1) in sorted(span.dropouts.items()):
+        fixes = sorted(span.fixes[vid])  # FIX_FIELDS: ts first, speed_kmh fourth
+        t = np.array([f[0] for f in fixes])
+        before, after = int(np.searchsorted(t, w0)) - 1, int(np.searchsorted(t, w1))
+        if before < 0 or after == t.size:
+            raise ValueError(f"{vid}'s dropout {w0:.0f}..{w1:.0f} has no fix before or after it")
+        last, first = fixes[before], fixes[after]
+        moving = bool(last[3] > params.speed_threshold_kmh)  # NaN: not moving
+        gap = first[0] - last[0]
+        out.append(
+            {
+                "vehicle_id": vid,
+                "start": last[0],
+                "end": first[0],
+                "gap_s": gap,
+                "moving": moving,
+                "must_raise": moving and gap >= params.silent_gap_s,
+            }
+        )
+    return out
+
+
+def silent_against_truth(
+    alerts: list[dict[str, Any]], span: Span, params: Any, tick: float
+) -> dict[str, Any]:
+    """``silent`` alerts (``live_side`` or ``report_side`` rows) against the dropouts, the
+    truth of when a vehicle's telemetry stopped (it never stops otherwise): every dropout
+    that must raise one (``dropout_gaps``) has an alert from its last fix before it
+    (``start``) to its first fix after (``end``), each within one fix interval. Any other
+    ``silent`` alert is false: at a dropout that must not raise one (too short, or the
+    vehicle stopped) or away from any."""
+    gaps = dropout_gaps(span, params)
+    must = [g for g in gaps if g["must_raise"]]
+    short = sum(g["gap_s"] < params.silent_gap_s for g in gaps)
+    stopped = sum(not g["moving"] and g["gap_s"] >= params.silent_gap_s for g in gaps)
+    silent = [a for a in alerts if a["alert"] == "silent"]
+
+    def at(a: dict[str, Any], d: dict[str, Any]) -> bool:
+        return (
+            a["vehicle_id"] == d["vehicle_id"]
+            and abs(a["start"] - d["start"]) <= tick
+            and _close(a["end"], d["end"], tick)
+        )
+
+    missed = [d for d in must if not any(at(a, d) for a in silent)]
+    false = [a for a in silent if not any(at(a, d) for d in must)]
+    return {
+        "dropouts": len(span.dropouts),
+        "must_raise": len(must),
+        "must_not_raise_shorter_than_gap": short,
+        "must_not_raise_stopped": stopped,
+        "alerts": len(silent),
+        "missed": len(missed),
+        "alerts_without_true_silence": len(false),
         "missed_examples": missed[:3],
         "false_examples": false[:3],
     }
