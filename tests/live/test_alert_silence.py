@@ -198,7 +198,7 @@ def test_a_silence_is_not_raised_over_a_state_that_changed_meanwhile(live_store:
     k = alerts.k
     judged = store.client.hget(k["rs"], "A")
     consumer.handle(event([_fix("A", 1, 10.0, 40.0)]))  # the fix that came meanwhile
-    args = [*alerts._write_args(), 1, "A", "1", judged, "", "", 1, "x", '{"stale":true}']
+    args = [*alerts._write_args(1), "A", "1", judged, "", "", 0, 1, "x", '{"stale":true}']
     assert alerts._write(keys=alerts._keys(), args=args) == 0
     assert store.client.hget(k["alerts"], "x") is None
     assert store.client.zscore(k["due"], "A") is not None

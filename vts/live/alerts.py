@@ -31,14 +31,21 @@ or before it) recomputes the same alerts from the same or a newer state; a repla
 window's fixes are no later than the state's last fix and are skipped; so nothing is
 raised twice. An episode's end rewrites the alert its start raised.
 
+An incident new to a batch is looked back on first (``vts.live.lookback``): the vehicles
+that may have been near it since it began get the reports' ``near_incident`` over their
+fixes handled before (their ``{p}:af:<vehicle>`` fix trail, which the script keeps), so
+a vehicle that passed it before its first report was handled gets the reports' alert,
+and one still near continues it. ``{p}:inc`` is written after the alerts, so a batch
+retried after a kill between the two looks back again, to the same alerts.
+
 What differs from the reports by design: a fix older than a vehicle's last seen fix is
 skipped (the reports would take it in order), the reports' fix filter is not applied,
-an incident is known from the batch its first report comes in and over from the batch
-its ``Resolved`` one comes in (it comes on its own topic: fixes handled before are judged
-without it, or with it still active), and a vehicle's first fix in the live store sets
-the geofence side it starts on (the reports: its first fix in the build's window). A
-batch's reports of an incident are coalesced, but its span still starts at the first of
-them and ends at the first ``Resolved`` one.
+an incident is over from the batch its ``Resolved`` report comes in (fixes handled before
+are judged with it still active), fixes more than ``trail_s`` before a vehicle's newest
+are not looked back on, and a vehicle's first fix in the live store sets the geofence
+side it starts on (the reports: its first fix in the build's window). A batch's reports
+of an incident are coalesced, but its span still starts at the first of them and ends
+at the first ``Resolved`` one.
 """
 
 from __future__ import annotations
@@ -54,12 +61,13 @@ from typing import Any
 import numpy as np
 
 from vts.live.cursor import Cursor
+from vts.live.lookback import MAX_SPEED_MS, fix_members, look_back, trail_track
 from vts.live.states import VEHICLE_TOPICS, IncidentState, VehicleState, micros
 from vts.live.store import LiveStore
 from vts.reference.geofences import GEOFENCES, read_geofences
 from vts.reference.roadmatch import RoadIndex
 from vts.reference.roads import ROADS, read_roads
-from vts.rules.episode import Episode
+from vts.rules.episode import Episode, State
 from vts.rules.fold import RuleContext, step
 from vts.rules.params import ReportParams
 from vts.rules.places import RESOLVED, Incident
@@ -216,9 +224,17 @@ class LiveAlerts:
         silent = self.sweep(clocks or {})
         return replace(batch, changed=batch.changed + silent, silent=silent)
 
-    def _write_args(self) -> list[Any]:
+    def _write_args(self, n_vehicles: int) -> list[Any]:
         s = self.store.settings
-        return [self.store._new_epoch, s.alerts_kept, str(round(s.alerts_ttl_s * 1000))]
+        ttl_ms, trail_us = str(round(s.alerts_ttl_s * 1000)), str(round(s.trail_s * 1e6))
+        return [
+            self.store._new_epoch,
+            s.alerts_kept,
+            ttl_ms,
+            self.store.prefix,
+            trail_us,
+            n_vehicles,
+        ]
 
     def _keys(self) -> list[str]:
         k = self.k
@@ -229,24 +245,92 @@ class LiveAlerts:
         client, k = self.store.client, self.k
         known: dict[str, str] = client.hgetall(k["inc"])  # type: ignore[assignment]
         changed_spans, incidents = incident_spans(known, batch_incidents)
-        if changed_spans:
-            client.hset(k["inc"], mapping=changed_spans)  # idempotent: a retry writes the same
-        if not tracks:
+        new = [i for i in incidents if i.incident_id not in known]
+        behind = self._candidates(new) if new else {}
+        if not tracks and not behind:
+            if changed_spans:
+                client.hset(k["inc"], mapping=changed_spans)
             return AlertBatch(0, 0, 0)
         ctx = replace(self.context, incidents=tuple(incidents))
-        raw: list[str | None] = client.hmget(k["rs"], [tr.vehicle_id for tr in tracks])  # type: ignore[assignment]
-        args = [*self._write_args(), len(tracks)]
-        episodes = 0
-        for tr, text in zip(tracks, raw, strict=True):
-            state, found = step(tr, json.loads(text) if text else {}, ctx)
+        params = ctx.params
+        batch = {tr.vehicle_id: tr for tr in tracks}
+        vehicles = [*batch, *(v for v in behind if v not in batch)]
+        raw: list[str | None] = client.hmget(k["rs"], vehicles)  # type: ignore[assignment]
+        trails = self._fix_trails(behind)
+        args: list[Any] = []
+        written = episodes = 0
+        for vehicle, text in zip(vehicles, raw, strict=True):
+            before: State = json.loads(text) if text else {}
+            state: State = before
+            found: list[Episode] = []
+            if vehicle in trails:  # the incidents new in this batch, over the fixes before it
+                state, found = look_back(trails[vehicle], state, behind[vehicle], params)
+            tr = batch.get(vehicle)
+            fixes: list[str] = []
+            if tr is not None:
+                prev = state.get("prev")
+                fixes = fix_members(tr if prev is None else tr.take(tr.t > prev[0]))
+                state, stepped = step(tr, state, ctx)
+                found += stepped
+            elif not found and state == before:
+                continue  # nothing near it after all
             alerts = {e.id: alert_json(e) for e in found}  # the newest version of each
             episodes += len(alerts)
             state_json = json.dumps(state, separators=(",", ":"))
-            args += [tr.vehicle_id, "0", "", state_json, _due_ms(state, ctx.params), len(alerts)]
+            # a vehicle of the batch is this consumer's; another's only if its state is
+            # still the one read (its own consumer may be stepping it)
+            check = ["0", ""] if tr is not None else ["1", text or ""]
+            args += [vehicle, *check, state_json, _due_ms(state, params), len(fixes) // 2]
+            args += fixes
+            args.append(len(alerts))
             for alert_id, body in alerts.items():
                 args += [alert_id, body]
-        changed = int(self._write(keys=self._keys(), args=args))
+            written += 1
+        changed = int(self._write(keys=self._keys(), args=[*self._write_args(written), *args]))
+        if changed_spans:  # after the alerts: a retry that does not know them looks back again
+            client.hset(k["inc"], mapping=changed_spans)  # idempotent: a retry writes the same
         return AlertBatch(len(tracks), episodes, changed)
+
+    def _candidates(self, new: list[Incident]) -> dict[str, list[Incident]]:
+        """The vehicles that may have been near each new incident since it began: within
+        its radius plus ``MAX_SPEED_MS`` times how long ago that is, by the newest event
+        time in the store (at most ``trail_s``: the fixes kept), at their newest position."""
+        client, store = self.store.client, self.store
+        newest: list[tuple[str, float]] = client.zrange(store.k["last"], -1, -1, withscores=True)  # type: ignore[assignment]
+        if not newest:
+            return {}
+        now = newest[0][1] / 1000
+        radius = self.context.params.near_incident_radius_m
+        pipe = client.pipeline(transaction=False)
+        for inc in new:
+            ago = min(store.settings.trail_s, max(0.0, now - inc.active_from))
+            pipe.geosearch(
+                store.k["geo"],
+                longitude=inc.longitude,
+                latitude=max(-85.05112878, min(85.05112878, inc.latitude)),
+                radius=radius + MAX_SPEED_MS * ago,
+                unit="m",
+            )
+        found: dict[str, list[Incident]] = {}
+        for inc, vehicles in zip(new, pipe.execute(), strict=True):
+            for vehicle in vehicles:
+                found.setdefault(vehicle, []).append(inc)
+        return found
+
+    def _fix_trails(self, behind: dict[str, list[Incident]]) -> dict[str, Track]:
+        """The fix trails of ``behind``'s vehicles since the earliest start of their
+        incidents (none for a vehicle with no fix since)."""
+        if not behind:
+            return {}
+        pipe = self.store.client.pipeline(transaction=False)
+        for vehicle, incs in behind.items():
+            since = round(min(i.active_from for i in incs) * 1e6)
+            pipe.zrangebyscore(self.store.prefix + "af:" + vehicle, since, "+inf")
+        return {
+            vehicle: trail_track(vehicle, members)
+            for vehicle, members in zip(behind, pipe.execute(), strict=True)
+            if members
+        }
 
     def sweep(self, clocks: dict[str, int] | None = None) -> int:
         """Raise the silences due by the stream's clock (moved on by ``clocks``, as in
@@ -264,13 +348,13 @@ class LiveAlerts:
             return 0
         horizon, vehicles = int(reply[0]) / 1000, list(reply[1:])
         raw: list[str | None] = client.hmget(k["rs"], vehicles)  # type: ignore[assignment]
-        args = [*self._write_args(), len(vehicles)]
+        args = self._write_args(len(vehicles))
         for vehicle, text in zip(vehicles, raw, strict=True):
             state = json.loads(text) if text else {}
             e = open_silence(vehicle, state, horizon, params)
             alerts = [] if e is None else [e.id, alert_json(e)]
             # only if the state is still the one judged; due: none (raised, or stale)
-            args += [vehicle, "1", text or "", "", "", len(alerts) // 2, *alerts]
+            args += [vehicle, "1", text or "", "", "", 0, len(alerts) // 2, *alerts]
         return int(self._write(keys=self._keys(), args=args))
 
     def raised_after(self, ids: list[str], seq: int) -> list[bool]:

@@ -1,5 +1,6 @@
 -- Expiry: vehicles whose newest event time is older than the silence leave the live
--- state and enter the change feed's removals; incidents older than their ttl are dropped.
+-- state (with its trail and its alerts' fix trail) and enter the change feed's removals;
+-- incidents older than their ttl are dropped.
 -- KEYS: 1 seq, 2 geo, 3 last, 4 feed, 5 gone, 6 floor, 7 incidents, 8 active, 9 vj, 10 k
 -- ARGV: 1 prefix, 2 silence_ms (0: never), 3 incident ttl_ms (0: never), 4 limit,
 --   5 removals kept
@@ -17,7 +18,7 @@ if silence > 0 then
     local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
     for _, id in ipairs(ids) do
       seq = seq + 1
-      redis.call('DEL', prefix .. 't:' .. id)
+      redis.call('DEL', prefix .. 't:' .. id, prefix .. 'af:' .. id)
       redis.call('HDEL', KEYS[10], id)
       redis.call('ZREM', KEYS[2], id)
       redis.call('ZREM', KEYS[3], id)
