@@ -32,6 +32,7 @@ def _train(archive: Path) -> None:
     from pyspark.sql import functions as F
 
     from vts.spark.session import SparkSettings, build_session
+    from vts.stream.job import stop_between_batches
     from vts.stream.layout import LakeLayout
     from vts.stream.sink import LakeSink
     from vts.stream.transforms import TransformConfig, deduplicate, staged_keys
@@ -94,7 +95,7 @@ def _train(archive: Path) -> None:
             while query.isActive and (query.lastProgress or {}).get("batchId", -1) < 3:
                 query.awaitTermination(1)
         finally:
-            query.stop()
+            stop_between_batches(query)  # the rate source always has a batch coming
         spark.stop()
         gateway = SparkContext._gateway
         proc = getattr(gateway, "proc", None)

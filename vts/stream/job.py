@@ -320,20 +320,29 @@ def _await(
 
 
 def _stop_between_batches(query: StreamingQuery, stop: threading.Event) -> None:
-    """Stop ``query`` once the micro-batch in flight has ended, or at once on a second signal.
-
-    Stopping mid-batch is safe (the checkpoint replays the batch) but interrupts its tasks,
-    and Spark then logs each killed Python worker as a crash with the JVM's stack trace.
-    """
+    """Ctrl-C: stop ``query`` once the micro-batch in flight has ended, or at once on a
+    second signal (``stop`` is set again)."""
     stop.clear()
     if query.status.get("isTriggerActive"):
         logger.warning(
-            "interrupted: finishing the batch in progress, then stopping the query "
+            "interrupted: stopping the query once the batch in progress ends "
             "(Ctrl-C again stops it now; a rerun resumes it)"
         )
-        while query.isActive and query.status.get("isTriggerActive") and not stop.is_set():
-            time.sleep(0.05)
-    logger.warning("interrupted: stopping the query (a rerun resumes it)")
+    else:
+        logger.warning("interrupted: stopping the query (a rerun resumes it)")
+    stop_between_batches(query, stop)
+
+
+def stop_between_batches(query: StreamingQuery, hurry: threading.Event | None = None) -> None:
+    """Stop ``query`` once no micro-batch is in flight (or at once when ``hurry`` is set).
+
+    Stopping mid-batch is safe (the checkpoint replays the batch) but interrupts its tasks,
+    and Spark then logs each killed Python worker, and the sink's interrupted call, with a
+    stack trace."""
+    while query.isActive and query.status.get("isTriggerActive"):
+        if hurry is not None and hurry.is_set():
+            break
+        time.sleep(0.05)
     query.stop()
 
 
