@@ -164,11 +164,10 @@ def _agreement(
         classify,
         compare,
         live_side,
-        overspeed_against_truth,
         report_side,
-        silent_against_truth,
         ticks,
     )
+    from bench.alerts_truth import overspeed_against_truth, silent_against_truth
     from simulator.outputs.producer import Producer
     from simulator.outputs.truth import truth
     from vts.contract.topics import TOPIC_NAMES

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.alerts_day import Dropouts, Span, silent_against_truth, ticks
+from bench.alerts_day import Dropouts, Span, ticks
+from bench.alerts_truth import silent_against_truth
 from vts.rules.params import ReportParams
 
 P = ReportParams()  # silent_gap_s 600 s

@@ -24,12 +24,11 @@ from bench.alerts_day import (
     Dropouts,
     Span,
     compare,
-    dropout_gaps,
     live_side,
     report_side,
-    silent_against_truth,
     stream,
 )
+from bench.alerts_truth import dropout_gaps, silent_against_truth
 from simulator.outputs.reference import road_table, scenario_geofences
 from vts.live.alerts import LiveAlerts
 from vts.live.api import handle

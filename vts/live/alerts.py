@@ -64,6 +64,7 @@ from vts.live.cursor import Cursor
 from vts.live.lookback import MAX_SPEED_MS, fix_members, look_back, trail_track
 from vts.live.states import VEHICLE_TOPICS, IncidentState, VehicleState, micros
 from vts.live.store import LiveStore
+from vts.live.store_reads import GEO_MAX_LAT
 from vts.reference.geofences import GEOFENCES, read_geofences
 from vts.reference.roadmatch import RoadIndex
 from vts.reference.roads import ROADS, read_roads
@@ -307,7 +308,7 @@ class LiveAlerts:
             pipe.geosearch(
                 store.k["geo"],
                 longitude=inc.longitude,
-                latitude=max(-85.05112878, min(85.05112878, inc.latitude)),
+                latitude=max(-GEO_MAX_LAT, min(GEO_MAX_LAT, inc.latitude)),
                 radius=radius + MAX_SPEED_MS * ago,
                 unit="m",
             )
