@@ -3,12 +3,14 @@
 A fleet of ``--vehicles`` drives in real time (the simulator's windows of one second,
 event time = wall-clock time, produced one a second to a local broker; about two events
 per vehicle-second). The Glue job script runs as its own process on ``local[2]`` with the
-freshness trigger (``--trigger``, 10 s), the lake and checkpoint on local disk, and the
-Glue Data Catalog on moto's server (a mock of AWS's API, as the deployed job registers
-its partitions: ``--catalog glue``), with the five tables made beforehand as the crawler
-would have. Every minute the benchmark records:
+freshness trigger (``--trigger``, 5 s: the least the template allows), the lake and
+checkpoint on local disk, and the Glue Data Catalog on moto's server (a mock of AWS's API,
+as the deployed job registers its partitions: ``--catalog glue``), with the five tables
+made beforehand as the crawler would have. Every minute the benchmark records:
 
-- resident memory of the job's Python driver, its JVM and Spark's Python workers;
+- resident memory of the job's Python driver, its JVM and Spark's Python workers, and of
+  the JVM's: its heap, its native memory that Native Memory Tracking counts, and the rest
+  (RocksDB's and other native libraries' allocations);
 - the micro-batches that ended in the minute: Spark's batch seconds, records, offsets
   behind latest (the job's own metrics line), and the share of the minute they took;
 - the dedup state's size on the checkpoint (``state/``), the whole checkpoint, the sink's
@@ -44,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext, job_env, machine
+from bench.memory import NMT_OPTION
 from bench.soak import Freshness
 from bench.soak_job import create_tables, job_argv
 from bench.soak_processes import FleetProducer, JobProcess, LakeWatcher, SoakOptions
@@ -74,6 +77,8 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
             # the Glue catalog on moto's server; the lake stays on local disk (no S3 endpoint)
             **{k: v for k, v in aws.env.items() if k != "VTS_S3_ENDPOINT"},
             SPARK_LOCAL_DIRS=str(workdir / "spark-local"),
+            # the JVM's own count of its native memory, read each minute (bench.memory)
+            JAVA_TOOL_OPTIONS=NMT_OPTION,
         )
         argv = job_argv(bootstrap, prefix, workdir, options.trigger_seconds)
         ctx.say(f"soak: starting the job ({workdir})")
@@ -163,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         epilog="example: python -m bench.bench_soak --minutes 60 --out bench/results/soak.json",
     )
     parser.add_argument("--minutes", type=float, default=60.0, help="length (default 60)")
-    parser.add_argument("--trigger", type=int, default=10, help="the job's trigger, seconds")
+    parser.add_argument(
+        "--trigger", type=int, default=SoakOptions.trigger_seconds, help="the job's trigger, s"
+    )
     parser.add_argument(
         "--vehicles", type=int, default=SoakOptions.vehicles, help="fleet size (~2 events/s each)"
     )

@@ -4,6 +4,7 @@ sampled from ``/proc`` (Linux) in a background thread."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import defaultdict
 from pathlib import Path
@@ -104,6 +105,46 @@ def jvm_heap(pid: int) -> dict[str, float] | None:
         [jstat, "-gc", str(pid)], capture_output=True, text=True, timeout=30, check=False
     )
     return jstat_heap(done.stdout) if done.returncode == 0 and done.stdout.strip() else None
+
+
+# Native Memory Tracking's summary: a category's line and the whole's
+_NMT = re.compile(r"^-?\s*(?P<what>[A-Za-z][\w ]*?)\s*\(reserved=\d+KB, committed=(?P<kb>\d+)KB")
+# the JVM option that turns it on (the soak's job runs with it: ``jvm_native``)
+NMT_OPTION = "-XX:NativeMemoryTracking=summary"
+
+
+def nmt_committed(text: str) -> dict[str, float]:
+    """Committed MiB by category from ``jcmd <pid> VM.native_memory summary`` output:
+    ``Total`` and each category (``Java Heap``, ``Class``, ``Thread``, ``Other``, ...)."""
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("Total:"):
+            line = "Total (" + line.removeprefix("Total:").strip() + ")"
+        match = _NMT.match(line)
+        if match:
+            found[match["what"]] = round(int(match["kb"]) / 1024, 1)
+    return found
+
+
+def jvm_native(pid: int) -> dict[str, float] | None:
+    """``nmt_committed`` of a running JVM started with ``NMT_OPTION`` (``None`` without
+    ``jcmd`` or tracking)."""
+    import shutil
+    import subprocess
+
+    jcmd = shutil.which("jcmd")
+    if jcmd is None:
+        return None
+    done = subprocess.run(  # noqa: S603 - the JDK's tool on a pid we started
+        [jcmd, str(pid), "VM.native_memory", "summary", "scale=KB"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    found = nmt_committed(done.stdout) if done.returncode == 0 else {}
+    return found if "Total" in found else None
 
 
 def _rss_and_role(pid: int, root: int) -> tuple[int, str]:

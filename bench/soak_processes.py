@@ -22,8 +22,8 @@ POLL_S = 0.25  # how often the watcher lists the lake and the checkpoint
 @dataclass(frozen=True)
 class SoakOptions:
     minutes: float = 60.0
-    trigger_seconds: int = 10
-    vehicles: int = 600
+    trigger_seconds: int = 5  # the freshness trigger: the least the template allows
+    vehicles: int = 800
     seed: int = 11
     scenario: str = "city"
 

@@ -15,6 +15,9 @@ GROWTH_FIGURES = (
     "rss_total_mib",
     "rss_python_driver_mib",
     "rss_jvm_mib",
+    "rss_jvm_beyond_heap_mib",
+    "jvm_native_tracked_mib",
+    "jvm_native_untracked_mib",
     "rss_python_workers_mib",
     "batch_s_mean",
 )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.memory import cpu_by_role, jvm_heap, pids_by_role, rss_by_role
+from bench.memory import cpu_by_role, jvm_heap, jvm_native, pids_by_role, rss_by_role
 from bench.soak import files_per_partition_hour, folder_bytes, mean
 from bench.soak_processes import FleetProducer, JobProcess, parquet_files
 
@@ -32,6 +32,8 @@ def sample(
     cpu = cpu_by_role(job.process.pid)
     jvms = pids_by_role(job.process.pid).get("jvm", [])
     heap = jvm_heap(jvms[0]) if jvms else None
+    native = jvm_native(jvms[0]) if jvms else None
+    jvm_rss = rss.get("jvm", 0) / MIB
     batches = job.batches_between(start, end)
     seconds = [b["seconds"] for b in batches]
     behind = [b["behind"] for b in batches if b["behind"] is not None]
@@ -57,6 +59,20 @@ def sample(
         "rss_jvm_mib": round(rss.get("jvm", 0) / MIB, 1),
         "rss_python_workers_mib": round(rss.get("python_workers", 0) / MIB, 1),
         "rss_total_mib": round(sum(rss.values()) / MIB, 1),
+        # the JVM's resident memory beyond its committed heap: its native memory (the
+        # streaming job's heap is wholly resident from the start: vts.spark.session's
+        # LONG_RUNNING), where RocksDB and malloc's arenas live
+        "rss_jvm_beyond_heap_mib": (
+            round(jvm_rss - heap["heap_committed_mib"], 1) if heap else None
+        ),
+        # of that, what the JVM's Native Memory Tracking counts (metaspace, threads, GC,
+        # code, direct buffers: committed, less the heap), and what it cannot see (the
+        # rest of the resident memory: RocksDB's and other native libraries' malloc)
+        "jvm_native_tracked_mib": (
+            round(native["Total"] - native.get("Java Heap", 0.0), 1) if native else None
+        ),
+        "jvm_native_untracked_mib": round(jvm_rss - native["Total"], 1) if native else None,
+        "jvm_nmt_committed_mib": native,
         # CPU seconds so far (the minute's share: the difference to the row before), a
         # measure of the job's work that the machine's load does not stretch as it does time
         "cpu_s": {role: round(seconds, 1) for role, seconds in sorted(cpu.items())},

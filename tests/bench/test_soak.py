@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.memory import cpu_ticks, jstat_heap, vm_rss
+from bench.memory import cpu_ticks, jstat_heap, nmt_committed, vm_rss
 from bench.soak import (
     BatchLine,
     Freshness,
@@ -79,6 +79,36 @@ def test_the_jvm_heap_is_read_from_jstat() -> None:
         "metaspace_mib": 121.9,
         "full_gcs": 1,
     }
+
+
+def test_the_jvm_native_memory_is_read_from_native_memory_tracking() -> None:
+    text = """12345:
+
+Native Memory Tracking:
+
+(Omitting categories weighting less than 1KB)
+
+Total: reserved=4363012KB, committed=2581436KB
+       malloc: 97310KB #301542
+       mmap:   reserved=4265702KB, committed=2484126KB
+
+-                 Java Heap (reserved=2097152KB, committed=2097152KB)
+                            (mmap: reserved=2097152KB, committed=2097152KB)
+
+-                     Class (reserved=1056870KB, committed=15846KB)
+                            (classes #20158)
+                            (malloc=2150KB #64069)
+
+-                    Thread (reserved=231422KB, committed=24850KB)
+                            (thread #225)
+"""
+    assert nmt_committed(text) == {
+        "Total": round(2581436 / 1024, 1),
+        "Java Heap": 2048.0,
+        "Class": round(15846 / 1024, 1),
+        "Thread": round(24850 / 1024, 1),
+    }
+    assert nmt_committed("12345:\nNative memory tracking is not enabled\n") == {}
 
 
 def test_folder_bytes_counts_files_below_and_a_missing_folder_is_empty(tmp_path: Path) -> None:

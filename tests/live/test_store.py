@@ -164,16 +164,25 @@ def test_a_vehicle_given_twice_in_one_call_keeps_the_newer_state(live_store: Any
         assert [p["latitude"] for p in json.loads(trail)][-1] == 2.0
 
 
-def test_a_vehicle_beyond_the_geo_index_latitudes_is_kept(live_store: Any) -> None:
-    """The geo index takes latitudes up to 85.05112878 degrees: the script clamps the
-    index's copy, and the state keeps its own."""
+def test_a_vehicle_beyond_the_geo_index_latitudes_is_kept_and_found(live_store: Any) -> None:
+    """The geo index takes latitudes up to about 85.05 degrees: the script clamps the
+    index's copy, the state keeps its own, and a box search still finds the vehicle,
+    whether the box crosses the index's limit or lies wholly beyond it."""
     consumer = _consumer(live_store)
     t = now()
-    report = consumer.handle(event([fix("north", t, 89.5, 10.0), fix("south", t, -86.0, 10.0)]))
-    assert report.written == 2
+    fixes = [fix("north", t, 89.5, 10.0), fix("south", t, -86.0, 10.0)]
+    report = consumer.handle(event([*fixes, fix("equator", t, 0.5, 10.0)]))
+    assert report.written == 3
     states = _states(consumer.store)
     assert states["north"]["latitude"] == 89.5 and states["south"]["latitude"] == -86.0
-    box = BBox(9.0, -10.0, 11.0, 10.0)  # not the edge of the index: near the equator
-    consumer.handle(event([fix("equator", t, 0.5, 10.0)]))
-    found = json.loads(consumer.store.snapshot(box).vehicles_json)
-    assert [v["vehicle_id"] for v in found] == ["equator"]
+
+    def found(*box: float) -> list[str]:
+        snapshot = consumer.store.snapshot(BBox(*box))
+        return sorted(v["vehicle_id"] for v in json.loads(snapshot.vehicles_json))
+
+    assert found(9.0, -10.0, 11.0, 10.0) == ["equator"]
+    assert found(9.0, 80.0, 11.0, 90.0) == ["north"]  # crosses the limit
+    assert found(9.0, 86.0, 11.0, 90.0) == ["north"]  # wholly beyond it
+    assert found(9.0, 89.6, 11.0, 90.0) == []  # beyond it, and the vehicle is not inside
+    assert found(9.0, -90.0, 11.0, -85.5) == ["south"]
+    assert found(11.5, -90.0, 12.0, 90.0) == []  # the index's band, another longitude

@@ -25,15 +25,10 @@ from vts.chaos.plan import (
     Fault,
 )
 from vts.chaos.rig import TICK_S, Rig
+from vts.stream.args import interval_seconds
 
 logger = logging.getLogger(__name__)
 KILL_WAIT_S = 30.0
-
-
-def _seconds(watermark: str) -> float:
-    number, _, unit = watermark.strip().partition(" ")
-    scale = {"second": 1, "minute": 60, "hour": 3600}
-    return float(number) * next((v for k, v in scale.items() if unit.startswith(k)), 1)
 
 
 class Faults:
@@ -119,7 +114,7 @@ class Faults:
     def _late_replay(self, fault: Fault) -> dict[str, Any]:
         """Invoke a completed window again, later than the job's dedup watermark if one is."""
         rig = self.rig
-        age = _seconds(rig.o.watermark) + 2 * rig.o.trigger_seconds
+        age = interval_seconds(rig.o.watermark) + 2 * rig.o.trigger_seconds
         deadline = time.monotonic() + 4 * age
         while True:  # a window the job's dedup has forgotten, if one completes in time
             done = dict(rig.progress.done)  # a copy: the main loop keeps reading progress

@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--watermark",
         default="10 minutes",
-        help="a duplicate event_id this soon after the first is dropped (keys are kept ~2x)",
+        help="a duplicate event_id this soon after the first is dropped (keys are kept that long)",
     )
     p.add_argument("--database", default="vts", help="catalog database for new partitions")
     p.add_argument(

@@ -11,11 +11,11 @@ Spark's driver and its executor share the cores, so it errs low.
 
 One cost grows with the stream's age and the benchmark's short run cannot show it: each
 micro-batch's watermark eviction reads every key in the dedup state (Spark 3.5's
-``dropDuplicatesWithinWatermark``), and a key stays there until the watermark passes its
-ingest time plus the watermark's delay, so for twice the ``--watermark`` interval. The
-benchmark's runs read each key about twice; a stream that holds a full state reads each
-one ``2 * watermark / trigger + 1`` times. ``Throughput.at_steady_state`` adds those reads
-at the cost per key read that the same benchmark run measured (``bench.state``).
+``dropDuplicatesWithinWatermark``), and a key stays there for the ``--watermark`` interval
+(``vts.stream.transforms.deduplicate``). The benchmark's runs read each key about twice; a
+stream that holds a full state reads each one ``watermark / trigger + 1`` times.
+``Throughput.at_steady_state`` adds those reads at the cost per key read that the same
+benchmark run measured (``bench.state``).
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ class Throughput:
     scans_per_key_measured: float = 0.0
 
     def at_steady_state(self, trigger_seconds: float, watermark_seconds: float) -> float:
-        """Events/s per vCPU once the dedup state holds every key of the last two
-        watermarks: each key is then read by ``2 * watermark / trigger + 1`` evictions,
-        not the few of the benchmark's run."""
-        reads = 2 * watermark_seconds / trigger_seconds + 1
+        """Events/s per vCPU once the dedup state holds every key of the last
+        watermark: each key is then read by ``watermark / trigger + 1`` evictions, not the
+        few of the benchmark's run."""
+        reads = watermark_seconds / trigger_seconds + 1
         extra = max(0.0, reads - self.scans_per_key_measured) * self.scan_core_seconds_per_key
         return 1.0 / (1.0 / self.events_per_core_second + extra)
 

@@ -12,7 +12,11 @@ from typing import Any
 from vts.live.cursor import Cursor
 from vts.live.store_core import StoreCore
 
-GEO_MAX_LAT = 85.05112878  # the geo index's latitude limit
+# The geo index's copy of a latitude is clamped to +-GEO_MAX_LAT (the position itself stays
+# exact). The index takes up to 85.05112878 degrees, but GEOSEARCH never finds a point at
+# that very limit, so the copy stays a little inside it; lua/write_vehicles.lua clamps to
+# the same value, and a box is searched within the same band.
+GEO_MAX_LAT = 85.05
 EARTH_RADIUS_M = 6_372_797.560856  # the radius Redis's geo commands use
 
 
@@ -43,8 +47,8 @@ class BBox:
 
     def search_box(self) -> tuple[float, float, float, float]:
         """GEOSEARCH's center and width/height (m), covering the box at every latitude."""
-        lat0 = max(-GEO_MAX_LAT, self.min_lat)
-        lat1 = min(GEO_MAX_LAT, self.max_lat)
+        lat0 = max(-GEO_MAX_LAT, min(GEO_MAX_LAT, self.min_lat))
+        lat1 = max(-GEO_MAX_LAT, min(GEO_MAX_LAT, self.max_lat))
         cx, cy = (self.min_lon + self.max_lon) / 2, (lat0 + lat1) / 2
         widest = 0.0 if lat0 <= 0 <= lat1 else min(abs(lat0), abs(lat1))
         radians = math.radians

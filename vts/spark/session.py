@@ -78,6 +78,15 @@ ENV_CREDENTIALS = "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
 # the JVM then stops compiling and prints "CodeCache is full" on stdout (where the demo
 # writes its JSON): the tiered default's 240 MB keeps room.
 LOCAL_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m")
+# A driver that runs for hours (``SparkSettings.long_running``, the local streaming job):
+# - its heap is committed and touched whole at start (``-Xms`` = ``-Xmx``,
+#   ``AlwaysPreTouch``): G1 would otherwise give heap back at Spark's periodic full GC
+#   (``spark.cleaner.periodicGC.interval``, 30 min) and take it again later, moving the
+#   JVM's resident memory by hundreds of MiB; so the JVM's resident memory beyond the heap
+#   is what lies outside it (native memory), and any growth of it shows;
+# - glibc keeps two malloc arenas, not 8 per core: RocksDB (the dedup state) allocates and
+#   frees on many of Spark's threads, and each arena keeps its own freed, fragmented pages.
+LONG_RUNNING_ENV = {"MALLOC_ARENA_MAX": "2"}
 # vts's executor plugin (jvm/src, built by `make jars` into jars/vts/): quiets the Kafka
 # source's per-record warning. The Glue job loads it with --conf spark.plugins=... too.
 QUIET_KAFKA_PLUGIN = "io.vts.spark.QuietKafkaSourcePlugin"
@@ -119,6 +128,9 @@ class SparkSettings:
     class_archive: Path | None = None
     # more options of the driver JVM
     java_options: tuple[str, ...] = ()
+    # a process that runs for hours (the streaming job): its footprint is fixed at start
+    # (``LONG_RUNNING``), not left to drift with the JVM's and glibc's defaults
+    long_running: bool = False
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @classmethod
@@ -129,12 +141,14 @@ class SparkSettings:
         kafka: bool = True,
         hive: bool = True,
         s3_endpoint: str | None = None,
+        long_running: bool = False,
     ) -> SparkSettings:
         """The settings ``vts`` uses locally: everything under the VTS home.
 
         ``s3_endpoint`` (default ``VTS_S3_ENDPOINT``) puts ``s3a://`` and ``s3://`` on an
         S3-compatible server; ``VTS_SPARK_MASTER`` picks a cluster instead of ``local[2]``
-        (see the module docstring).
+        (see the module docstring); ``long_running`` fixes the driver's footprint for a run
+        of hours (``LONG_RUNNING``).
         """
         from vts.local.jars import classpath
         from vts.spark import class_archive
@@ -154,6 +168,7 @@ class SparkSettings:
             s3_endpoint=endpoint,
             class_archive=archive if class_archive.enabled() and archive.exists() else None,
             java_options=LOCAL_JAVA_OPTIONS,
+            long_running=long_running,
         )
 
 
@@ -210,6 +225,10 @@ def build_session(settings: SparkSettings) -> SparkSession:
             f"jdbc:derby:;databaseName={db};create=true",
         ).enableHiveSupport()
         java_options.append(f"-Dderby.system.home={settings.metastore}")
+    if settings.long_running:
+        java_options += [f"-Xms{settings.driver_memory}", "-XX:+AlwaysPreTouch"]
+        for name, value in LONG_RUNNING_ENV.items():
+            os.environ.setdefault(name, value)  # the JVM (and its Python workers) inherit it
     builder = builder.config("spark.driver.extraJavaOptions", " ".join(java_options))
     for key, value in settings.extra:
         builder = builder.config(key, value)

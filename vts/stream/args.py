@@ -20,7 +20,7 @@ run`` maps its flags onto the same record. Names (the SAM template passes these)
 ``--v0_timezone``              UTC       time zone of tutorial (v0) timestamps
 ``--register_partitions``      true      register new partitions after each batch
 ``--max_offsets_per_trigger``  500000    cap on records per micro-batch (bounds its memory)
-``--watermark``                10 min    a duplicate ``event_id`` this soon is dropped (kept ~2x)
+``--watermark``                10 min    a duplicate ``event_id`` this soon is dropped (kept ~1x)
 ``--available_now``            false     process what is there, then stop
 ``--fail_on_data_loss``        true      stop if Kafka deleted unread records
 ``--shuffle_partitions``                 Spark shuffle/state partitions (fixed at first run)
@@ -77,7 +77,8 @@ GLUE_OPTIONAL = (
 AUTH_MODES = ("plaintext", "scram", "iam")
 CATALOGS = ("spark", "glue", "none")
 METRICS = ("log", "cloudwatch")
-_INTERVAL = re.compile(r"^\s*\d+\s+(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+_INTERVAL = re.compile(r"^\s*(\d+)\s+(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
 
@@ -174,6 +175,14 @@ class JobArgs:
             if not values.get(name):
                 raise JobArgsError(name, "is required", hint=f"pass --{name}")
         return cls(**values)
+
+
+def interval_seconds(text: str) -> int:
+    """An interval such as ``"10 minutes"`` (``--watermark``) in seconds."""
+    found = _INTERVAL.match(text)
+    if found is None:
+        raise ValueError(f"{text!r} is not an interval such as '10 minutes'")
+    return int(found[1]) * _UNIT_SECONDS[found[2].lower()]
 
 
 def _choice(name: str, value: str, allowed: Sequence[str]) -> None:

@@ -53,7 +53,7 @@ SESSION_CONF = {
     # all state stores of an executor share one bounded block cache and write buffer
     # budget (each would otherwise take its own): the state fits a small worker's memory
     "spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage": "true",
-    "spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB": "256",
+    "spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB": "64",
     # no extra micro-batch just to move the dedup watermark on (a whole batch's fixed
     # cost, e.g. at the end of every available-now run): expired keys are dropped by the
     # next batch that brings data instead
@@ -250,7 +250,7 @@ def run(
     if spark is None:
         from vts.spark.session import SparkSettings, build_session
 
-        spark = build_session(SparkSettings.local())
+        spark = build_session(SparkSettings.local(long_running=not args.available_now))
     chosen = make_catalog(spark, args) if catalog == "auto" else catalog
     if isinstance(chosen, str):
         raise TypeError(f"catalog must be a Catalog, None or 'auto', not {chosen!r}")

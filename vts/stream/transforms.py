@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from vts.contract.events import event_type
 from vts.contract.topics import TOPIC_NAMES
 from vts.storage.files import ArrowFiles
+from vts.stream.args import interval_seconds
 from vts.stream.layout import LakeLayout
 from vts.stream.staging import KEY_SCHEMA, StagingWriter
 from vts.stream.validation import DEDUP_KEY, INGEST_TS, VALUE, BatchValidator
@@ -107,5 +108,14 @@ def deduplicate(routed: DataFrame, watermark: str) -> DataFrame:
     event-time watermark would also silently drop *late* valid events (a replayed
     simulator window, a producer with a skewed clock), which the lake must keep. So a
     duplicate is dropped when it arrives within ``watermark`` of the first copy.
+
+    Spark keeps a key until its watermark, the newest ingest time less the delay, passes
+    the key's first ingest time plus the delay: for twice the delay. The delay is half of
+    ``watermark``, so a key is kept for ``watermark`` (and a batch): every batch's eviction
+    reads every key held, so a key kept twice as long would double that work and the
+    state, for no duplicate the option promises to drop.
     """
-    return routed.withWatermark(INGEST_TS, watermark).dropDuplicatesWithinWatermark([DEDUP_KEY])
+    delay_ms = interval_seconds(watermark) * 1000 // 2
+    return routed.withWatermark(
+        INGEST_TS, f"{delay_ms} milliseconds"
+    ).dropDuplicatesWithinWatermark([DEDUP_KEY])

@@ -56,11 +56,13 @@ for i, id in ipairs(ids) do
       local key = t_text .. ' ' .. rank .. ' ' .. event_id .. ' ' .. lon .. ' ' .. lat .. ' ' .. s
       local n = #keys
       keys[n + 1], keys[n + 2] = id, key
-      -- the geo index holds latitudes up to 85.05112878 degrees: clamp (x, y stay exact)
+      -- the geo index's copy is clamped to +-85.05 degrees (store_reads.GEO_MAX_LAT: the
+      -- index takes up to 85.05112878, but GEOSEARCH misses a point at that very limit);
+      -- the state and its key keep the exact position
       local geo_y = lat
       local y = tonumber(lat)
-      if y > 85.05112878 or y < -85.05112878 then
-        geo_y = string.format('%.8f', math.max(-85.05112878, math.min(85.05112878, y)))
+      if y > 85.05 or y < -85.05 then
+        geo_y = y > 0 and '85.05' or '-85.05'
       end
       n = #geo
       geo[n + 1], geo[n + 2], geo[n + 3] = lon, geo_y, id
