@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.stream.jobs import messages, produce, simulated
+from tests.stream.jobs import job_args, messages, produce, simulated
 from vts.chaos.lake import committed_batches, read_lake
 from vts.chaos.verdict import judge
 from vts.kafka.admin import create_topics
@@ -40,15 +40,11 @@ def long_run(
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
     sim = {t: rows for t, rows in simulated(start, 60).items() if t in TABLES}
     produce(kafka_broker.bootstrap, messages(prefix, sim))
-    args = JobArgs(
-        bootstrap_servers=kafka_broker.bootstrap,
-        output_path=str(home / "lake"),
-        quarantine_path=str(home / "lake" / "quarantine"),
-        checkpoint_path=str(home / "checkpoint"),
-        topic_prefix=prefix,
+    args = job_args(
+        kafka_broker.bootstrap,
+        prefix,
+        home,
         topics=TABLES,
-        available_now=True,
-        catalog="none",
         max_offsets_per_trigger=PER_BATCH,
         shuffle_partitions=1,
     )

@@ -40,6 +40,20 @@ GLUE_SCRIPT = REPO / "glue_scripts" / "vts_streaming_job.py"
 NAME = re.compile(r"^b(?P<key>\d{10}-[0-9a-f]{8}-\w+-\d{4}-\d{2}-\d{2}-\d{2})-000\.parquet$")
 
 
+def job_args(bootstrap: str, prefix: str, home: Path, **kw: Any) -> JobArgs:
+    """The job's arguments for a lake and checkpoint under ``home``: by default a catch-up
+    run (``--available_now``) that registers no partitions; ``kw`` overrides."""
+    chosen: dict[str, Any] = {"available_now": True, "catalog": "none", **kw}
+    return JobArgs(
+        bootstrap_servers=bootstrap,
+        output_path=str(home / "lake"),
+        quarantine_path=str(home / "lake" / "quarantine"),
+        checkpoint_path=str(home / "checkpoint"),
+        topic_prefix=prefix,
+        **chosen,
+    )
+
+
 def produce(bootstrap: str, messages: Iterable[tuple[str, bytes | None, bytes]]) -> None:
     producer = Producer({"bootstrap.servers": bootstrap, "message.max.bytes": 2_000_000})
     for topic, key, value in messages:

@@ -21,9 +21,8 @@ from typing import Any
 
 import pytest
 
-from tests.stream.jobs import LakeReader, produce, simulated
+from tests.stream.jobs import LakeReader, job_args, produce, simulated
 from vts.kafka.admin import create_topics
-from vts.stream.args import JobArgs
 from vts.stream.job import run
 from vts.stream.sink import BatchReport
 
@@ -43,15 +42,13 @@ def test_a_key_is_remembered_for_the_watermark_not_twice_it(
     rows = simulated(start, 60)["vehicle_data"]
     first, fillers = rows[0], iter(rows[1:])
     first_id = json.loads(first[1])["event_id"]
-    args = JobArgs(
-        bootstrap_servers=kafka_broker.bootstrap,
-        output_path=str(tmp_path / "lake"),
-        quarantine_path=str(tmp_path / "lake" / "quarantine"),
-        checkpoint_path=str(tmp_path / "checkpoint"),
-        topic_prefix=prefix,
+    args = job_args(
+        kafka_broker.bootstrap,
+        prefix,
+        tmp_path,
         topics=("vehicle_data",),
         trigger_seconds=1,
-        catalog="none",
+        available_now=False,
         watermark=f"{WATERMARK_S} seconds",
     )
     done: queue.Queue[BatchReport] = queue.Queue()

@@ -37,6 +37,7 @@ from tests.stream.jobs import (
     LakeReader,
     bad_messages,
     glue_argv,
+    job_args,
     kill_at,
     produce,
     simulated,
@@ -44,7 +45,6 @@ from tests.stream.jobs import (
 from vts.contract.topics import TOPIC_NAMES
 from vts.kafka.admin import create_topics
 from vts.settings import LocalPaths
-from vts.stream.args import JobArgs
 from vts.stream.job import run
 
 pytestmark = pytest.mark.integration
@@ -56,19 +56,6 @@ def _lake_ids(lake: Path, table: str) -> list[str]:
 
 def _quarantine(lake: Path) -> list[dict[str, Any]]:
     return LakeReader.local(lake).quarantine()
-
-
-def _args(bootstrap: str, prefix: str, home: Path, **kw: Any) -> JobArgs:
-    return JobArgs(
-        bootstrap_servers=bootstrap,
-        output_path=str(home / "lake"),
-        quarantine_path=str(home / "lake" / "quarantine"),
-        checkpoint_path=str(home / "checkpoint"),
-        topic_prefix=prefix,
-        available_now=True,
-        catalog="none",
-        **kw,
-    )
 
 
 @dataclass(frozen=True)
@@ -102,7 +89,7 @@ def first_run(spark: Any, kafka_broker: Any, tmp_path_factory: pytest.TempPathFa
     duplicates = [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows[:10]]
     produce(kafka_broker.bootstrap, messages + duplicates)
 
-    result = run(_args(kafka_broker.bootstrap, prefix, home), spark=spark)
+    result = run(job_args(kafka_broker.bootstrap, prefix, home), spark=spark)
 
     lake = home / "lake"
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -168,7 +155,7 @@ def test_restart_from_checkpoint_loses_and_duplicates_nothing(
         kafka_broker.bootstrap, [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows]
     )
 
-    run(_args(kafka_broker.bootstrap, prefix, home), spark=spark)
+    run(job_args(kafka_broker.bootstrap, prefix, home), spark=spark)
 
     for topic in TOPIC_NAMES:
         expected = first_run.expected[topic] | {json.loads(v)["event_id"] for _, v in sim[topic]}
@@ -187,7 +174,7 @@ def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
     produce(
         kafka_broker.bootstrap, [(prefix + t, k, v) for t, rows in sim.items() for k, v in rows]
     )
-    args = _args(kafka_broker.bootstrap, prefix, tmp_path)
+    args = job_args(kafka_broker.bootstrap, prefix, tmp_path)
     argv = glue_argv(args, "--max_offsets_per_trigger", "400")
     jars = str(LocalPaths.from_env().jars)  # the shared jar cache, whatever the home
     env = {**os.environ, "VTS_HOME": str(tmp_path / "home"), "VTS_JARS_DIR": jars}
@@ -204,7 +191,7 @@ def test_kill_9_mid_batch_then_restart_leaves_no_duplicate_or_orphan(
         landed = _lake_ids(lake, topic)
         assert len(landed) == len(set(landed)), f"duplicates in {topic} after kill -9"
 
-    run(_args(kafka_broker.bootstrap, prefix, tmp_path), spark=spark)
+    run(job_args(kafka_broker.bootstrap, prefix, tmp_path), spark=spark)
 
     for topic in TOPIC_NAMES:
         landed = _lake_ids(lake, topic)
