@@ -1,6 +1,6 @@
-"""How long the streaming job remembers an ``event_id`` (``--watermark``), on the real
-broker and Spark: one streaming run, its micro-batches brought by messages produced at
-chosen moments (Spark moves its watermark between the batches of a run).
+"""How long the job remembers an ``event_id`` (``--watermark``), on the real broker and
+Spark: in one streaming run, its micro-batches brought by messages produced at chosen
+moments, and over a chain of catch-up runs of one batch each.
 
 A duplicate within ``--watermark`` of the first copy is dropped; once the watermark has
 passed it, and a batch has let Spark evict the key, the same ``event_id`` is written
@@ -80,3 +80,38 @@ def test_a_key_is_remembered_for_the_watermark_not_twice_it(
     ids = LakeReader.local(tmp_path / "lake").ids("vehicle_data")
     assert ids.count(first_id) == 2  # remembered for the watermark, not twice it
     assert len(ids) == 2 + 4  # the fillers, each once
+
+
+def test_a_chain_of_one_batch_catch_up_runs_forgets_a_key_too(
+    spark: Any, kafka_broker: Any, tmp_path: Path
+) -> None:
+    """Each ``--available_now`` run here reads one batch; the runs still move the dedup
+    watermark on (each ends with a batch that moves it), so the key is forgotten."""
+    prefix = f"c{uuid.uuid4().hex[:8]}-"
+    topic = prefix + "vehicle_data"
+    create_topics(kafka_broker.bootstrap, [topic], partitions=1)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    rows = simulated(start, 60)["vehicle_data"]
+    first, fillers = rows[0], iter(rows[1:])
+    first_id = json.loads(first[1])["event_id"]
+    args = job_args(
+        kafka_broker.bootstrap,
+        prefix,
+        tmp_path,
+        topics=("vehicle_data",),
+        watermark=f"{WATERMARK_S} seconds",
+    )
+
+    def catch_up(*messages: tuple[bytes, bytes]) -> int:
+        """A catch-up run over ``messages``: the lake's copies of the first event then."""
+        produce(kafka_broker.bootstrap, [(topic, k, v) for k, v in messages])
+        run(args, spark=spark)
+        return LakeReader.local(tmp_path / "lake").ids("vehicle_data").count(first_id)
+
+    assert catch_up(first) == 1
+    first_done = time.monotonic()  # the first copy was ingested before this
+    assert catch_up(first, next(fillers)) == 1  # within the watermark: dropped
+    assert time.monotonic() - first_done < WATERMARK_S, "too slow to judge: rerun"
+    time.sleep(max(0.0, first_done + WATERMARK_S + 1 - time.monotonic()))
+    assert catch_up(next(fillers)) == 1  # its last batch evicts the key
+    assert catch_up(first, next(fillers)) == 2

@@ -55,10 +55,16 @@ SESSION_CONF = {
     "spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage": "true",
     "spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB": "64",
     # no extra micro-batch just to move the dedup watermark on (a whole batch's fixed
-    # cost, e.g. at the end of every available-now run): expired keys are dropped by the
-    # next batch that brings data instead
+    # cost): in a streaming run, expired keys are dropped by the next batch that brings
+    # data instead (a catch-up run needs that batch: ``CATCH_UP_CONF``)
     "spark.sql.streaming.noDataMicroBatches.enabled": "false",
 }
+# An ``--available_now`` run ends with one batch that moves the dedup watermark on. Spark
+# moves it between the batches of a run, from what the last one read, and a restarted
+# query starts from the watermark its last batch ran with: without that batch, a chain of
+# one-batch catch-up runs (a scheduled catch-up, a restart after every crash) would never
+# move it, and the dedup state would keep every key for good.
+CATCH_UP_CONF = {"spark.sql.streaming.noDataMicroBatches.enabled": "true"}
 
 
 # How long a stopping run waits for Spark to post its last batches' progress (metrics).
@@ -83,7 +89,7 @@ class JobResult:
 
 def configure_session(spark: SparkSession, args: JobArgs) -> None:
     """Apply the settings the job relies on to ``spark``."""
-    for key, value in SESSION_CONF.items():
+    for key, value in {**SESSION_CONF, **(CATCH_UP_CONF if args.available_now else {})}.items():
         spark.conf.set(key, value)
     if args.shuffle_partitions is not None:
         spark.conf.set("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
