@@ -61,7 +61,7 @@ def sample(
         "rss_total_mib": round(sum(rss.values()) / MIB, 1),
         # the JVM's resident memory beyond its committed heap: its native memory (the
         # streaming job's heap is wholly resident from the start: vts.spark.session's
-        # LONG_RUNNING), where RocksDB and malloc's arenas live
+        # LONG_RUNNING_ENV), where RocksDB and malloc's arenas live
         "rss_jvm_beyond_heap_mib": (
             round(jvm_rss - heap["heap_committed_mib"], 1) if heap else None
         ),

@@ -15,14 +15,16 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from tests.stream.jobs import LakeReader, job_args, produce, simulated
 from vts.kafka.admin import create_topics
+from vts.stream.args import JobArgs
 from vts.stream.job import run
 from vts.stream.sink import BatchReport
 
@@ -32,25 +34,39 @@ WATERMARK_S = 16
 BATCH_WAIT_S = 120.0
 
 
+class Stream(NamedTuple):
+    """A topic of its own, one event sent first, the events to send after it, and the
+    job's arguments (``--watermark`` of ``WATERMARK_S``)."""
+
+    topic: str
+    first: tuple[bytes, bytes]
+    first_id: str
+    fillers: Iterator[tuple[bytes, bytes]]
+    args: JobArgs
+
+
+def _stream(bootstrap: str, home: Path, **kw: Any) -> Stream:
+    prefix = f"w{uuid.uuid4().hex[:8]}-"
+    topic = prefix + "vehicle_data"
+    create_topics(bootstrap, [topic], partitions=1)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    rows = simulated(start, 60)["vehicle_data"]
+    args = job_args(
+        bootstrap,
+        prefix,
+        home,
+        topics=("vehicle_data",),
+        watermark=f"{WATERMARK_S} seconds",
+        **kw,
+    )
+    return Stream(topic, rows[0], json.loads(rows[0][1])["event_id"], iter(rows[1:]), args)
+
+
 def test_a_key_is_remembered_for_the_watermark_not_twice_it(
     spark: Any, kafka_broker: Any, tmp_path: Path
 ) -> None:
-    prefix = f"w{uuid.uuid4().hex[:8]}-"
-    topic = prefix + "vehicle_data"
-    create_topics(kafka_broker.bootstrap, [topic], partitions=1)
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    rows = simulated(start, 60)["vehicle_data"]
-    first, fillers = rows[0], iter(rows[1:])
-    first_id = json.loads(first[1])["event_id"]
-    args = job_args(
-        kafka_broker.bootstrap,
-        prefix,
-        tmp_path,
-        topics=("vehicle_data",),
-        trigger_seconds=1,
-        available_now=False,
-        watermark=f"{WATERMARK_S} seconds",
-    )
+    streaming = {"trigger_seconds": 1, "available_now": False}
+    topic, first, first_id, fillers, args = _stream(kafka_broker.bootstrap, tmp_path, **streaming)
     done: queue.Queue[BatchReport] = queue.Queue()
     job = threading.Thread(
         target=run, args=(args,), kwargs={"spark": spark, "on_batch": done.put, "max_batches": 5}
@@ -87,20 +103,7 @@ def test_a_chain_of_one_batch_catch_up_runs_forgets_a_key_too(
 ) -> None:
     """Each ``--available_now`` run here reads one batch; the runs still move the dedup
     watermark on (each ends with a batch that moves it), so the key is forgotten."""
-    prefix = f"c{uuid.uuid4().hex[:8]}-"
-    topic = prefix + "vehicle_data"
-    create_topics(kafka_broker.bootstrap, [topic], partitions=1)
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    rows = simulated(start, 60)["vehicle_data"]
-    first, fillers = rows[0], iter(rows[1:])
-    first_id = json.loads(first[1])["event_id"]
-    args = job_args(
-        kafka_broker.bootstrap,
-        prefix,
-        tmp_path,
-        topics=("vehicle_data",),
-        watermark=f"{WATERMARK_S} seconds",
-    )
+    topic, first, first_id, fillers, args = _stream(kafka_broker.bootstrap, tmp_path)
 
     def catch_up(*messages: tuple[bytes, bytes]) -> int:
         """A catch-up run over ``messages``: the lake's copies of the first event then."""

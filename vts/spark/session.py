@@ -129,7 +129,7 @@ class SparkSettings:
     # more options of the driver JVM
     java_options: tuple[str, ...] = ()
     # a process that runs for hours (the streaming job): its footprint is fixed at start
-    # (``LONG_RUNNING``), not left to drift with the JVM's and glibc's defaults
+    # (``LONG_RUNNING_ENV``), not left to drift with the JVM's and glibc's defaults
     long_running: bool = False
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
@@ -148,7 +148,7 @@ class SparkSettings:
         ``s3_endpoint`` (default ``VTS_S3_ENDPOINT``) puts ``s3a://`` and ``s3://`` on an
         S3-compatible server; ``VTS_SPARK_MASTER`` picks a cluster instead of ``local[2]``
         (see the module docstring); ``long_running`` fixes the driver's footprint for a run
-        of hours (``LONG_RUNNING``).
+        of hours (``LONG_RUNNING_ENV``).
         """
         from vts.local.jars import classpath
         from vts.spark import class_archive
