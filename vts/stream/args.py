@@ -20,7 +20,7 @@ run`` maps its flags onto the same record. Names (the SAM template passes these)
 ``--v0_timezone``              UTC       time zone of tutorial (v0) timestamps
 ``--register_partitions``      true      register new partitions after each batch
 ``--max_offsets_per_trigger``  500000    cap on records per micro-batch (bounds its memory)
-``--watermark``                10 min    a duplicate ``event_id`` this soon is dropped (kept ~1x)
+``--watermark``                10 min    a repeated ``event_id`` this soon is dropped (kept so long)
 ``--available_now``            false     process what is there, then stop
 ``--fail_on_data_loss``        true      stop if Kafka deleted unread records
 ``--shuffle_partitions``                 Spark shuffle/state partitions (fixed at first run)
@@ -132,12 +132,14 @@ class JobArgs:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise JobArgsError(name, "must be a positive whole number", hint="or leave it out")
-        if not _INTERVAL.match(self.watermark):
+        try:
+            interval_seconds(self.watermark)
+        except ValueError:
             raise JobArgsError(
                 "watermark",
                 f"{self.watermark!r} is not an interval",
                 hint='write it like "10 minutes" or "1 hour"',
-            )
+            ) from None
         try:
             ZoneInfo(self.v0_timezone)
         except (ZoneInfoNotFoundError, ValueError):
