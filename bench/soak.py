@@ -34,6 +34,7 @@ STEP = re.compile(r"(?P<step>[a-z][a-z -]*?) (?P<seconds>[\d.]+)s")
 PARTITION = re.compile(r"dt=(?P<dt>[^/]+)/hr=(?P<hr>[^/]+)/[^/]+\.parquet$")
 # The growth check: the last window of the run against the window after the warm-up.
 TOLERANCE = 0.10
+WINDOW_MINUTES = 10
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,47 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def windows_of(minutes: int) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The growth check's minute windows, ``[start, end)``: minutes 10-20 and the last 10
-    of a 60-minute run; a shorter run scales them (a sixth of the run each)."""
-    width = max(1, minutes // 6)
+    """The growth check's minute windows, ``[start, end)``: minutes 10-20 and the last 10 of
+    a run of an hour or more (issue 28's windows, whatever the length); a shorter run
+    scales them (a sixth of the run each)."""
+    width = WINDOW_MINUTES if minutes >= 6 * WINDOW_MINUTES else max(1, minutes // 6)
     return (width, 2 * width), (max(2 * width, minutes - width), minutes)
+
+
+def _values(
+    samples: Sequence[Mapping[str, Any]], figure: str, start: int, end: int
+) -> list[tuple[int, float]]:
+    """``(minute, value)`` of a figure in the minutes ``[start, end)`` that have one."""
+    return [
+        (int(s["minute"]), float(s[figure]))
+        for s in samples
+        if start <= int(s["minute"]) < end and s.get(figure) is not None
+    ]
+
+
+def profile(samples: Sequence[Mapping[str, Any]], figure: str, width: int) -> list[float | None]:
+    """A figure's mean over each ``width`` minutes of the run, in order (``None`` for a
+    window without values): how it filled, and whether it stopped."""
+    last = max((int(s["minute"]) for s in samples), default=-1)
+    return [
+        None if m is None else round(m, 3)
+        for m in (
+            mean([v for _, v in _values(samples, figure, at, at + width)])
+            for at in range(0, last + 1, width)
+        )
+    ]
+
+
+def trend_per_hour(samples: Sequence[Mapping[str, Any]], figure: str, start: int) -> float | None:
+    """The least-squares slope of a figure over the minutes from ``start`` on, per hour
+    (``None`` with fewer than 3 values): what it still gains once it has filled."""
+    points = _values(samples, figure, start, 1 << 30)
+    if len(points) < 3:
+        return None
+    mx = sum(m for m, _ in points) / len(points)
+    my = sum(v for _, v in points) / len(points)
+    spread = sum((m - mx) ** 2 for m, _ in points)
+    return sum((m - mx) * (v - my) for m, v in points) / spread * 60
 
 
 def growth_check(
@@ -154,15 +192,14 @@ def growth_check(
     (``None`` where the minute had none: no batch ended in it). A figure grew when its
     mean over the last window is more than ``tolerance`` above its mean over the baseline
     window (``windows_of``); a figure without values in either window is not judged.
+    Each judged figure also carries its ``profile`` (the mean of each window's width of
+    the run) and ``second_half_per_hour`` (``trend_per_hour`` from the run's middle on),
+    which tell a figure that filled and stopped from one that keeps growing.
     """
     (b0, b1), (l0, l1) = windows_of(minutes)
 
     def values(figure: str, start: int, end: int) -> list[float]:
-        return [
-            float(s[figure])
-            for s in samples
-            if start <= int(s["minute"]) < end and s.get(figure) is not None
-        ]
+        return [v for _, v in _values(samples, figure, start, end)]
 
     judged: dict[str, Any] = {}
     for figure in figures:
@@ -177,6 +214,11 @@ def growth_check(
             "ratio": round(ratio, 3),
             "grew": ratio > 1 + tolerance,
         }
+        # where it went between the windows: each window's mean, and its slope over the
+        # run's second half (a figure that filled, then stopped, shows ~0 there)
+        slope = trend_per_hour(samples, figure, minutes // 2)
+        judged[figure]["profile"] = profile(samples, figure, b1 - b0)
+        judged[figure]["second_half_per_hour"] = None if slope is None else round(slope, 3)
     grew = [f for f, j in judged.items() if j["grew"]]
     unjudged = [f for f, j in judged.items() if j["grew"] is None]
     return {

@@ -43,6 +43,31 @@ def lake_verdict(workdir: Path, producer: FleetProducer) -> dict[str, Any]:
     return found
 
 
+def judge_growth(
+    samples: list[dict[str, Any]], minutes: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The growth check over the run's per-minute samples, and the same check on the
+    job's CPU seconds per batch: its work, which the shared machine's load does not
+    stretch as it stretches the batch's wall time."""
+    return (
+        growth_check(samples, GROWTH_FIGURES, minutes),
+        growth_check(samples, ("cpu_s_per_batch",), minutes),
+    )
+
+
+def rejudge(document: dict[str, Any]) -> dict[str, Any]:
+    """A recorded soak's growth checks made again from its per-minute samples, with
+    today's check (what was judged when it ran is kept as ``growth_as_run`` and
+    ``growth_cpu_per_batch_as_run``); the soak's result is returned."""
+    result = document["results"]["soak"]
+    samples = result["per_minute"]
+    minutes = max(1, round(result["options"]["minutes"]))
+    for key in ("growth", "growth_cpu_per_batch"):
+        result.setdefault(f"{key}_as_run", result[key])
+    result["growth"], result["growth_cpu_per_batch"] = judge_growth(samples, minutes)
+    return result
+
+
 def assemble(
     options: SoakOptions,
     minutes: int,
@@ -55,10 +80,7 @@ def assemble(
     drained: bool,
 ) -> dict[str, Any]:
     cpu_per_minute(samples)
-    growth = growth_check(samples, GROWTH_FIGURES, minutes)
-    # the same check on the job's CPU seconds per batch: its work, which the shared
-    # machine's load does not stretch as it stretches the batch's wall time
-    growth_cpu = growth_check(samples, ("cpu_s_per_batch",), minutes)
+    growth, growth_cpu = judge_growth(samples, minutes)
     warm = (producer.began or 0.0) + SAMPLE_S  # the first minute is the job's warm-up
     steady = sorted(
         (s for s in fresh.samples.values() if s["produced"] >= warm), key=lambda s: s["produced"]

@@ -134,8 +134,9 @@ def test_files_are_counted_per_table_partition_hour_and_staging_is_not() -> None
     }
 
 
-def test_the_growth_windows_are_minutes_10_to_20_and_the_last_10_of_an_hour() -> None:
+def test_the_growth_windows_are_minutes_10_to_20_and_the_last_10_of_an_hour_or_more() -> None:
     assert windows_of(60) == ((10, 20), (50, 60))
+    assert windows_of(120) == ((10, 20), (110, 120))
     assert windows_of(3) == ((1, 2), (2, 3))
     assert windows_of(12) == ((2, 4), (10, 12))
 
@@ -157,7 +158,22 @@ def test_growth_within_ten_percent_is_bounded() -> None:
         "last": 1090.0,
         "ratio": 1.09,
         "grew": False,
+        "profile": [900.0, 1000.0, 1040.0, 1040.0, 1040.0, 1090.0],
+        "second_half_per_hour": pytest.approx(133.48, abs=0.01),
     }
+
+
+def test_a_figure_that_filled_and_stopped_shows_it_in_its_profile_and_trend() -> None:
+    """The growth check flags a fill that ends after minute 10; the profile and the second
+    half's slope show it stopped, where a steady climb keeps its slope."""
+    filled = [100.0 + 5 * min(m, 30) for m in range(120)]
+    climbing = [100.0 + 2 * m for m in range(120)]
+    samples = [{"minute": m, "filled": filled[m], "climbing": climbing[m]} for m in range(120)]
+    judged = growth_check(samples, ["filled", "climbing"], 120)
+    assert judged["grew"] == ["filled", "climbing"]
+    assert judged["figures"]["filled"]["second_half_per_hour"] == 0.0
+    assert judged["figures"]["filled"]["profile"][3:] == [250.0] * 9
+    assert judged["figures"]["climbing"]["second_half_per_hour"] == pytest.approx(120.0)
 
 
 def test_a_figure_that_grows_more_than_ten_percent_is_named() -> None:
@@ -228,3 +244,36 @@ def test_the_breakdown_follows_the_first_batch_planned_after_production() -> Non
     # its events went to a later batch (produced as the batch read its offsets): not told
     assert breakdown({**sample, "visible": 102.0}, batches) is None
     assert breakdown({**sample, "produced": 111.0}, batches) is None
+
+
+def test_a_recorded_soak_is_judged_again_from_its_minutes_and_keeps_its_old_verdict(
+    tmp_path: Path,
+) -> None:
+    """``python -m bench.bench_soak --rejudge``: a soak judged with scaled windows (minutes
+    20-40 against 100-120) is judged again with the issue's (10-20 against 110-120)."""
+    import json
+
+    from bench.bench_soak import main
+    from bench.soak_result import GROWTH_FIGURES
+
+    minutes = [
+        {
+            "minute": m,
+            **dict.fromkeys(GROWTH_FIGURES, 100.0 + 2 * min(m, 25)),
+            "cpu_s_per_batch": 1.0,
+        }
+        for m in range(120)
+    ]
+    old = {"grew": [], "bounded": True}
+    recorded = {"options": {"minutes": 120.0}, "per_minute": minutes, "growth": old}
+    recorded["growth_cpu_per_batch"] = old
+    path = tmp_path / "soak.json"
+    path.write_text(json.dumps({"results": {"soak": recorded}}))
+    assert main(["--rejudge", str(path)]) == 0
+    result = json.loads(path.read_text())["results"]["soak"]
+    assert result["growth_as_run"] == old
+    assert result["growth"]["baseline_minutes"] == [10, 20]
+    assert set(result["growth"]["grew"]) == set(GROWTH_FIGURES)
+    assert result["growth_cpu_per_batch"]["bounded"] is True
+    path.write_text("{}")
+    assert main(["--rejudge", str(path)]) == 2
