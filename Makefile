@@ -113,8 +113,8 @@ redis:  ## a Redis-protocol server for the live store (apt-get redis-server, onl
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2; }
 
 test: install jars web build check-template rehearsal-glue rehearsal-lambda chromium redis  ## install everything, start the services the tests need, run the whole suite
-	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider
-	$(BIN)/pytest -m e2e -p no:cacheprovider
+	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider --durations=15
+	$(BIN)/pytest -m e2e -p no:cacheprovider --durations=5
 
 test-unit: install  ## fast tests only (no services)
 	$(BIN)/pytest -m 'not integration and not e2e'
