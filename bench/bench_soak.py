@@ -50,7 +50,7 @@ from typing import Any
 
 from bench.context import BenchContext, job_env, machine
 from bench.memory import NMT_OPTION
-from bench.soak import Freshness
+from bench.soak import Freshness, job_failure
 from bench.soak_job import create_tables, job_argv
 from bench.soak_processes import FleetProducer, JobProcess, LakeWatcher, SoakOptions
 from bench.soak_result import assemble, lake_verdict, rejudge, say_result
@@ -90,6 +90,7 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
         producer = FleetProducer(bootstrap, prefix, options, fresh)
         watcher = LakeWatcher(workdir / "lake", workdir / "checkpoint", glue, producer, fresh)
         samples: list[dict[str, Any]] = []
+        failed: dict[str, Any] | None = None  # the job's death, if it died mid-soak
         try:
             job.wait_started(START_TIMEOUT_S)
             producer.start()
@@ -105,12 +106,16 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
             )
             for minute in range(minutes):
                 end = began + (minute + 1) * SAMPLE_S
-                while time.time() < end:
+                while time.time() < end and failed is None:
                     if job.process.poll() is not None:
-                        raise RuntimeError(f"the job exited ({job.process.returncode}): {job.log}")
-                    if not producer.is_alive() or not watcher.is_alive():
+                        failed = job_failure(job.log, minute, job.process.returncode)
+                        ctx.say(f"soak: THE JOB DIED in minute {minute}: {failed['error']}")
+                    elif not producer.is_alive() or not watcher.is_alive():
                         raise RuntimeError(f"producer: {producer.error}; watcher: {watcher.error}")
-                    time.sleep(min(1.0, max(0.0, end - time.time())))
+                    else:
+                        time.sleep(min(1.0, max(0.0, end - time.time())))
+                if failed is not None:
+                    break
                 row = sample(
                     minute, end - SAMPLE_S, end, job, producer, workdir, options.trigger_seconds
                 )
@@ -123,10 +128,11 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
                 )
             producer.stop.set()
             producer.join(60)
-            drained = _drain(producer, fresh)
+            drained = failed is None and _drain(producer, fresh)  # a dead job lands nothing
             watcher.stop.set()
             watcher.join(30)
             job.kill()
+            # after a crash too: the restart from the checkpoint must land every event once
             ctx.say("soak: catching up with --available_now, then the verdict")
             final = JobProcess(
                 job_argv(bootstrap, prefix, workdir, options.trigger_seconds, True),
@@ -142,7 +148,10 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
             producer.stop.set()
             watcher.stop.set()
             job.kill()
-    return assemble(options, minutes, samples, producer, watcher, fresh, job, verdict, drained)
+    judged = minutes if failed is None else len(samples)  # the growth check: the minutes run
+    result = assemble(options, judged, samples, producer, watcher, fresh, job, verdict, drained)
+    result["job_failed"] = failed
+    return result
 
 
 def _drain(producer: FleetProducer, fresh: Freshness) -> bool:
@@ -220,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.write_text(text + "\n")
     print(text)
-    return 0
+    return 1 if result.get("job_failed") else 0
 
 
 def _rejudge(path: Path) -> int:

@@ -63,6 +63,23 @@ def parse_metrics_line(line: str) -> BatchLine | None:
     )
 
 
+# The first line of a Java or Python exception in a log: its class and message.
+EXCEPTION_LINE = re.compile(r"^(?:[\w$]+\.)*[\w$]*(?:Exception|Error)(?::[^\n]*)?$", re.MULTILINE)
+
+
+def job_failure(log: Path, minute: int, returncode: int | None) -> dict[str, Any]:
+    """What the soak records of a job that died: when, its exit code, and the first
+    exception its log names (its class and message), with the log's path."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    found = EXCEPTION_LINE.search(text)
+    return {
+        "minute": minute,
+        "returncode": returncode,
+        "error": found.group(0).strip() if found else "no exception in the log",
+        "log": str(log),
+    }
+
+
 @dataclass(frozen=True)
 class SinkLine:
     """The sink's share of a micro-batch, and its steps' seconds when it logged them."""

@@ -153,6 +153,13 @@ def _round(value: float | None) -> float | None:
 def say_result(ctx: BenchContext, result: dict[str, Any]) -> None:
     growth = result["growth"]
     fresh = result["freshness"]
+    failed = result.get("job_failed")
+    if failed:
+        ctx.say(
+            f"soak: the job DIED in minute {failed['minute']} (exit {failed['returncode']}): "
+            f"{failed['error']}; the figures below cover the minutes before, the verdict the "
+            f"restart (log: {failed['log']})"
+        )
     ctx.say(
         f"soak: growth {'bounded' if growth['bounded'] else 'NOT bounded'} "
         f"(grew: {growth['grew'] or 'none'}; not judged: {growth['not_judged'] or 'none'}); "

@@ -277,3 +277,24 @@ def test_a_recorded_soak_is_judged_again_from_its_minutes_and_keeps_its_old_verd
     assert result["growth_cpu_per_batch"]["bounded"] is True
     path.write_text("{}")
     assert main(["--rejudge", str(path)]) == 2
+
+
+def test_a_dead_job_is_recorded_with_the_first_exception_its_log_names(tmp_path: Path) -> None:
+    from bench.soak import job_failure
+
+    log = tmp_path / "job.log"
+    log.write_text(
+        "2026-12-06 16:04:59,001 INFO vts.stream.metrics: batch 709: 7991 records in\n"
+        "16:05:00 ERROR Executor: Exception in task 3.0 in stage 2153.0 (TID 7175)\n"
+        "org.rocksdb.RocksDBException: Insert failed due to LRU cache being full.\n"
+        "\tat org.rocksdb.RocksDB.get(Native Method) ~[rocksdbjni-8.3.2.jar:?]\n"
+        "py4j.protocol.Py4JJavaError: An error occurred while calling o63069.collectToPython.\n"
+    )
+    assert job_failure(log, 59, 1) == {
+        "minute": 59,
+        "returncode": 1,
+        "error": "org.rocksdb.RocksDBException: Insert failed due to LRU cache being full.",
+        "log": str(log),
+    }
+    log.write_text("2026-12-06 16:04:59,001 INFO vts.stream.metrics: batch 709\n")
+    assert job_failure(log, 3, -9)["error"] == "no exception in the log"
