@@ -20,8 +20,7 @@ made beforehand as the crawler would have. Every minute the benchmark records:
 Growth is bounded when memory and batch time in the last 10 minutes are within 10 % of
 minutes 10-20, however long the run (``bench.soak.growth_check``; a run shorter than an hour
 scales the windows); each figure's 10-minute means and its slope over the run's second half
-say whether a figure that grew keeps growing or filled and stopped. ``--rejudge`` judges a
-recorded run again with this version's check. Freshness is
+say whether a figure that grew keeps growing or filled and stopped. Freshness is
 each produced second's delivery -> all its events in published files and their partitions
 in the catalog (``bench.soak.Freshness``), with where the time went, from the checkpoint's
 own timestamps (offset log entry, manifest). At the end the producer stops, the job is
@@ -53,7 +52,7 @@ from bench.memory import NMT_OPTION
 from bench.soak import Freshness, job_failure
 from bench.soak_job import create_tables, job_argv
 from bench.soak_processes import FleetProducer, JobProcess, LakeWatcher, SoakOptions
-from bench.soak_result import assemble, lake_verdict, rejudge, say_result
+from bench.soak_result import assemble, lake_verdict, say_result
 from bench.soak_sample import SAMPLE_S, sample
 
 QUICK_MINUTES = 3.0
@@ -177,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.bench_soak",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example: python -m bench.bench_soak --minutes 60 --out bench/results/soak.json\n"
-        "         python -m bench.bench_soak --rejudge bench/results/soak.json",
+        epilog="example: python -m bench.bench_soak --minutes 60 --out bench/results/soak.json",
     )
     parser.add_argument("--minutes", type=float, default=60.0, help="length (default 60)")
     parser.add_argument(
@@ -194,16 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="keep the lake, checkpoint and logs here (default: a temporary folder, removed)",
     )
-    parser.add_argument(
-        "--rejudge",
-        type=Path,
-        metavar="JSON",
-        help="run nothing: judge a recorded soak's growth again from its per-minute samples "
-        "with this version's check, and write it back (the old verdict kept as growth_as_run)",
-    )
     args = parser.parse_args(argv)
-    if args.rejudge:
-        return _rejudge(args.rejudge)
     options = SoakOptions(
         minutes=args.minutes, trigger_seconds=args.trigger, vehicles=args.vehicles, seed=args.seed
     )
@@ -230,23 +219,6 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(text + "\n")
     print(text)
     return 1 if result.get("job_failed") else 0
-
-
-def _rejudge(path: Path) -> int:
-    try:
-        document = json.loads(path.read_text())
-        result = rejudge(document)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(
-            f"error: {path} is not a soak's JSON ({exc!r}); give one this module wrote",
-            file=sys.stderr,
-        )
-        return 2
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    growth = result["growth"]
-    verdict = "bounded" if growth["bounded"] else "NOT bounded"
-    print(f"{path}: growth {verdict}, grew: {growth['grew'] or 'none'}")
-    return 0
 
 
 if __name__ == "__main__":

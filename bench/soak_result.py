@@ -55,19 +55,6 @@ def judge_growth(
     )
 
 
-def rejudge(document: dict[str, Any]) -> dict[str, Any]:
-    """A recorded soak's growth checks made again from its per-minute samples, with
-    today's check (what was judged when it ran is kept as ``growth_as_run`` and
-    ``growth_cpu_per_batch_as_run``); the soak's result is returned."""
-    result = document["results"]["soak"]
-    samples = result["per_minute"]
-    minutes = max(1, round(result["options"]["minutes"]))
-    for key in ("growth", "growth_cpu_per_batch"):
-        result.setdefault(f"{key}_as_run", result[key])
-    result["growth"], result["growth_cpu_per_batch"] = judge_growth(samples, minutes)
-    return result
-
-
 def assemble(
     options: SoakOptions,
     minutes: int,

@@ -246,39 +246,6 @@ def test_the_breakdown_follows_the_first_batch_planned_after_production() -> Non
     assert breakdown({**sample, "produced": 111.0}, batches) is None
 
 
-def test_a_recorded_soak_is_judged_again_from_its_minutes_and_keeps_its_old_verdict(
-    tmp_path: Path,
-) -> None:
-    """``python -m bench.bench_soak --rejudge``: a soak judged with scaled windows (minutes
-    20-40 against 100-120) is judged again with the issue's (10-20 against 110-120)."""
-    import json
-
-    from bench.bench_soak import main
-    from bench.soak_result import GROWTH_FIGURES
-
-    minutes = [
-        {
-            "minute": m,
-            **dict.fromkeys(GROWTH_FIGURES, 100.0 + 2 * min(m, 25)),
-            "cpu_s_per_batch": 1.0,
-        }
-        for m in range(120)
-    ]
-    old = {"grew": [], "bounded": True}
-    recorded = {"options": {"minutes": 120.0}, "per_minute": minutes, "growth": old}
-    recorded["growth_cpu_per_batch"] = old
-    path = tmp_path / "soak.json"
-    path.write_text(json.dumps({"results": {"soak": recorded}}))
-    assert main(["--rejudge", str(path)]) == 0
-    result = json.loads(path.read_text())["results"]["soak"]
-    assert result["growth_as_run"] == old
-    assert result["growth"]["baseline_minutes"] == [10, 20]
-    assert set(result["growth"]["grew"]) == set(GROWTH_FIGURES)
-    assert result["growth_cpu_per_batch"]["bounded"] is True
-    path.write_text("{}")
-    assert main(["--rejudge", str(path)]) == 2
-
-
 def test_a_dead_job_is_recorded_with_the_first_exception_its_log_names(tmp_path: Path) -> None:
     from bench.soak import job_failure
 
