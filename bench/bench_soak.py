@@ -3,7 +3,7 @@
 A fleet of ``--vehicles`` drives in real time (the simulator's windows of one second,
 event time = wall-clock time, produced one a second to a local broker; about two events
 per vehicle-second). The Glue job script runs as its own process on ``local[2]`` with the
-freshness trigger (``--trigger``, 5 s: the least the template allows), the lake and
+freshness trigger (``--trigger``, 2 s: the least the template allows), the lake and
 checkpoint on local disk, and the Glue Data Catalog on moto's server (a mock of AWS's API,
 as the deployed job registers its partitions: ``--catalog glue``), with the five tables
 made beforehand as the crawler would have. Every minute the benchmark records:
@@ -15,12 +15,16 @@ made beforehand as the crawler would have. Every minute the benchmark records:
   behind latest (the job's own metrics line), and the share of the minute they took;
 - the dedup state's size on the checkpoint (``state/``), the whole checkpoint, the sink's
   ledger, and Spark's local scratch folder (RocksDB's working copy, shuffle files);
-- files per table partition-hour, and the load average (the machine is shared).
+- files per table partition-hour, the load average (the machine is shared), and the
+  machine's speed: a fixed work's CPU milliseconds and the hypervisor's steal
+  (``bench.machine_speed``).
 
 Growth is bounded when memory and batch time in the last 10 minutes are within 10 % of
 minutes 10-20, however long the run (``bench.soak.growth_check``; a run shorter than an hour
 scales the windows); each figure's 10-minute means and its slope over the run's second half
-say whether a figure that grew keeps growing or filled and stopped. Freshness is
+say whether a figure that grew keeps growing or filled and stopped. The same check on a
+batch's wall and CPU seconds counted in probes tells a job that got dearer from a machine
+that got slower (``growth_at_machine_speed``). Freshness is
 each produced second's delivery -> all its events in published files and their partitions
 in the catalog (``bench.soak.Freshness``), with where the time went, from the checkpoint's
 own timestamps (offset log entry, manifest). At the end the producer stops, the job is
@@ -48,8 +52,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext, job_env, machine
+from bench.machine_speed import SpeedProbe
 from bench.memory import NMT_OPTION
-from bench.soak import Freshness, job_failure
+from bench.soak import Freshness, job_failure, percentile
 from bench.soak_job import create_tables, job_argv
 from bench.soak_processes import FleetProducer, JobProcess, LakeWatcher, SoakOptions
 from bench.soak_result import assemble, lake_verdict, say_result
@@ -88,6 +93,7 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
         fresh = Freshness()
         producer = FleetProducer(bootstrap, prefix, options, fresh)
         watcher = LakeWatcher(workdir / "lake", workdir / "checkpoint", glue, producer, fresh)
+        speed = SpeedProbe()
         samples: list[dict[str, Any]] = []
         failed: dict[str, Any] | None = None  # the job's death, if it died mid-soak
         try:
@@ -98,6 +104,7 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
                     raise RuntimeError(f"the producer stopped: {producer.error}")
                 time.sleep(0.1)
             watcher.start()
+            speed.start()
             began = producer.began
             ctx.say(
                 f"soak: {options.vehicles} vehicles in real time, trigger "
@@ -116,14 +123,30 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
                 if failed is not None:
                     break
                 row = sample(
-                    minute, end - SAMPLE_S, end, job, producer, workdir, options.trigger_seconds
+                    minute,
+                    end - SAMPLE_S,
+                    end,
+                    job,
+                    producer,
+                    workdir,
+                    options.trigger_seconds,
+                    speed,
                 )
                 samples.append(row)
+                with producer.lock:  # the minute before's windows: most have settled
+                    recent = [
+                        s["seconds"]
+                        for s in fresh.samples.values()
+                        if end - 2 * SAMPLE_S <= s["produced"] < end - SAMPLE_S
+                    ]
+                p95 = percentile(recent, 0.95)
                 ctx.say(
                     f"soak minute {minute}: rss {row['rss_total_mib']} MiB, "
                     f"{row['batches']} batches, mean {row['batch_s_mean']}s, busy "
                     f"{row['busy_share']}, state {row['state_mib']} MiB, load "
-                    f"{row['load_average'][0]}, freshness samples {len(fresh.samples)}"
+                    f"{row['load_average'][0]}, probe {row['probe_cpu_ms']} ms, freshness "
+                    f"p95 {'-' if p95 is None else round(p95, 2)}s the minute before "
+                    f"({len(fresh.samples)} samples)"
                 )
             producer.stop.set()
             producer.join(60)
@@ -144,6 +167,7 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
                 raise RuntimeError(f"the catch-up run failed ({code}): {final.log}")
             verdict = lake_verdict(workdir, producer)
         finally:
+            speed.stop.set()
             producer.stop.set()
             watcher.stop.set()
             job.kill()

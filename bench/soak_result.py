@@ -45,13 +45,18 @@ def lake_verdict(workdir: Path, producer: FleetProducer) -> dict[str, Any]:
 
 def judge_growth(
     samples: list[dict[str, Any]], minutes: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The growth check over the run's per-minute samples, and the same check on the
-    job's CPU seconds per batch: its work, which the shared machine's load does not
-    stretch as it stretches the batch's wall time."""
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The growth check over the run's per-minute samples; the same check on the job's
+    CPU seconds per batch (its work, which the shared machine's load does not stretch as
+    it stretches the batch's wall time); and on a batch's wall and CPU seconds in probes
+    (``bench.machine_speed``), beside the probe's own CPU milliseconds: a batch time that
+    grew only as much as the probe did is the machine slowing down, not the job."""
+    at_speed = growth_check(samples, ("batch_s_in_probes", "cpu_per_batch_in_probes"), minutes)
+    at_speed["machine"] = growth_check(samples, ("probe_cpu_ms",), minutes)["figures"]
     return (
         growth_check(samples, GROWTH_FIGURES, minutes),
         growth_check(samples, ("cpu_s_per_batch",), minutes),
+        at_speed,
     )
 
 
@@ -67,7 +72,7 @@ def assemble(
     drained: bool,
 ) -> dict[str, Any]:
     cpu_per_minute(samples)
-    growth, growth_cpu = judge_growth(samples, minutes)
+    growth, growth_cpu, growth_at_speed = judge_growth(samples, minutes)
     warm = (producer.began or 0.0) + SAMPLE_S  # the first minute is the job's warm-up
     steady = sorted(
         (s for s in fresh.samples.values() if s["produced"] >= warm), key=lambda s: s["produced"]
@@ -103,6 +108,7 @@ def assemble(
         "busy_share": round(busy / wall, 3) if wall else None,
         "growth": growth,
         "growth_cpu_per_batch": growth_cpu,
+        "growth_at_machine_speed": growth_at_speed,
         "freshness": {
             "samples": len(seconds),
             "p50_s": _round(percentile(seconds, 0.5)),
@@ -147,9 +153,13 @@ def say_result(ctx: BenchContext, result: dict[str, Any]) -> None:
             f"{failed['error']}; the figures below cover the minutes before, the verdict the "
             f"restart (log: {failed['log']})"
         )
+    at_speed = result["growth_at_machine_speed"]
+    probe = at_speed["machine"].get("probe_cpu_ms", {})
     ctx.say(
         f"soak: growth {'bounded' if growth['bounded'] else 'NOT bounded'} "
         f"(grew: {growth['grew'] or 'none'}; not judged: {growth['not_judged'] or 'none'}); "
+        f"at the machine's speed {'bounded' if at_speed['bounded'] else 'NOT bounded'} "
+        f"(grew: {at_speed['grew'] or 'none'}; the probe x{probe.get('ratio')}); "
         f"freshness p50 {fresh['p50_s']}s p95 {fresh['p95_s']}s over {fresh['samples']}; "
         f"verdict {result['verdict']['summary']}"
     )

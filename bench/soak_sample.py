@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.machine_speed import SpeedProbe, steal_seconds
 from bench.memory import cpu_by_role, jvm_heap, jvm_native, pids_by_role, rss_by_role
 from bench.soak import files_per_partition_hour, folder_bytes, mean
 from bench.soak_processes import FleetProducer, JobProcess, parquet_files
@@ -25,6 +26,7 @@ def sample(
     producer: FleetProducer,
     workdir: Path,
     trigger: int,
+    speed: SpeedProbe,
 ) -> dict[str, Any]:
     from vts.contract.topics import TOPIC_NAMES
 
@@ -55,6 +57,10 @@ def sample(
         "minute": minute,
         "at": datetime.fromtimestamp(end, UTC).isoformat(timespec="seconds"),
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        # the machine's speed this minute (bench.machine_speed): a fixed work's mean CPU
+        # milliseconds, and the hypervisor's steal so far (the minute's: the difference)
+        "probe_cpu_ms": speed.mean_ms(start, end),
+        "steal_s": steal_seconds(),
         "rss_python_driver_mib": round(rss.get("python_driver", 0) / MIB, 1),
         "rss_jvm_mib": round(rss.get("jvm", 0) / MIB, 1),
         "rss_python_workers_mib": round(rss.get("python_workers", 0) / MIB, 1),
@@ -99,8 +105,11 @@ def sample(
 
 
 def cpu_per_minute(samples: list[dict[str, Any]]) -> None:
-    """Each sample's CPU seconds in its minute, and per batch (from the running totals)."""
+    """Each sample's CPU seconds in its minute, and per batch (from the running totals);
+    its steal seconds in the minute; and a batch's wall and CPU seconds in probes (the
+    minute's ``probe_cpu_ms``): what a batch costs at the machine's speed of the minute."""
     before = 0.0
+    steal_before = None
     for row in samples:
         total = sum(row["cpu_s"].values())
         row["cpu_s_minute"] = round(total - before, 1)
@@ -108,3 +117,17 @@ def cpu_per_minute(samples: list[dict[str, Any]]) -> None:
             round(row["cpu_s_minute"] / row["batches"], 2) if row["batches"] else None
         )
         before = total
+        steal = row.get("steal_s")
+        row["steal_s_minute"] = (
+            round(steal - steal_before, 2)
+            if steal is not None and steal_before is not None
+            else None
+        )
+        steal_before = steal
+        probe_s = (row.get("probe_cpu_ms") or 0) / 1000
+        for figure, name in (
+            ("batch_s_mean", "batch_s_in_probes"),
+            ("cpu_s_per_batch", "cpu_per_batch_in_probes"),
+        ):
+            value = row.get(figure)
+            row[name] = round(value / probe_s, 2) if value is not None and probe_s else None

@@ -3,11 +3,14 @@ check and the freshness record."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bench.machine_speed import SpeedProbe, steal_seconds
 from bench.memory import cpu_ticks, jstat_heap, nmt_committed, vm_rss
 from bench.soak import (
     BatchLine,
@@ -22,6 +25,8 @@ from bench.soak import (
     percentile,
     windows_of,
 )
+from bench.soak_result import judge_growth
+from bench.soak_sample import cpu_per_minute
 
 METRICS = (
     "2026-12-06 05:50:01,123 INFO vts.stream.metrics: batch 41: 20310 records in, 20310 "
@@ -189,6 +194,64 @@ def test_a_figure_without_values_in_a_window_is_not_judged_and_not_bounded() -> 
     batch: list[float | None] = [3.0] * 10 + [None] * 10 + [3.0] * 40
     judged = growth_check(_minutes([1000.0] * 60, batch), ["batch_s_mean"], 60)
     assert judged["not_judged"] == ["batch_s_mean"] and judged["bounded"] is False
+
+
+def _speed_minutes(probe_ms: Sequence[float], batch_cpu: Sequence[float]) -> list[dict[str, Any]]:
+    """An hour of rows as the soak samples them: running CPU totals of 12 batches a
+    minute, each costing ``batch_cpu[m]``, the probe at ``probe_ms[m]``, steal at 1 s/min."""
+    rows: list[dict[str, Any]] = []
+    total = 0.0
+    for m in range(60):
+        total += 12 * batch_cpu[m]
+        rows.append(
+            {
+                "minute": m,
+                "cpu_s": {"jvm": total},
+                "batches": 12,
+                "batch_s_mean": batch_cpu[m] / 2,
+                "probe_cpu_ms": probe_ms[m],
+                "steal_s": 100.0 + m,
+            }
+        )
+    return rows
+
+
+def test_a_batch_that_grew_only_as_the_probe_did_is_bounded_at_the_machines_speed() -> None:
+    """The soak of 16:07: from minute 33 every process took 40 % more CPU for the same work.
+    The plain checks flag it; the check in probes does not, and shows the probe's growth."""
+    slower = [66.0] * 33 + [66.0 * 1.4] * 27
+    rows = _speed_minutes(slower, [1.8 * p / 66.0 for p in slower])
+    cpu_per_minute(rows)
+    assert rows[1]["steal_s_minute"] == 1.0 and rows[0]["steal_s_minute"] is None
+    assert rows[59]["cpu_per_batch_in_probes"] == pytest.approx(1.8 / 0.066, abs=0.01)
+    growth, growth_cpu, at_speed = judge_growth(rows, 60)
+    assert growth["grew"] == ["batch_s_mean"] and growth_cpu["grew"] == ["cpu_s_per_batch"]
+    assert at_speed["bounded"] is True
+    assert at_speed["machine"]["probe_cpu_ms"]["ratio"] == pytest.approx(1.4)
+
+
+def test_a_batch_that_got_dearer_on_a_steady_machine_is_not_bounded_in_probes() -> None:
+    climbing = [1.8 + 0.02 * m for m in range(60)]
+    rows = _speed_minutes([66.0] * 60, climbing)
+    cpu_per_minute(rows)
+    _, _, at_speed = judge_growth(rows, 60)
+    assert at_speed["grew"] == ["batch_s_in_probes", "cpu_per_batch_in_probes"]
+    assert at_speed["bounded"] is False
+
+
+def test_a_minutes_speed_is_the_mean_of_the_probes_run_in_it() -> None:
+    probe = SpeedProbe()
+    probe.runs = [(100.0, 60.0), (110.0, 70.0), (159.9, 50.0), (160.0, 90.0)]
+    assert probe.mean_ms(100.0, 160.0) == 60.0
+    assert probe.mean_ms(160.0, 220.0) == 90.0
+    assert probe.mean_ms(220.0, 280.0) is None  # no run ended in that minute
+
+
+def test_steal_is_read_from_proc_stat(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  6229319 166960 445164 4632107 17050 0 65478 65875 0 0\ncpu0 1 2\n")
+    assert steal_seconds(stat) == pytest.approx(65875 / os.sysconf("SC_CLK_TCK"), abs=0.01)
+    assert steal_seconds(tmp_path / "missing") is None
 
 
 def test_percentiles_interpolate() -> None:
