@@ -22,6 +22,7 @@ METRICS_LINE = re.compile(
     r"vts\.stream\.metrics: batch (?P<batch>\d+): (?P<records>\d+) records in, "
     r"(?P<rows>\d+) rows written, (?P<quarantined>\d+) quarantined, (?P<files>\d+) files, "
     r"(?P<seconds>[\d.]+)s, max offsets behind latest (?P<behind>\d+|unknown)"
+    r"(?:.*?; state task time: evict (?P<evict>[\d.]+)s)?"
 )
 # The sink's per-batch line (``vts.stream.sink.LakeSink``): its own share of the batch.
 SINK_LINE = re.compile(
@@ -46,6 +47,8 @@ class BatchLine:
     files: int
     seconds: float
     behind: int | None  # max offsets behind latest (None: Spark did not say)
+    # the dedup state's eviction, task seconds (None: the job did not log it)
+    evict_s: float | None = None
 
 
 def parse_metrics_line(line: str) -> BatchLine | None:
@@ -60,6 +63,7 @@ def parse_metrics_line(line: str) -> BatchLine | None:
         files=int(found["files"]),
         seconds=float(found["seconds"]),
         behind=None if behind == "unknown" else int(behind),
+        evict_s=None if found["evict"] is None else float(found["evict"]),
     )
 
 

@@ -91,6 +91,13 @@ def sample(
         "records_in": sum(b["records"] for b in batches),
         "events_produced": produced,
         "offsets_behind_max": max(behind, default=None),
+        # the dedup state's eviction of the minute's batches (task seconds, mean): Spark
+        # reads every key of the state for it, so it follows the state's size
+        "state_evict_s_mean": (
+            round(m, 3)
+            if (m := mean([b["evict_s"] for b in batches if b["evict_s"] is not None])) is not None
+            else None
+        ),
         "sink_steps_s_mean": job.sink_steps_between(start, end),
         "state_mib": round(state[0] / MIB, 2),
         "state_files": state[1],

@@ -43,6 +43,22 @@ def test_the_metrics_line_gives_the_batch_its_seconds_and_lag() -> None:
     assert parse_metrics_line("INFO vts.stream.sink: batch 41: 20310 events") is None
 
 
+def test_the_metrics_line_as_the_job_logs_it_gives_the_states_eviction(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from vts.stream.metrics import BatchMetrics, LogMetrics
+
+    caplog.set_level("INFO", logger="vts.stream.metrics")
+    state = {"evict": 1.25, "update": 0.3, "commit": 0.05}
+    for batch, with_state in ((3, state), (4, {})):
+        LogMetrics().publish(
+            BatchMetrics(batch, 900, 900, 0, 2, 1.6, {"max": 0.0}, {"addBatch": 1.5}, with_state)
+        )
+    with_evict, without = (f"INFO vts.stream.metrics: {r.getMessage()}" for r in caplog.records)
+    assert parse_metrics_line(with_evict) == BatchLine(3, 900, 2, 1.6, 0, evict_s=1.25)
+    assert parse_metrics_line(without) == BatchLine(4, 900, 2, 1.6, 0, evict_s=None)
+
+
 def test_the_sink_line_gives_its_share_and_its_steps() -> None:
     line = "05:50:01 INFO vts.stream.sink: batch 7: 1999 events, 2 quarantined, 4 files in 2.9s"
     assert parse_sink_line(line) == SinkLine(7, 2.9, {})

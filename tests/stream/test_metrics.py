@@ -133,6 +133,26 @@ def test_the_log_line_says_where_the_batchs_time_went(caplog: pytest.LogCaptureF
     assert "(latestOffset 0.41s, queryPlanning 1.25s, addBatch 9.00s)" in caplog.text
 
 
+def test_the_log_line_says_what_the_dedup_state_cost(caplog: pytest.LogCaptureFixture) -> None:
+    """The state operators' task time of the batch, by kind, summed over operators: the
+    eviction is what grows with the state (Spark reads every key for it)."""
+    caplog.set_level("INFO", logger="vts.stream.metrics")
+    progress = _progress(4, 3)
+    progress["stateOperators"] = [
+        {"allRemovalsTimeMs": 1200, "allUpdatesTimeMs": 300, "commitTimeMs": 40},
+        {"allRemovalsTimeMs": 100, "allUpdatesTimeMs": None, "commitTimeMs": 10},
+    ]
+    metrics = BatchMetricsCollector(LogMetrics()).on_progress(progress)
+    assert metrics.state == {"evict": 1.3, "update": 0.3, "commit": 0.05}
+    assert "; state task time: evict 1.30s, update 0.30s, commit 0.05s" in caplog.text
+
+
+def test_a_batch_without_state_operators_logs_no_state(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="vts.stream.metrics")
+    metrics = BatchMetricsCollector(LogMetrics()).on_progress(_progress(5, 3))
+    assert metrics.state == {} and "state task time" not in caplog.text
+
+
 @pytest.fixture
 def cloudwatch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):

@@ -52,6 +52,8 @@ class BatchMetrics:
     offsets_behind_latest: Mapping[str, float]  # "min"/"avg"/"max", empty when unknown
     # Spark's durationMs of the batch in seconds, by phase (triggerExecution left out)
     phases: Mapping[str, float] = field(default_factory=dict)
+    # the dedup state's work in the batch (``state_work``): seconds summed over its tasks
+    state: Mapping[str, float] = field(default_factory=dict)
 
     def datums(self) -> list[tuple[str, float, str]]:
         """``(metric name, value, CloudWatch unit)`` for each figure."""
@@ -65,6 +67,24 @@ class BatchMetrics:
         for which, value in sorted(self.offsets_behind_latest.items()):
             datums.append((f"{which.capitalize()}OffsetsBehindLatest", value, "Count"))
         return datums
+
+
+# Spark's names for the state operators' work (``stateOperators`` of a batch's progress):
+# the eviction of keys past the watermark (Spark 3.5's dedup reads every key of its state
+# for it, each batch), the batch's own keys' updates, and the state's commit.
+STATE_WORK = {"evict": "allRemovalsTimeMs", "update": "allUpdatesTimeMs", "commit": "commitTimeMs"}
+
+
+def state_work(operators: list[Mapping[str, Any]]) -> dict[str, float]:
+    """The state operators' seconds of each kind of ``STATE_WORK`` in a batch, summed over
+    the operators and their tasks (so more than the batch's wall time where tasks ran side
+    by side); empty when the batch had no state operator."""
+    if not operators:
+        return {}
+    return {
+        name: sum(float(op.get(key) or 0) for op in operators) / 1000.0
+        for name, key in STATE_WORK.items()
+    }
 
 
 def offsets_behind_latest(sources: list[Mapping[str, Any]]) -> dict[str, float]:
@@ -94,9 +114,10 @@ class LogMetrics(MetricsPublisher):
     def publish(self, metrics: BatchMetrics) -> None:
         lag = metrics.offsets_behind_latest
         phases = ", ".join(f"{name} {s:.2f}s" for name, s in metrics.phases.items() if s)
+        state = ", ".join(f"{name} {s:.2f}s" for name, s in metrics.state.items())
         logger.info(
             "batch %d: %d records in, %d rows written, %d quarantined, %d files, %.2fs, "
-            "max offsets behind latest %s (%s)",
+            "max offsets behind latest %s (%s)%s",
             metrics.batch_id,
             metrics.records_in,
             metrics.rows_written,
@@ -105,6 +126,7 @@ class LogMetrics(MetricsPublisher):
             metrics.batch_seconds,
             "unknown" if "max" not in lag else f"{lag['max']:.0f}",
             phases or "no phases",
+            f"; state task time: {state}" if state else "",
         )
 
 
@@ -202,6 +224,7 @@ class BatchMetricsCollector:
                 for name, ms in durations.items()
                 if name != "triggerExecution" and ms is not None
             },
+            state=state_work(list(progress.get("stateOperators") or [])),
         )
         self.publisher.publish(metrics)
         return metrics
