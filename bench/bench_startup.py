@@ -49,6 +49,7 @@ from typing import Any
 from bench.context import BenchContext, job_env
 from bench.cpu import tree_cpu
 from bench.job_log import LoggedJob
+from bench.soak import parse_metrics_line
 
 SCRIPT = Path(__file__).resolve().parents[1] / "glue_scripts" / "vts_streaming_job.py"
 START = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
@@ -67,8 +68,6 @@ MILESTONES = {
     "committed": re.compile(r"vts\.stream\.metrics: batch \d+: "),
 }
 ARCHIVE_LINE = re.compile(r"class archive: (yes|no)")
-PHASES = re.compile(r"vts\.stream\.metrics: batch \d+: .*\(([^()]*)\)\s*$")
-PHASE = re.compile(r"(\w+) ([\d.]+)s")
 
 
 class _Job(LoggedJob):
@@ -87,8 +86,8 @@ class _Job(LoggedJob):
         for name, pattern in MILESTONES.items():
             if name not in self.seen and pattern.search(line):
                 self.cpu[name] = tree_cpu(self.process.pid)
-                if name == "committed" and (found := PHASES.search(line)):
-                    self.phases = {p: float(s) for p, s in PHASE.findall(found.group(1))}
+                if name == "committed" and (batch := parse_metrics_line(line)) is not None:
+                    self.phases = batch.phases
                 self.seen[name] = now  # last: wait_for returns once it is set
         if self.class_archive is None and (found := ARCHIVE_LINE.search(line)):
             self.class_archive = found.group(1) == "yes"

@@ -22,7 +22,7 @@ METRICS_LINE = re.compile(
     r"vts\.stream\.metrics: batch (?P<batch>\d+): (?P<records>\d+) records in, "
     r"(?P<rows>\d+) rows written, (?P<quarantined>\d+) quarantined, (?P<files>\d+) files, "
     r"(?P<seconds>[\d.]+)s, max offsets behind latest (?P<behind>\d+|unknown)"
-    r"(?:.*?; state task time: evict (?P<evict>[\d.]+)s)?"
+    r"(?: \((?P<phases>[^()]*)\))?(?:; state task time: evict (?P<evict>[\d.]+)s)?"
 )
 # The sink's per-batch line (``vts.stream.sink.LakeSink``): its own share of the batch.
 SINK_LINE = re.compile(
@@ -30,6 +30,7 @@ SINK_LINE = re.compile(
     r"(?P<quarantined>\d+) quarantined, (?P<files>\d+) files in (?P<seconds>[\d.]+)s"
     r"(?: \((?P<steps>[^)]*)\))?"
 )
+PHASE = re.compile(r"(\w+) ([\d.]+)s")  # one of Spark's phases in the metrics line
 STEP = re.compile(r"(?P<step>[a-z][a-z -]*?) (?P<seconds>[\d.]+)s")
 # A lake file: <table>/dt=<dt>/hr=<hr>/<name>.parquet (relative to the lake or quarantine)
 PARTITION = re.compile(r"dt=(?P<dt>[^/]+)/hr=(?P<hr>[^/]+)/[^/]+\.parquet$")
@@ -49,6 +50,8 @@ class BatchLine:
     behind: int | None  # max offsets behind latest (None: Spark did not say)
     # the dedup state's eviction, task seconds (None: the job did not log it)
     evict_s: float | None = None
+    # Spark's phases of the batch, seconds (``addBatch``, ``walCommit``, ...)
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def parse_metrics_line(line: str) -> BatchLine | None:
@@ -64,6 +67,7 @@ def parse_metrics_line(line: str) -> BatchLine | None:
         seconds=float(found["seconds"]),
         behind=None if behind == "unknown" else int(behind),
         evict_s=None if found["evict"] is None else float(found["evict"]),
+        phases={p: float(x) for p, x in PHASE.findall(found["phases"] or "")},
     )
 
 

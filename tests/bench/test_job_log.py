@@ -17,7 +17,8 @@ LINES = (
     "2026-12-06 05:50:00,001 INFO vts.spark.session: starting Spark",
     "2026-12-06 05:50:00,002 INFO vts.stream.job: started the query",
     "2026-12-06 05:50:01,123 INFO vts.stream.metrics: batch 0: 20310 records in, 20310 "
-    "rows written, 0 quarantined, 5 files, 3.48s, max offsets behind latest 0",
+    "rows written, 0 quarantined, 5 files, 3.48s, max offsets behind latest 0 (addBatch "
+    "3.20s, walCommit 0.02s); state task time: evict 0.40s, update 0.30s, commit 0.01s",
 )
 
 
@@ -48,6 +49,7 @@ def test_the_startup_reader_notes_milestones(tmp_path: Path) -> None:
     finally:
         job.kill()
     assert set(job.seen) == {"imported", "query", "committed"}
+    assert job.phases == {"addBatch": 3.2, "walCommit": 0.02}  # the first batch's
 
 
 def test_a_job_that_exits_first_fails_with_its_log(tmp_path: Path) -> None:

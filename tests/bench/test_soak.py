@@ -39,7 +39,10 @@ def test_the_metrics_line_gives_the_batch_its_seconds_and_lag() -> None:
     unknown = METRICS.replace("latest 0", "latest unknown")
     assert parse_metrics_line(unknown) == BatchLine(41, 20310, 5, 3.48, None)
     phases = METRICS + " (addBatch 3.10s, latestOffset 0.02s, walCommit 0.05s)"
-    assert parse_metrics_line(phases) == BatchLine(41, 20310, 5, 3.48, 0)
+    assert parse_metrics_line(phases) == BatchLine(
+        41, 20310, 5, 3.48, 0, phases={"addBatch": 3.1, "latestOffset": 0.02, "walCommit": 0.05}
+    )
+    assert parse_metrics_line(METRICS + " (no phases)") == BatchLine(41, 20310, 5, 3.48, 0)
     assert parse_metrics_line("INFO vts.stream.sink: batch 41: 20310 events") is None
 
 
@@ -55,8 +58,9 @@ def test_the_metrics_line_as_the_job_logs_it_gives_the_states_eviction(
             BatchMetrics(batch, 900, 900, 0, 2, 1.6, {"max": 0.0}, {"addBatch": 1.5}, with_state)
         )
     with_evict, without = (f"INFO vts.stream.metrics: {r.getMessage()}" for r in caplog.records)
-    assert parse_metrics_line(with_evict) == BatchLine(3, 900, 2, 1.6, 0, evict_s=1.25)
-    assert parse_metrics_line(without) == BatchLine(4, 900, 2, 1.6, 0, evict_s=None)
+    phases = {"addBatch": 1.5}
+    assert parse_metrics_line(with_evict) == BatchLine(3, 900, 2, 1.6, 0, 1.25, phases)
+    assert parse_metrics_line(without) == BatchLine(4, 900, 2, 1.6, 0, None, phases)
 
 
 def test_the_sink_line_gives_its_share_and_its_steps() -> None:
