@@ -134,11 +134,7 @@ def soak(ctx: BenchContext, options: SoakOptions) -> dict[str, Any]:
                 )
                 samples.append(row)
                 with producer.lock:  # the minute before's windows: most have settled
-                    recent = [
-                        s["seconds"]
-                        for s in fresh.samples.values()
-                        if end - 2 * SAMPLE_S <= s["produced"] < end - SAMPLE_S
-                    ]
+                    recent = fresh.seconds_produced_between(end - 2 * SAMPLE_S, end - SAMPLE_S)
                 p95 = percentile(recent, 0.95)
                 ctx.say(
                     f"soak minute {minute}: rss {row['rss_total_mib']} MiB, "

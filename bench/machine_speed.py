@@ -28,8 +28,9 @@ import time
 import zlib
 from pathlib import Path
 
-RUNS = 3
-_BLOCK = bytes(range(256)) * 4096  # 1 MiB, compressible the way Parquet pages are not
+from bench.cpu import TICKS
+
+_BLOCK = bytes(range(256)) * 4096  # 1 MiB
 
 
 def _work() -> int:
@@ -44,14 +45,11 @@ def _work() -> int:
     return total + len(zlib.compress(_BLOCK, 6)) + digest.digest()[0] + len(table)
 
 
-def probe_cpu_ms(runs: int = RUNS) -> float:
-    """The CPU milliseconds of the fixed work, the least of ``runs`` runs."""
-    best = float("inf")
-    for _ in range(runs):
-        start = time.thread_time()
-        _work()
-        best = min(best, time.thread_time() - start)
-    return round(best * 1000, 2)
+def probe_cpu_ms() -> float:
+    """The CPU milliseconds of one run of the fixed work, in the calling thread."""
+    start = time.thread_time()
+    _work()
+    return round((time.thread_time() - start) * 1000, 2)
 
 
 class SpeedProbe(threading.Thread):
@@ -66,7 +64,7 @@ class SpeedProbe(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(self.every_s):
-            ms = probe_cpu_ms(runs=1)
+            ms = probe_cpu_ms()
             self.runs.append((time.time(), ms))
 
     def mean_ms(self, start: float, end: float) -> float | None:
@@ -77,13 +75,10 @@ class SpeedProbe(threading.Thread):
 def steal_seconds(stat: Path = Path("/proc/stat")) -> float | None:
     """The seconds the hypervisor ran others on this VM's CPUs so far, all CPUs together
     (``/proc/stat``'s ``cpu`` line, 8th value; ``None`` where there is no such file)."""
-    import os
-
     try:
         line = stat.read_text().split("\n", 1)[0].split()
     except OSError:
         return None
     if line[0] != "cpu" or len(line) < 9:
         return None
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    return round(int(line[8]) / ticks, 2)
+    return round(int(line[8]) / TICKS, 2)

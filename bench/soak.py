@@ -339,6 +339,10 @@ class Freshness:
         }
         del self.windows[window]
 
+    def seconds_produced_between(self, start: float, end: float) -> list[float]:
+        """The samples of the windows produced in ``[start, end)``, in seconds."""
+        return [s["seconds"] for s in self.samples.values() if start <= s["produced"] < end]
+
     @property
     def waiting(self) -> int:
         """Windows produced whose sample is not in yet."""

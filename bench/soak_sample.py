@@ -39,6 +39,7 @@ def sample(
     batches = job.batches_between(start, end)
     seconds = [b["seconds"] for b in batches]
     behind = [b["behind"] for b in batches if b["behind"] is not None]
+    evict = mean([b["evict_s"] for b in batches if b["evict_s"] is not None])
     state = folder_bytes(workdir / "checkpoint" / "state")
     checkpoint = folder_bytes(workdir / "checkpoint")
     ledger = folder_bytes(workdir / "checkpoint" / "vts-sink" / "ledger")
@@ -93,11 +94,7 @@ def sample(
         "offsets_behind_max": max(behind, default=None),
         # the dedup state's eviction of the minute's batches (task seconds, mean): Spark
         # reads every key of the state for it, so it follows the state's size
-        "state_evict_s_mean": (
-            round(m, 3)
-            if (m := mean([b["evict_s"] for b in batches if b["evict_s"] is not None])) is not None
-            else None
-        ),
+        "state_evict_s_mean": None if evict is None else round(evict, 3),
         "sink_steps_s_mean": job.sink_steps_between(start, end),
         "state_mib": round(state[0] / MIB, 2),
         "state_files": state[1],

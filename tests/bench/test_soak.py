@@ -267,6 +267,13 @@ def test_a_minutes_speed_is_the_mean_of_the_probes_run_in_it() -> None:
     assert probe.mean_ms(220.0, 280.0) is None  # no run ended in that minute
 
 
+def test_the_samples_of_a_minute_are_those_of_the_windows_produced_in_it() -> None:
+    fresh = Freshness()
+    for window, produced in enumerate((59.9, 60.0, 119.9, 120.0)):
+        fresh.samples[window] = {"produced": produced, "seconds": float(window)}
+    assert fresh.seconds_produced_between(60.0, 120.0) == [1.0, 2.0]
+
+
 def test_steal_is_read_from_proc_stat(tmp_path: Path) -> None:
     stat = tmp_path / "stat"
     stat.write_text("cpu  6229319 166960 445164 4632107 17050 0 65478 65875 0 0\ncpu0 1 2\n")
