@@ -4,6 +4,7 @@ whether it is encoded a state at a time or a chunk at once."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from tests.live.messages import coalesced, fix
 from vts.live.coalesce import Coalescer
-from vts.live.states import micros, number_texts, trails_texts
+from vts.live.states import VehicleState, micros, number_texts, time_text, trails_texts
 
 T = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 NOW = T + timedelta(minutes=1)
@@ -31,7 +32,7 @@ def _alone(c: Coalescer) -> list[str | list[str]]:
     out: list[str | list[str]] = []
     for v in c.vehicles.values():
         texts = v.trail_texts()
-        out.append(texts[1] if len(texts) == 2 and texts[0] == str(micros(v.ts)) else texts)
+        out.append(texts[1] if len(texts) == 2 and texts[0] == time_text(micros(v.ts)) else texts)
     return out
 
 
@@ -83,3 +84,28 @@ def test_numbers_as_text_read_back_exactly(values: list[float]) -> None:
     texts = number_texts(values)
     assert len(texts) == len(values)
     assert [float(t) for t in texts] == values
+
+
+def test_order_keys_sort_as_the_keys_they_stand_for() -> None:
+    """The store compares states by their order keys' texts: that must be the order of
+    ``(time, rank, event_id)``, across the contract's whole range of times (15 digits of
+    microseconds in 2000, 16 since 2001) and event_ids in either case."""
+    rng = random.Random(3)  # noqa: S311
+    times = [
+        micros(datetime(2000, 1, 1, tzinfo=UTC)),
+        micros(datetime(2001, 9, 9, 1, 46, 40, tzinfo=UTC)),
+    ]
+    times += [times[1] - 1, micros(T), micros(T) + 1, micros(datetime(2286, 1, 1, tzinfo=UTC))]
+    ids = ["00000000-0000-4000-8000-000000000000", "ffffffff-0000-4000-8000-000000000000"]
+    ids += ["FFFFFFFF-0000-4000-8000-000000000000", "aaaaaaaa-0000-4000-8000-00000000000A"]
+    states = [
+        VehicleState(
+            "v", datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=t), rank, e, None, ""
+        )
+        for t in times
+        for rank in (0, 1)
+        for e in ids
+    ]
+    rng.shuffle(states)
+    assert sorted(states, key=lambda v: v.order_key()) == sorted(states, key=lambda v: v.key)
+    assert {len(v.order_key()) for v in states} == {55}

@@ -108,7 +108,8 @@ def test_a_silent_vehicle_expires_into_removed(live_store: Any) -> None:
     consumer = _consumer(live_store, silence_s=2)
     t = datetime.now(UTC)
     consumer.handle(event([fix("quiet", t - timedelta(seconds=1), 1.0, 1.0)]))
-    consumer.handle(event([fix("old", t - timedelta(seconds=60), 1.0, 1.0)]))
+    report = consumer.handle(event([fix("old", t - timedelta(seconds=60), 1.0, 1.0)]))
+    assert (report.written, report.stale) == (0, 1)
     assert sorted(_states(consumer.store)) == ["quiet"]  # "old" was never live
     cursor = consumer.store.snapshot().cursor
     time.sleep(1.5)  # "quiet"'s newest event is now 2.5 s old
@@ -165,7 +166,7 @@ def test_a_vehicle_given_twice_in_one_call_keeps_the_newer_state(live_store: Any
 
 
 def test_a_vehicle_beyond_the_geo_index_latitudes_is_kept_and_found(live_store: Any) -> None:
-    """The geo index takes latitudes up to about 85.05 degrees: the script clamps the
+    """The geo index takes latitudes up to about 85.05 degrees: the writer clamps the
     index's copy, the state keeps its own, and a box search still finds the vehicle,
     whether the box crosses the index's limit or lies wholly beyond it."""
     consumer = _consumer(live_store)

@@ -36,6 +36,12 @@ def micros(ts: datetime) -> int:
     return (ts - _EPOCH) // _US
 
 
+def time_text(t_us: int) -> str:
+    """An event time in microseconds as the store's 16 digits (zero-padded: the contract's
+    times, 2000 to 2286, then sort as texts, which is how the write script compares them)."""
+    return f"{t_us:016d}"
+
+
 def in_utc(ts: datetime) -> datetime:
     """``ts`` in UTC, which msgspec writes as ISO 8601 with a ``Z``, microseconds when not
     0 (``2024-06-01T12:00:00.500000Z``), in C: states are encoded with their datetimes."""
@@ -107,6 +113,11 @@ class VehicleState(msgspec.Struct, gc=False):
     def key(self) -> tuple[int, int, str]:
         return self.t_us, self.rank, self.event_id
 
+    def order_key(self) -> str:
+        """``key`` as the store compares it: ``"<time_text> <rank> <event_id>"``, fixed
+        widths (a rank is one digit, an event_id a UUID), so the texts order as the keys."""
+        return f"{time_text(self.t_us)} {self.rank} {self.event_id}"
+
     def state(self) -> Any:
         """``V`` as a struct (``state_type``): the record's non-null fields (``heading_deg``
         even when null), ``ts`` in UTC, and the topic it came from."""
@@ -121,8 +132,8 @@ class VehicleState(msgspec.Struct, gc=False):
         return _encode(self.state())
 
     def trail_texts(self) -> list[str]:
-        """``trail_points`` flat, as text: ``[t_us, point, t_us, point, ...]``."""
-        return [x for t, point in self.trail_points() for x in (str(t), point.decode())]
+        """``trail_points`` flat, as text: ``[t, point, t, point, ...]`` (``t``: ``time_text``)."""
+        return [x for t, point in self.trail_points() for x in (time_text(t), point.decode())]
 
     def trail_points(self) -> list[tuple[int, bytes]]:
         """``(t_us, {"ts", "latitude", "longitude", "speed_kmh"})`` per event time, oldest

@@ -3,10 +3,11 @@
 Every rule that must hold across writers runs on the server, in Lua (``lua/``), so
 concurrent consumers (one per partition) and a replayed batch cannot undo each other:
 
-- ``{p}:k``: vehicle -> its state's key and position, ``"<event time us> <topic rank>
-  <event_id> <longitude> <latitude> <change>"`` (the change that wrote it). A write
-  replaces a state only if its ``(time, rank, event_id)`` is greater
-  (``vts.live.states``): newest event time wins.
+- ``{p}:k``: vehicle -> its state's key and position, ``"<order key> <longitude>
+  <latitude> <change>"`` (the change that wrote it; the order key is
+  ``VehicleState.order_key``, ``"<event time us, 16 digits> <topic rank> <event_id>"``).
+  A write replaces a state only if its order key is greater (``vts.live.states``):
+  newest event time wins.
 - ``{p}:vj``: vehicle -> its state's JSON (``V``, served as is), written by the same
   script call that decides the state: one hash, so a snapshot is one ``HVALS``. Both
   hashes are shared by the fleet, so a script call reads and writes them for all its
@@ -38,11 +39,10 @@ import msgspec
 from vts.live.states import (
     IncidentState,
     VehicleState,
-    micros,
     number_texts,
     trails_texts,
 )
-from vts.live.store_reads import StoreReads
+from vts.live.store_reads import GEO_MAX_LAT, StoreReads
 
 CHUNK = 256  # vehicles per script call (one MessagePack argument): short scripts, one round
 # trip; at most 2,666 (the script unpacks 3 arguments a vehicle, Lua takes 8,000 at once)
@@ -71,6 +71,17 @@ class Prepared:
 # Redis's Lua MessagePack reads str, not bin: texts go as str
 _msgpack = msgspec.msgpack.Encoder().encode
 _json = msgspec.json.Encoder()
+
+
+def geo_latitudes(lats: list[float]) -> dict[int, str]:
+    """The geo index's copy of the latitudes the index cannot take as they are: position
+    (from 1, as Lua counts) -> the latitude clamped to +-``GEO_MAX_LAT`` (the write script
+    indexes the others as given)."""
+    return {
+        i: str(GEO_MAX_LAT) if lat > 0 else str(-GEO_MAX_LAT)
+        for i, lat in enumerate(lats, 1)
+        if abs(lat) > GEO_MAX_LAT
+    }
 
 
 class LiveStore(StoreReads):
@@ -103,19 +114,18 @@ class LiveStore(StoreReads):
         encode_into = _json.encode_into
         for at in range(0, len(vehicles), CHUNK):
             part = vehicles[at : at + CHUNK]
-            t_texts = [str(micros(v.ts)) for v in part]
             texts = bytearray()  # the states' JSON, one after the other
             ends = []
             for v in part:
                 encode_into(v.state(), texts, -1)
                 ends.append(len(texts))
+            lats = [v.record.latitude for v in part]
             columns = (
                 [v.vehicle_id for v in part],
-                t_texts,
-                [v.rank for v in part],
-                [v.event_id for v in part],
+                [v.order_key() for v in part],
                 number_texts([v.record.longitude for v in part]),
-                number_texts([v.record.latitude for v in part]),
+                number_texts(lats),
+                geo_latitudes(lats),
                 [end - start for start, end in zip([0, *ends[:-1]], ends, strict=True)],
                 trails_texts(part),
             )

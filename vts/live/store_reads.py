@@ -14,8 +14,9 @@ from vts.live.store_core import StoreCore
 
 # The geo index's copy of a latitude is clamped to +-GEO_MAX_LAT (the position itself stays
 # exact). The index takes up to 85.05112878 degrees, but GEOSEARCH never finds a point at
-# that very limit, so the copy stays a little inside it; lua/write_vehicles.lua clamps to
-# the same value, and a box is searched within the same band.
+# that very limit, so the copy stays a little inside it; the writer
+# (vts.live.store.geo_latitudes) clamps to the same value, and a box is searched within the
+# same band.
 GEO_MAX_LAT = 85.05
 EARTH_RADIUS_M = 6_372_797.560856  # the radius Redis's geo commands use
 
