@@ -12,7 +12,14 @@ import pytest
 
 from tests.live.messages import coalesced, fix
 from vts.live.coalesce import Coalescer
-from vts.live.states import VehicleState, micros, number_texts, time_text, trails_texts
+from vts.live.states import (
+    VehicleState,
+    micros,
+    number_texts,
+    order_keys,
+    time_text,
+    trails_texts,
+)
 
 T = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 NOW = T + timedelta(minutes=1)
@@ -107,5 +114,7 @@ def test_order_keys_sort_as_the_keys_they_stand_for() -> None:
         for e in ids
     ]
     rng.shuffle(states)
-    assert sorted(states, key=lambda v: v.order_key()) == sorted(states, key=lambda v: v.key)
-    assert {len(v.order_key()) for v in states} == {55}
+    keys = dict(zip(map(id, states), order_keys(states), strict=True))
+    assert sorted(states, key=lambda v: keys[id(v)]) == sorted(states, key=lambda v: v.key)
+    assert {len(k) for k in keys.values()} == {55}
+    assert all(k.startswith(time_text(v.t_us)) for v, k in zip(states, keys.values(), strict=True))

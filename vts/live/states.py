@@ -36,10 +36,13 @@ def micros(ts: datetime) -> int:
     return (ts - _EPOCH) // _US
 
 
+TIME_DIGITS = "016d"  # an event time in microseconds as the store writes it (time_text)
+
+
 def time_text(t_us: int) -> str:
     """An event time in microseconds as the store's 16 digits (zero-padded: the contract's
     times, 2000 to 2286, then sort as texts, which is how the write script compares them)."""
-    return f"{t_us:016d}"
+    return f"{t_us:{TIME_DIGITS}}"
 
 
 def in_utc(ts: datetime) -> datetime:
@@ -113,11 +116,6 @@ class VehicleState(msgspec.Struct, gc=False):
     def key(self) -> tuple[int, int, str]:
         return self.t_us, self.rank, self.event_id
 
-    def order_key(self) -> str:
-        """``key`` as the store compares it: ``"<time_text> <rank> <event_id>"``, fixed
-        widths (a rank is one digit, an event_id a UUID), so the texts order as the keys."""
-        return f"{time_text(self.t_us)} {self.rank} {self.event_id}"
-
     def state(self) -> Any:
         """``V`` as a struct (``state_type``): the record's non-null fields (``heading_deg``
         even when null), ``ts`` in UTC, and the topic it came from."""
@@ -146,6 +144,13 @@ class VehicleState(msgspec.Struct, gc=False):
             point = TrailPoint(in_utc(ts), r.latitude, r.longitude, r.speed_kmh)
             out.append((micros(ts), _encode(point)))
         return out
+
+
+def order_keys(states: Sequence[VehicleState]) -> list[str]:
+    """Each state's ``key`` as the store compares it: ``"<time_text> <rank> <event_id>"``,
+    fixed widths (a rank is one digit, an event_id a UUID), so the texts order as the keys
+    (one loop, no call a state: the handler makes one a record)."""
+    return [f"{(v.ts - _EPOCH) // _US:{TIME_DIGITS}} {v.rank} {v.event_id}" for v in states]
 
 
 def trails_texts(states: Sequence[VehicleState]) -> list[str | list[str]]:

@@ -5,7 +5,7 @@ concurrent consumers (one per partition) and a replayed batch cannot undo each o
 
 - ``{p}:k``: vehicle -> its state's key and position, ``"<order key> <longitude>
   <latitude> <change>"`` (the change that wrote it; the order key is
-  ``VehicleState.order_key``, ``"<event time us, 16 digits> <topic rank> <event_id>"``).
+  ``vts.live.states.order_keys``: ``"<event time us, 16 digits> <topic rank> <event_id>"``).
   A write replaces a state only if its order key is greater (``vts.live.states``):
   newest event time wins.
 - ``{p}:vj``: vehicle -> its state's JSON (``V``, served as is), written by the same
@@ -40,6 +40,7 @@ from vts.live.states import (
     IncidentState,
     VehicleState,
     number_texts,
+    order_keys,
     trails_texts,
 )
 from vts.live.store_reads import GEO_MAX_LAT, StoreReads
@@ -77,6 +78,8 @@ def geo_latitudes(lats: list[float]) -> dict[int, str]:
     """The geo index's copy of the latitudes the index cannot take as they are: position
     (from 1, as Lua counts) -> the latitude clamped to +-``GEO_MAX_LAT`` (the write script
     indexes the others as given)."""
+    if not lats or -GEO_MAX_LAT <= min(lats) and max(lats) <= GEO_MAX_LAT:
+        return {}  # the usual case, found in C
     return {
         i: str(GEO_MAX_LAT) if lat > 0 else str(-GEO_MAX_LAT)
         for i, lat in enumerate(lats, 1)
@@ -122,7 +125,7 @@ class LiveStore(StoreReads):
             lats = [v.record.latitude for v in part]
             columns = (
                 [v.vehicle_id for v in part],
-                [v.order_key() for v in part],
+                order_keys(part),
                 number_texts([v.record.longitude for v in part]),
                 number_texts(lats),
                 geo_latitudes(lats),
