@@ -19,9 +19,9 @@
 -- vehicles in one command: per vehicle only its trail costs a command of its own (ZADD).
 -- A vehicle given twice in one call (the caller coalesces, so it should not be) is
 -- compared with its state as this call left it.
--- The work is text: every string this server's Lua makes is hashed byte by byte, and a
--- number given to a command is printed first, so keys compare as texts, times go as the
--- digits the commands take, and the loop makes as few strings as it can.
+-- The work is text: the Lua of Debian's redis-server 7.0 hashes every byte of every string
+-- it makes, and a number given to a command is printed first, so keys compare as texts,
+-- times go as the digits the commands take, and the loop makes as few strings as it can.
 local TRIM_EVERY = 8
 local prefix, silence, trail_us = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now = redis.call('TIME')
