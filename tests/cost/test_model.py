@@ -122,7 +122,7 @@ def test_the_live_lines_match_a_hand_calculation() -> None:
     )
     # three mappings with one poller each share one poller group: one EPU
     assert line(demo, "Lambda live mappings' event pollers") == pytest.approx(0.185)
-    # 100 vehicles x (1 KB + 600 s x 2 fixes/s x 100 B) = 12.1 MB: the 100 MB minimum
+    # 100 vehicles x (1 KB + 600 s x 2 fixes/s x 153 B) = 18.5 MB: the 100 MB minimum
     assert line(demo, "ElastiCache Serverless (Valkey) data") == pytest.approx(0.1 * 0.084)
     ecpu = 200 * 3600 * 3.0 + 3600 * 100 * 0.3
     assert line(demo, "ElastiCache Serverless (Valkey) ECPUs") == pytest.approx(ecpu / 1e6 * 0.0023)
@@ -131,7 +131,7 @@ def test_the_live_lines_match_a_hand_calculation() -> None:
     )
     fleet = estimate(PRESETS["fleet-10k"])
     assert line(fleet, "ElastiCache Serverless (Valkey) data") == pytest.approx(
-        10_000 * (1_000 + 600 * 2 * 100) / 1e9 * 0.084
+        10_000 * (1_000 + 600 * 2 * 153) / 1e9 * 0.084
     )
     # 10,000 records/s per topic x 312 B = 3.1 MB/s: one poller each still
     assert line(fleet, "Lambda live mappings' event pollers") == pytest.approx(0.185)

@@ -6,10 +6,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from tests.live.messages import fix, incident
 from vts.contract.reader import MessageReader
 from vts.live.alerts import incident_spans
 from vts.live.coalesce import Coalescer
+from vts.live.states import trail_point
 
 T = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 NOW = T + timedelta(minutes=1)
@@ -25,7 +28,7 @@ def _add(c: Coalescer, *messages: tuple[str, dict[str, Any]]) -> list[bool]:
 
 
 def _trail(c: Coalescer, vehicle_id: str) -> list[float]:
-    return [json.loads(p)["latitude"] for _, p in c.vehicles[vehicle_id].trail_points()]
+    return [trail_point(m).latitude for _, m in c.vehicles[vehicle_id].trail_members()]
 
 
 def test_the_newest_fix_of_each_vehicle_wins_in_any_order() -> None:
@@ -90,7 +93,8 @@ def test_states_carry_event_times_in_utc_iso_8601_with_a_z() -> None:
         state = json.loads(c.vehicles["v1"].state_json())
         assert state["ts"] == shown and state["heading_deg"] is None
         assert "schema_version" not in state and state["topic"] == "vehicle_data"
-        assert [json.loads(p)["ts"] for _, p in c.vehicles["v1"].trail_points()] == [shown]
+        ((_, member),) = c.vehicles["v1"].trail_members()
+        assert json.loads(msgspec.json.encode(trail_point(member)))["ts"] == shown
         assert json.loads(c.incidents[INCIDENT].state_json())["ts"] == shown
 
 

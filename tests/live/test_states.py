@@ -8,6 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
 import pytest
 
 from tests.live.messages import coalesced, fix
@@ -18,6 +19,8 @@ from vts.live.states import (
     number_texts,
     order_keys,
     time_text,
+    trail_member,
+    trail_point,
     trails_texts,
 )
 
@@ -34,54 +37,55 @@ def _trails(c: Coalescer) -> list[str | list[str]]:
     return trails_texts(list(c.vehicles.values()))
 
 
-def _alone(c: Coalescer) -> list[str | list[str]]:
-    """What ``trails_texts`` must give, a state at a time: the point of a one-point trail."""
-    out: list[str | list[str]] = []
-    for v in c.vehicles.values():
-        texts = v.trail_texts()
-        out.append(texts[1] if len(texts) == 2 and texts[0] == time_text(micros(v.ts)) else texts)
-    return out
+def _served(member: str) -> dict[str, Any]:
+    """A stored trail member as the API serves it."""
+    return dict(json.loads(msgspec.json.encode(trail_point(member))))
 
 
-def test_one_point_trails_encoded_at_once_are_each_states_own_point() -> None:
+def test_a_one_point_trail_goes_as_its_speed_and_its_member_serves_the_point() -> None:
+    """The write script makes a one-point trail's member from the state's time and
+    position and the speed sent; the same member as ``trail_member`` makes it serves the
+    point exactly, to the microsecond, and without a speed."""
     c = _coalesced(
         fix("a", T, 1.25, -0.5, speed=12.5),
-        fix("b", T + timedelta(seconds=1), -33.9, 151.2, topic="gps_data"),
-        fix("c", T + timedelta(microseconds=7), 0.0, 1e-7, speed=0.0),
+        fix("b", T + timedelta(seconds=1), -33.9, 151.2, topic="gps_data", speed=0.0),
+        fix("c", T + timedelta(microseconds=7), 0.0, 1e-7, speed=0.1),
     )
-    trails = _trails(c)
-    assert trails == _alone(c) and all(isinstance(t, str) for t in trails)
-    assert json.loads(str(trails[0])) == {
+    assert _trails(c) == ["12.5", "0.0", "0.1"]
+    member = c.vehicles["a"].trail_members()[0][1]
+    assert member == trail_member(micros(T), "-0.5", "1.25", "12.5")
+    assert _served(member) == {
         "ts": "2024-06-01T12:00:00Z",
         "latitude": 1.25,
         "longitude": -0.5,
         "speed_kmh": 12.5,
     }
-    assert json.loads(str(trails[2]))["ts"] == "2024-06-01T12:00:00.000007Z"
+    ((t_us, member),) = c.vehicles["c"].trail_members()
+    assert _served(member)["ts"] == "2024-06-01T12:00:00.000007Z"
+    assert _served(member)["latitude"] == 0.0 and _served(member)["longitude"] == 1e-7
+    assert _served(trail_member(t_us, "1", "2", "null"))["speed_kmh"] is None
 
 
-def test_a_time_given_with_an_offset_is_sent_in_utc_either_way() -> None:
+def test_a_time_given_with_an_offset_is_stored_and_served_in_utc() -> None:
     at = T.astimezone(PARIS)
     topic, message = fix("a", T, 1.0, 2.0)
     message["ts"] = at.isoformat()  # 14:00:00+02:00
     c = _coalesced((topic, message))
-    assert json.loads(str(_trails(c)[0]))["ts"] == "2024-06-01T12:00:00Z"
-    assert _trails(c) == _alone(c)
+    (v,) = c.vehicles.values()
+    assert order_keys([v])[0].startswith(time_text(micros(T)))
+    assert _served(v.trail_members()[0][1])["ts"] == "2024-06-01T12:00:00Z"
 
 
-def test_trails_of_several_points_go_as_time_point_pairs_beside_one_point_ones() -> None:
+def test_trails_of_several_points_go_as_time_member_pairs_beside_one_point_ones() -> None:
     c = _coalesced(
         fix("a", T, 1.0, 1.0),
         fix("a", T + timedelta(seconds=2), 2.0, 2.0),
-        fix("b", T, 3.0, 3.0),
+        fix("b", T, 3.0, 3.0, speed=4.5),
     )
-    trails = _trails(c)
-    assert trails == _alone(c)
-    several, one = trails
-    assert isinstance(several, list) and isinstance(one, str)
-    assert several[0::2] == [str(micros(T)), str(micros(T) + 2_000_000)]
-    assert [json.loads(p)["latitude"] for p in several[1::2]] == [1.0, 2.0]
-    assert json.loads(one)["latitude"] == 3.0
+    several, one = _trails(c)
+    assert isinstance(several, list) and one == "4.5"
+    assert several[0::2] == [time_text(micros(T)), time_text(micros(T) + 2_000_000)]
+    assert [_served(m)["latitude"] for m in several[1::2]] == [1.0, 2.0]
 
 
 @pytest.mark.parametrize(

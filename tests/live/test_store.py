@@ -90,6 +90,37 @@ def test_the_trail_keeps_the_last_minutes_oldest_first(live_store: Any) -> None:
     assert consumer.store.vehicle("nobody") is None
 
 
+def test_a_trail_written_a_point_a_batch_serves_each_point_exactly(live_store: Any) -> None:
+    """A batch with one record of a vehicle sends only the point's speed: the server makes
+    the stored member from the state's time and position. Each point comes back as it was
+    sent, to the microsecond; a member stored as JSON by an earlier release is served as
+    it is."""
+    consumer = _consumer(live_store)
+    t0 = now().replace(microsecond=0) - timedelta(seconds=10)
+    sent = [
+        (t0 + timedelta(seconds=s, microseconds=7 * s), 51.5 + s / 1e6, -0.1 - s / 1e7, 12.5 * s)
+        for s in range(3)
+    ]
+    for ts, lat, lon, speed in sent:
+        consumer.handle(event([fix("v1", ts, lat, lon, speed=speed)]))
+    _, trail = consumer.store.vehicle("v1") or ("", "")
+    expected = [
+        {
+            "ts": ts.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "latitude": lat,
+            "longitude": lon,
+            "speed_kmh": speed,
+        }
+        for ts, lat, lon, speed in sent
+    ]
+    assert json.loads(trail) == expected
+    earlier = '{"ts":"2020-01-01T00:00:00Z","latitude":1.0,"longitude":2.0,"speed_kmh":3.0}'
+    score = int(t0.timestamp() * 1_000_000) + 1
+    consumer.store.client.zadd(consumer.store.prefix + "t:v1", {earlier: score})
+    _, trail = consumer.store.vehicle("v1") or ("", "")
+    assert json.loads(trail)[1] == json.loads(earlier)
+
+
 def test_incidents_are_active_until_resolved(live_store: Any) -> None:
     consumer = _consumer(live_store)
     t = now()

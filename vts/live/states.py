@@ -87,7 +87,7 @@ class TrailPoint(msgspec.Struct, gc=False):
     ts: datetime
     latitude: float
     longitude: float
-    speed_kmh: float
+    speed_kmh: float | None
 
 
 class VehicleState(msgspec.Struct, gc=False):
@@ -130,20 +130,40 @@ class VehicleState(msgspec.Struct, gc=False):
         return _encode(self.state())
 
     def trail_texts(self) -> list[str]:
-        """``trail_points`` flat, as text: ``[t, point, t, point, ...]`` (``t``: ``time_text``)."""
-        return [x for t, point in self.trail_points() for x in (time_text(t), point.decode())]
+        """``trail_members`` flat: ``[t, member, t, member, ...]`` (``t``: ``time_text``)."""
+        return [x for t, member in self.trail_members() for x in (time_text(t), member)]
 
-    def trail_points(self) -> list[tuple[int, bytes]]:
-        """``(t_us, {"ts", "latitude", "longitude", "speed_kmh"})`` per event time, oldest
-        first."""
+    def trail_members(self) -> list[tuple[int, str]]:
+        """``(t_us, trail_member)`` per event time, oldest first."""
         trail = self.trail
         times = sorted(trail) if len(trail) > 1 else trail
         out = []
         for ts in times:
             r = trail[ts][2]
-            point = TrailPoint(in_utc(ts), r.latitude, r.longitude, r.speed_kmh)
-            out.append((micros(ts), _encode(point)))
+            t_us = micros(ts)
+            out.append(
+                (t_us, trail_member(t_us, *number_texts([r.longitude, r.latitude, r.speed_kmh])))
+            )
         return out
+
+
+def trail_member(t_us: int, longitude: str, latitude: str, speed_kmh: str) -> str:
+    """A trail point as the store keeps it: ``"<time_text> <longitude> <latitude>
+    <speed_kmh>"``, the numbers as ``number_texts`` writes them (``null``: no speed). The
+    write script builds the same text for a point that is the state's own; the time makes
+    each member unique (a parked vehicle's points differ only by it)."""
+    return f"{time_text(t_us)} {longitude} {latitude} {speed_kmh}"
+
+
+def trail_point(member: str) -> TrailPoint:
+    """A stored trail member (``trail_member``) as the API serves it."""
+    t, lon, lat, speed = member.split(" ")
+    return TrailPoint(
+        _EPOCH + timedelta(microseconds=int(t)),
+        float(lat),
+        float(lon),
+        None if speed == "null" else float(speed),
+    )
 
 
 def order_keys(states: Sequence[VehicleState]) -> list[str]:
@@ -154,21 +174,18 @@ def order_keys(states: Sequence[VehicleState]) -> list[str]:
 
 
 def trails_texts(states: Sequence[VehicleState]) -> list[str | list[str]]:
-    """Each state's trail as the store's write script takes it: the point's text when the
-    trail is the state's own point (a batch with one record per vehicle), else
-    ``trail_texts``. One-point trails are encoded in one call and split: a trail point
-    holds no string but its time, so ``},{`` occurs in the encoded list only between
-    points."""
+    """Each state's trail as the store's write script takes it: when the trail is the
+    state's own point (a batch with one record per vehicle), only that point's speed as
+    text (the script makes the member from the state's time and position), else
+    ``trail_texts``. The speeds of a chunk are written in one call."""
     one = [len(v.trail) == 1 and v.ts in v.trail for v in states]
     # a one-point trail's point is the state's record
-    points = [
-        TrailPoint(in_utc(r.ts), r.latitude, r.longitude, r.speed_kmh)
-        for r in [v.record for v, alone in zip(states, one, strict=True) if alone]
-    ]
-    texts = _encode(points).decode()[1:-1].replace("},{", "}\n{").split("\n") if points else []
-    if len(points) == len(states):
-        return [*texts]
-    singles = iter(texts)
+    speeds = number_texts(
+        [v.record.speed_kmh for v, alone in zip(states, one, strict=True) if alone]
+    )
+    if len(speeds) == len(states):
+        return [*speeds]
+    singles = iter(speeds)
     return [
         next(singles) if alone else v.trail_texts() for v, alone in zip(states, one, strict=True)
     ]

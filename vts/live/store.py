@@ -14,7 +14,8 @@ concurrent consumers (one per partition) and a replayed batch cannot undo each o
   vehicles in one command each.
 - ``{p}:geo``: the positions (GEOADD), for bounding-box queries (GEOSEARCH BYBOX).
 - ``{p}:last``: vehicle -> newest event time (ms); expiry sweeps it.
-- ``{p}:t:<vehicle_id>``: the trail, points scored by event time (us), ``trail_s`` long.
+- ``{p}:t:<vehicle_id>``: the trail, points (``vts.live.states.trail_member``: time,
+  position, speed as text) scored by event time (us), ``trail_s`` long.
 - ``{p}:i:<incident_id>``, ``{p}:incidents`` (all, by event time), ``{p}:active``.
 - ``{p}:seq``: the change counter; ``{p}:feed``: ``v|<id>``/``i|<id>`` scored by the
   change that last touched them (one member per live thing, so reading the changes after

@@ -9,7 +9,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from vts.live.cursor import Cursor
+from vts.live.states import trail_point
 from vts.live.store_core import StoreCore
 
 # The geo index's copy of a latitude is clamped to +-GEO_MAX_LAT (the position itself stays
@@ -18,6 +21,7 @@ from vts.live.store_core import StoreCore
 # (vts.live.store.geo_latitudes) clamps to the same value, and a box is searched within the
 # same band.
 GEO_MAX_LAT = 85.05
+_json_encode = msgspec.json.Encoder().encode
 EARTH_RADIUS_M = 6_372_797.560856  # the radius Redis's geo commands use
 
 
@@ -138,7 +142,11 @@ class StoreReads(StoreCore):
         if state is None or key is None:
             return None
         since = int(key.split(" ", 1)[0]) - round(self.settings.trail_s * 1_000_000)
-        return state, "[" + ",".join(p for p, score in trail if score >= since) + "]"
+        kept = [member for member, score in trail if score >= since]
+        # a member stored as JSON is the form before trail_member (a store written by an
+        # earlier release, until its trail_s has passed): served as it is
+        points = [msgspec.Raw(m.encode()) if m[:1] == "{" else trail_point(m) for m in kept]
+        return state, _json_encode(points).decode()
 
     def incidents(self) -> str:
         """The active incidents' JSON array."""

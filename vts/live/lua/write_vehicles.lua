@@ -8,8 +8,9 @@
 --   6 the states' JSON texts, one after the other (each its length long)
 -- An order key is "<event time us, 16 digits> <topic rank> <event_id>" (vts.live.states:
 --   fixed widths, so comparing the texts compares (time, rank, event_id)); a trail is a
---   flat array {t, point, t, point, ...} (t: 16 digits) or, when it is one point at the
---   state's own time, that point's text.
+--   flat array {t, member, t, member, ...} (t: 16 digits; a member is
+--   "<t> <lon> <lat> <speed>", vts.live.states.trail_member) or, when it is one point at
+--   the state's own time, only its speed's text (the member is made here).
 -- A state replaces the stored one only if its order key is greater, so a replay,
 -- duplicate or reordered batch never moves a vehicle back in time. Trail points newer
 -- than the stored state are added; points more than trail_us behind the newest state are
@@ -50,10 +51,10 @@ for i, id in ipairs(ids) do
     local t = string.sub(okey, 1, 16)
     local cur_t = cur_key and string.sub(cur_key, 1, 16) or ''
     local newest = cur_t
+    local lon, lat = lons[i], lats[i]
     if not cur_key or okey > cur_key then
       seq = seq + 1
       local s = string.format('%d', seq)
-      local lon, lat = lons[i], lats[i]
       local key = okey .. ' ' .. lon .. ' ' .. lat .. ' ' .. s
       keys[nk + 1], keys[nk + 2] = id, key
       nk = nk + 2
@@ -79,8 +80,8 @@ for i, id in ipairs(ids) do
       older = older + 1
     end
     local trail, points = trails[i], nil  -- the trail's points newer than the stored state
-    if type(trail) == 'string' then  -- one point, at the state's own time
-      if t > cur_t then points = {t, trail} end
+    if type(trail) == 'string' then  -- one point, at the state's own time: its speed
+      if t > cur_t then points = {t, t .. ' ' .. lon .. ' ' .. lat .. ' ' .. trail} end
     else
       for j = 1, #trail, 2 do
         if trail[j] > cur_t then
