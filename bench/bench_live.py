@@ -19,7 +19,8 @@ which needs the local broker, is ``bench/bench_live_latency.py``'s.
   time per record by command (``INFO commandstats``).
   Baseline in the same run, on the same events: ``decode_only``, the handler's reading
   without the store (base64, decode, validate, coalesce); the ratio says what the writes
-  cost.
+  cost. With valgrind installed, also the server's instructions per record for four of
+  the events (``bench.callgrind``): unlike its seconds, the count compares across runs.
 - ``get_vehicles``: ``vts.live.api.handle("GET", "/vehicles")`` over those 10,000
   vehicles (the JSON body a client gets, store round trip included): median and p95 of
   30 calls. Target <= 100 ms. Baseline in the same run: the states' JSON read back with
@@ -181,7 +182,47 @@ def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any]
         # the median pass's (by server CPU): INFO commandstats, µs per record
         "server_usec_per_record": usec[1:][_median_at(server_seconds[1:])],
         "target_records_per_s": 200_000,
+        "server_instructions": _server_instructions(events, ctx),
     }, prefix
+
+
+COUNTED_EVENTS = 4  # of the bench's events, after one that warms the store up
+
+
+def _server_instructions(events: list[dict[str, Any]], ctx: BenchContext) -> dict[str, Any] | None:
+    """The server's instructions per record for the handler's batches (``bench.callgrind``:
+    the same count on every run, so it compares across runs where seconds do not): events
+    2 to 5 (quick: 2) into a store that the first warmed up. ``None`` without valgrind."""
+    from bench import callgrind
+    from vts.live.consumer import LiveConsumer
+    from vts.live.esm import read_columns
+    from vts.live.settings import LiveSettings
+    from vts.live.store import LiveStore
+
+    if not callgrind.available() or len(events) < 2:
+        ctx.say("live handler: no valgrind (or one event), so no instruction count")
+        return None
+    counted = events[1 : 1 + COUNTED_EVENTS]
+    records = sum(read_columns(event).count for event in counted)
+    ctx.say(f"live handler: counting the server's instructions for {records:,} records")
+    server = callgrind.CountedRedis(ctx.workdir)
+    try:
+        settings = LiveSettings(url=server.url, prefix="counted", silence_s=0)
+        with LiveStore.connect(settings) as store:
+            consumer = LiveConsumer(store)
+            consumer.handle(events[0])
+            with server.counting():
+                for event in counted:
+                    consumer.handle(event)
+            consumer.close()
+    finally:
+        total = server.stop()
+    return {
+        "how": "valgrind --tool=callgrind around the handler's writes (bench/callgrind.py)",
+        "events": len(counted),
+        "records": records,
+        "per_record": round(total / records),
+    }
 
 
 def _median_at(values: list[float]) -> int:

@@ -1,0 +1,89 @@
+"""Instructions a server runs for a piece of work, counted by valgrind's callgrind.
+
+A count is the same on every run whatever else the machine does (within a fraction of a
+percent: the server's hash seeds and clock vary), where seconds on this machine's vCPUs
+vary by half within minutes; so a count compares across runs and sessions. It is not a
+time: a loop that hashes bytes runs more instructions a nanosecond than one that misses
+the cache.
+
+``CountedRedis(workdir)`` starts redis-server (or valkey-server) under callgrind with
+counting off; ``with server.counting():`` counts what the server runs meanwhile;
+``server.stop()`` returns the count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def available() -> bool:
+    """Whether valgrind and callgrind_control are installed."""
+    return bool(shutil.which("valgrind") and shutil.which("callgrind_control"))
+
+
+class CountedRedis:
+    """A Redis-protocol server under callgrind, on a free port of 127.0.0.1."""
+
+    def __init__(self, workdir: Path) -> None:
+        import redis
+
+        from vts.local.kafka_config import free_port
+        from vts.local.redis_server import find_server
+
+        self.port = free_port()
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.out = workdir / f"callgrind.redis.{self.port}"
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        command = [shutil.which("valgrind") or "valgrind", "--tool=callgrind", "--instr-atstart=no"]
+        command += [f"--callgrind-out-file={self.out}", find_server(), "--port", str(self.port)]
+        command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self._process = subprocess.Popen(  # noqa: S603 - tools found on PATH, our arguments
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        client = redis.Redis(port=self.port)
+        deadline = time.monotonic() + 60  # valgrind starts the server some 20 x slower
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if self._process.poll() is not None or time.monotonic() > deadline:
+                    self._process.kill()
+                    raise RuntimeError("redis-server under callgrind did not start") from None
+                time.sleep(0.2)
+        client.close()
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[None]:
+        """Count the server's instructions while the block runs."""
+        self._control("on")
+        try:
+            yield
+        finally:
+            self._control("off")
+
+    def _control(self, state: str) -> None:
+        control = shutil.which("callgrind_control") or "callgrind_control"
+        subprocess.run(  # noqa: S603 - valgrind's tool, our arguments
+            [control, "-i", state, str(self._process.pid)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> int:
+        """Stop the server; the instructions counted."""
+        import redis
+
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis(port=self.port).shutdown(nosave=True)
+        self._process.wait(timeout=60)
+        for line in self.out.read_text().splitlines():
+            if line.startswith("totals:"):
+                return int(line.split()[1])
+        raise RuntimeError(f"no totals in {self.out}")
