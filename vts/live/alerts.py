@@ -115,7 +115,7 @@ def alert_json(e: Episode) -> str:
 def track_of(state: VehicleState) -> Track | None:
     """The batch's ``vehicle_data`` fixes of a vehicle, oldest first."""
     points = sorted(
-        ((micros(ts), r) for ts, (rank, _, r) in state.trail.items() if rank == _RANK),
+        ((micros(ts), r) for ts, (rank, _, r) in state.points().items() if rank == _RANK),
         key=lambda point: point[0],
     )
     if not points:

@@ -73,17 +73,18 @@ class Coalescer:
             if newest is None or ts > newest:
                 newest = ts
             state = vehicles.get(vehicle_id)
-            if state is None:
-                vehicles[vehicle_id] = VehicleState(
-                    vehicle_id, ts, rank, event_id, r, topic, {ts: (rank, event_id, r)}
-                )
+            if state is None:  # its trail is its own point until a second record comes
+                vehicles[vehicle_id] = VehicleState(vehicle_id, ts, rank, event_id, r, topic)
                 continue
+            trail = state.trail
+            if trail is None:
+                trail = state.trail = state.points()
             if (ts, rank, event_id) > (state.ts, state.rank, state.event_id):
                 state.ts, state.rank, state.event_id = ts, rank, event_id
                 state.record, state.topic = r, topic
-            point = state.trail.get(ts)
+            point = trail.get(ts)
             if point is None or (rank, event_id) > point[:2]:
-                state.trail[ts] = (rank, event_id, r)
+                trail[ts] = (rank, event_id, r)
         return kept, newest
 
     def _incident(self, record: Any) -> None:

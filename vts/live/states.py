@@ -95,10 +95,12 @@ class VehicleState(msgspec.Struct, gc=False):
 
     ``record`` and the trail's records are the contract reader's records
     (``vts.contract.reader.MessageReader.read_many``: attributes, ``ts`` an aware
-    datetime); the trail maps an event time to ``(rank, event_id, record)``, the winner of
-    that time by the same order as the state. A struct (mutable, slotted, made in C: a
-    batch makes one per vehicle, and a dataclass costs twice as much to make); it holds
-    no cycle, so the garbage collector need not track it."""
+    datetime); the trail (``points``) maps an event time to ``(rank, event_id, record)``,
+    the winner of that time by the same order as the state, and is ``None`` while it is
+    the state's own point alone (most vehicles' in a batch: no dict made). A struct
+    (mutable, slotted, made in C: a batch makes one per vehicle, and a dataclass costs
+    twice as much to make); it holds no cycle, so the garbage collector need not track
+    it."""
 
     vehicle_id: str
     ts: datetime
@@ -106,7 +108,13 @@ class VehicleState(msgspec.Struct, gc=False):
     event_id: str
     record: Any
     topic: str
-    trail: dict[datetime, tuple[int, str, Any]] = {}
+    trail: dict[datetime, tuple[int, str, Any]] | None = None
+
+    def points(self) -> dict[datetime, tuple[int, str, Any]]:
+        """The batch's trail points: event time -> ``(rank, event_id, record)``."""
+        if self.trail is None:
+            return {self.ts: (self.rank, self.event_id, self.record)}
+        return self.trail
 
     @property
     def t_us(self) -> int:
@@ -135,7 +143,7 @@ class VehicleState(msgspec.Struct, gc=False):
 
     def trail_members(self) -> list[tuple[int, str]]:
         """``(t_us, trail_member)`` per event time, oldest first."""
-        trail = self.trail
+        trail = self.points()
         times = sorted(trail) if len(trail) > 1 else trail
         out = []
         for ts in times:
@@ -178,7 +186,7 @@ def trails_texts(states: Sequence[VehicleState]) -> list[str | list[str]]:
     state's own point (a batch with one record per vehicle), only that point's speed as
     text (the script makes the member from the state's time and position), else
     ``trail_texts``. The speeds of a chunk are written in one call."""
-    one = [len(v.trail) == 1 and v.ts in v.trail for v in states]
+    one = [v.trail is None or (len(v.trail) == 1 and v.ts in v.trail) for v in states]
     # a one-point trail's point is the state's record
     speeds = number_texts(
         [v.record.speed_kmh for v, alone in zip(states, one, strict=True) if alone]
