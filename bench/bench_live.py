@@ -19,8 +19,9 @@ which needs the local broker, is ``bench/bench_live_latency.py``'s.
   time per record by command (``INFO commandstats``).
   Baseline in the same run, on the same events: ``decode_only``, the handler's reading
   without the store (base64, decode, validate, coalesce); the ratio says what the writes
-  cost. With valgrind installed, also the server's instructions per record for four of
-  the events (``bench.callgrind``): unlike its seconds, the count compares across runs.
+  cost. With valgrind installed, also the server's and the handler's instructions per
+  record for four of the events (``bench.callgrind``, ``bench.handler_count``): unlike
+  seconds, the counts compare across runs.
 - ``get_vehicles``: ``vts.live.api.handle("GET", "/vehicles")`` over those 10,000
   vehicles (the JSON body a client gets, store round trip included): median and p95 of
   30 calls. Target <= 100 ms. Baseline in the same run: the states' JSON read back with
@@ -183,7 +184,32 @@ def _handler(url: str, vehicles: int, ctx: BenchContext) -> tuple[dict[str, Any]
         "server_usec_per_record": usec[1:][_median_at(server_seconds[1:])],
         "target_records_per_s": 200_000,
         "server_instructions": _server_instructions(events, ctx),
+        "handler_instructions": _handler_instructions(events, ctx),
     }, prefix
+
+
+def _handler_instructions(events: list[dict[str, Any]], ctx: BenchContext) -> dict[str, Any] | None:
+    """The handler's instructions per record on the events ``_server_instructions``
+    counts (``bench.handler_count`` under callgrind, no store): reading, judging and
+    coalescing, then encoding. ``None`` without valgrind."""
+    from bench import callgrind
+
+    if not callgrind.available() or len(events) < 2:
+        return None
+    path = ctx.workdir / "counted-events.json"
+    path.write_text(json.dumps(events[: 1 + COUNTED_EVENTS]))
+    ctx.say("live handler: counting the handler's instructions (python under valgrind)")
+    argv = [sys.executable, "-m", "bench.handler_count", str(path)]
+    stages, printed = callgrind.run_counted(argv, ctx.workdir / "callgrind.handler", cwd=REPO)
+    records = json.loads(printed)["records"]
+    decode, encode = stages[0], stages[1]
+    return {
+        "how": "python -m bench.handler_count under valgrind --tool=callgrind (no store)",
+        "records": records,
+        "decode_per_record": round(decode / records),
+        "encode_per_record": round(encode / records),
+        "per_record": round((decode + encode) / records),
+    }
 
 
 COUNTED_EVENTS = 4  # of the bench's events, after one that warms the store up

@@ -8,12 +8,15 @@ the cache.
 
 ``CountedRedis(workdir)`` starts redis-server (or valkey-server) under callgrind with
 counting off; ``with server.counting():`` counts what the server runs meanwhile;
-``server.stop()`` returns the count.
+``server.stop()`` returns the count. ``run_counted(argv, out)`` runs a program (a Python
+module of the bench) under callgrind, counting only what the program asks for: it calls
+``count_on()``, then ``dump()`` after each stage; each stage's count comes back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import time
@@ -24,6 +27,48 @@ from pathlib import Path
 def available() -> bool:
     """Whether valgrind and callgrind_control are installed."""
     return bool(shutil.which("valgrind") and shutil.which("callgrind_control"))
+
+
+def _control(pid: int, *request: str) -> None:
+    control = shutil.which("callgrind_control") or "callgrind_control"
+    subprocess.run(  # noqa: S603 - valgrind's tool, our arguments
+        [control, *request, str(pid)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _totals(path: Path) -> int:
+    for line in path.read_text().splitlines():
+        if line.startswith("totals:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no totals in {path}")
+
+
+def count_on() -> None:
+    """Start counting this process's instructions (it runs under ``run_counted``)."""
+    _control(os.getpid(), "-i", "on")
+
+
+def dump() -> None:
+    """End a stage: what was counted since the last ``dump`` (or ``count_on``) is one
+    stage's count. Each call costs its own fork of ``callgrind_control`` (some millions
+    of instructions, counted in the stage)."""
+    _control(os.getpid(), "-d")
+
+
+def run_counted(argv: list[str], out: Path, cwd: Path | None = None) -> tuple[list[int], str]:
+    """Run ``argv`` (in ``cwd``) under callgrind with counting off until it calls
+    ``count_on``; each stage's count (one per ``dump``) and what it printed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    valgrind = shutil.which("valgrind") or "valgrind"
+    command = [valgrind, "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}"]
+    done = subprocess.run(  # noqa: S603 - our own module, arguments we built
+        command + argv, check=True, capture_output=True, text=True, cwd=cwd
+    )
+    stages = sorted(out.parent.glob(out.name + ".*"), key=lambda p: int(p.suffix[1:]))
+    return [_totals(stage) for stage in stages], done.stdout
 
 
 class CountedRedis:
@@ -68,13 +113,7 @@ class CountedRedis:
             self._control("off")
 
     def _control(self, state: str) -> None:
-        control = shutil.which("callgrind_control") or "callgrind_control"
-        subprocess.run(  # noqa: S603 - valgrind's tool, our arguments
-            [control, "-i", state, str(self._process.pid)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        _control(self._process.pid, "-i", state)
 
     def stop(self) -> int:
         """Stop the server; the instructions counted."""
@@ -83,7 +122,4 @@ class CountedRedis:
         with contextlib.suppress(redis.RedisError):
             redis.Redis(port=self.port).shutdown(nosave=True)
         self._process.wait(timeout=60)
-        for line in self.out.read_text().splitlines():
-            if line.startswith("totals:"):
-                return int(line.split()[1])
-        raise RuntimeError(f"no totals in {self.out}")
+        return _totals(self.out)

@@ -38,3 +38,27 @@ def test_the_count_grows_with_the_work_counted_and_only_that(tmp_path: Path) -> 
     assert 0 < few < many
     per_write = (many - few) / 1_900  # what a SET costs, the fixed part taken away
     assert 1_000 < per_write < 10_000  # a pipelined SET: about 4,800 here
+
+
+def test_a_program_counts_its_own_stages(tmp_path: Path) -> None:
+    """``run_counted`` gives one count per stage the program ends with ``dump``, and
+    nothing of what it ran before ``count_on``."""
+    import sys
+
+    program = (
+        "from bench import callgrind\n"
+        "sum(range(3_000_000))\n"  # not counted
+        "callgrind.count_on()\n"
+        "sum(range(100_000))\n"
+        "callgrind.dump()\n"
+        "sum(range(1_000_000))\n"
+        "callgrind.dump()\n"
+        "print('done')\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    stages, printed = callgrind.run_counted(
+        [sys.executable, "-c", program], tmp_path / "out", cwd=repo
+    )
+    assert printed.strip() == "done" and len(stages) == 2
+    few, many = stages
+    assert many > 4 * few  # ten times the loop, beside each stage's fork of the control tool
