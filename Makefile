@@ -11,7 +11,7 @@ MVN := mvn -q -B -f jvm/pom.xml
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install jars web build rehearsal-glue rehearsal-lambda chromium redis demo test test-unit check-template lint format bench clean
+.PHONY: help install jars web build rehearsal-glue rehearsal-lambda chromium redis valgrind demo test test-unit check-template lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -112,7 +112,13 @@ redis:  ## a Redis-protocol server for the live store (apt-get redis-server, onl
 		echo "installing Debian's redis-server" >&2; apt-get update -q >&2 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2; }
 
-test: install jars web build check-template rehearsal-glue rehearsal-lambda chromium redis  ## install everything, start the services the tests need, run the whole suite
+# valgrind's callgrind counts the live bench's instructions (bench/callgrind.py): counts that
+# compare across runs, where this machine's seconds do not.
+valgrind:  ## Debian's valgrind for the benchmarks' instruction counts (apt-get, only when missing)
+	@command -v valgrind >/dev/null || { echo "installing Debian's valgrind" >&2; \
+		apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends valgrind >&2; }
+
+test: install jars web build check-template rehearsal-glue rehearsal-lambda chromium redis valgrind  ## install everything, start the services the tests need, run the whole suite
 	$(BIN)/pytest -m 'not e2e' -p no:cacheprovider --durations=15
 	$(BIN)/pytest -m e2e -p no:cacheprovider --durations=5
 
@@ -128,7 +134,7 @@ format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install jars web chromium  ## benchmarks: one JSON document on stdout (progress on stderr)
+bench: install jars web chromium redis valgrind  ## benchmarks: one JSON document on stdout (progress on stderr)
 	@$(BIN)/python -m bench
 
 clean:  ## remove local runtime state (keeps .venv and the jar cache)
