@@ -46,6 +46,7 @@ from bench.context import BenchContext, all_cores, one_core
 
 REPO = Path(__file__).resolve().parents[1]
 BATCH_RECORDS = 10_000
+COUNTED_EVENTS = 4  # events whose instructions are counted, after one that warms up
 PASSES = 3
 LIVE_TOPICS = ("vehicle_data", "gps_data", "emergency_data")
 
@@ -210,9 +211,6 @@ def _handler_instructions(events: list[dict[str, Any]], ctx: BenchContext) -> di
         "encode_per_record": round(encode / records),
         "per_record": round((decode + encode) / records),
     }
-
-
-COUNTED_EVENTS = 4  # of the bench's events, after one that warms the store up
 
 
 def _server_instructions(events: list[dict[str, Any]], ctx: BenchContext) -> dict[str, Any] | None:

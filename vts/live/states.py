@@ -177,8 +177,8 @@ def trail_point(member: str) -> TrailPoint:
 def order_keys(states: Sequence[VehicleState]) -> list[str]:
     """Each state's ``key`` as the store compares it: ``"<time_text> <rank> <event_id>"``,
     fixed widths (a rank is one digit, an event_id a UUID), so the texts order as the keys
-    (one loop, no call a state: the handler makes one a record)."""
-    return [f"{(v.ts - _EPOCH) // _US:{TIME_DIGITS}} {v.rank} {v.event_id}" for v in states]
+    (one loop: the handler makes one a record)."""
+    return [f"{micros(v.ts):{TIME_DIGITS}} {v.rank} {v.event_id}" for v in states]
 
 
 def trails_texts(states: Sequence[VehicleState]) -> list[str | list[str]]:
