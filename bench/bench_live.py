@@ -9,7 +9,7 @@ which needs the local broker, is ``bench/bench_live_latency.py``'s.
   vehicles (quick: 1,000): the simulator's ``vehicle_data``, ``gps_data`` and
   ``emergency_data`` of 10 s at 1 Hz, in time order, as MSK events of up to 10,000
   records (the mapping's largest ``BatchSize``) and 6 MB (its payload limit), whichever
-  comes first: base64, decode, validate, coalesce, pipelined writes. At 10,000 vehicles a
+  comes first, over ``PARTITIONS`` partitions a topic by key (as the producers partition): base64, decode, validate, coalesce, pipelined writes. At 10,000 vehicles a
   batch holds about one record per vehicle, so nearly every record is a write. Each pass
   writes to a fresh key prefix, so every state is new (and nothing expires: on a loaded
   machine the passes outlast the 5 minutes' silence); the figure is the median pass's
@@ -38,6 +38,7 @@ import statistics
 import sys
 import time
 import uuid
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 BATCH_RECORDS = 10_000
 COUNTED_EVENTS = 4  # events whose instructions are counted, after one that warms up
 PASSES = 3
+PARTITIONS = 3  # a topic's, as vts.kafka.admin makes them
 LIVE_TOPICS = ("vehicle_data", "gps_data", "emergency_data")
 
 
@@ -65,7 +67,8 @@ def _events(vehicles: int, seconds: int) -> tuple[list[dict[str, Any]], int]:
         batch = batches[topic]
         for i, (key, value) in enumerate(zip(batch.keys, batch.to_json_lines(), strict=True)):
             ts = batch.columns["ts"][i]
-            rows.append((bytes(ts), record_json(topic, i % 3, i, 0, bytes(key), value)))
+            partition = zlib.crc32(bytes(key)) % PARTITIONS  # by key, as the producers do
+            rows.append((bytes(ts), record_json(topic, partition, i, 0, bytes(key), value)))
     rows.sort(key=lambda row: row[0])
     events, batch, size = [], [], 200  # the event's own fields
     for _, record in rows:

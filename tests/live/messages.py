@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,18 +54,26 @@ def incident(
     return "emergency_data", record
 
 
-def event(messages: Iterable[tuple[str, dict[str, Any] | bytes | None]]) -> dict[str, Any]:
-    """An MSK event holding ``messages`` (one partition per topic, offsets in order),
-    keyed as the producers key them (by vehicle or incident)."""
+def event(
+    messages: Iterable[tuple[str, dict[str, Any] | bytes | None]],
+    *,
+    partitions: int = 1,
+    random_keys: bool = False,
+) -> dict[str, Any]:
+    """An MSK event holding ``messages`` (offsets in order), keyed as the producers key
+    them (by vehicle or incident; ``random_keys``: as the tutorial does, a new key each)
+    and, over ``partitions`` partitions a topic, partitioned by key as Kafka's producers
+    partition them (a hash of the key)."""
     records = []
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
     for offset, (topic, message) in enumerate(messages):
         key = None
         if isinstance(message, dict):
             entity = message.get("incident_id" if topic == "emergency_data" else "vehicle_id")
-            key = str(entity).encode()
+            key = (uuid.uuid4().hex if random_keys else str(entity)).encode()
         raw = json.dumps(message).encode() if isinstance(message, dict) else message
-        records.append(record_json(topic, 0, offset, now_ms, key, raw))
+        partition = 0 if key is None else zlib.crc32(key) % partitions
+        records.append(record_json(topic, partition, offset, now_ms, key, raw))
     return build_event(records)
 
 

@@ -110,3 +110,21 @@ def test_an_incidents_span_starts_at_its_first_report_in_a_batch_not_its_newest(
     assert state.record.ts == at[3]  # the newest, for the live state
     _, (span,) = incident_spans({}, [state])
     assert (span.active_from, span.active_to) == (at[0].timestamp(), at[2].timestamp())
+
+
+def test_parts_of_a_batch_absorbed_coalesce_as_the_whole_batch() -> None:
+    fixes = [fix("a", T + timedelta(seconds=s), s, 0.0) for s in (3, 1, 4, 2)]
+    fixes += [fix("b", T + timedelta(seconds=s), -s, 0.0) for s in (9, 8)]
+    fixes.append(fix("a", T + timedelta(seconds=4), 40.0, 0.0, topic="gps_data"))
+    whole = Coalescer()
+    _add(whole, *fixes)
+    first, second = Coalescer(), Coalescer()
+    _add(first, *fixes[::2])
+    _add(second, *fixes[1::2])
+    first.absorb(second)
+    assert first.vehicles.keys() == whole.vehicles.keys() == {"a", "b"}
+    for vehicle_id, state in whole.vehicles.items():
+        assert first.vehicles[vehicle_id].key == state.key
+        assert first.vehicles[vehicle_id].state_json() == state.state_json()
+        assert _trail(first, vehicle_id) == _trail(whole, vehicle_id)
+    assert _trail(first, "a") == [1.0, 2.0, 3.0, 4.0]  # at 4 s vehicle_data beats gps_data

@@ -57,13 +57,11 @@ def test_topic_names_carry_the_deployments_prefix(live_store: Any) -> None:
     assert (report.valid, report.ignored, report.written) == (1, 1, 1)
 
 
-def test_a_large_batch_is_written_in_parts_still_once_per_vehicle(live_store: Any) -> None:
-    from vts.live.consumer import GROUP_ABOVE, GROUPS
-
-    store = live_store()
-    consumer = LiveConsumer(store)
+def _fixes(vehicles: int, seconds: int) -> list[tuple[str, dict[str, Any]]]:
+    """``seconds`` fixes of each of ``vehicles`` vehicles, on both topics in turn (the
+    newest at latitude ``seconds - 1``)."""
     t = now() - timedelta(seconds=30)
-    batch = [
+    return [
         fix(
             f"v{v}",
             t + timedelta(seconds=s),
@@ -71,9 +69,13 @@ def test_a_large_batch_is_written_in_parts_still_once_per_vehicle(live_store: An
             v / 100,
             topic=("vehicle_data", "gps_data")[s % 2],
         )
-        for s in range(4)
-        for v in range(GROUP_ABOVE)
+        for s in range(seconds)
+        for v in range(vehicles)
     ]
+
+
+def _counting_writes(store: Any) -> list[int]:
+    """The vehicles of each write ``store`` is asked to prepare, from now on."""
     writes: list[int] = []
     prepare = store.prepare
 
@@ -81,8 +83,41 @@ def test_a_large_batch_is_written_in_parts_still_once_per_vehicle(live_store: An
         writes.append(len(vehicles))
         return prepare(vehicles, *args, **kw)
 
-    store.prepare = counting  # type: ignore[method-assign]
-    report = consumer.handle(event(batch))
+    store.prepare = counting
+    return writes
+
+
+def test_a_large_batch_is_written_in_parts_still_once_per_vehicle(live_store: Any) -> None:
+    from vts.live.consumer import GROUP_ABOVE, GROUPS
+
+    store = live_store()
+    consumer = LiveConsumer(store)
+    writes = _counting_writes(store)
+    # keyed by vehicle, as the producers key them: a vehicle's records of both topics are
+    # in partitions of one number, so each vehicle is in one part
+    report = consumer.handle(event(_fixes(GROUP_ABOVE, 4), partitions=2 * GROUPS))
     consumer.close()
     assert len(writes) == GROUPS and sum(writes) == GROUP_ABOVE == report.written
+    assert report.vehicles == GROUP_ABOVE
     assert {s["latitude"] for s in json.loads(store.snapshot().vehicles_json)} == {3.0}
+
+
+def test_keys_that_do_not_name_vehicles_stop_the_parts_and_lose_nothing(
+    live_store: Any,
+) -> None:
+    from vts.live.consumer import GROUP_ABOVE, GROUPS
+
+    store = live_store()
+    consumer = LiveConsumer(store)
+    writes = _counting_writes(store)
+    # the tutorial's random keys spread a vehicle over every partition: the first batch
+    # finds it out after its first part, writes the rest as one part (a vehicle of the
+    # first part once more), and the consumer splits no batch again
+    first = consumer.handle(event(_fixes(GROUP_ABOVE, 4), partitions=GROUPS, random_keys=True))
+    assert len(writes) == 2 and first.vehicles == GROUP_ABOVE < sum(writes)
+    assert {s["latitude"] for s in json.loads(store.snapshot().vehicles_json)} == {3.0}
+    writes.clear()
+    second = consumer.handle(event(_fixes(GROUP_ABOVE, 6), partitions=GROUPS, random_keys=True))
+    consumer.close()
+    assert writes == [GROUP_ABOVE] and second.written == GROUP_ABOVE
+    assert {s["latitude"] for s in json.loads(store.snapshot().vehicles_json)} == {5.0}

@@ -23,6 +23,7 @@ from vts.live.states import (
 from vts.rules.places import RESOLVED
 
 CLOCK_TOPIC = "vehicle_data"  # the rules' fixes: silence is judged by their time
+RANK_TOPIC = {rank: topic for topic, rank in VEHICLE_TOPICS.items()}
 Source = tuple[str, int]  # a record's Kafka topic and partition
 
 
@@ -59,6 +60,25 @@ class Coalescer:
                     kept += 1
             return kept
         return 0
+
+    def absorb(self, other: Coalescer) -> None:
+        """Take in ``other``, another part of the same batch: its vehicles (one that both
+        hold is coalesced from its points, by the same order), its incidents (which this
+        one must not hold: the consumer gives a batch's incidents in one part) and its
+        partitions' clocks."""
+        vehicles = self.vehicles
+        for vehicle_id, state in other.vehicles.items():
+            if vehicle_id not in vehicles:
+                vehicles[vehicle_id] = state
+                continue
+            for rank, _, record in state.points().values():
+                self._vehicles(RANK_TOPIC[rank], rank, [record])
+        if not self.incidents.keys().isdisjoint(other.incidents):
+            raise ValueError("both parts hold reports of one incident")
+        self.incidents.update(other.incidents)
+        for source, t_us in other.clocks.items():
+            if t_us > self.clocks.get(source, -1):
+                self.clocks[source] = t_us
 
     def _vehicles(
         self, topic: str, rank: int, records: Iterable[Any]

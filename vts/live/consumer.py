@@ -6,8 +6,9 @@
 decoder call), skips and counts the invalid ones (the streaming job quarantines them),
 coalesces the rest to one state per vehicle and incident (``vts.live.coalesce``) and
 writes them in pipelined round trips (``vts.live.store``): one for a small batch, one per
-part of a large one, each sent while the next part is encoded; with ``alerts``, the
-rules then run on the whole batch (``vts.live.alerts``). It returns a
+part of a large one (its partitions, so each vehicle is in one part), each sent while the
+next part is decoded; with ``alerts``, the rules then run on the whole batch
+(``vts.live.alerts``). It returns a
 ``BatchReport``; the Lambda entry point turns it into metrics. No message can make it
 raise; a store that does not answer does (the mapping then retries the batch, which the
 store's newest-wins rule makes harmless).
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,8 +37,14 @@ from vts.live.store import LiveStore, WriteResult
 logger = logging.getLogger(__name__)
 
 LIVE_TOPICS = (*VEHICLE_TOPICS, INCIDENT_TOPIC)
-GROUPS = 4  # parts of a large batch, each written while the next part is encoded
-GROUP_ABOVE = 1_000  # vehicles; a smaller batch is one part
+GROUPS = 4  # parts of a large batch, each written while the next part is decoded
+GROUP_ABOVE = 1_000  # records; a smaller batch is one part
+WRITE_VEHICLES = 1_000  # vehicles a round trip: each sent while the next is encoded
+# How long the writer thread may wait for the interpreter while the batch is decoded (the
+# interpreter's default, 5 ms, held each part's write back that long)
+SWITCH_S = 0.0005
+# the records of one Kafka topic and partition: (contract topic, (name, partition), values)
+Source = tuple[str, tuple[str, int], Sequence[bytes | None]]
 
 
 @dataclass
@@ -83,6 +92,7 @@ class LiveConsumer:
         self._readers = {t: MessageReader(t, v0_timezone=settings.v0_timezone) for t in LIVE_TOPICS}
         self._topics: dict[str, str | None] = {}  # Kafka topic name -> contract topic
         self._executor: ThreadPoolExecutor | None = None
+        self._parts = GROUPS  # 1 once a batch showed that its keys do not name vehicles
 
     def _topic(self, name: str) -> str | None:
         """The contract topic a Kafka topic name carries (the prefix stripped)."""
@@ -97,20 +107,26 @@ class LiveConsumer:
         """Apply one event to the store. ``consumer_lag`` (records behind the end of the
         partitions, when the caller knows it) is recorded for ``/health``.
 
-        The batch is read, judged and coalesced whole (``coalesce``); a batch of
-        ``GROUP_ABOVE`` vehicles or more is then written in ``GROUPS`` parts, each part's
-        pipeline sent from a background thread while the next part is encoded, so the
-        store's work overlaps the encoding. Every write has returned before ``handle``
-        does.
+        A batch of ``GROUP_ABOVE`` records or more is judged and coalesced in up to
+        ``GROUPS`` parts of its partitions (``coalesce_parts``: each vehicle in one part);
+        a smaller one is one part. A part's vehicles are written ``WRITE_VEHICLES`` a
+        round trip, each sent from a background thread while the next is encoded or the
+        next part decoded, so the store's work overlaps the handler's. Every write has
+        returned before ``handle`` does.
 
         The cyclic garbage collector is paused meanwhile (as the job's validator pauses
         it): a batch makes tens of thousands of objects that form no cycles, and the
-        collector would scan them, and whatever else the process holds, over and over."""
+        collector would scan them, and whatever else the process holds, over and over.
+        The interpreter's switch interval is ``SWITCH_S`` meanwhile, so a part's write is
+        sent as soon as it is ready."""
         enabled = gc.isenabled()
+        interval = sys.getswitchinterval()
         gc.disable()
+        sys.setswitchinterval(SWITCH_S)
         try:
             return self._handle(event, consumer_lag)
         finally:
+            sys.setswitchinterval(interval)
             if enabled:
                 gc.enable()
 
@@ -128,30 +144,34 @@ class LiveConsumer:
         if stamps:
             meta["newest_record_ms"] = str(max(stamps))
         meta["consumer_lag"] = "" if consumer_lag is None else str(consumer_lag)
-        coalescer = self.coalesce(columns, now, report)
-        vehicles = list(coalescer.vehicles.values())
-        incidents = list(coalescer.incidents.values())
-        report.vehicles, report.incidents = len(vehicles), len(incidents)
-        parts = GROUPS if len(vehicles) >= GROUP_ABOVE else 1
-        size = -(-len(vehicles) // parts)
+        parts = self._parts if report.records >= GROUP_ABOVE else 1
         writes: list[Future[WriteResult]] = []
-        for n in range(parts):
-            last = n == parts - 1
-            prepared = self.store.prepare(
-                vehicles[n * size : (n + 1) * size],
-                incidents if last else (),
-                meta=meta if last else None,
-                sweep=last,
-            )
-            writes.append(self._writer().submit(self.store.send, prepared))
+        batch = Coalescer()  # the whole batch's states, for the rules
+        for coalescer, last in self.coalesce_parts(columns, now, report, parts):
+            vehicles = list(coalescer.vehicles.values())
+            incidents = list(coalescer.incidents.values())
+            batch.absorb(coalescer)
+            # the last part writes even with no vehicle: its incidents, meta and sweep
+            starts = range(0, max(len(vehicles), 1 if last else 0), WRITE_VEHICLES)
+            for at in starts:
+                final = last and at == starts[-1]
+                prepared = self.store.prepare(
+                    vehicles[at : at + WRITE_VEHICLES],
+                    incidents if final else (),
+                    meta=meta if final else None,
+                    sweep=final,
+                )
+                writes.append(self._writer().submit(self.store.send, prepared))
         for write in writes:  # all of them, in order: the first failure is raised
             result = write.result()
             report.written += result.written
             report.older += result.older
             report.stale += result.stale
             report.incidents_written += result.incidents_written
+        report.vehicles, report.incidents = len(batch.vehicles), len(batch.incidents)
         if self.alerts is not None:  # after the states: a kill in between is a retry
-            clocks = {f"{t}-{p}": t_us // 1000 for (t, p), t_us in coalescer.clocks.items()}
+            clocks = {f"{t}-{p}": t_us // 1000 for (t, p), t_us in batch.clocks.items()}
+            vehicles, incidents = list(batch.vehicles.values()), list(batch.incidents.values())
             alerts = self.alerts.run(vehicles, incidents, clocks)
             report.alerts_changed, report.silent_raised = alerts.changed, alerts.silent
         if report.invalid:
@@ -172,18 +192,68 @@ class LiveConsumer:
     def coalesce(self, columns: EventColumns, now: datetime, report: BatchReport) -> Coalescer:
         """Judge an event's records (each topic's in one ``read_many``) and coalesce the
         valid ones; the counts go into ``report``."""
-        coalescer = Coalescer()
+        ((coalescer, _),) = self.coalesce_parts(columns, now, report, 1)
+        return coalescer
+
+    def coalesce_parts(
+        self, columns: EventColumns, now: datetime, report: BatchReport, parts: int
+    ) -> Iterator[tuple[Coalescer, bool]]:
+        """``coalesce`` a part at a time: the records of partitions numbered ``n`` modulo
+        ``parts`` are judged and coalesced only when part ``n`` is asked for, so the
+        caller writes a part while the next is decoded; each part comes with whether it
+        is the last. The incidents come in the last part.
+
+        The producers key a vehicle's messages by its id, so its records of every topic
+        are in partitions of one number and each vehicle is in one part. A part that
+        holds a vehicle of an earlier part shows they are not (keys that do not name the
+        vehicle, as the tutorial's random ones): it and every part after it are then
+        coalesced as one, the vehicles it shares with the written parts are written once
+        more (harmless: the store keeps the newest), and this consumer splits no batch
+        again."""
         for problem in columns.problems:
             report.invalid += 1
             report.reasons[problem.split(":", 1)[0]] += 1
-        topics = self._topics
+        split: list[list[Source]] = [[] for _ in range(parts)]
+        incidents: list[Source] = []
         for (name, partition), values in columns.values.items():
-            topic = topics.get(name, "")
+            topic = self._topics.get(name, "")
             if topic == "":
-                topic = topics[name] = self._topic(name)
+                topic = self._topics[name] = self._topic(name)
             if topic is None:
                 report.ignored += len(values)
-                continue
+            elif topic == INCIDENT_TOPIC:
+                incidents.append((topic, (name, partition), values))
+            else:
+                split[partition % parts].append((topic, (name, partition), values))
+        groups = [part for part in split if part] or [[]]
+        groups[-1] += incidents
+        written: set[str] = set()  # the vehicles of the parts given out
+        coalescer = Coalescer()
+        for n, group in enumerate(groups):
+            self._coalesce(coalescer, group, now, report)
+            last = n == len(groups) - 1
+            if not written.isdisjoint(coalescer.vehicles):
+                self._parts = 1  # the keys do not name the vehicles: the rest as one part
+                for rest in groups[n + 1 :]:
+                    self._coalesce(coalescer, rest, now, report)
+                last = True
+            if last:
+                break
+            written.update(coalescer.vehicles)
+            yield coalescer, False
+            coalescer = Coalescer()
+        yield coalescer, True
+
+    def _coalesce(
+        self,
+        coalescer: Coalescer,
+        sources: list[Source],
+        now: datetime,
+        report: BatchReport,
+    ) -> None:
+        """Judge ``sources`` (each a contract topic, its Kafka topic and partition, its
+        values) and coalesce the valid records into ``coalescer``."""
+        for topic, source, values in sources:
             reasons, records = self._readers[topic].read_many(values, now)
             invalid = [reason for reason in reasons if reason is not None]
             for reason in invalid:
@@ -191,8 +261,7 @@ class LiveConsumer:
             report.invalid += len(invalid)
             valid = len(values) - len(invalid)
             report.valid += valid
-            report.ignored += valid - coalescer.add_many(topic, records, (name, partition))
-        return coalescer
+            report.ignored += valid - coalescer.add_many(topic, records, source)
 
     def close(self) -> None:
         """Stop the writer thread (the store's connections are the store's to close)."""
