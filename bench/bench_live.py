@@ -9,9 +9,10 @@ which needs the local broker, is ``bench/bench_live_latency.py``'s.
   vehicles (quick: 1,000): the simulator's ``vehicle_data``, ``gps_data`` and
   ``emergency_data`` of 10 s at 1 Hz, in time order, as MSK events of up to 10,000
   records (the mapping's largest ``BatchSize``) and 6 MB (its payload limit), whichever
-  comes first, over ``PARTITIONS`` partitions a topic by key (as the producers partition): base64, decode, validate, coalesce, pipelined writes. At 10,000 vehicles a
-  batch holds about one record per vehicle, so nearly every record is a write. Each pass
-  writes to a fresh key prefix, so every state is new (and nothing expires: on a loaded
+  comes first, over ``PARTITIONS`` partitions a topic by key (as the producers partition):
+  base64, decode, validate, coalesce, pipelined writes. At 10,000 vehicles a batch holds
+  about one record per vehicle, so nearly every record is a write. Each pass writes to a
+  fresh key prefix, so every state is new (and nothing expires: on a loaded
   machine the passes outlast the 5 minutes' silence); the figure is the median pass's
   records per wall-clock second. Target >= 200,000. Also per pass: the handler's CPU
   time (records per CPU second: on a loaded machine the fairer figure), the server's CPU
