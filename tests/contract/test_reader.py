@@ -130,3 +130,38 @@ def test_read_many_takes_a_chunk_of_good_messages_in_one_decoder_call(
     reasons, records = reader.read_many(raws, NOW)
     assert len(raws) > 256 and reasons == [None] * len(raws)
     assert [r.ts for r in records] == [parse_ts(json.loads(raw)["ts"]) for raw in raws]
+
+
+def test_the_column_check_of_uuids_says_what_the_pattern_says() -> None:
+    import random
+    import re
+
+    from vts.contract.fields import UUID_PATTERN
+    from vts.contract.reader import uuids_in_form
+
+    pattern = re.compile(UUID_PATTERN)
+    good = ["00000000-0000-4000-8000-000000000000", "ABCDEF01-2345-6789-abcd-ef0123456789"]
+    bad = [
+        "00000000-0000-4000-8000-00000000000g",
+        "00000000-0000-4000-8000-00000000000",
+        "00000000-0000-4000-8000-0000000000000",
+        "0000000-00000-4000-8000-000000000000",  # a dash one place early
+        "00000000-0000-4000-8000-00000000000\n",
+        "00000000-0000-4000-8000-00000000000٣",  # a digit, but not an ASCII one
+        "00000000-0000-4000-8000-00000000000０",  # a full-width zero
+        "00000000x0000-4000-8000-000000000000",
+        "000000000000040008000000000000000000",
+        "------------------------------------",
+    ]
+    rng = random.Random(7)
+    for _ in range(200):  # good UUIDs with one place changed to a character of either kind
+        text = list(rng.choice(good))
+        text[rng.randrange(36)] = rng.choice("0aF-g\n ٣")
+        bad.append("".join(text))
+    for text in good + bad:
+        assert uuids_in_form([text]) == bool(pattern.match(text)), text
+    for _ in range(200):  # columns: valid exactly when each text is
+        column = [rng.choice(good + bad) for _ in range(rng.randrange(1, 6))]
+        want = all(pattern.match(text) for text in column)
+        assert uuids_in_form(column) == want, column
+    assert uuids_in_form([])

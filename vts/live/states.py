@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any, get_type_hints
 
 import msgspec
+from msgspec.structs import astuple
 
 VEHICLE_TOPICS = {"vehicle_data": 1, "gps_data": 0}  # topic -> rank at equal event times
 INCIDENT_TOPIC = "emergency_data"
@@ -27,22 +28,22 @@ ALWAYS = ("heading_deg",)  # V fields kept when null
 DROPPED = ("schema_version",)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 _encode = msgspec.json.Encoder().encode
 
 
 def micros(ts: datetime) -> int:
     """An aware datetime as whole microseconds since the Unix epoch (exact)."""
-    return (ts - _EPOCH) // _US
+    d = ts - _EPOCH  # its fields read: dividing by a microsecond makes more big ints
+    return (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
 
 
-TIME_DIGITS = "016d"  # an event time in microseconds as the store writes it (time_text)
+TIME_DIGITS = 16  # an event time in microseconds as the store writes it (time_text)
 
 
 def time_text(t_us: int) -> str:
     """An event time in microseconds as the store's 16 digits (zero-padded: the contract's
     times, 2000 to 2286, then sort as texts, which is how the write script compares them)."""
-    return f"{t_us:{TIME_DIGITS}}"
+    return str(t_us).zfill(TIME_DIGITS)
 
 
 def in_utc(ts: datetime) -> datetime:
@@ -58,7 +59,8 @@ def state_type(topic: str) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
     """``V``'s struct for a topic's records, generated from the contract's
     (``vts.contract.structs``): its fields but ``DROPPED``, ``ts`` a datetime, then
     ``topic``; null fields are left out when encoded (``omit_defaults``) but ``ALWAYS``.
-    Returned with the getter of its fields' values from a record, in its order."""
+    Returned with the getter of its fields' values, in its order, from a record's values
+    (``msgspec.structs.astuple``: read in C, where a getter of attributes looks each up)."""
     from vts.contract.events import event_type
     from vts.contract.structs import event_struct
 
@@ -78,7 +80,7 @@ def state_type(topic: str) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
     names = [f[0] for f in first] + [f[0] for f in rest]
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [*first, *rest, ("topic", str, "")]
     made = msgspec.defstruct("State", fields, omit_defaults=True, gc=False)
-    return made, attrgetter(*names)
+    return made, itemgetter(*[struct.__struct_fields__.index(name) for name in names])
 
 
 class TrailPoint(msgspec.Struct, gc=False):
@@ -124,18 +126,9 @@ class VehicleState(msgspec.Struct, gc=False):
     def key(self) -> tuple[int, int, str]:
         return self.t_us, self.rank, self.event_id
 
-    def state(self) -> Any:
-        """``V`` as a struct (``state_type``): the record's non-null fields (``heading_deg``
-        even when null), ``ts`` in UTC, and the topic it came from."""
-        make, fields = state_type(self.topic)
-        v = make(*fields(self.record))
-        v.ts = in_utc(v.ts)
-        v.topic = self.topic
-        return v
-
     def state_json(self) -> bytes:
-        """``V`` as JSON."""
-        return _encode(self.state())
+        """``V`` as JSON (``states_json``)."""
+        return states_json([self])[0]
 
     def trail_texts(self) -> list[str]:
         """``trail_members`` flat: ``[t, member, t, member, ...]`` (``t``: ``time_text``)."""
@@ -153,6 +146,27 @@ class VehicleState(msgspec.Struct, gc=False):
                 (t_us, trail_member(t_us, *number_texts([r.longitude, r.latitude, r.speed_kmh])))
             )
         return out
+
+
+def states_json(states: Sequence[VehicleState]) -> list[bytes]:
+    """Each state's ``V`` as JSON: the record's non-null fields (``heading_deg`` even when
+    null) as ``state_type`` gives them, ``ts`` in UTC, and the topic it came from. One
+    loop (the handler encodes one a record): a struct made and encoded a state."""
+    out = []
+    types: dict[str, tuple[Any, Callable[[Any], tuple[Any, ...]]]] = {}
+    for v in states:
+        topic = v.topic
+        made = types.get(topic)
+        if made is None:
+            made = types[topic] = state_type(topic)
+        make, fields = made
+        state = make(*fields(astuple(v.record)))
+        ts = state.ts
+        if ts.tzinfo is not UTC:  # (most are: no call then)
+            state.ts = in_utc(ts)
+        state.topic = topic
+        out.append(_encode(state))
+    return out
 
 
 def trail_member(t_us: int, longitude: str, latitude: str, speed_kmh: str) -> str:
@@ -178,7 +192,7 @@ def order_keys(states: Sequence[VehicleState]) -> list[str]:
     """Each state's ``key`` as the store compares it: ``"<time_text> <rank> <event_id>"``,
     fixed widths (a rank is one digit, an event_id a UUID), so the texts order as the keys
     (one loop: the handler makes one a record)."""
-    return [f"{micros(v.ts):{TIME_DIGITS}} {v.rank} {v.event_id}" for v in states]
+    return [f"{str(micros(v.ts)).zfill(TIME_DIGITS)} {v.rank} {v.event_id}" for v in states]
 
 
 def trails_texts(states: Sequence[VehicleState]) -> list[str | list[str]]:

@@ -42,6 +42,7 @@ from vts.live.states import (
     VehicleState,
     number_texts,
     order_keys,
+    states_json,
     trails_texts,
 )
 from vts.live.store_reads import GEO_MAX_LAT, StoreReads
@@ -72,7 +73,6 @@ class Prepared:
 
 # Redis's Lua MessagePack reads str, not bin: texts go as str
 _msgpack = msgspec.msgpack.Encoder().encode
-_json = msgspec.json.Encoder()
 
 
 def geo_latitudes(lats: list[float]) -> dict[int, str]:
@@ -115,14 +115,9 @@ class LiveStore(StoreReads):
     ) -> Prepared:
         """``write``'s arguments encoded (no I/O): what ``send`` sends."""
         chunks = []
-        encode_into = _json.encode_into
         for at in range(0, len(vehicles), CHUNK):
             part = vehicles[at : at + CHUNK]
-            texts = bytearray()  # the states' JSON, one after the other
-            ends = []
-            for v in part:
-                encode_into(v.state(), texts, -1)
-                ends.append(len(texts))
+            texts = states_json(part)
             lats = [v.record.latitude for v in part]
             columns = (
                 [v.vehicle_id for v in part],
@@ -130,10 +125,10 @@ class LiveStore(StoreReads):
                 number_texts([v.record.longitude for v in part]),
                 number_texts(lats),
                 geo_latitudes(lats),
-                [end - start for start, end in zip([0, *ends[:-1]], ends, strict=True)],
+                [len(text) for text in texts],
                 trails_texts(part),
             )
-            chunks.append((_msgpack(columns), bytes(texts)))
+            chunks.append((_msgpack(columns), b"".join(texts)))
         incident_args: list[Any] = []
         for i in incidents:
             incident_args += [i.incident_id, str(i.t_us), i.event_id, i.status, i.state_json()]
