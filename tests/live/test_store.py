@@ -14,6 +14,7 @@ import pytest
 from tests.live.messages import coalesced, event, fix, incident, now
 from vts.live.consumer import LiveConsumer
 from vts.live.cursor import Cursor
+from vts.live.states import order_keys
 from vts.live.store import LiveStore
 from vts.live.store_reads import BBox
 
@@ -218,3 +219,25 @@ def test_a_vehicle_beyond_the_geo_index_latitudes_is_kept_and_found(live_store: 
     assert found(9.0, 89.6, 11.0, 90.0) == []  # beyond it, and the vehicle is not inside
     assert found(9.0, -90.0, 11.0, -85.5) == ["south"]
     assert found(11.5, -90.0, 12.0, 90.0) == []  # the index's band, another longitude
+
+
+def test_only_states_newer_than_the_stored_ones_are_sent(live_store: Any) -> None:
+    store = live_store()
+    t = now() - timedelta(seconds=30)
+    stored = coalesced(fix("v1", t, 1.0, 1.0), fix("v2", t, 2.0, 2.0))
+    store.write(stored.vehicles.values())
+    offered = coalesced(
+        fix("v1", t - timedelta(seconds=1), 9.0, 9.0),  # older
+        fix("v2", t + timedelta(seconds=1), 8.0, 8.0),  # newer
+        fix("v3", t, 7.0, 7.0),  # not stored yet
+    )
+    at_once = coalesced(fix("v1", t, 6.0, 6.0, topic="gps_data"))  # same time, lower rank
+    kept, keys = store.unbeaten([*offered.vehicles.values(), *at_once.vehicles.values()])
+    assert [v.vehicle_id for v in kept] == ["v2", "v3"]
+    assert keys == order_keys(kept)
+    assert store.unbeaten(list(stored.vehicles.values())) == ([], [])  # a duplicate
+    # the write script still decides: a state read as unbeaten loses to one stored since
+    store.write([coalesced(fix("v3", t + timedelta(seconds=5), 5.0, 5.0)).vehicles["v3"]])
+    result = store.write([v for v in kept if v.vehicle_id == "v3"])
+    assert (result.written, result.older) == (0, 1)
+    assert _states(store)["v3"]["latitude"] == 5.0

@@ -109,10 +109,11 @@ class LiveConsumer:
 
         A batch of ``GROUP_ABOVE`` records or more is judged and coalesced in up to
         ``GROUPS`` parts of its partitions (``coalesce_parts``: each vehicle in one part);
-        a smaller one is one part. A part's vehicles are written ``WRITE_VEHICLES`` a
-        round trip, each sent from a background thread while the next is encoded or the
-        next part decoded, so the store's work overlaps the handler's. Every write has
-        returned before ``handle`` does.
+        a smaller one is one part. A part's vehicles the store holds no newer state of
+        (``LiveStore.unbeaten``, one read) are written ``WRITE_VEHICLES`` a round trip,
+        each sent from a background thread while the next is encoded or the next part
+        decoded, so the store's work overlaps the handler's. Every write has returned
+        before ``handle`` does.
 
         The cyclic garbage collector is paused meanwhile (as the job's validator pauses
         it): a batch makes tens of thousands of objects that form no cycles, and the
@@ -148,9 +149,11 @@ class LiveConsumer:
         writes: list[Future[WriteResult]] = []
         batch = Coalescer()  # the whole batch's states, for the rules
         for coalescer, last in self.coalesce_parts(columns, now, report, parts):
-            vehicles = list(coalescer.vehicles.values())
             incidents = list(coalescer.incidents.values())
             batch.absorb(coalescer)
+            # only what the store does not already hold newer is encoded and sent
+            vehicles, keys = self.store.unbeaten(list(coalescer.vehicles.values()))
+            report.older += len(coalescer.vehicles) - len(vehicles)
             # the last part writes even with no vehicle: its incidents, meta and sweep
             starts = range(0, max(len(vehicles), 1 if last else 0), WRITE_VEHICLES)
             for at in starts:
@@ -160,6 +163,7 @@ class LiveConsumer:
                     incidents if final else (),
                     meta=meta if final else None,
                     sweep=final,
+                    keys=keys[at : at + WRITE_VEHICLES],
                 )
                 writes.append(self._writer().submit(self.store.send, prepared))
         for write in writes:  # all of them, in order: the first failure is raised

@@ -105,6 +105,25 @@ class LiveStore(StoreReads):
         ``sweep`` is false) a sweep. Safe to call from several threads at once."""
         return self.send(self.prepare(list(vehicles), incidents, meta=meta, sweep=sweep))
 
+    def unbeaten(self, vehicles: Sequence[VehicleState]) -> tuple[list[VehicleState], list[str]]:
+        """``vehicles`` less those whose state the store already holds a newer one of, read
+        now in one round trip (``HMGET`` of their keys, compared as the write script
+        compares them), with the order keys of those left. A state left out would have
+        lost in the write script (counted ``older``) and added no trail point: a stored
+        state only ever moves on, and a vehicle the sweep removes was silent, so its
+        older states are too old to be written at all. The write script still decides
+        for those left: another writer may store a newer state meanwhile."""
+        if not vehicles:
+            return [], []
+        ids = [v.vehicle_id for v in vehicles]
+        held: list[str | None] = self._call("a read", self.client.hmget, self.k["k"], ids)
+        kept, keys = [], []
+        for v, key, stored in zip(vehicles, order_keys(vehicles), held, strict=True):
+            if stored is None or key > stored:
+                kept.append(v)
+                keys.append(key)
+        return kept, keys
+
     def prepare(
         self,
         vehicles: Sequence[VehicleState],
@@ -112,8 +131,10 @@ class LiveStore(StoreReads):
         *,
         meta: dict[str, str] | None = None,
         sweep: bool = True,
+        keys: Sequence[str] | None = None,
     ) -> Prepared:
-        """``write``'s arguments encoded (no I/O): what ``send`` sends."""
+        """``write``'s arguments encoded (no I/O): what ``send`` sends. ``keys``: the
+        vehicles' order keys when the caller has them (``unbeaten``)."""
         chunks = []
         for at in range(0, len(vehicles), CHUNK):
             part = vehicles[at : at + CHUNK]
@@ -121,7 +142,7 @@ class LiveStore(StoreReads):
             lats = [v.record.latitude for v in part]
             columns = (
                 [v.vehicle_id for v in part],
-                order_keys(part),
+                order_keys(part) if keys is None else keys[at : at + CHUNK],
                 number_texts([v.record.longitude for v in part]),
                 number_texts(lats),
                 geo_latitudes(lats),
