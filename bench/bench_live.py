@@ -11,9 +11,12 @@ which needs the local broker, is ``bench/bench_live_latency.py``'s.
   records (the mapping's largest ``BatchSize``) and 6 MB (its payload limit), whichever
   comes first, over ``PARTITIONS`` partitions a topic by key (as the producers partition):
   base64, decode, validate, coalesce, pipelined writes. At 10,000 vehicles a batch holds
-  about one record per vehicle, so nearly every record is a write. Each pass writes to a
-  fresh key prefix, so every state is new (and nothing expires: on a loaded
-  machine the passes outlast the 5 minutes' silence); the figure is the median pass's
+  about one record per vehicle: records of one time go topic by topic, so the batches
+  alternate between a second's ``vehicle_data`` (every state newer than the stored one: a
+  write each) and its ``gps_data`` (every state older than the ``vehicle_data`` of the same
+  time, which wins the tie: read, judged and left out, ``LiveStore.unbeaten``). Each pass
+  writes to a fresh key prefix (and nothing expires: on a loaded machine the passes
+  outlast the 5 minutes' silence); the figure is the median pass's
   records per wall-clock second. Target >= 200,000. Also per pass: the handler's CPU
   time (records per CPU second: on a loaded machine the fairer figure), the server's CPU
   time (``INFO cpu``), its commands per vehicle written and, for the median pass, its
