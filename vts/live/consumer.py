@@ -43,8 +43,8 @@ WRITE_VEHICLES = 1_000  # vehicles a round trip: each sent while the next is enc
 # How long the writer thread may wait for the interpreter while the batch is decoded (the
 # interpreter's default, 5 ms, held each part's write back that long)
 SWITCH_S = 0.0005
-# the records of one Kafka topic and partition: (contract topic, (name, partition), values)
-Source = tuple[str, tuple[str, int], Sequence[bytes | None]]
+# the values of one Kafka topic and partition: (contract topic, (name, partition), values)
+PartitionValues = tuple[str, tuple[str, int], Sequence[bytes | None]]
 
 
 @dataclass
@@ -217,8 +217,8 @@ class LiveConsumer:
         for problem in columns.problems:
             report.invalid += 1
             report.reasons[problem.split(":", 1)[0]] += 1
-        split: list[list[Source]] = [[] for _ in range(parts)]
-        incidents: list[Source] = []
+        split: list[list[PartitionValues]] = [[] for _ in range(parts)]
+        incidents: list[PartitionValues] = []
         for (name, partition), values in columns.values.items():
             topic = self._topics.get(name, "")
             if topic == "":
@@ -251,7 +251,7 @@ class LiveConsumer:
     def _coalesce(
         self,
         coalescer: Coalescer,
-        sources: list[Source],
+        sources: list[PartitionValues],
         now: datetime,
         report: BatchReport,
     ) -> None:
